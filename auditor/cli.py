@@ -1,0 +1,482 @@
+"""Command line: parses arguments and wires the stages together. No business logic lives here.
+
+Exit codes (a contract scripts depend on): 0 nothing at or above --fail-on; 1 findings at or above it;
+2 could not run (usage, config, credentials, unreadable input); 3 ran and nothing failed the gate, but
+coverage is incomplete (some account, API or rule pack could not be read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from auditor import TOOL_NAME, __version__
+from auditor.errors import AuditorError, ExitCode, InputError
+from auditor.findings import Severity
+
+DEFAULT_OUTPUT_DIR = Path("auditor-report")
+FILE_FORMATS = ("html", "json", "sarif")
+ALL_FORMATS = ("html", "json", "sarif", "table")
+
+EPILOG = """\
+exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on (suppressed and baseline findings never count)
+  2  could not run: usage, configuration, credentials or unreadable input
+  3  ran and nothing failed the gate, but coverage is incomplete (see "errors" in the reports)
+"""
+
+
+# ------------------------------------------------------------------------------------------- parsing
+
+
+def _csv_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _formats(value: str) -> list[str]:
+    formats = _csv_list(value)
+    unknown = [f for f in formats if f not in ALL_FORMATS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or value!r} (choose from {', '.join(ALL_FORMATS)})"
+        )
+    return formats
+
+
+def _severity(value: str) -> Severity:
+    try:
+        return Severity.parse(value)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors already; keep its message to one line plus the usage hint."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(ExitCode.ERROR, f"{self.prog}: {message} (see --help)\n")
+
+
+def _add_source_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("what to collect (default: the account of the current credentials)")
+    group.add_argument(
+        "--org",
+        action="store_true",
+        help="discover the organization's accounts (from the management account or a delegated administrator) "
+        "and assume --role-name in each member",
+    )
+    group.add_argument(
+        "--role-name",
+        default="OrganizationAccountAccessRole",
+        help="role to assume in member accounts with --org (default: %(default)s)",
+    )
+    group.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
+    group.add_argument(
+        "--profile",
+        dest="profiles",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="collect the account behind this ~/.aws/config profile (SSO profiles work); repeatable",
+    )
+    group.add_argument(
+        "--accounts", type=_csv_list, action="extend", metavar="ID[,ID]", help="only these account ids"
+    )
+    group.add_argument(
+        "--exclude-accounts",
+        type=_csv_list,
+        action="extend",
+        default=[],
+        metavar="ID[,ID]",
+        help="skip these account ids",
+    )
+    group.add_argument(
+        "--ou",
+        dest="ous",
+        type=_csv_list,
+        action="extend",
+        default=[],
+        metavar="OU[,OU]",
+        help="only accounts under these OUs (ids or names, nested OUs included)",
+    )
+    group.add_argument(
+        "--concurrency", type=_positive_int, default=8, metavar="N", help="accounts collected at once (default: 8)"
+    )
+    group.add_argument("--region", help="region for regional API calls (default: the profile's region or us-east-1)")
+    group.add_argument(
+        "--identity-center-region", metavar="REGION", help="the Identity Center home region (default: --region)"
+    )
+
+
+def _add_evaluation_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("evaluation and reports")
+    group.add_argument(
+        "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
+    )
+    group.add_argument(
+        "--rules-dir",
+        dest="rules_dirs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load rules from the *.py files in DIR; repeatable",
+    )
+    group.add_argument(
+        "--format",
+        dest="formats",
+        type=_formats,
+        metavar="LIST",
+        help="comma-separated: html,json,sarif,table (default: html,json,sarif, plus table on a terminal)",
+    )
+    group.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEFAULT_OUTPUT_DIR,
+        metavar="DIR",
+        help="where report files go (default: %(default)s)",
+    )
+    group.add_argument(
+        "--fail-on",
+        type=_severity,
+        metavar="SEVERITY",
+        help="exit 1 when an active, non-baseline finding is at or above this severity "
+        "(critical, high, medium, low, info)",
+    )
+    group.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="OLD.json",
+        help="a previous findings.json: mark findings new or unchanged, list fixed ones; only new ones fail",
+    )
+    group.add_argument(
+        "--sarif-omit-suppressed",
+        action="store_true",
+        help="leave suppressed findings out of the SARIF (GitHub shows SARIF-suppressed results as open alerts)",
+    )
+    group.add_argument(
+        "--sarif-category",
+        default="aws-identity-auditor",
+        metavar="NAME",
+        help="SARIF automationDetails category; uploads with the same category replace each other",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="auditor",
+        description="Audit the identity security posture of an AWS Organization: IAM users, access keys, root, "
+        "MFA, session lengths and IAM Identity Center. Read-only.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and botocore retries")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    scan = commands.add_parser(
+        "scan",
+        help="collect, evaluate and report",
+        description="Collect the identity posture of one or more accounts, evaluate the rules, write reports.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_source_options(scan)
+    snapshot = scan.add_argument_group("snapshots")
+    snapshot.add_argument(
+        "--from-inventory", type=Path, metavar="FILE", help="evaluate a saved inventory.json instead of calling AWS"
+    )
+    snapshot.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
+    _add_evaluation_options(scan)
+    scan.set_defaults(handler=_cmd_scan)
+
+    collect = commands.add_parser(
+        "collect",
+        help="collect only and write inventory.json",
+        description="Collect the identity posture and write the inventory (evaluate it later, offline, with "
+        "`auditor scan --from-inventory`).",
+    )
+    _add_source_options(collect)
+    collect.add_argument(
+        "-o", "--output", type=Path, default=Path("inventory.json"), metavar="FILE", help="(default: %(default)s)"
+    )
+    collect.set_defaults(handler=_cmd_collect)
+
+    demo = commands.add_parser(
+        "demo",
+        help="scan a built-in mock organization (no AWS account needed)",
+        description="Build an in-process mock organization (moto) shaped like a company moving from IAM users to "
+        "IAM Identity Center, and run the full scan on it. Root-user facts, which moto cannot model, are "
+        "simulated and labelled as such in every report.",
+    )
+    _add_evaluation_options(demo)
+    demo.set_defaults(handler=_cmd_demo)
+
+    rules = commands.add_parser("rules", help="list the rule catalog, or show one rule", description="The rules.")
+    rules.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    rules.add_argument("rule_id", nargs="?", metavar="ID")
+    rules.add_argument("--rules-dir", dest="rules_dirs", type=Path, action="append", default=[], metavar="DIR")
+    rules.set_defaults(handler=_cmd_rules)
+
+    diff = commands.add_parser(
+        "diff", help="compare two findings.json files", description="Print what is new, fixed and unchanged."
+    )
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
+    diff.set_defaults(handler=_cmd_diff)
+
+    merge = commands.add_parser(
+        "merge",
+        help="combine findings.json shards into one",
+        description="Combine the findings.json files of parallel scan jobs (e.g. one per OU) into one document.",
+    )
+    merge.add_argument("inputs", type=Path, nargs="+", metavar="FILE")
+    merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    merge.set_defaults(handler=_cmd_merge)
+
+    policy = commands.add_parser(
+        "policy",
+        help="print the least-privilege IAM policy for the audit role",
+        description="Print the IAM policy the audit role needs: exactly the read-only operations the collectors "
+        "call (derived from the collectors' own list, so it cannot drift).",
+    )
+    policy.set_defaults(handler=_cmd_policy)
+
+    schema = commands.add_parser(
+        "schema", help="print a JSON Schema", description="Print the JSON Schema of findings.json or inventory.json."
+    )
+    schema.add_argument("which", nargs="?", choices=["findings", "inventory"], default="findings")
+    schema.set_defaults(handler=_cmd_schema)
+    return parser
+
+
+# ------------------------------------------------------------------------------------------ commands
+
+
+def _collect_options(args: argparse.Namespace) -> object:
+    from auditor.collect import CollectOptions
+
+    return CollectOptions(
+        org=args.org,
+        role_name=args.role_name,
+        external_id=args.external_id,
+        profiles=list(args.profiles),
+        accounts=args.accounts,
+        exclude_accounts=list(args.exclude_accounts),
+        ous=list(args.ous),
+        concurrency=args.concurrency,
+        region=args.region,
+        identity_center_region=args.identity_center_region,
+        progress=_progress_printer(),
+    )
+
+
+def _progress_printer() -> Callable[[int, int, str], None] | None:
+    """A one-line progress indicator on stderr, only for a person watching a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, account_id: str) -> None:
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r\033[Kcollected {done}/{total} accounts (last: {account_id}){end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def _collect(args: argparse.Namespace):  # -> Inventory
+    from auditor.collect import collect
+
+    return collect(_collect_options(args))  # type: ignore[arg-type]
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    inventory = _collect(args)
+    inventory.save(args.output)
+    _say(f"inventory of {len(inventory.accounts)} account(s) written to {args.output}")
+    _report_gaps(inventory.errors)
+    return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from auditor.inventory import Inventory
+
+    ruleset, config, baseline = _prepare_evaluation(args)  # bad config fails before any AWS call
+    if args.from_inventory:
+        inventory = Inventory.load(args.from_inventory)
+    else:
+        inventory = _collect(args)
+    if args.save_inventory:
+        inventory.save(args.save_inventory)
+    return _evaluate_and_report(args, inventory, ruleset, config, baseline)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from auditor.demo import demo_inventory
+
+    ruleset, config, baseline = _prepare_evaluation(args)
+    _say("building the demo organization (moto, in-process; no AWS account is used)...")
+    inventory = demo_inventory()
+    code = _evaluate_and_report(args, inventory, ruleset, config, baseline)
+    # The demo's coverage gaps are moto's (APIs it does not implement): they are shown in the reports, but a
+    # first run on a fresh machine should not look like a failure unless a gate was asked for.
+    return code if args.fail_on else ExitCode.OK
+
+
+def _prepare_evaluation(args: argparse.Namespace):
+    from auditor.config import load_config
+    from auditor.registry import load_rules
+    from reports.json_report import load_document
+
+    config = load_config(args.config)
+    ruleset = load_rules(args.rules_dirs)
+    config.check_rule_ids(ruleset.ids)
+    baseline = load_document(args.baseline) if args.baseline else None
+    for problem in ruleset.problems:
+        _warn(problem)
+    return ruleset, config, baseline
+
+
+def _evaluate_and_report(args, inventory, ruleset, config, baseline) -> int:
+    from auditor.baseline import gate
+    from auditor.pipeline import findings_for, write_reports
+    from reports import ReportOptions, get_reporter
+
+    document = findings_for(inventory, ruleset, config, baseline=baseline)
+    formats = args.formats or [*FILE_FORMATS, *(["table"] if sys.stdout.isatty() else [])]
+    options = ReportOptions(
+        sarif_omit_suppressed=args.sarif_omit_suppressed,
+        sarif_category=args.sarif_category,
+        color=sys.stdout.isatty(),
+    )
+    file_formats = [f for f in formats if f != "table"]
+    if "table" in formats:
+        sys.stdout.write(get_reporter("table").render(document, options).decode("utf-8"))
+        sys.stdout.flush()
+    for path in write_reports(document, file_formats, args.output_dir, options):
+        _say(f"wrote {path}")
+    _report_gaps(document.errors)
+    return gate(document, args.fail_on)
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from auditor.catalog import catalog_rows, render_rule_text
+    from auditor.registry import load_rules
+
+    ruleset = load_rules(args.rules_dirs)
+    for problem in ruleset.problems:
+        _warn(problem)
+    if args.action == "show" or args.rule_id:
+        if not args.rule_id:
+            raise InputError("rules show: which rule? e.g. `auditor rules show KEY-001`")
+        rule = ruleset.get(args.rule_id.upper())
+        if rule is None:
+            raise InputError(f"unknown rule id {args.rule_id!r} (see `auditor rules`)")
+        print(render_rule_text(rule))
+        return ExitCode.OK
+    print(tabulate(catalog_rows(ruleset), headers=["id", "severity", "area", "title"]))
+    return ExitCode.OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from auditor.baseline import diff, render_diff
+    from reports.json_report import load_document
+
+    print(render_diff(diff(load_document(args.old), load_document(args.new))))
+    return ExitCode.OK
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from auditor.baseline import merge
+    from reports import ReportOptions
+    from reports.json_report import load_document, render
+
+    merged = merge([load_document(path) for path in args.inputs])
+    args.output.write_bytes(render(merged, ReportOptions()))
+    _say(f"merged {len(args.inputs)} file(s), {len(merged.findings)} finding(s) into {args.output}")
+    return ExitCode.OK
+
+
+def _cmd_policy(args: argparse.Namespace) -> int:
+    from auditor.policy import audit_role_policy
+
+    print(json.dumps(audit_role_policy(), indent=2))
+    return ExitCode.OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from auditor.findings import FindingsDocument
+    from auditor.inventory import Inventory
+
+    model = FindingsDocument if args.which == "findings" else Inventory
+    print(json.dumps(model.model_json_schema(), indent=2))
+    return ExitCode.OK
+
+
+# ------------------------------------------------------------------------------------------- output
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"auditor: warning: {message}", file=sys.stderr)
+
+
+def _report_gaps(errors: Sequence[object]) -> None:
+    if errors:
+        _warn(f"coverage is incomplete: {len(errors)} account(s)/API call(s) could not be read (see the reports)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.debug)
+    try:
+        return int(args.handler(args))
+    except AuditorError as exc:
+        if args.debug:
+            raise
+        print(f"auditor: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("auditor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    except Exception as exc:  # the contract: one line, never a traceback, unless --debug
+        if args.debug:
+            raise
+        print(
+            f"auditor: error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return int(ExitCode.ERROR)
+
+
+def _configure_logging(debug: bool) -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not debug:
+        logging.getLogger("botocore").setLevel(logging.ERROR)

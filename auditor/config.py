@@ -1,0 +1,186 @@
+"""``auditor.toml``: thresholds, production patterns, rule switches and suppressions.
+
+Read with ``tomllib`` and validated by pydantic with unknown keys forbidden: a typo in a reviewed
+suppression file must stop the run (exit 2, naming the file and the key), not silently suppress nothing.
+
+Example::
+
+    [thresholds]
+    unused_days = 45
+    max_key_age_days = 90
+    root_usage_days = 90
+    privileged_session_max = "PT8H"
+    role_session_max = "PT4H"
+
+    production_patterns = ["name:*prod*", "ou:*/Prod*", "tag:Environment=prod*"]
+
+    [rules]
+    disabled = ["IDC-004"]
+    severity = { "USER-004" = "medium" }
+
+    [[suppressions]]
+    rule = "KEY-001"
+    resource = "arn:aws:iam::*:user/ci/legacy-deployer"
+    reason = "Migrating to OIDC in Q1 (TICKET-123)"
+    owner = "platform-team"
+    expires = 2027-03-31
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
+
+from auditor.errors import InputError, describe_validation_error
+from auditor.findings import Severity
+from auditor.inventory import Model
+from auditor.isoduration import parse_duration
+
+DEFAULT_CONFIG_NAME = "auditor.toml"
+
+
+def glob_match(pattern: str, value: str | None) -> bool:
+    """Case-insensitive shell-style match; AWS names are case-preserving but people type them loosely."""
+    return value is not None and fnmatchcase(value.lower(), pattern.lower())
+
+
+class Thresholds(Model):
+    unused_days: int = Field(45, ge=1, description="Days without use after which a password or key is unused.")
+    max_key_age_days: int = Field(90, ge=1, description="Age after which an active access key needs rotation.")
+    root_usage_days: int = Field(90, ge=1, description="Root use within this many days is reported.")
+    privileged_session_max: str = Field("PT8H", description="Longest acceptable privileged permission-set session.")
+    role_session_max: str = Field("PT4H", description="Longest acceptable IAM role MaxSessionDuration.")
+
+    @field_validator("privileged_session_max", "role_session_max")
+    @classmethod
+    def _iso_duration(cls, value: str) -> str:
+        parse_duration(value)  # raises ValueError with the offending value
+        return value
+
+    @property
+    def privileged_session_max_seconds(self) -> int:
+        return parse_duration(self.privileged_session_max)
+
+    @property
+    def role_session_max_seconds(self) -> int:
+        return parse_duration(self.role_session_max)
+
+
+class RuleSwitches(Model):
+    disabled: list[str] = Field(default_factory=list)
+    severity: dict[str, Severity] = Field(default_factory=dict)
+
+
+class Suppression(Model):
+    """Accept a finding on purpose. Every criterion given must match; ``reason`` is mandatory for review."""
+
+    rule: str = Field(description="Rule id, or '*' for every rule.")
+    account: str | None = Field(None, description="Glob on the account id or name.")
+    resource: str | None = Field(None, description="Glob on the resource id (ARN).")
+    tag: str | None = Field(None, description="'Key=ValueGlob' on the resource's or the account's tags.")
+    reason: str = Field(min_length=1)
+    owner: str | None = None
+    expires: date | None = None
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_form(cls, value: str | None) -> str | None:
+        if value is not None and "=" not in value:
+            raise ValueError(f"tag {value!r} must be of the form Key=ValueGlob")
+        return value
+
+    def matches(
+        self,
+        rule_id: str,
+        account_id: str | None,
+        account_name: str | None,
+        resource_id: str,
+        tags: dict[str, str],
+    ) -> bool:
+        if self.rule != "*" and self.rule != rule_id:
+            return False
+        if self.account is not None and not (
+            glob_match(self.account, account_id) or glob_match(self.account, account_name)
+        ):
+            return False
+        if self.resource is not None and not glob_match(self.resource, resource_id):
+            return False
+        if self.tag is not None:
+            key, _, value_glob = self.tag.partition("=")
+            if key not in tags or not fnmatchcase(tags[key], value_glob):
+                return False
+        return True
+
+
+class Config(Model):
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    production_patterns: list[str] = Field(
+        default_factory=lambda: ["name:*prod*", "ou:*prod*", "tag:Environment=prod*", "tag:env=prod*"],
+        description="'name:GLOB', 'ou:GLOB' (OU path), 'tag:Key=ValueGlob'; a bare GLOB matches the name.",
+    )
+    rules: RuleSwitches = Field(default_factory=RuleSwitches)
+    suppressions: list[Suppression] = Field(default_factory=list)
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this config came from (None for the built-in defaults)."""
+        return self._source
+
+    def is_production(self, name: str | None, ou_path: str | None, tags: dict[str, str]) -> bool:
+        for pattern in self.production_patterns:
+            kind, sep, glob = pattern.partition(":")
+            if not sep:
+                kind, glob = "name", pattern
+            if kind == "name" and glob_match(glob, name):
+                return True
+            if kind == "ou" and glob_match(glob, ou_path):
+                return True
+            if kind == "tag":
+                key, _, value_glob = glob.partition("=")
+                if any(k.lower() == key.lower() and glob_match(value_glob, v) for k, v in tags.items()):
+                    return True
+        return False
+
+    def check_rule_ids(self, known: set[str]) -> None:
+        """Unknown rule ids in a config are a mistake (a typo would disable nothing): exit 2, naming them."""
+        where = str(self._source) if self._source else "config"
+        for rule_id in self.rules.disabled:
+            if rule_id not in known:
+                raise InputError(f"{where}: rules.disabled: unknown rule id {rule_id!r}")
+        for rule_id in self.rules.severity:
+            if rule_id not in known:
+                raise InputError(f"{where}: rules.severity: unknown rule id {rule_id!r}")
+        for index, suppression in enumerate(self.suppressions):
+            if suppression.rule != "*" and suppression.rule not in known:
+                raise InputError(f"{where}: suppressions[{index}].rule: unknown rule id {suppression.rule!r}")
+
+
+def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
+    """``--config PATH`` if given, else ``./auditor.toml`` if present, else the defaults."""
+    if path is None:
+        candidate = (cwd or Path.cwd()) / DEFAULT_CONFIG_NAME
+        if not candidate.is_file():
+            return Config()
+        path = candidate
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read config: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(f"{path}: {describe_validation_error(exc)}") from None
+    config._source = path
+    return config
+

@@ -1,0 +1,40 @@
+"""Exceptions that end a run with one clear line on stderr, and the exit codes the CLI contract promises."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from pydantic import ValidationError
+
+
+class ExitCode(IntEnum):
+    OK = 0  # nothing at or above --fail-on
+    FINDINGS = 1  # findings at or above --fail-on
+    ERROR = 2  # could not run: usage, config, credentials, unreadable input
+    INCOMPLETE = 3  # ran, nothing failed the gate, but some account or API could not be read
+
+
+class AuditorError(Exception):
+    """An expected failure: the CLI prints ``auditor: <message>`` and exits with ``exit_code``."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class InputError(AuditorError):
+    """A file or argument the user gave is unusable (inventory, config, baseline, rules dir)."""
+
+
+class CredentialsError(AuditorError):
+    """No usable AWS credentials: none found, unknown profile, expired SSO session."""
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """The first problem as ``key.path: what is wrong`` (one line, as the CLI contract wants)."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"{where}: unknown key"
+    message = first["msg"]
+    if first["type"] == "value_error":
+        message = message.removeprefix("Value error, ")
+    return f"{where}: {message} (got {first.get('input')!r})"

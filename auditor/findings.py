@@ -1,0 +1,182 @@
+"""Findings and the findings document (``findings.json``): the contract between evaluation and every reporter.
+
+A finding is traceable: it names the rule (and so the recommendation) it comes from, the account and resource
+it is about, and ``evidence`` holds the exact facts that triggered it. Its ``fingerprint`` is stable across
+runs (never a timestamp or a list index), which is what baselines, diffs and SARIF alert identity key on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import Field
+
+from auditor.errors import InputError
+from auditor.inventory import CollectionError, Model, ToolInfo
+
+FINDINGS_SCHEMA_VERSION = "1"
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for ``--fail-on`` and for sorting."""
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in cls)
+            raise InputError(f"unknown severity {value!r} (choose from {choices})") from None
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+def make_fingerprint(rule_id: str, account_id: str | None, resource_id: str, discriminator: str = "") -> str:
+    """Hash of the finding's identity. Only identity goes in: a change of message or evidence keeps the alert."""
+    identity = "\x1f".join([rule_id, account_id or "", resource_id, discriminator])
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+
+
+class FileLocation(Model):
+    """Where a file finding points (credentials file, source tree); cloud findings have none."""
+
+    path: str
+    line: int = 1
+
+
+class SuppressionRecord(Model):
+    """The suppression that matched a finding, copied from the config so the report is self-explaining."""
+
+    reason: str
+    owner: str | None = None
+    expires: date | None = None
+    expired: bool = False
+
+
+class Finding(Model):
+    fingerprint: str
+    rule_id: str
+    title: str
+    severity: Severity
+    account_id: str | None = None
+    account_name: str | None = None
+    region: str | None = None
+    resource_type: str
+    resource_id: str
+    message: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    remediation: str
+    references: list[str] = Field(default_factory=list)
+    location: FileLocation | None = None
+    suppressed: bool = False
+    suppression: SuppressionRecord | None = None
+    baseline_state: Literal["new", "unchanged"] | None = None
+
+
+class ManualCheck(Model):
+    """Something no API can read (e.g. Identity Center MFA settings): listed with console steps, never guessed."""
+
+    id: str
+    title: str
+    rationale: str
+    steps: list[str]
+    references: list[str] = Field(default_factory=list)
+
+
+class RuleInfo(Model):
+    """A rule's metadata as carried in the findings document, so every reporter (and a later merge) has it."""
+
+    id: str
+    title: str
+    severity: Severity
+    area: str
+    rationale: str
+    remediation: str
+    references: list[str] = Field(default_factory=list)
+
+
+class ScopeAccount(Model):
+    account_id: str
+    account_name: str | None = None
+    is_management: bool = False
+
+
+class Scope(Model):
+    organization_id: str | None = None
+    management_account_id: str | None = None
+    sources: list[str] = Field(default_factory=list)
+    accounts_scanned: list[ScopeAccount] = Field(default_factory=list)
+
+
+class Summary(Model):
+    total: int = 0
+    active: int = 0  # not suppressed
+    suppressed: int = 0
+    by_severity: dict[str, int] = Field(default_factory=dict)
+    by_rule: dict[str, int] = Field(default_factory=dict)
+    by_account: dict[str, int] = Field(default_factory=dict)
+    new: int | None = None  # with a baseline
+    unchanged: int | None = None
+    fixed: int | None = None
+
+
+class FindingsDocument(Model):
+    """``findings.json``. Reporters, ``--baseline``, ``diff`` and ``merge`` all read and write this one shape."""
+
+    schema_version: Literal["1"] = FINDINGS_SCHEMA_VERSION
+    tool: ToolInfo
+    generated_at: datetime
+    inventory_collected_at: datetime | None = None
+    scope: Scope
+    summary: Summary
+    findings: list[Finding] = Field(default_factory=list)
+    fixed: list[Finding] = Field(default_factory=list)  # in the baseline, gone now
+    errors: list[CollectionError] = Field(default_factory=list)
+    manual_checks: list[ManualCheck] = Field(default_factory=list)
+    rules: list[RuleInfo] = Field(default_factory=list)  # metadata of every rule that was evaluated
+    notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
+
+
+def summarize(findings: list[Finding], fixed: list[Finding] | None = None, with_baseline: bool = False) -> Summary:
+    """Counts over *active* findings by severity, rule and account; suppressed ones are counted apart."""
+    active = [f for f in findings if not f.suppressed]
+    by_severity = {s.value: 0 for s in Severity}
+    by_rule: dict[str, int] = {}
+    by_account: dict[str, int] = {}
+    for f in active:
+        by_severity[f.severity.value] += 1
+        by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + 1
+        key = f.account_id or "-"
+        by_account[key] = by_account.get(key, 0) + 1
+    summary = Summary(
+        total=len(findings),
+        active=len(active),
+        suppressed=len(findings) - len(active),
+        by_severity=by_severity,
+        by_rule=dict(sorted(by_rule.items())),
+        by_account=dict(sorted(by_account.items())),
+    )
+    if with_baseline:
+        summary.new = sum(1 for f in findings if f.baseline_state == "new")
+        summary.unchanged = sum(1 for f in findings if f.baseline_state == "unchanged")
+        summary.fixed = len(fixed or [])
+    return summary

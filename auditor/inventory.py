@@ -1,0 +1,436 @@
+"""The Inventory: everything the collectors learned about an organization, as one versioned document.
+
+The inventory is the boundary between the only stage that talks to AWS (collect) and the pure stages
+(evaluate, report). It is saved as ``inventory.json`` and can be re-evaluated offline months later, so:
+
+* every field is plain data (no boto3 objects), and datetimes are timezone-aware UTC;
+* ``None`` always means "not collected / unknown", never "false" or "empty" - rules must not fire on it;
+* anything the collectors could not read is an entry in ``errors`` (coverage gaps are facts too).
+
+Bump ``SCHEMA_VERSION`` on any incompatible change; loading refuses other versions with a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from auditor.errors import InputError, describe_validation_error
+
+SCHEMA_VERSION = "1"
+
+ROOT_USER = "<root_account>"
+IDENTITY_CENTER_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+
+
+class Model(BaseModel):
+    """Base for every inventory type: unknown keys are an error, so a typo in a hand-made fixture fails loudly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------------- errors
+
+
+class CollectionError(Model):
+    """One thing that could not be read. Reports show these as coverage gaps; exit code 3 comes from them."""
+
+    account_id: str | None = None
+    region: str | None = None
+    service: str
+    operation: str
+    error_code: str
+    message: str
+
+
+# ----------------------------------------------------------------------------------- credential report
+
+
+class CredentialReportKey(Model):
+    """One of the two access-key slots of a credential report row (``access_key_1_*`` / ``access_key_2_*``)."""
+
+    slot: int
+    active: bool
+    last_rotated: datetime | None = None
+    last_used_date: datetime | None = None
+    last_used_region: str | None = None
+    last_used_service: str | None = None
+
+
+class CredentialReportCert(Model):
+    slot: int
+    active: bool
+    last_rotated: datetime | None = None
+
+
+class CredentialReportRow(Model):
+    """A parsed row. Sentinels (``N/A``, ``no_information``, ``not_supported``) become ``None``, never dates.
+
+    ``password_enabled`` is ``None`` for the root row in most accounts (AWS writes ``not_supported``).
+    """
+
+    user: str
+    arn: str
+    user_creation_time: datetime | None = None
+    password_enabled: bool | None = None
+    password_last_used: datetime | None = None
+    password_last_changed: datetime | None = None
+    password_next_rotation: datetime | None = None
+    mfa_active: bool = False
+    access_keys: list[CredentialReportKey] = Field(default_factory=list)
+    certs: list[CredentialReportCert] = Field(default_factory=list)
+
+    @property
+    def is_root(self) -> bool:
+        return self.user == ROOT_USER
+
+    @property
+    def active_keys(self) -> list[CredentialReportKey]:
+        return [k for k in self.access_keys if k.active]
+
+
+class CredentialReport(Model):
+    generated_time: datetime | None = None
+    rows: list[CredentialReportRow] = Field(default_factory=list)
+
+    @property
+    def root(self) -> CredentialReportRow | None:
+        return next((r for r in self.rows if r.is_root), None)
+
+    def row_for(self, user_name: str) -> CredentialReportRow | None:
+        return next((r for r in self.rows if r.user == user_name), None)
+
+
+# ------------------------------------------------------------------------------------------------ IAM
+
+
+class AttachedPolicy(Model):
+    policy_name: str
+    policy_arn: str
+
+
+class InlinePolicy(Model):
+    policy_name: str
+    document: dict[str, Any]
+
+
+class ManagedPolicy(Model):
+    """A customer-managed policy with its default version's document (AWS-managed ones are known by name)."""
+
+    policy_name: str
+    policy_arn: str
+    path: str = "/"
+    default_version_id: str | None = None
+    document: dict[str, Any] | None = None
+
+
+class AccessKey(Model):
+    """An access key's metadata. The secret is never read: AWS does not return it after creation anyway."""
+
+    access_key_id: str
+    status: str  # Active | Inactive | Expired
+    create_date: datetime
+    last_used_date: datetime | None = None
+    last_used_service: str | None = None
+    last_used_region: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "Active"
+
+    @property
+    def is_long_lived(self) -> bool:
+        return self.access_key_id.startswith("AKIA")
+
+
+class IamUser(Model):
+    user_name: str
+    user_id: str
+    arn: str
+    path: str = "/"
+    create_date: datetime
+    password_enabled: bool | None = None
+    password_last_used: datetime | None = None
+    mfa_active: bool | None = None
+    groups: list[str] = Field(default_factory=list)
+    attached_policies: list[AttachedPolicy] = Field(default_factory=list)
+    inline_policies: list[InlinePolicy] = Field(default_factory=list)
+    permissions_boundary_arn: str | None = None
+    access_keys: list[AccessKey] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def active_keys(self) -> list[AccessKey]:
+        return [k for k in self.access_keys if k.is_active]
+
+
+class IamGroup(Model):
+    group_name: str
+    group_id: str
+    arn: str
+    path: str = "/"
+    attached_policies: list[AttachedPolicy] = Field(default_factory=list)
+    inline_policies: list[InlinePolicy] = Field(default_factory=list)
+
+
+class IamRole(Model):
+    role_name: str
+    role_id: str
+    arn: str
+    path: str = "/"
+    create_date: datetime | None = None
+    max_session_duration: int = 3600
+    attached_policies: list[AttachedPolicy] = Field(default_factory=list)
+    inline_policies: list[InlinePolicy] = Field(default_factory=list)
+    trust_policy: dict[str, Any] | None = None
+    last_used_date: datetime | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def is_identity_center_role(self) -> bool:
+        """``AWSReservedSSO_*`` roles: their MaxSessionDuration is fixed at 12 h; the permission set is the limit."""
+        return self.path.startswith(IDENTITY_CENTER_ROLE_PATH)
+
+    @property
+    def is_service_linked(self) -> bool:
+        return self.path.startswith("/aws-service-role/")
+
+
+# ------------------------------------------------------------------------------------------ accounts
+
+
+class AccountInventory(Model):
+    """One account as the collectors saw it. Org metadata (name, OU, tags) is filled from Organizations."""
+
+    account_id: str
+    account_name: str | None = None
+    email: str | None = None
+    state: str | None = None
+    is_management: bool = False
+    ou_path: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    collected_via: str = "default"
+    caller_arn: str | None = None
+    # Organization membership as the account itself sees it (ORG-001). None = not read.
+    organization_id: str | None = None
+    in_organization: bool | None = None
+    credential_report: CredentialReport | None = None
+    account_summary: dict[str, int] | None = None
+    root_virtual_mfa: bool | None = None
+    users: list[IamUser] | None = None
+    groups: list[IamGroup] | None = None
+    roles: list[IamRole] | None = None
+    managed_policies: list[ManagedPolicy] | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.account_name or self.account_id
+
+
+# -------------------------------------------------------------------------------------- organization
+
+
+class OrganizationalUnit(Model):
+    id: str
+    name: str
+    parent_id: str
+    path: str  # "/Root/Workloads/Prod"
+
+
+class OrgAccount(Model):
+    id: str
+    arn: str | None = None
+    name: str
+    email: str | None = None
+    state: str | None = None  # ACTIVE | SUSPENDED | PENDING_CLOSURE | CLOSED
+    joined_method: str | None = None
+    joined_timestamp: datetime | None = None
+    parent_id: str | None = None
+    ou_path: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class Organization(Model):
+    id: str
+    arn: str | None = None
+    feature_set: str | None = None
+    management_account_id: str
+    management_account_email: str | None = None
+    root_id: str | None = None
+    organizational_units: list[OrganizationalUnit] = Field(default_factory=list)
+    accounts: list[OrgAccount] = Field(default_factory=list)
+    # service principal -> account ids; None where the call could not be made
+    delegated_administrators: dict[str, list[str]] | None = None
+    enabled_service_access: list[str] | None = None
+    # iam:ListOrganizationsFeatures EnabledFeatures (RootCredentialsManagement, RootSessions); None = unreadable
+    organizations_features: list[str] | None = None
+
+
+# ------------------------------------------------------------------------------------ Identity Center
+
+
+class CustomerManagedPolicyReference(Model):
+    name: str
+    path: str = "/"
+
+
+class PermissionsBoundary(Model):
+    managed_policy_arn: str | None = None
+    customer_managed_policy: CustomerManagedPolicyReference | None = None
+
+
+class PermissionSet(Model):
+    arn: str
+    name: str
+    description: str | None = None
+    session_duration: str = "PT1H"  # ISO-8601 as AWS returns it
+    session_duration_seconds: int = 3600
+    relay_state: str | None = None
+    created_date: datetime | None = None
+    managed_policies: list[AttachedPolicy] = Field(default_factory=list)
+    customer_managed_policies: list[CustomerManagedPolicyReference] = Field(default_factory=list)
+    inline_policy: dict[str, Any] | None = None
+    permissions_boundary: PermissionsBoundary | None = None
+
+
+class AccountAssignment(Model):
+    account_id: str
+    permission_set_arn: str
+    principal_type: Literal["USER", "GROUP"]
+    principal_id: str
+
+
+class ExternalId(Model):
+    issuer: str
+    id: str
+
+
+class IdentityStoreUser(Model):
+    user_id: str
+    user_name: str
+    display_name: str | None = None
+    emails: list[str] = Field(default_factory=list)
+    external_ids: list[ExternalId] = Field(default_factory=list)
+    status: str | None = None
+
+
+class IdentityStoreGroup(Model):
+    group_id: str
+    display_name: str
+    description: str | None = None
+    external_ids: list[ExternalId] = Field(default_factory=list)
+
+
+class GroupMembership(Model):
+    group_id: str
+    user_id: str
+
+
+class IdentityCenter(Model):
+    """The organization's IAM Identity Center instance.
+
+    ``status`` distinguishes "we looked and there is none" (``not_enabled``, IDC-001 fires) from "we could not
+    look" (``unknown``, an error entry explains why): the two must never be confused.
+    """
+
+    status: Literal["enabled", "not_enabled", "unknown"]
+    regions_checked: list[str] = Field(default_factory=list)
+    instance_arn: str | None = None
+    identity_store_id: str | None = None
+    owner_account_id: str | None = None
+    home_region: str | None = None
+    instance_status: str | None = None
+    name: str | None = None
+    created_date: datetime | None = None
+    permission_sets: list[PermissionSet] = Field(default_factory=list)
+    assignments: list[AccountAssignment] = Field(default_factory=list)
+    users: list[IdentityStoreUser] = Field(default_factory=list)
+    groups: list[IdentityStoreGroup] = Field(default_factory=list)
+    memberships: list[GroupMembership] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------------- top level
+
+
+class CallerIdentity(Model):
+    account_id: str
+    arn: str
+    user_id: str
+
+
+class ToolInfo(Model):
+    name: str
+    version: str
+
+
+class CollectionInfo(Model):
+    started_at: datetime
+    finished_at: datetime | None = None
+    caller: CallerIdentity | None = None
+    sources: list[str] = Field(default_factory=list)  # "org:OrganizationAccountAccessRole", "profile:dev", ...
+    regions: list[str] = Field(default_factory=list)
+    # Facts injected rather than collected (the demo's simulated root row). Reports must show these.
+    simulated: list[str] = Field(default_factory=list)
+
+
+class Inventory(Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    tool: ToolInfo
+    collection: CollectionInfo
+    organization: Organization | None = None
+    identity_center: IdentityCenter | None = None
+    accounts: list[AccountInventory] = Field(default_factory=list)
+    errors: list[CollectionError] = Field(default_factory=list)
+
+    @property
+    def as_of(self) -> datetime:
+        """The clock rules use: ages are measured at collection time, so a saved snapshot re-evaluates identically."""
+        return self.collection.started_at
+
+    def account(self, account_id: str) -> AccountInventory | None:
+        return next((a for a in self.accounts if a.account_id == account_id), None)
+
+    def account_name(self, account_id: str) -> str | None:
+        acct = self.account(account_id)
+        if acct and acct.account_name:
+            return acct.account_name
+        if self.organization:
+            for a in self.organization.accounts:
+                if a.id == account_id:
+                    return a.name
+        return None
+
+    # ------------------------------------------------------------------------------------------ file I/O
+
+    def dump_json(self) -> str:
+        return self.model_dump_json(indent=2, exclude_none=False)
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.dump_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Inventory:
+        """Load a saved inventory; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such inventory file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read inventory: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        if not isinstance(raw, dict) or "schema_version" not in raw:
+            raise InputError(f"{path}: not an auditor inventory (no schema_version)")
+        if raw["schema_version"] != SCHEMA_VERSION:
+            raise InputError(
+                f"{path}: inventory schema_version {raw['schema_version']!r} is not supported "
+                f"(this auditor reads {SCHEMA_VERSION!r})"
+            )
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise InputError(f"{path}: invalid inventory: {describe_validation_error(exc)}") from None

@@ -1,0 +1,105 @@
+"""Where rules come from: the built-in pack, installed packs (entry points), and a team's own directory.
+
+Each source is loaded on its own: a pack that fails to import, or yields something that is not a rule, becomes
+one ``problems`` line (shown in every report, and the run's coverage counts as incomplete) while every other
+pack still runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from auditor.errors import InputError
+from auditor.findings import ManualCheck
+from auditor.rule import Rule, rules_in
+
+ENTRY_POINT_GROUP = "auditor.rules"
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    manual_checks: list[ManualCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)  # rule id -> "builtin" | "entry point X" | file path
+
+    def add(self, rules: Iterable[Rule], origin: str) -> None:
+        for rule in rules:
+            if rule.id in self.origin:
+                self.problems.append(
+                    f"rule {rule.id} from {origin} ignored: the id is already defined by {self.origin[rule.id]}"
+                )
+                continue
+            self.origin[rule.id] = origin
+            self.rules.append(rule)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    @property
+    def ids(self) -> set[str]:
+        return set(self.origin)
+
+
+def load_rules(rules_dirs: Sequence[Path] = (), *, use_entry_points: bool = True) -> RuleSet:
+    from rules import BUILTIN_RULES, MANUAL_CHECKS
+
+    ruleset = RuleSet(manual_checks=list(MANUAL_CHECKS))
+    ruleset.add(BUILTIN_RULES, "builtin")
+    if use_entry_points:
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            origin = f"rule pack {ep.name!r} ({ep.value})"
+            try:
+                ruleset.add(rules_from(ep.load()), origin)
+            except Exception as exc:  # a third party's bug must not stop the built-in rules
+                ruleset.problems.append(f"{origin} failed to load: {type(exc).__name__}: {exc}")
+    for directory in rules_dirs:
+        for path in _rule_files(directory):
+            try:
+                ruleset.add(rules_from(_import_file(path)), str(path))
+            except Exception as exc:
+                ruleset.problems.append(f"rules file {path} failed to load: {type(exc).__name__}: {exc}")
+    ruleset.rules.sort(key=lambda r: r.id)
+    return ruleset
+
+
+def rules_from(obj: Any) -> list[Rule]:
+    """Accept what a pack may reasonably export: a module, a Rule, an iterable of Rules, or a callable returning one."""
+    if isinstance(obj, Rule):
+        return [obj]
+    if isinstance(obj, ModuleType):
+        exported = getattr(obj, "RULES", None)
+        return rules_from(exported) if exported is not None else rules_in(vars(obj))
+    if callable(obj):
+        return rules_from(obj())
+    if isinstance(obj, Iterable) and not isinstance(obj, (str, bytes)):
+        items = list(obj)
+        strays = [item for item in items if not isinstance(item, Rule)]
+        if strays:
+            raise TypeError(f"expected rules, got {type(strays[0]).__name__}")
+        return items
+    raise TypeError(f"expected a module, a rule or a list of rules, got {type(obj).__name__}")
+
+
+def _rule_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise InputError(f"--rules-dir {directory}: not a directory")
+    return sorted(p for p in directory.glob("*.py") if not p.name.startswith("_"))
+
+
+def _import_file(path: Path) -> ModuleType:
+    name = f"auditor_local_rules.{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

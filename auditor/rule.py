@@ -1,0 +1,116 @@
+"""The rule API: metadata next to a pure function of the inventory.
+
+A rule module looks like this::
+
+    from auditor.rule import Hit, rule
+
+    @rule(
+        id="KEY-004",
+        title="Two active access keys",
+        severity="low",
+        area="access-keys",
+        rationale="...why it matters...",
+        remediation="...what to do, concretely...",
+        references=["CIS AWS Foundations v3.0.0 1.13", "CIS AWS Foundations v5.0.0 1.12"],
+    )
+    def two_active_keys(inventory, config):
+        for account in inventory.accounts:
+            ...
+            yield Hit(account_id=..., resource_type="AWS::IAM::User", resource_id=user.arn, message=..., evidence={...})
+
+The decorator returns a :class:`Rule` (it does not register anything globally): packs are lists of rules
+discovered by scanning modules, so importing a rule never has a side effect and a broken pack cannot
+corrupt another's registry. A rule must be pure: no network, no clock (use ``inventory.as_of``), and it
+must yield hits in a deterministic order.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from auditor.findings import FileLocation, Severity
+
+if TYPE_CHECKING:
+    from auditor.config import Config
+    from auditor.inventory import Inventory
+
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule yields: the facts of one finding. The engine adds metadata, fingerprint and suppression."""
+
+    account_id: str | None
+    resource_type: str  # CloudFormation-style type, e.g. "AWS::IAM::User", "AWS::SSO::PermissionSet"
+    resource_id: str  # ARN where one exists
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    discriminator: str = ""  # e.g. the access key id, when one resource can have several findings of a rule
+    region: str | None = None
+    location: FileLocation | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)  # the resource's own tags, for tag suppressions
+
+
+CheckFunction = Callable[["Inventory", "Config"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    area: str
+    rationale: str
+    remediation: str
+    references: tuple[str, ...]
+    check: CheckFunction
+    # A rule whose facts come from a collector that has not run (e.g. local files) says so here; the engine
+    # skips it quietly when the inventory holds no such data.
+    requires: str | None = None
+
+    def __post_init__(self) -> None:
+        if not RULE_ID.match(self.id):
+            raise ValueError(f"rule id {self.id!r} is not of the form AREA-NNN")
+
+
+def rule(
+    *,
+    id: str,
+    title: str,
+    severity: str | Severity,
+    area: str,
+    rationale: str,
+    remediation: str,
+    references: Iterable[str] = (),
+    requires: str | None = None,
+) -> Callable[[CheckFunction], Rule]:
+    """Turn a check function into a :class:`Rule`. Text is dedented so docstring-style blocks read well."""
+
+    def wrap(check: CheckFunction) -> Rule:
+        return Rule(
+            id=id,
+            title=title,
+            severity=Severity(severity),
+            area=area,
+            rationale=_clean(rationale),
+            remediation=_clean(remediation),
+            references=tuple(references),
+            check=check,
+            requires=requires,
+        )
+
+    return wrap
+
+
+def _clean(text: str) -> str:
+    return textwrap.dedent(text).strip()
+
+
+def rules_in(namespace: Mapping[str, Any]) -> list[Rule]:
+    """The rules defined in a module namespace (``vars(module)``), in definition order."""
+    return [value for value in namespace.values() if isinstance(value, Rule)]
