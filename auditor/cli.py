@@ -255,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the IAM policy the audit role needs: exactly the read-only operations the collectors "
         "call (derived from the collectors' own list, so it cannot drift).",
     )
+    policy.add_argument(
+        "--role-name",
+        default="OrganizationAccountAccessRole",
+        help="the member-account role the scanner assumes (default: %(default)s)",
+    )
     policy.set_defaults(handler=_cmd_policy)
 
     schema = commands.add_parser(
@@ -417,7 +422,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 def _cmd_policy(args: argparse.Namespace) -> int:
     from auditor.policy import audit_role_policy
 
-    print(json.dumps(audit_role_policy(), indent=2))
+    print(json.dumps(audit_role_policy(args.role_name), indent=2))
     return ExitCode.OK
 
 
