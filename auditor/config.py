@@ -28,6 +28,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date
 from fnmatch import fnmatchcase
@@ -170,13 +171,14 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
             return Config()
         path = candidate
     try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw: dict[str, Any] = tomllib.loads(text)
     except FileNotFoundError:
         raise InputError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read config: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+        raise InputError(f"{path}: {_toml_error_key(text, exc)}not valid TOML: {exc}") from None
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
@@ -184,3 +186,21 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
     config._source = path
     return config
 
+
+_TOML_KEY = re.compile(r"\s*([\w.-]+)\s*=")
+_TOML_TABLE = re.compile(r"\s*\[+\s*([\w.-]+)\s*\]+")
+
+
+def _toml_error_key(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """``suppressions.expires: `` for a bad value: tomllib names only the line (e.g. ``expires = 2027-13-01``)."""
+    match = re.search(r"at line (\d+)", str(exc))
+    lines = text.splitlines()
+    if not match or not 1 <= int(match.group(1)) <= len(lines):
+        return ""
+    number = int(match.group(1))
+    key = _TOML_KEY.match(lines[number - 1])
+    if not key:
+        return ""
+    tables = (_TOML_TABLE.match(line) for line in reversed(lines[: number - 1]))
+    table = next((t.group(1) for t in tables if t), None)
+    return f"{table}.{key.group(1)}: " if table else f"{key.group(1)}: "

@@ -1,0 +1,242 @@
+"""The rule catalog, generated from the rules' own metadata so code and documentation cannot drift.
+
+``catalog_rows`` feeds ``auditor rules`` (a tabulate table), ``render_rule_text`` ``auditor rules show ID``;
+``render_markdown`` writes ``docs/rules.md`` in one
+fixed form per rule, as ruff documents its rules: what it checks, why it matters, how to fix, references,
+plus the default severity and the configuration it reads. Regenerate the file with::
+
+    python -m auditor.catalog > docs/rules.md
+
+"What it checks" is the check function's docstring. The configuration a rule reads is declared with
+:func:`uses_config` (a rule pack may use it too)::
+
+    @rule(id="KEY-002", ...)
+    @uses_config("thresholds.max_key_age_days")
+    def key_not_rotated(inventory, config): ...
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from auditor.config import Config
+
+if TYPE_CHECKING:
+    from auditor.findings import ManualCheck
+    from auditor.registry import RuleSet
+    from auditor.rule import Rule
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONFIG_KEYS_ATTRIBUTE = "auditor_config_keys"
+REGENERATE_COMMAND = "python -m auditor.catalog > docs/rules.md"
+
+
+def uses_config(*keys: str) -> Callable[[F], F]:
+    """Declare the ``auditor.toml`` keys a check reads (``thresholds.unused_days``, ``production_patterns``)."""
+
+    def mark(check: F) -> F:
+        setattr(check, CONFIG_KEYS_ATTRIBUTE, tuple(keys))
+        return check
+
+    return mark
+
+
+def config_keys(rule: Rule) -> tuple[str, ...]:
+    return tuple(getattr(rule.check, CONFIG_KEYS_ATTRIBUTE, ()))
+
+
+def config_default(key: str) -> Any:
+    """The built-in default of a dotted config key, e.g. ``thresholds.unused_days`` -> 45."""
+    value: Any = Config()
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def what_it_checks(rule: Rule) -> str:
+    doc = inspect.getdoc(rule.check)
+    return doc.strip() if doc else rule.title
+
+
+def catalog_rows(ruleset: RuleSet) -> list[tuple[str, str, str, str]]:
+    """One ``(id, severity, area, title)`` row per rule, in id order."""
+    return [(r.id, r.severity.value, r.area, r.title) for r in sorted(ruleset.rules, key=lambda r: r.id)]
+
+
+def render_rule_text(rule: Rule) -> str:
+    """One rule for a terminal (``auditor rules show ID``): the same sections as the markdown catalog."""
+    keys = config_keys(rule)
+    sections = [
+        ("What it checks", what_it_checks(rule)),
+        ("Why it matters", rule.rationale),
+        ("How to fix", rule.remediation),
+        (
+            "Configuration",
+            "\n".join(f"{key} (default {config_default(key)})" for key in keys) if keys else "None.",
+        ),
+        ("References", "\n".join(f"- {ref}" for ref in rule.references) or "None."),
+    ]
+    header = [
+        f"{rule.id}: {rule.title}",
+        f"Severity: {rule.severity.value}    Area: {rule.area}"
+        + (f"    Requires the {rule.requires} collector" if rule.requires else ""),
+    ]
+    body = [f"{title}:\n{textwrap.indent(text, '  ')}" for title, text in sections]
+    return "\n\n".join(["\n".join(header), *body]) + "\n"
+
+
+# -------------------------------------------------------------------------------------------- markdown
+
+
+_BLOCK_MARKER = re.compile(r"^(\s*)(?:([>#+*-])|(\d+)([.)]))(?=\s|$)")
+
+
+def _escape(line: str) -> str:
+    """Prose stays prose in markdown: ``<placeholders>`` stay visible (``<`` escaped outside inline code)
+    and a wrapped line that happens to start with ``>``, ``-`` or ``1.`` does not become a quote or a list."""
+    parts = line.split("`")
+    for index in range(0, len(parts), 2):
+        parts[index] = parts[index].replace("<", "\\<")
+    line = "`".join(parts)
+    return _BLOCK_MARKER.sub(
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(1)}{m.group(3)}\\{m.group(4)}", line
+    )
+
+
+def _markdown_text(text: str) -> str:
+    """Plain rule text to markdown.
+
+    Consecutive ``$ command`` lines become one ``sh`` code block and lines indented by four spaces (file
+    snippets) one plain code block; other lines are prose, with ``<placeholders>`` escaped.
+    """
+    out: list[str] = []
+    block: list[str] = []
+    block_kind = ""
+
+    def flush() -> None:
+        nonlocal block_kind
+        if block:
+            if out and out[-1] != "":
+                out.append("")
+            out.extend([f"```{block_kind}", *block, "```", ""])
+            block.clear()
+        block_kind = ""
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        kind = "sh" if stripped.startswith("$ ") else "text" if line.startswith("    ") and stripped else ""
+        if kind:
+            if kind != block_kind:
+                flush()
+                block_kind = kind
+            block.append(stripped[2:] if kind == "sh" else line[4:].rstrip())
+            continue
+        flush()
+        if out and out[-1] == "" and stripped == "":
+            continue
+        out.append(_escape(line.rstrip()))
+    flush()
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)
+
+
+def _config_line(key: str) -> str:
+    default = config_default(key)
+    if isinstance(default, list):
+        shown = ", ".join(f"`{item}`" for item in default)
+    else:
+        shown = f"`{default}`"
+    return f"- `{key}` (default {shown})"
+
+
+def _rule_section(rule: Rule) -> list[str]:
+    lines = [
+        f"## {rule.id}: {rule.title}",
+        "",
+        f"Default severity: **{rule.severity.value}** · Area: `{rule.area}`"
+        + (f" · Requires the `{rule.requires}` collector" if rule.requires else ""),
+        "",
+        "### What it checks",
+        "",
+        _markdown_text(what_it_checks(rule)),
+        "",
+        "### Why it matters",
+        "",
+        _markdown_text(rule.rationale),
+        "",
+        "### How to fix",
+        "",
+        _markdown_text(rule.remediation),
+        "",
+    ]
+    keys = config_keys(rule)
+    lines += ["### Configuration", ""]
+    lines += [_config_line(key) for key in keys] if keys else ["None."]
+    lines += ["", "### References", ""]
+    lines += [f"- {ref}" for ref in rule.references] or ["None."]
+    lines.append("")
+    return lines
+
+
+def _manual_check_section(check: ManualCheck) -> list[str]:
+    lines = [f"### {check.id}: {check.title}", "", _markdown_text(check.rationale), "", "Steps:", ""]
+    lines += [f"{n}. {_escape(step)}" for n, step in enumerate(check.steps, start=1)]
+    if check.references:
+        lines += ["", "References: " + "; ".join(check.references)]
+    lines.append("")
+    return lines
+
+
+def render_markdown(ruleset: RuleSet) -> str:
+    """The whole catalog as one markdown document (``docs/rules.md``)."""
+    rules = sorted(ruleset.rules, key=lambda r: r.id)
+    lines = [
+        "# Rule catalog",
+        "",
+        f"<!-- Generated from the rules' metadata: do not edit by hand. Regenerate with `{REGENERATE_COMMAND}`. -->",
+        "",
+        "Rule ids are a public contract: they never change meaning and are never reused. Severities are",
+        'defaults; `auditor.toml` can override them (`[rules] severity = { "ID" = "high" }`) or disable a rule.',
+        "",
+        "| id | severity | area | title |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| [{i}](#{_anchor(i, t)}) | {s} | {a} | {t} |" for i, s, a, t in catalog_rows(ruleset)]
+    lines.append("")
+    for rule in rules:
+        lines += _rule_section(rule)
+    if ruleset.manual_checks:
+        lines += [
+            "## Manual checks",
+            "",
+            "Settings no AWS API can read. Every report lists them with these steps instead of guessing.",
+            "",
+        ]
+        for check in ruleset.manual_checks:
+            lines += _manual_check_section(check)
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _anchor(rule_id: str, title: str) -> str:
+    """GitHub's heading anchor for ``## ID: Title``."""
+    text = f"{rule_id}: {title}".lower()
+    kept = "".join(ch for ch in text if ch.isalnum() or ch in " -_")
+    return kept.replace(" ", "-")
+
+
+def main() -> None:
+    from auditor.registry import load_rules
+
+    print(render_markdown(load_rules(use_entry_points=False)), end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""Access key rules (KEY-001..005).
+
+Per-key findings use ``resource_type`` ``AWS::IAM::AccessKey``, the owning user's ARN as ``resource_id``
+(access keys have no ARN) and the access key id as ``discriminator``; KEY-004 is about the user. The user's
+tags go with every finding. Secrets are never read, only key ids and dates.
+
+Last use comes from the credential report: the collectors copy each key's slot (``last_used_date``) onto the
+key, and a hand-made inventory may instead carry only the report row, whose slot is matched by ``last_rotated``
+= the key's creation time. "Never used" is a claim only the report can make: a key with no last-use date
+counts as never used when the account's credential report has a row for its user, and as unknown otherwise
+(KEY-003 and KEY-005 then skip it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from auditor.catalog import uses_config
+from auditor.config import Config
+from auditor.inventory import AccessKey, AccountInventory, IamUser, Inventory
+from auditor.rule import Hit, rule
+from rules._common import (
+    account_label,
+    accounts_with_users,
+    age_days,
+    iso,
+    older_than,
+    paragraphs,
+    report_row,
+    unused_for,
+    utc,
+)
+
+KEY_TYPE = "AWS::IAM::AccessKey"
+# A key created this close to its user was created by the user-setup wizard (CIS 1.11's "initial setup").
+SETUP_WINDOW = timedelta(hours=1)
+_SAME_KEY_TOLERANCE = timedelta(seconds=60)
+SEED_000 = "seed 000_b3655fdf9eabeb75"
+SEED_001 = "seed 001_328218ba657c2e95"
+SEED_002 = "seed 002_6bd4a183f92dc993"
+SEED_003 = "seed 003_fc814d2bcae2ca59"
+SEED_004 = "seed 004_63e26f2a312801ba"
+
+REPLACE_KEY = """
+    Replace the key rather than keep it: people use `aws configure sso` / `aws sso login` with an sso-session
+    profile (short-lived ASIA... credentials); workloads use an IAM role (instance profile, ECS task role,
+    IRSA, OIDC federation for CI). Find what uses the key (last used service and region in the evidence,
+    CloudTrail by access key id), switch it over, then deactivate, wait, and delete:
+    $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
+    $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
+"""
+
+
+def _report_last_used(account: AccountInventory, user: IamUser, key: AccessKey) -> datetime | None:
+    row = report_row(account, user)
+    if row is None:
+        return None
+    for slot in row.access_keys:
+        if slot.last_rotated is not None and abs(utc(slot.last_rotated) - utc(key.create_date)) <= _SAME_KEY_TOLERANCE:
+            return slot.last_used_date
+    return None
+
+
+def key_last_used(account: AccountInventory, user: IamUser, key: AccessKey) -> tuple[datetime | None, bool]:
+    """``(last_used, known)``: ``(None, True)`` means never used; ``(None, False)`` means unknown."""
+    last_used = key.last_used_date or _report_last_used(account, user, key)
+    if last_used is not None:
+        return last_used, True
+    return None, report_row(account, user) is not None
+
+
+def _active_keys(inventory: Inventory) -> Iterator[tuple[AccountInventory, IamUser, AccessKey]]:
+    for account, users in accounts_with_users(inventory):
+        for user in users:
+            for key in sorted(user.active_keys, key=lambda k: k.access_key_id):
+                yield account, user, key
+
+
+def _key_evidence(inventory: Inventory, account: AccountInventory, user: IamUser, key: AccessKey) -> dict[str, Any]:
+    last_used, known = key_last_used(account, user, key)
+    return {
+        "user_name": user.user_name,
+        "access_key_id": key.access_key_id,
+        "status": key.status,
+        "created": iso(key.create_date),
+        "age_days": age_days(key.create_date, inventory.as_of),
+        "last_used": iso(last_used) if known else "unknown",
+        "last_used_service": key.last_used_service,
+        "last_used_region": key.last_used_region,
+    }
+
+
+def _key_hit(
+    inventory: Inventory, account: AccountInventory, user: IamUser, key: AccessKey, message: str, **extra: Any
+) -> Hit:
+    return Hit(
+        account_id=account.account_id,
+        resource_type=KEY_TYPE,
+        resource_id=user.arn,
+        discriminator=key.access_key_id,
+        message=message,
+        evidence={**_key_evidence(inventory, account, user, key), **extra},
+        tags=dict(user.tags),
+    )
+
+
+def _owner(inventory: Inventory, account: AccountInventory, user: IamUser) -> str:
+    return f"IAM user {user.user_name} in account {account_label(inventory, account.account_id)}"
+
+
+@rule(
+    id="KEY-001",
+    title="Active long-lived access key",
+    severity="high",
+    area="access-keys",
+    rationale="""
+        An AKIA... access key never expires. It lives in a text file on a laptop, in CI variables, in shell
+        history, and sooner or later in a repository. Whoever finds it has the user's permissions until
+        someone notices and deletes the key, which may be never. Every seed is about replacing these keys
+        with IAM Identity Center, which only hands out short-lived ASIA... credentials that expire on their
+        own.
+    """,
+    remediation=REPLACE_KEY,
+    references=[
+        "CIS AWS Foundations Benchmark v3.0.0 1.21",
+        "CIS AWS Foundations Benchmark v5.0.0 1.20",
+        SEED_000,
+        SEED_001,
+        SEED_002,
+        SEED_003,
+        SEED_004,
+    ],
+)
+def long_lived_key(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each active long-lived access key (id starting with AKIA) on an IAM user."""
+    for account, user, key in _active_keys(inventory):
+        if not key.is_long_lived:
+            continue
+        age = age_days(key.create_date, inventory.as_of)
+        yield _key_hit(
+            inventory,
+            account,
+            user,
+            key,
+            f"{_owner(inventory, account, user)} has an active long-lived access key {key.access_key_id} "
+            f"({age} days old).",
+        )
+
+
+@rule(
+    id="KEY-002",
+    title="Access key not rotated",
+    severity="medium",
+    area="access-keys",
+    rationale="""
+        The older a key, the more places it has been copied to and the longer a leaked copy stays useful.
+        Rotation bounds that window; removing the key (KEY-001) closes it.
+    """,
+    remediation=paragraphs(
+        """
+        Best: replace the key with Identity Center or a role (below). If the key must stay for now, rotate it:
+        create a second key, deploy it wherever the old one is used, deactivate and then delete the old one.
+        $ aws iam create-access-key --user-name <user>
+        """,
+        REPLACE_KEY,
+    ),
+    references=[
+        "CIS AWS Foundations Benchmark v3.0.0 1.14",
+        "CIS AWS Foundations Benchmark v5.0.0 1.13",
+        "AWS Security Hub IAM.3",
+        SEED_000,
+    ],
+)
+@uses_config("thresholds.max_key_age_days")
+def key_not_rotated(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each active access key created more than `max_key_age_days` before the collection time."""
+    days = config.thresholds.max_key_age_days
+    for account, user, key in _active_keys(inventory):
+        if not older_than(key.create_date, inventory.as_of, days):
+            continue
+        yield _key_hit(
+            inventory,
+            account,
+            user,
+            key,
+            f"Access key {key.access_key_id} of {_owner(inventory, account, user)} is "
+            f"{age_days(key.create_date, inventory.as_of)} days old (more than {days}).",
+            max_key_age_days=days,
+        )
+
+
+@rule(
+    id="KEY-003",
+    title="Access key unused",
+    severity="medium",
+    area="access-keys",
+    rationale="""
+        An active key that nothing uses is all risk and no value: it can still be leaked and used, and
+        because it is quiet nobody would notice. Unused keys are also the easiest to remove, a cheap first
+        step of the migration.
+    """,
+    remediation=paragraphs(
+        """
+        Deactivate the key, wait to see that nothing breaks, then delete it:
+        $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
+        $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
+        """
+    ),
+    references=[
+        "CIS AWS Foundations Benchmark v3.0.0 1.12",
+        "CIS AWS Foundations Benchmark v5.0.0 1.11",
+        "AWS Security Hub IAM.22",
+        "AWS Security Hub IAM.8",
+        SEED_000,
+    ],
+)
+@uses_config("thresholds.unused_days")
+def key_unused(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each active access key last used more than `unused_days` before the collection time, or
+    never used and created more than `unused_days` before it."""
+    days = config.thresholds.unused_days
+    for account, user, key in _active_keys(inventory):
+        last_used, known = key_last_used(account, user, key)
+        if not known or not unused_for(last_used, key.create_date, inventory.as_of, days):
+            continue
+        idle = age_days(last_used or key.create_date, inventory.as_of)
+        when = f"was last used {idle} days ago" if last_used else f"has never been used in its {idle} days"
+        yield _key_hit(
+            inventory,
+            account,
+            user,
+            key,
+            f"Access key {key.access_key_id} of {_owner(inventory, account, user)} {when}.",
+            days_unused=idle,
+            unused_days=days,
+        )
+
+
+@rule(
+    id="KEY-004",
+    title="Two active access keys",
+    severity="low",
+    area="access-keys",
+    rationale="""
+        Two active keys are normal for the few minutes of a rotation, not as a steady state: usually the old
+        key was never retired and is still sitting in some file. Every extra key is one more secret to leak.
+    """,
+    remediation="""
+        Find which key is still in use (compare the last-used dates in the evidence), deactivate the other,
+        then delete it:
+        $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
+        $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
+    """,
+    references=["CIS AWS Foundations Benchmark v3.0.0 1.13", "CIS AWS Foundations Benchmark v5.0.0 1.12", SEED_000],
+)
+def two_active_keys(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each IAM user with two active access keys (one finding per user)."""
+    for account, users in accounts_with_users(inventory):
+        for user in users:
+            active = sorted(user.active_keys, key=lambda k: k.access_key_id)
+            if len(active) < 2:
+                continue
+            yield Hit(
+                account_id=account.account_id,
+                resource_type="AWS::IAM::User",
+                resource_id=user.arn,
+                message=f"{_owner(inventory, account, user)} has {len(active)} active access keys: "
+                f"{', '.join(k.access_key_id for k in active)}.",
+                evidence={
+                    "user_name": user.user_name,
+                    "active_keys": [_key_evidence(inventory, account, user, k) for k in active],
+                },
+                tags=dict(user.tags),
+            )
+
+
+@rule(
+    id="KEY-005",
+    title="Access key created with the user and never used",
+    severity="low",
+    area="access-keys",
+    rationale="""
+        Creating an access key "just in case" while setting up a user (the console wizard makes it easy)
+        hands out a permanent credential nobody asked for. If it was never used, nobody needed it. Keys
+        should be created only when a workload needs one, and today that need is better met by Identity
+        Center or a role.
+    """,
+    remediation="""
+        Delete the key (it has never been used, so nothing depends on it):
+        $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
+        When creating users, leave programmatic access off; people use `aws sso login` instead.
+    """,
+    references=["CIS AWS Foundations Benchmark v3.0.0 1.11", "CIS AWS Foundations Benchmark v5.0.0 1.10", SEED_002],
+)
+def setup_key_never_used(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each active access key that has never been used and was created within one hour of its
+    user (i.e. during the user's initial setup)."""
+    for account, user, key in _active_keys(inventory):
+        last_used, known = key_last_used(account, user, key)
+        if not known or last_used is not None:
+            continue
+        after_user = utc(key.create_date) - utc(user.create_date)
+        if not timedelta(0) <= after_user <= SETUP_WINDOW:
+            continue
+        yield _key_hit(
+            inventory,
+            account,
+            user,
+            key,
+            f"Access key {key.access_key_id} of {_owner(inventory, account, user)} was created with the user "
+            "and has never been used.",
+            user_created=iso(user.create_date),
+            seconds_after_user_creation=int(after_user.total_seconds()),
+        )

@@ -1,0 +1,507 @@
+"""IAM Identity Center rules (IDC-001..007).
+
+Who a finding is about, per the design: for the instance and for permission sets, the Identity Center owner
+account (``AWS::SSO::Instance`` / ``AWS::SSO::PermissionSet``, ``resource_id`` the instance or permission-set
+ARN); for an assignment, the *target* account. Assignments have no ARN of their own: their findings use
+``resource_type`` ``AWS::SSO::Assignment`` with the permission-set ARN as ``resource_id`` (so a suppression
+can name the set by ARN glob) and, where one set can have several findings in an account, the principal as
+discriminator.
+
+Everything here needs ``identity_center.status == "enabled"`` except IDC-001, which needs ``"not_enabled"``:
+``"unknown"`` (the instance could not be looked up) never produces a finding. Coverage rules (IDC-002) also
+stand down when the collectors recorded an error reading assignments: a partial list cannot prove absence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from auditor.catalog import uses_config
+from auditor.config import Config
+from auditor.inventory import AccountAssignment, IdentityCenter, Inventory, PermissionSet
+from auditor.isoduration import format_duration
+from auditor.rule import Hit, rule
+from rules._common import account_facts, account_label, management_account_id, organization_arn, root_arn
+from rules._privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
+
+SSO_SERVICE_PRINCIPAL = "sso.amazonaws.com"
+DEFAULT_SESSION_SECONDS = 3600
+SEED_000 = "seed 000_b3655fdf9eabeb75"
+SEED_001 = "seed 001_328218ba657c2e95"
+SEED_002 = "seed 002_6bd4a183f92dc993"
+SEED_003 = "seed 003_fc814d2bcae2ca59"
+SEED_004 = "seed 004_63e26f2a312801ba"
+ALL_SEEDS = [SEED_000, SEED_001, SEED_002, SEED_003, SEED_004]
+CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+
+def _enabled(inventory: Inventory) -> IdentityCenter | None:
+    idc = inventory.identity_center
+    return idc if idc is not None and idc.status == "enabled" else None
+
+
+def _owner_account(inventory: Inventory, idc: IdentityCenter) -> str | None:
+    return idc.owner_account_id or management_account_id(inventory)
+
+
+def _assignments_incomplete(inventory: Inventory) -> bool:
+    """The collectors could not read every assignment: absence of an assignment proves nothing."""
+    return any(
+        error.service in ("sso-admin", "sso")
+        and ("Assignment" in error.operation or "ProvisionedToAccount" in error.operation)
+        for error in inventory.errors
+    )
+
+
+def _sorted_assignments(idc: IdentityCenter) -> list[AccountAssignment]:
+    return sorted(idc.assignments, key=lambda a: (a.account_id, a.permission_set_arn, a.principal_type, a.principal_id))
+
+
+def _permission_sets(idc: IdentityCenter) -> dict[str, PermissionSet]:
+    return {ps.arn: ps for ps in idc.permission_sets}
+
+
+def _privilege_in(inventory: Inventory, permission_set: PermissionSet, account_ids: list[str]) -> list[PrivilegeGrant]:
+    accounts = [a for a in (inventory.account(i) for i in account_ids) if a is not None]
+    return permission_set_privilege(permission_set, accounts)
+
+
+def _principal(idc: IdentityCenter, principal_type: str, principal_id: str) -> dict[str, Any]:
+    """A principal as evidence, with the names the identity store knows."""
+    if principal_type == "USER":
+        user = next((u for u in idc.users if u.user_id == principal_id), None)
+        return {
+            "principal_type": "USER",
+            "principal_id": principal_id,
+            "user_name": user.user_name if user else None,
+            "display_name": user.display_name if user else None,
+            "emails": list(user.emails) if user else [],
+        }
+    group = next((g for g in idc.groups if g.group_id == principal_id), None)
+    return {
+        "principal_type": "GROUP",
+        "principal_id": principal_id,
+        "group_name": group.display_name if group else None,
+    }
+
+
+def _principal_name(principal: dict[str, Any]) -> str:
+    if principal["principal_type"] == "USER":
+        name = principal.get("user_name") or (principal.get("emails") or [None])[0]
+        return f"user {name or principal['principal_id']}"
+    return f"group {principal.get('group_name') or principal['principal_id']}"
+
+
+def _permission_set_evidence(ps: PermissionSet) -> dict[str, Any]:
+    return {
+        "permission_set_name": ps.name,
+        "permission_set_arn": ps.arn,
+        "session_duration": ps.session_duration,
+        "session_duration_seconds": ps.session_duration_seconds,
+    }
+
+
+# --------------------------------------------------------------------------------------------- IDC-001
+
+
+@rule(
+    id="IDC-001",
+    title="IAM Identity Center not enabled",
+    severity="high",
+    area="identity-center",
+    rationale="""
+        Every seed arrives at the same target: people sign in once to IAM Identity Center, with MFA, and get
+        short-lived (ASIA...) credentials for the accounts and permission sets assigned to them. Without an
+        Identity Center instance the only ways in are IAM users with passwords and long-lived (AKIA...)
+        access keys, or root. Those keys sit in files on laptops, leak into repositories and never expire.
+        Enabling Identity Center is the first step of the migration this auditor measures.
+    """,
+    remediation="""
+        In the organization's management account: IAM Identity Center console > Enable (choose "Enable with
+        AWS Organizations"), in the region you want as its home region. Then choose the identity source
+        (MANUAL-004), require MFA (MANUAL-001 to MANUAL-003), delegate administration to a member account
+        (IDC-007), create groups and permission sets, and assign them to accounts (IDC-002). Configure the
+        CLI with an sso-session (`aws configure sso`) instead of access keys.
+        $ aws sso-admin create-instance --name <name>
+        (creates an account-level instance only; an organization instance is enabled from the console.)
+    """,
+    references=[*CIS_CENTRAL, *ALL_SEEDS],
+)
+def identity_center_not_enabled(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires when the collectors looked for an Identity Center instance and found none
+    (`identity_center.status` = "not_enabled"); never when the lookup failed ("unknown"). One finding for
+    the organization (in the management account), or one per scanned account when there is no organization."""
+    idc = inventory.identity_center
+    if idc is None or idc.status != "not_enabled":
+        return
+    evidence = {"status": idc.status, "regions_checked": list(idc.regions_checked)}
+    organization = inventory.organization
+    if organization is not None:
+        yield Hit(
+            account_id=organization.management_account_id,
+            resource_type="AWS::Organizations::Organization",
+            resource_id=organization_arn(organization),
+            message=(
+                f"Organization {organization.id} (management account "
+                f"{account_label(inventory, organization.management_account_id)}) has no IAM Identity Center instance."
+            ),
+            evidence={**evidence, "organization_id": organization.id},
+        )
+        return
+    for account in inventory.accounts:
+        yield Hit(
+            account_id=account.account_id,
+            resource_type="AWS::Organizations::Account",
+            resource_id=root_arn(account.account_id),
+            message=f"Account {account_label(inventory, account.account_id)} has no IAM Identity Center instance.",
+            evidence=evidence,
+        )
+
+
+# --------------------------------------------------------------------------------------------- IDC-002
+
+
+@rule(
+    id="IDC-002",
+    title="Account reachable only without Identity Center",
+    severity="medium",
+    area="identity-center",
+    rationale="""
+        An organization account with no Identity Center assignment cannot be reached through the access
+        portal, so whoever works in it does so with IAM users, access keys, root, or an undocumented role
+        chain. In the seeds every account, the management account included, gets an assignment so that root
+        and IAM users are no longer needed. Suspended and closed accounts are not reported.
+    """,
+    remediation="""
+        IAM Identity Center console > Multi-account permissions > AWS accounts > select the account > Assign
+        users or groups > choose a group > choose permission sets > Submit. CLI:
+        $ aws sso-admin create-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP --principal-id <group-id>
+        Then move the account's IAM users to Identity Center users in that group and delete them (USER-*).
+    """,
+    references=[*CIS_CENTRAL, SEED_000, SEED_003],
+)
+def account_without_assignment(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each ACTIVE account of the organization that appears in no Identity Center account
+    assignment. Needs Identity Center enabled and the organization's account list; stands down when the
+    collectors recorded an error listing assignments."""
+    idc = _enabled(inventory)
+    organization = inventory.organization
+    if idc is None or organization is None or _assignments_incomplete(inventory):
+        return
+    assigned = {a.account_id for a in idc.assignments}
+    for org_account in sorted(organization.accounts, key=lambda a: a.id):
+        if org_account.state != "ACTIVE" or org_account.id in assigned:
+            continue
+        yield Hit(
+            account_id=org_account.id,
+            resource_type="AWS::Organizations::Account",
+            resource_id=root_arn(org_account.id),
+            message=(
+                f"Account {account_label(inventory, org_account.id)} has no IAM Identity Center assignment: "
+                "nobody can reach it through the access portal."
+            ),
+            evidence={
+                "account_name": org_account.name,
+                "ou_path": org_account.ou_path,
+                "state": org_account.state,
+                "identity_center_instance_arn": idc.instance_arn,
+                "assignments_in_organization": len(idc.assignments),
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------------- IDC-003
+
+
+@rule(
+    id="IDC-003",
+    title="Long sessions on a privileged permission set",
+    severity="low",
+    area="identity-center",
+    rationale="""
+        A permission set's session duration is how long the credentials from one portal click stay valid. For
+        an administrator set, that is how long a stolen browser session or a copied set of temporary keys
+        keeps full control of the account. The seeds pick 12 hours for convenience on a personal setup; for a
+        team, privileged sets deserve a shorter window (the default threshold is 8 hours: a working day)
+        while everyday read-only or developer sets can stay long (IDC-004).
+    """,
+    remediation="""
+        IAM Identity Center console > Multi-account permissions > Permission sets > select the set > Edit
+        (General settings) > Session duration: choose a value no longer than `privileged_session_max`, then
+        re-provision the set to its accounts. CLI:
+        $ aws sso-admin update-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --session-duration PT8H
+        $ aws sso-admin provision-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --target-type ALL_PROVISIONED_ACCOUNTS
+        Consider a separate, shorter "break-glass" administrator set and a longer non-privileged set for daily work.
+    """,
+    references=[SEED_000, SEED_001, SEED_004],
+)
+@uses_config("thresholds.privileged_session_max")
+def privileged_long_session(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each privileged permission set (see "privileged" in `rules/_privilege.py`: AdministratorAccess,
+    PowerUserAccess, IAMFullAccess or a policy allowing `*` on `*`) whose session duration is longer than
+    `privileged_session_max`. Customer-managed policy references are resolved in the accounts the set is
+    assigned to."""
+    idc = _enabled(inventory)
+    if idc is None:
+        return
+    limit = config.thresholds.privileged_session_max_seconds
+    accounts_by_set: dict[str, list[str]] = {}
+    for assignment in _sorted_assignments(idc):
+        accounts_by_set.setdefault(assignment.permission_set_arn, []).append(assignment.account_id)
+    for ps in sorted(idc.permission_sets, key=lambda p: p.arn):
+        if ps.session_duration_seconds <= limit:
+            continue
+        grants = _privilege_in(inventory, ps, sorted(set(accounts_by_set.get(ps.arn, []))))
+        if not grants:
+            continue
+        owner = _owner_account(inventory, idc)
+        yield Hit(
+            account_id=owner,
+            resource_type="AWS::SSO::PermissionSet",
+            resource_id=ps.arn,
+            region=idc.home_region,
+            message=(
+                f"Privileged permission set {ps.name} (Identity Center in account {account_label(inventory, owner)}) "
+                f"allows {ps.session_duration} sessions, longer than {config.thresholds.privileged_session_max}."
+            ),
+            evidence={
+                **_permission_set_evidence(ps),
+                "privileged_session_max": config.thresholds.privileged_session_max,
+                "privileged_session_max_seconds": limit,
+                "privileged_by": grants_evidence(grants),
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------------- IDC-004
+
+
+@rule(
+    id="IDC-004",
+    title="Session duration forces hourly sign-in",
+    severity="info",
+    area="identity-center",
+    rationale="""
+        PT1H is the default session duration of a new permission set. People who must click through the
+        portal every hour tend to look for a way around it, usually by going back to long-lived access keys,
+        which is the opposite of the migration's goal. The seeds recommend a sane duration that does not force
+        an hourly sign-in. This is informational: for a rarely used administrator or break-glass set, one hour
+        may be exactly what you want (suppress it there).
+    """,
+    remediation="""
+        IAM Identity Center console > Multi-account permissions > Permission sets > select the set > Edit
+        > Session duration: pick a longer value suited to the set (for example 4 to 8 hours for everyday
+        developer sets; keep privileged sets within `privileged_session_max`, see IDC-003). CLI:
+        $ aws sso-admin update-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --session-duration PT8H
+        $ aws sso-admin provision-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --target-type ALL_PROVISIONED_ACCOUNTS
+    """,
+    references=[SEED_001, SEED_002],
+)
+def hourly_session(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each permission set whose session duration is exactly one hour (PT1H, the default)."""
+    idc = _enabled(inventory)
+    if idc is None:
+        return
+    owner = _owner_account(inventory, idc)
+    for ps in sorted(idc.permission_sets, key=lambda p: p.arn):
+        if ps.session_duration_seconds != DEFAULT_SESSION_SECONDS:
+            continue
+        yield Hit(
+            account_id=owner,
+            resource_type="AWS::SSO::PermissionSet",
+            resource_id=ps.arn,
+            region=idc.home_region,
+            message=(
+                f"Permission set {ps.name} (Identity Center in account {account_label(inventory, owner)}) has a "
+                f"{format_duration(ps.session_duration_seconds)} session: its users must sign in again every hour."
+            ),
+            evidence=_permission_set_evidence(ps),
+        )
+
+
+# --------------------------------------------------------------------------------------------- IDC-005
+
+
+def _matching_production_pattern(
+    config: Config, name: str | None, ou_path: str | None, tags: dict[str, str]
+) -> str | None:
+    for pattern in config.production_patterns:
+        if config.model_copy(update={"production_patterns": [pattern]}).is_production(name, ou_path, tags):
+            return pattern
+    return None
+
+
+@rule(
+    id="IDC-005",
+    title="Administrator access in production",
+    severity="medium",
+    area="identity-center",
+    rationale="""
+        The seeds assign AdministratorAccess to every account, production included, and say plainly that a
+        real team would not: anyone holding that assignment can change or delete production with one portal
+        click. Production should be reached with narrower, task-shaped permission sets (read-only, deploy,
+        support), with administrator access kept for a small group and reviewed.
+    """,
+    remediation="""
+        Review who needs the privileged set in this account. Replace it with a narrower permission set for
+        daily work and keep administrator access for a small, reviewed group (or a break-glass process).
+        Console: IAM Identity Center > Multi-account permissions > AWS accounts > select the account >
+        Permission sets tab / Users and groups tab > remove the assignment. CLI:
+        $ aws sso-admin delete-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP --principal-id <principal-id>
+        Which accounts count as production is set by `production_patterns` in auditor.toml (account name,
+        OU path or tag globs).
+    """,
+    references=[SEED_000, SEED_001],
+)
+@uses_config("production_patterns")
+def privileged_in_production(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires once per (account, permission set) when a privileged permission set is assigned, to any user or
+    group, in an account that matches `production_patterns` (account name, OU path or tags)."""
+    idc = _enabled(inventory)
+    if idc is None:
+        return
+    sets = _permission_sets(idc)
+    grouped: dict[tuple[str, str], list[AccountAssignment]] = {}
+    for assignment in _sorted_assignments(idc):
+        grouped.setdefault((assignment.account_id, assignment.permission_set_arn), []).append(assignment)
+    for (account_id, ps_arn), assignments in grouped.items():
+        ps = sets.get(ps_arn)
+        if ps is None:
+            continue
+        name, ou_path, tags = account_facts(inventory, account_id)
+        pattern = _matching_production_pattern(config, name, ou_path, tags)
+        if pattern is None:
+            continue
+        grants = _privilege_in(inventory, ps, [account_id])
+        if not grants:
+            continue
+        principals = [_principal(idc, a.principal_type, a.principal_id) for a in assignments]
+        yield Hit(
+            account_id=account_id,
+            resource_type="AWS::SSO::Assignment",
+            resource_id=ps.arn,
+            region=idc.home_region,
+            message=(
+                f"Privileged permission set {ps.name} is assigned in production account "
+                f"{account_label(inventory, account_id)} to {', '.join(_principal_name(p) for p in principals)}."
+            ),
+            evidence={
+                "permission_set_name": ps.name,
+                "permission_set_arn": ps.arn,
+                "account_name": name,
+                "ou_path": ou_path,
+                "production_pattern": pattern,
+                "principals": principals,
+                "privileged_by": grants_evidence(grants),
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------------- IDC-006
+
+
+@rule(
+    id="IDC-006",
+    title="Permission set assigned to a user, not a group",
+    severity="low",
+    area="identity-center",
+    rationale="""
+        Assignments made person by person pile up: nobody can say at a glance who has which access, and a
+        change of role or a departure means hunting assignments account by account. Assigning permission sets
+        to groups and managing group membership (ideally from the identity provider) keeps access
+        reviewable, which is what the seeds recommend beyond a one-person setup.
+    """,
+    remediation="""
+        Create (or reuse) a group for the job, add the user to it, assign the group the same permission set in
+        the same account, then remove the direct user assignment. Console: IAM Identity Center > Groups >
+        Create group / Add users; then Multi-account permissions > AWS accounts > select the account > Assign
+        users or groups > Groups. CLI:
+        $ aws sso-admin create-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP --principal-id <group-id>
+        $ aws sso-admin delete-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type USER --principal-id <user-id>
+    """,
+    references=[SEED_004, SEED_001, SEED_002],
+)
+def assigned_to_user(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires for each account assignment whose principal type is USER (one finding per account, permission
+    set and user); the evidence names the user from the identity store."""
+    idc = _enabled(inventory)
+    if idc is None:
+        return
+    sets = _permission_sets(idc)
+    for assignment in _sorted_assignments(idc):
+        if assignment.principal_type != "USER":
+            continue
+        ps = sets.get(assignment.permission_set_arn)
+        ps_name = ps.name if ps else assignment.permission_set_arn
+        principal = _principal(idc, "USER", assignment.principal_id)
+        yield Hit(
+            account_id=assignment.account_id,
+            resource_type="AWS::SSO::Assignment",
+            resource_id=assignment.permission_set_arn,
+            discriminator=f"USER/{assignment.principal_id}",
+            region=idc.home_region,
+            message=(
+                f"Permission set {ps_name} is assigned directly to {_principal_name(principal)} in account "
+                f"{account_label(inventory, assignment.account_id)}, not through a group."
+            ),
+            evidence={"permission_set_name": ps_name, "permission_set_arn": assignment.permission_set_arn, **principal},
+        )
+
+
+# --------------------------------------------------------------------------------------------- IDC-007
+
+
+@rule(
+    id="IDC-007",
+    title="Identity Center administered from the management account",
+    severity="low",
+    area="identity-center",
+    rationale="""
+        The management account is the most powerful account in an organization (no service control policy
+        restricts it) and should be touched as little as possible. When Identity Center is administered only
+        from there, every change to users, groups and permission sets needs management-account access.
+        Registering a member account as delegated administrator for Identity Center moves that day-to-day
+        work out of it. The seeds point at this setting under Settings > Management.
+    """,
+    remediation="""
+        In the management account: IAM Identity Center console > Settings > Management tab > Delegated
+        administrator > Register account, and choose a dedicated security or identity account. CLI:
+        $ aws organizations register-delegated-administrator --account-id <member-account-id> --service-principal sso.amazonaws.com
+        Permission sets provisioned to the management account itself can still only be managed from the
+        management account.
+    """,
+    references=[SEED_002],
+)
+def no_delegated_administrator(inventory: Inventory, config: Config) -> Iterator[Hit]:
+    """Fires when Identity Center is enabled, the organization's delegated administrators were read, and none
+    is registered for `sso.amazonaws.com`. Unreadable delegated administrators: no finding."""
+    idc = _enabled(inventory)
+    organization = inventory.organization
+    if idc is None or organization is None or organization.delegated_administrators is None:
+        return
+    delegated = organization.delegated_administrators.get(SSO_SERVICE_PRINCIPAL) or []
+    if delegated:
+        return
+    owner = _owner_account(inventory, idc)
+    yield Hit(
+        account_id=owner,
+        resource_type="AWS::SSO::Instance",
+        resource_id=idc.instance_arn or organization_arn(organization),
+        region=idc.home_region,
+        message=(
+            f"IAM Identity Center has no delegated administrator: it can only be administered from the "
+            f"management account {account_label(inventory, organization.management_account_id)}."
+        ),
+        evidence={
+            "instance_arn": idc.instance_arn,
+            "management_account_id": organization.management_account_id,
+            "delegated_administrators_for_sso": [],
+            "services_with_delegated_administrators": sorted(
+                k for k, v in organization.delegated_administrators.items() if v
+            ),
+        },
+    )

@@ -1,0 +1,334 @@
+"""IDC-001..007 on hand-made inventories."""
+
+from __future__ import annotations
+
+from factories import (
+    ALLOW_ALL,
+    DEV,
+    INSTANCE_ARN,
+    MGMT,
+    ORG_ID,
+    PROD,
+    READ_ONLY,
+    admin_set,
+    assignment,
+    aws_policy,
+    collection_error,
+    config_with,
+    customer_policy,
+    hits,
+    idc_group,
+    idc_user,
+    make_account,
+    make_identity_center,
+    make_inventory,
+    make_org,
+    org_account,
+    permission_set,
+)
+
+from auditor.config import Config
+from rules.identity_center import (
+    account_without_assignment,
+    assigned_to_user,
+    hourly_session,
+    identity_center_not_enabled,
+    no_delegated_administrator,
+    privileged_in_production,
+    privileged_long_session,
+)
+
+# ---------------------------------------------------------------------------------------------- IDC-001
+
+
+def test_not_enabled_reported_once_for_the_organization():
+    inventory = make_inventory(organization=make_org(), identity_center=make_identity_center("not_enabled"))
+    [hit] = hits(identity_center_not_enabled, inventory)
+    assert hit.account_id == MGMT
+    assert hit.resource_type == "AWS::Organizations::Organization"
+    assert hit.resource_id == f"arn:aws:organizations::{MGMT}:organization/{ORG_ID}"
+    assert hit.message == (
+        f"Organization {ORG_ID} (management account management (111111111111)) has no IAM Identity Center instance."
+    )
+    assert hit.evidence["regions_checked"] == ["us-east-1", "eu-west-1"]
+
+
+def test_not_enabled_without_organization_is_per_scanned_account():
+    inventory = make_inventory(
+        accounts=[make_account(DEV, "solo")], identity_center=make_identity_center("not_enabled")
+    )
+    [hit] = hits(identity_center_not_enabled, inventory)
+    assert (hit.account_id, hit.resource_id) == (DEV, f"arn:aws:iam::{DEV}:root")
+    assert "solo (222222222222)" in hit.message
+
+
+def test_unknown_or_enabled_identity_center_is_not_reported():
+    for idc in (make_identity_center("unknown"), make_identity_center("enabled"), None):
+        assert hits(identity_center_not_enabled, make_inventory(organization=make_org(), identity_center=idc)) == []
+
+
+# ---------------------------------------------------------------------------------------------- IDC-002
+
+
+def _org_with_suspended():
+    return make_org(
+        [
+            org_account(MGMT, "management"),
+            org_account(DEV, "dev"),
+            org_account(PROD, "prod", ou_path="/Root/Prod"),
+            org_account("444444444444", "old", state="SUSPENDED"),
+        ]
+    )
+
+
+def test_active_account_without_assignment():
+    ps = admin_set()
+    idc = make_identity_center(permission_sets=[ps], assignments=[assignment(MGMT, ps), assignment(DEV, ps)])
+    [hit] = hits(account_without_assignment, make_inventory(organization=_org_with_suspended(), identity_center=idc))
+    assert hit.account_id == PROD
+    assert hit.resource_type == "AWS::Organizations::Account"
+    assert hit.resource_id == f"arn:aws:iam::{PROD}:root"
+    assert hit.message.startswith("Account prod (333333333333) has no IAM Identity Center assignment")
+    assert hit.evidence["ou_path"] == "/Root/Prod"
+    assert hit.evidence["state"] == "ACTIVE"
+    assert hit.evidence["assignments_in_organization"] == 2
+
+
+def test_every_account_assigned_is_fine():
+    ps = admin_set()
+    idc = make_identity_center(permission_sets=[ps], assignments=[assignment(a, ps) for a in (MGMT, DEV, PROD)])
+    assert (
+        hits(account_without_assignment, make_inventory(organization=_org_with_suspended(), identity_center=idc)) == []
+    )
+
+
+def test_coverage_not_judged_without_identity_center_or_with_partial_assignments():
+    ps = admin_set()
+    idc = make_identity_center(permission_sets=[ps], assignments=[assignment(MGMT, ps)])
+    assert (
+        hits(
+            account_without_assignment,
+            make_inventory(organization=make_org(), identity_center=make_identity_center("unknown")),
+        )
+        == []
+    )
+    assert hits(account_without_assignment, make_inventory(identity_center=idc)) == []  # no org account list
+    gap = collection_error("ListAccountAssignments", service="sso-admin", account_id=MGMT)
+    assert (
+        hits(account_without_assignment, make_inventory(organization=make_org(), identity_center=idc, errors=[gap]))
+        == []
+    )
+
+
+# ---------------------------------------------------------------------------------------------- IDC-003
+
+
+def test_privileged_set_with_long_session():
+    ps = admin_set("PT12H")
+    [hit] = hits(
+        privileged_long_session,
+        make_inventory(organization=make_org(), identity_center=make_identity_center(permission_sets=[ps])),
+    )
+    assert hit.account_id == MGMT
+    assert hit.resource_type == "AWS::SSO::PermissionSet"
+    assert hit.resource_id == ps.arn
+    assert hit.region == "eu-west-1"
+    assert hit.message == (
+        "Privileged permission set AdministratorAccess (Identity Center in account management (111111111111)) "
+        "allows PT12H sessions, longer than PT8H."
+    )
+    assert hit.evidence["session_duration"] == "PT12H"
+    assert hit.evidence["session_duration_seconds"] == 43200
+    assert hit.evidence["privileged_session_max_seconds"] == 28800
+    assert hit.evidence["privileged_by"] == [
+        {
+            "source": "permission set managed policy",
+            "policy_name": "AdministratorAccess",
+            "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess",
+            "reason": "AWS managed policy AdministratorAccess",
+        }
+    ]
+
+
+def test_session_at_the_limit_or_non_privileged_is_fine():
+    sets = [
+        admin_set("PT8H"),
+        permission_set("ReadOnly", session="PT12H", managed=[aws_policy("ReadOnlyAccess")]),
+        permission_set("Custom", session="PT12H", inline_policy=READ_ONLY),
+    ]
+    assert (
+        hits(privileged_long_session, make_inventory(identity_center=make_identity_center(permission_sets=sets))) == []
+    )
+
+
+def test_inline_allow_all_and_threshold_from_config():
+    ps = permission_set("Custom", session="PT9H", inline_policy=ALLOW_ALL)
+    inventory = make_inventory(identity_center=make_identity_center(permission_sets=[ps]))
+    [hit] = hits(privileged_long_session, inventory)
+    assert hit.evidence["privileged_by"][0]["source"] == "permission set inline policy"
+    assert hits(privileged_long_session, inventory, config_with(privileged_session_max="PT10H")) == []
+
+
+def test_customer_managed_reference_resolved_in_assigned_account():
+    ps = permission_set("PlatformAdmin", session="PT12H", customer_managed=[("platform-admin", "/")])
+    idc = make_identity_center(permission_sets=[ps], assignments=[assignment(DEV, ps)])
+    admin_in_dev = make_account(DEV, "dev", managed_policies=[customer_policy("platform-admin", DEV, ALLOW_ALL)])
+    [hit] = hits(privileged_long_session, make_inventory(accounts=[admin_in_dev], identity_center=idc))
+    assert hit.evidence["privileged_by"][0]["policy_arn"] == f"arn:aws:iam::{DEV}:policy/platform-admin"
+    # the same reference resolving to a harmless document is not privileged
+    harmless = make_account(DEV, "dev", managed_policies=[customer_policy("platform-admin", DEV, READ_ONLY)])
+    assert hits(privileged_long_session, make_inventory(accounts=[harmless], identity_center=idc)) == []
+
+
+def test_idc_rules_silent_when_identity_center_unknown():
+    idc = make_identity_center("unknown")
+    idc.permission_sets.append(admin_set("PT1H"))
+    inventory = make_inventory(organization=make_org(delegated={}), identity_center=idc)
+    for rule in (
+        privileged_long_session,
+        hourly_session,
+        privileged_in_production,
+        assigned_to_user,
+        no_delegated_administrator,
+    ):
+        assert hits(rule, inventory) == [], rule.id
+
+
+# ---------------------------------------------------------------------------------------------- IDC-004
+
+
+def test_hourly_session_is_informational():
+    one_hour = permission_set("Developer", session="PT1H", managed=[aws_policy("PowerUserAccess")])
+    longer = permission_set("ReadOnly", session="PT4H")
+    [hit] = hits(
+        hourly_session,
+        make_inventory(
+            organization=make_org(), identity_center=make_identity_center(permission_sets=[one_hour, longer])
+        ),
+    )
+    assert hit.resource_id == one_hour.arn
+    assert hit.account_id == MGMT
+    assert hit.message == (
+        "Permission set Developer (Identity Center in account management (111111111111)) has a PT1H session: "
+        "its users must sign in again every hour."
+    )
+    assert hit.evidence["session_duration"] == "PT1H"
+
+
+# ---------------------------------------------------------------------------------------------- IDC-005
+
+
+def test_admin_in_production_one_finding_per_account_and_set():
+    ps = admin_set()
+    idc = make_identity_center(
+        permission_sets=[ps],
+        assignments=[
+            assignment(PROD, ps, "g-admins"),
+            assignment(PROD, ps, "u-ana", "USER"),
+            assignment(DEV, ps, "g-admins"),
+        ],
+        users=[idc_user("u-ana", "ana", "ana@example.com")],
+        groups=[idc_group("g-admins", "Admins")],
+    )
+    [hit] = hits(privileged_in_production, make_inventory(organization=make_org(), identity_center=idc))
+    assert hit.account_id == PROD
+    assert hit.resource_type == "AWS::SSO::Assignment"
+    assert hit.resource_id == ps.arn
+    assert hit.message == (
+        "Privileged permission set AdministratorAccess is assigned in production account prod (333333333333) "
+        "to group Admins, user ana."
+    )
+    assert hit.evidence["production_pattern"] == "name:*prod*"
+    assert [p["principal_id"] for p in hit.evidence["principals"]] == ["g-admins", "u-ana"]
+    assert hit.evidence["principals"][1]["emails"] == ["ana@example.com"]
+
+
+def test_production_by_ou_or_tag():
+    ps = admin_set()
+    org = make_org(
+        [
+            org_account(MGMT, "management"),
+            org_account(DEV, "payments", ou_path="/Root/Workloads/Prod"),
+            org_account(PROD, "ledger", tags={"Environment": "production"}),
+        ]
+    )
+    idc = make_identity_center(permission_sets=[ps], assignments=[assignment(DEV, ps), assignment(PROD, ps)])
+    found = hits(privileged_in_production, make_inventory(organization=org, identity_center=idc))
+    assert [(h.account_id, h.evidence["production_pattern"]) for h in found] == [
+        (DEV, "ou:*prod*"),
+        (PROD, "tag:Environment=prod*"),
+    ]
+    only_names = Config.model_validate({"production_patterns": ["name:ledger"]})
+    assert [
+        h.account_id
+        for h in hits(privileged_in_production, make_inventory(organization=org, identity_center=idc), only_names)
+    ] == [PROD]
+
+
+def test_read_only_in_production_or_admin_elsewhere_is_fine():
+    admin, read_only = admin_set(), permission_set("ReadOnly", managed=[aws_policy("ReadOnlyAccess")])
+    idc = make_identity_center(
+        permission_sets=[admin, read_only], assignments=[assignment(PROD, read_only), assignment(DEV, admin)]
+    )
+    assert hits(privileged_in_production, make_inventory(organization=make_org(), identity_center=idc)) == []
+
+
+# ---------------------------------------------------------------------------------------------- IDC-006
+
+
+def test_assignment_to_a_user():
+    ps = admin_set()
+    idc = make_identity_center(
+        permission_sets=[ps],
+        assignments=[assignment(DEV, ps, "u-ana", "USER"), assignment(DEV, ps, "g-admins")],
+        users=[idc_user("u-ana", "ana", "ana@example.com")],
+    )
+    [hit] = hits(assigned_to_user, make_inventory(organization=make_org(), identity_center=idc))
+    assert hit.account_id == DEV
+    assert hit.resource_type == "AWS::SSO::Assignment"
+    assert hit.resource_id == ps.arn
+    assert hit.discriminator == "USER/u-ana"
+    assert hit.message == (
+        "Permission set AdministratorAccess is assigned directly to user ana in account dev (222222222222), "
+        "not through a group."
+    )
+    assert hit.evidence["user_name"] == "ana"
+    assert hit.evidence["emails"] == ["ana@example.com"]
+    assert hit.evidence["permission_set_name"] == "AdministratorAccess"
+
+
+def test_group_assignments_are_fine():
+    ps = admin_set()
+    idc = make_identity_center(permission_sets=[ps], assignments=[assignment(DEV, ps, "g-admins")])
+    assert hits(assigned_to_user, make_inventory(identity_center=idc)) == []
+
+
+# ---------------------------------------------------------------------------------------------- IDC-007
+
+
+def test_no_delegated_administrator_for_identity_center():
+    org = make_org(delegated={"securityhub.amazonaws.com": ["444444444444"]})
+    [hit] = hits(no_delegated_administrator, make_inventory(organization=org, identity_center=make_identity_center()))
+    assert hit.account_id == MGMT
+    assert hit.resource_type == "AWS::SSO::Instance"
+    assert hit.resource_id == INSTANCE_ARN
+    assert "management account management (111111111111)" in hit.message
+    assert hit.evidence["delegated_administrators_for_sso"] == []
+    assert hit.evidence["services_with_delegated_administrators"] == ["securityhub.amazonaws.com"]
+
+
+def test_delegated_administrator_present_or_unknown():
+    idc = make_identity_center()
+    delegated = make_org(delegated={"sso.amazonaws.com": ["444444444444"]})
+    assert hits(no_delegated_administrator, make_inventory(organization=delegated, identity_center=idc)) == []
+    assert (
+        hits(no_delegated_administrator, make_inventory(organization=make_org(delegated=None), identity_center=idc))
+        == []
+    )
+    not_enabled = make_identity_center("not_enabled")
+    assert (
+        hits(
+            no_delegated_administrator, make_inventory(organization=make_org(delegated={}), identity_center=not_enabled)
+        )
+        == []
+    )
