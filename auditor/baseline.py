@@ -1,0 +1,244 @@
+"""Baselines, diffs, shard merges and the exit-code gate: everything that compares or combines findings documents.
+
+Identity is the finding's ``fingerprint`` (rule id + account + resource + discriminator), never a message,
+line number or timestamp. One rule decides what a baseline *covers*, shared by ``--baseline`` and ``diff``:
+
+* a current finding is **unchanged** when the baseline holds the same fingerprint, unless the baseline copy was
+  suppressed and the current one is not: the baseline accepted it only under a suppression that has since
+  expired or been removed, so it is **new** again (an expiry date means "fail again after this date", and a
+  baseline must not quietly undo that);
+* a baseline finding is **fixed** when its fingerprint is gone now, unless it was suppressed in the baseline:
+  a suppressed finding was never an open problem, so its disappearance is not reported as a fix.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tabulate import tabulate
+
+from auditor.errors import ExitCode, InputError
+from auditor.findings import Finding, FindingsDocument, Scope, ScopeAccount, Severity, summarize
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """``auditor diff OLD NEW``: findings of NEW that are new or unchanged, and findings of OLD that are fixed."""
+
+    new: list[Finding] = field(default_factory=list)
+    fixed: list[Finding] = field(default_factory=list)
+    unchanged: list[Finding] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- baseline
+
+
+def apply_baseline(document: FindingsDocument, baseline: FindingsDocument) -> FindingsDocument:
+    """A copy of ``document`` with every finding marked new or unchanged, ``fixed`` filled and counts redone."""
+    result = diff(baseline, document)
+    unchanged = {f.fingerprint for f in result.unchanged}
+    findings = [
+        f.model_copy(update={"baseline_state": "unchanged" if f.fingerprint in unchanged else "new"})
+        for f in document.findings
+    ]
+    notices = list(document.notices)
+    theirs, ours = baseline.scope.organization_id, document.scope.organization_id
+    if theirs and ours and theirs != ours:
+        notices.append(f"baseline is from organization {theirs}, this scan is of {ours}: most findings will be new")
+    return document.model_copy(
+        update={
+            "findings": findings,
+            "fixed": result.fixed,
+            "summary": summarize(findings, result.fixed, with_baseline=True),
+            "notices": notices,
+        }
+    )
+
+
+def diff(old: FindingsDocument, new: FindingsDocument) -> DiffResult:
+    old_by_fingerprint = {f.fingerprint: f for f in old.findings}
+    current = {f.fingerprint for f in new.findings}
+    new_findings: list[Finding] = []
+    unchanged: list[Finding] = []
+    for finding in new.findings:
+        before = old_by_fingerprint.get(finding.fingerprint)
+        covered = before is not None and not (before.suppressed and not finding.suppressed)
+        (unchanged if covered else new_findings).append(finding)
+    fixed = [
+        f.model_copy(update={"baseline_state": None})
+        for f in old.findings
+        if f.fingerprint not in current and not f.suppressed
+    ]
+    return DiffResult(new=new_findings, fixed=fixed, unchanged=unchanged)
+
+
+def render_diff(result: DiffResult, width: int | None = None) -> str:
+    """Counts, then a table of new and of fixed findings (worst first). Unchanged ones are only counted.
+
+    ``width`` is the line length to fit messages into; by default the terminal's (120 when not a terminal).
+    """
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    suppressed_new = sum(1 for f in result.new if f.suppressed)
+    first = f"{len(result.new)} new, {len(result.fixed)} fixed, {len(result.unchanged)} unchanged"
+    if suppressed_new:
+        first += f" ({suppressed_new} of the new are suppressed)"
+    lines = [first]
+    if result.new:
+        lines += ["", f"New ({_count_by_severity(result.new)})", _findings_table(result.new, width)]
+    if result.fixed:
+        lines += ["", f"Fixed ({_count_by_severity(result.fixed)})", _findings_table(result.fixed, width)]
+    if not result.new and not result.fixed:
+        lines += ["", "No change."]
+    return "\n".join(lines)
+
+
+def _count_by_severity(findings: Sequence[Finding]) -> str:
+    parts = []
+    for severity in Severity:
+        count = sum(1 for f in findings if f.severity == severity)
+        if count:
+            parts.append(f"{severity.value} {count}")
+    return ", ".join(parts)
+
+
+def _findings_table(findings: Iterable[Finding], width: int) -> str:
+    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id))
+    headers = ["severity", "rule", "account", "resource", "message"]
+    rows = [
+        [
+            f.severity.value + (" (suppressed)" if f.suppressed else ""),
+            _clean(f.rule_id),
+            _truncate(_clean(f.account_name or f.account_id or "-"), 24),
+            _truncate(_clean(_short_resource(f)), 32),
+        ]
+        for f in ordered
+    ]
+    # tabulate pads headers by 2 and separates columns by 2: the message gets the rest of the line
+    used = sum(max(len(headers[i]) + 2, *(len(row[i]) for row in rows)) + 2 for i in range(len(headers) - 1))
+    for f, row in zip(ordered, rows):
+        row.append(_truncate(_clean(f.message), max(20, width - used)))
+    return tabulate(rows, headers=headers, disable_numparse=True)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _clean(text: str) -> str:
+    """Control characters escaped: diff output goes to a terminal, and the documents may hold hostile names."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def _truncate(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short_resource(finding: Finding) -> str:
+    if finding.location is not None:
+        return f"{finding.location.path}:{finding.location.line}"
+    return re.split(r"[/:]", finding.resource_id.rstrip("/:"))[-1] or finding.resource_id
+
+
+# ------------------------------------------------------------------------------------------------- merge
+
+
+def merge(documents: Sequence[FindingsDocument]) -> FindingsDocument:
+    """Combine shard results (e.g. one CI job per OU) into one document.
+
+    Findings are united by fingerprint (a finding seen by two shards is kept once, from the most recently
+    generated document); errors, accounts, manual checks (by id), rules (by id) and notices are deduplicated.
+    The result does not depend on the order of ``documents``: lists are sorted where order is not given.
+    """
+    if not documents:
+        raise InputError("merge: no findings documents given")
+    versions = sorted({d.schema_version for d in documents})
+    if len(versions) > 1:
+        raise InputError(
+            f"merge: documents have different schema_version ({', '.join(versions)}); "
+            "re-run the scans with one auditor version"
+        )
+    organizations = sorted({d.scope.organization_id for d in documents if d.scope.organization_id})
+    if len(organizations) > 1:
+        raise InputError(f"merge: documents are of different organizations ({', '.join(organizations)})")
+
+    by_age = sorted(documents, key=lambda d: d.generated_at)
+    findings: dict[str, Finding] = {}
+    fixed: dict[str, Finding] = {}
+    for document in by_age:  # later documents overwrite: the freshest view of a finding wins
+        findings.update((f.fingerprint, f) for f in document.findings)
+        fixed.update((f.fingerprint, f) for f in document.fixed)
+    for fingerprint in findings:
+        fixed.pop(fingerprint, None)  # one shard's "fixed" is another's still-present finding
+    merged_findings = sorted(findings.values(), key=_finding_order)
+    merged_fixed = sorted(fixed.values(), key=_finding_order)
+
+    accounts: dict[str, ScopeAccount] = {}
+    for document in by_age:
+        for account in document.scope.accounts_scanned:
+            known = accounts.get(account.account_id)
+            accounts[account.account_id] = ScopeAccount(
+                account_id=account.account_id,
+                account_name=account.account_name or (known.account_name if known else None),
+                is_management=account.is_management or (known.is_management if known else False),
+            )
+    managements = sorted({d.scope.management_account_id for d in documents if d.scope.management_account_id})
+    scope = Scope(
+        organization_id=organizations[0] if organizations else None,
+        management_account_id=managements[0] if len(managements) == 1 else None,
+        sources=_unique(source for d in documents for source in d.scope.sources),
+        accounts_scanned=[accounts[key] for key in sorted(accounts)],
+    )
+
+    notices = _unique(notice for d in documents for notice in d.notices)
+    tools = _unique(f"{d.tool.name} {d.tool.version}" for d in documents)
+    if len(tools) > 1:
+        notices.append(f"merged documents written by different tool versions: {', '.join(tools)}")
+    errors = {error.model_dump_json(): error for d in documents for error in d.errors}
+    collected = [d.inventory_collected_at for d in documents if d.inventory_collected_at is not None]
+    with_baseline = any(d.summary.new is not None for d in documents)
+    return FindingsDocument(
+        schema_version=versions[0],
+        tool=by_age[-1].tool,
+        generated_at=by_age[-1].generated_at,
+        inventory_collected_at=min(collected) if collected else None,
+        scope=scope,
+        summary=summarize(merged_findings, merged_fixed, with_baseline=with_baseline),
+        findings=merged_findings,
+        fixed=merged_fixed,
+        errors=[errors[key] for key in sorted(errors)],
+        manual_checks=sorted(_first_by_id(c for d in documents for c in d.manual_checks), key=lambda c: c.id),
+        rules=sorted(_first_by_id(r for d in documents for r in d.rules), key=lambda r: r.id),
+        notices=notices,
+    )
+
+
+def _finding_order(f: Finding) -> tuple[int, str, str, str, str]:
+    return (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id, f.fingerprint)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _first_by_id(items: Iterable) -> list:
+    seen: dict[str, object] = {}
+    for item in items:
+        seen.setdefault(item.id, item)
+    return list(seen.values())
+
+
+# -------------------------------------------------------------------------------------------------- gate
+
+
+def gate(document: FindingsDocument, fail_on: Severity | None) -> ExitCode:
+    """The exit code: 1 if an active finding not already in the baseline is at or above ``fail_on``; else 3 if
+    coverage is incomplete; else 0. Without ``fail_on`` findings never fail the run (but gaps still give 3)."""
+    if fail_on is not None:
+        for f in document.findings:
+            if not f.suppressed and f.baseline_state != "unchanged" and f.severity.rank >= fail_on.rank:
+                return ExitCode.FINDINGS
+    if document.errors:
+        return ExitCode.INCOMPLETE
+    return ExitCode.OK

@@ -1,0 +1,402 @@
+"""SARIF 2.1.0 for GitHub code scanning (and any other SARIF consumer).
+
+GitHub rejects a whole upload when a single result lacks a file location or its URI has a scheme, so every
+result gets ``locations[0].physicalLocation.artifactLocation.uri``:
+
+* a file finding (credentials file, source tree) keeps its real relative path and line;
+* a cloud finding gets a stable, scheme-less placeholder derived from the resource, e.g.
+  ``aws/111122223333/iam/user/alice`` for ``arn:aws:iam::111122223333:user/alice`` (type ``AWS::IAM::User``),
+  with ``region.startLine`` 1, and the ARN itself as a logical location (``kind: "resource"``).
+
+Alert identity across runs is the finding's fingerprint (rule id + account + resource + discriminator, never a
+line number), given to GitHub as ``partialFingerprints``. ``automationDetails.id`` is
+``<category>/<organization or account>/`` - the trailing slash makes the whole value the category, so every
+nightly upload replaces the previous one and alerts it no longer contains are closed as fixed.
+
+Severity: ``level`` for SARIF consumers and ``properties["security-severity"]`` for GitHub, which maps
+>= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, below that low; we use mid-band values. ``info`` findings get
+``"0.0"`` (CVSS "none"): still a number (consumers parse it) and the lowest score there is, with level
+``note``, so nothing informational is presented as a risk rating.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from auditor.findings import Finding, FindingsDocument, RuleInfo, Severity
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+FINGERPRINT_KEY = "auditorFingerprint/v1"  # versioned: a change of fingerprint scheme gets a new key
+MAX_DESCRIPTION = 1024  # GitHub: shortDescription / fullDescription text limit
+MAX_RESULTS_PER_RUN = 25_000  # GitHub rejects runs with more results
+
+LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "2.0",
+    Severity.INFO: "0.0",
+}
+
+_UNSAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._+=@-]+")
+_URL = re.compile(r"^https?://\S+$")
+
+
+def render(document: FindingsDocument, options: Any) -> bytes:
+    return (json.dumps(build_sarif(document, options), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def build_sarif(document: FindingsDocument, options: Any) -> dict[str, Any]:
+    """The SARIF log as a dict (one run). ``options`` is a ``reports.ReportOptions``."""
+    omit_suppressed = bool(getattr(options, "sarif_omit_suppressed", False))
+    category = getattr(options, "sarif_category", None) or "aws-identity-auditor"
+
+    findings = [f for f in document.findings if not (omit_suppressed and f.suppressed)]
+    # Worst first: GitHub keeps only the first results of a big run, so those should be the ones that matter.
+    findings = sorted(findings, key=lambda f: -f.severity.rank)
+    left_out = max(0, len(findings) - MAX_RESULTS_PER_RUN)
+    findings = findings[:MAX_RESULTS_PER_RUN]
+
+    rules = _rules_for(document, findings)
+    rule_index = {rule.id: index for index, rule in enumerate(rules)}
+
+    notifications = [_coverage_notification(error) for error in document.errors]
+    notifications += [_notice_notification(notice) for notice in document.notices]
+    if left_out:
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{left_out} lower-severity result(s) left out of this SARIF run "
+                    f"(GitHub accepts at most {MAX_RESULTS_PER_RUN} per run); findings.json has them all"
+                },
+                "descriptor": {"id": "results-truncated"},
+            }
+        )
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+
+    driver: dict[str, Any] = {
+        "name": document.tool.name,
+        "version": document.tool.version,
+        "rules": [_rule(rule) for rule in rules],
+    }
+    information_uri = _information_uri(document.tool.name)
+    if information_uri:
+        driver["informationUri"] = information_uri
+    if _SEMVER.match(document.tool.version):
+        driver["semanticVersion"] = document.tool.version
+    descriptors = _notification_descriptors(document, left_out)
+    if descriptors:
+        driver["notifications"] = descriptors
+
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "automationDetails": {"id": automation_id(document, category)},
+        "invocations": [invocation],
+        "results": [_result(f, rule_index[f.rule_id]) for f in findings],
+        "properties": _run_properties(document, omitted_suppressed=omit_suppressed),
+    }
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+# --------------------------------------------------------------------------------------------- identity
+
+
+def automation_id(document: FindingsDocument, category: str) -> str:
+    """``<category>/<scope>/``: stable across runs of the same scope, so each upload replaces the last."""
+    scope = document.scope
+    accounts = scope.accounts_scanned
+    scope_id = (
+        scope.organization_id
+        or scope.management_account_id
+        or (accounts[0].account_id if len(accounts) == 1 else None)
+        or "default"
+    )
+    category = "/".join(_segment(part) for part in category.split("/") if part.strip()) or "aws-identity-auditor"
+    return f"{category}/{_segment(scope_id)}/"
+
+
+def artifact_uri(finding: Finding) -> str:
+    """The result's file path: the real one for file findings, a resource placeholder for cloud ones."""
+    if finding.location is not None and finding.location.path.strip():
+        return _file_uri(finding.location.path)
+    return cloud_placeholder_uri(finding)
+
+
+def cloud_placeholder_uri(finding: Finding) -> str:
+    """``aws/<account>/<service>/<type>/<name...>``: derived from the resource only, never an ``arn:`` URI."""
+    type_parts = [p for p in finding.resource_type.split("::") if p]
+    if type_parts and type_parts[0].lower() == "aws":
+        type_parts = type_parts[1:]
+    type_segments = [_segment(p.lower()) for p in type_parts] or ["resource"]
+    account = finding.account_id or _arn_account(finding.resource_id) or "no-account"
+    name_segments = _name_segments(finding.resource_id, type_parts[-1] if type_parts else "")
+    return "/".join(["aws", _segment(account), *type_segments, *name_segments])
+
+
+def _name_segments(resource_id: str, resource_type: str) -> list[str]:
+    resource = resource_id
+    if resource_id.startswith("arn:"):
+        parts = resource_id.split(":", 5)
+        resource = parts[5] if len(parts) == 6 else ""
+    pieces = [p for p in re.split(r"[/:]", resource) if p]
+    # "user/division/alice" for an AWS::IAM::User: the leading "user" repeats the type already in the path.
+    if len(pieces) > 1 and pieces[0].lower() == resource_type.lower():
+        pieces = pieces[1:]
+    return [_segment(p) for p in pieces] or ["_"]
+
+
+def _arn_account(resource_id: str) -> str | None:
+    parts = resource_id.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[4]:
+        return parts[4]
+    return None
+
+
+def _segment(text: str) -> str:
+    cleaned = _UNSAFE_SEGMENT.sub("_", text.strip())
+    return "_" if cleaned in ("", ".", "..") else cleaned
+
+
+def _file_uri(path: str) -> str:
+    """A relative URI reference: forward slashes, percent-encoded, never absolute or with a scheme."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if re.match(r"^[A-Za-z]:$", parts[0] if parts else ""):  # a Windows drive letter
+        parts = parts[1:]
+    if path.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", path) or ".." in parts:
+        # Outside any repository checkout (e.g. ~/.aws/credentials): keep it recognisable but relative.
+        parts = ["local", *[p for p in parts if p != ".."]]
+    return "/".join(quote(p, safe="~!$&'()*+,;=@") for p in parts) or "local/_"
+
+
+# ------------------------------------------------------------------------------------------------ rules
+
+
+def _rules_for(document: FindingsDocument, findings: list[Finding]) -> list[RuleInfo]:
+    """Every rule the document evaluated, plus a stand-in for any finding whose rule is not listed (a merge of
+    documents from different rule packs, a hand-made document) so that every ``ruleIndex`` resolves."""
+    rules: dict[str, RuleInfo] = {}
+    for rule in document.rules:
+        rules.setdefault(rule.id, rule)
+    for f in findings:
+        if f.rule_id not in rules:
+            rules[f.rule_id] = RuleInfo(
+                id=f.rule_id,
+                title=f.title,
+                severity=f.severity,
+                area="other",
+                rationale=f.title,
+                remediation=f.remediation,
+                references=list(f.references),
+            )
+    return list(rules.values())
+
+
+def _rule(rule: RuleInfo) -> dict[str, Any]:
+    references_text = "".join(f"\n- {ref}" for ref in rule.references)
+    references_md = "".join(f"\n- {_markdown_reference(ref)}" for ref in rule.references)
+    help_text = rule.remediation.strip() or rule.title
+    help_markdown = _markdown_text(help_text)
+    if rule.references:
+        help_text += f"\n\nReferences:{references_text}"
+        help_markdown += f"\n\n**References**\n{references_md}"
+    tags = ["security", rule.area]
+    if any("CIS" in ref for ref in rule.references):
+        tags.append("cis")
+    return {
+        "id": rule.id,
+        "name": camel_case(rule.title) or rule.id.replace("-", ""),
+        "shortDescription": {"text": _limit(rule.title)},
+        "fullDescription": {"text": _limit(rule.rationale.strip() or rule.title)},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {
+            "tags": list(dict.fromkeys(tags)),
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "precision": "high",  # rules read recorded facts; they do not guess
+        },
+    }
+
+
+def camel_case(title: str) -> str:
+    """``"Root user has access keys"`` -> ``"RootUserHasAccessKeys"`` (SARIF ``name`` wants an identifier)."""
+    words = re.findall(r"[A-Za-z0-9]+", title)
+    return "".join(word[:1].upper() + word[1:] for word in words)
+
+
+def _limit(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _markdown_text(text: str) -> str:
+    # GitHub sanitises rendered markdown; escaping angle brackets keeps text like "<root_account>" visible.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _markdown_reference(reference: str) -> str:
+    if _URL.match(reference):
+        return f"<{reference}>"
+    return _markdown_text(reference)
+
+
+# ---------------------------------------------------------------------------------------------- results
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": max(1, finding.location.line) if finding.location else 1}
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": LEVEL[finding.severity],
+        "message": {"text": finding.message.strip() or finding.title},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": artifact_uri(finding)}, "region": region},
+                "logicalLocations": [
+                    {
+                        "name": _short_name(finding.resource_id),
+                        "fullyQualifiedName": finding.resource_id,
+                        "kind": "resource",
+                    }
+                ],
+            }
+        ],
+        "partialFingerprints": {
+            "primaryLocationLineHash": finding.fingerprint,
+            FINGERPRINT_KEY: finding.fingerprint,
+        },
+        "properties": _result_properties(finding),
+    }
+    if finding.baseline_state is not None:
+        result["baselineState"] = finding.baseline_state
+    if finding.suppressed:
+        result["suppressions"] = [_suppression(finding)]
+    return result
+
+
+def _short_name(resource_id: str) -> str:
+    tail = re.split(r"[/:]", resource_id.rstrip("/:"))[-1]
+    return tail or resource_id
+
+
+def _result_properties(finding: Finding) -> dict[str, Any]:
+    dumped = finding.model_dump(mode="json", include={"evidence", "location"})
+    properties: dict[str, Any] = {
+        "account_id": finding.account_id,
+        "account_name": finding.account_name,
+        "severity": finding.severity.value,
+        "resource_type": finding.resource_type,
+        "resource_id": finding.resource_id,
+        "region": finding.region,
+        "evidence": dumped["evidence"],
+    }
+    return {key: value for key, value in properties.items() if value is not None}
+
+
+def _suppression(finding: Finding) -> dict[str, Any]:
+    record = finding.suppression
+    suppression: dict[str, Any] = {
+        "kind": "external",
+        "status": "accepted",
+        "justification": record.reason if record else "suppressed by the auditor configuration",
+    }
+    if record and (record.owner or record.expires):
+        extra = {"owner": record.owner, "expires": record.expires.isoformat() if record.expires else None}
+        suppression["properties"] = {k: v for k, v in extra.items() if v is not None}
+    return suppression
+
+
+# ------------------------------------------------------------------------------------------ run details
+
+
+def _notification_descriptors(document: FindingsDocument, left_out: int) -> list[dict[str, Any]]:
+    descriptors = []
+    if document.errors:
+        descriptors.append(
+            {
+                "id": "coverage-gap",
+                "shortDescription": {"text": "Something could not be read: the scan is incomplete"},
+                "defaultConfiguration": {"level": "error"},
+            }
+        )
+    if document.notices:
+        descriptors.append({"id": "notice", "shortDescription": {"text": "Notice from the auditor"}})
+    if left_out:
+        descriptors.append({"id": "results-truncated", "shortDescription": {"text": "Results left out"}})
+    return descriptors
+
+
+def _coverage_notification(error: Any) -> dict[str, Any]:
+    where = " ".join(
+        part
+        for part in (
+            f"account {error.account_id}" if error.account_id else "",
+            f"region {error.region}" if error.region else "",
+        )
+        if part
+    )
+    text = f"Not collected: {error.service} {error.operation}"
+    text += f" ({where})" if where else ""
+    text += f": {error.error_code}: {error.message}"
+    # SARIF "error" notification: a condition that made the results incomplete (exit code 3).
+    return {
+        "level": "error",
+        "message": {"text": text},
+        "descriptor": {"id": "coverage-gap"},
+        "properties": error.model_dump(mode="json"),
+    }
+
+
+def _notice_notification(notice: str) -> dict[str, Any]:
+    return {"level": "note", "message": {"text": notice}, "descriptor": {"id": "notice"}}
+
+
+def _run_properties(document: FindingsDocument, *, omitted_suppressed: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "schema_version": document.schema_version,
+        "generated_at": document.generated_at.isoformat(),
+        "organization_id": document.scope.organization_id,
+        "accounts_scanned": len(document.scope.accounts_scanned),
+        "coverage_gaps": len(document.errors),
+        "manual_checks": [check.id for check in document.manual_checks],
+        "suppressed_results_omitted": omitted_suppressed,
+    }
+    if document.inventory_collected_at is not None:
+        properties["inventory_collected_at"] = document.inventory_collected_at.isoformat()
+    return {key: value for key, value in properties.items() if value is not None}
+
+
+def _information_uri(distribution: str) -> str | None:
+    """The project's home page from the installed package metadata (``[project.urls]`` in pyproject.toml).
+
+    Never invented: without one the (optional) ``informationUri`` is left out rather than pointing nowhere.
+    """
+    try:
+        metadata = importlib.metadata.metadata(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    candidates = [metadata["Home-page"]] if "Home-page" in metadata else []
+    for entry in metadata.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("homepage", "home", "documentation", "source", "repository"):
+            candidates.append(url.strip())
+    return next((url for url in candidates if url and _URL.match(url)), None)
+
+
+_SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$")

@@ -1,0 +1,238 @@
+"""Console summary: what was scanned, how bad it is, the worst findings, and what could not be read.
+
+Everything printed that came from AWS or from files (names, messages, evidence) goes through ``clean``:
+control characters are shown escaped, so a hostile resource name cannot move the cursor, recolour the
+terminal or break the table. Colour (severities only) is added by this module alone, when asked.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterable
+
+from tabulate import tabulate
+
+_wcswidth: Callable[[str], int] | None
+try:  # tabulate measures wide characters with wcwidth when it is installed; measure the same way
+    from wcwidth import wcswidth as _wcswidth
+except ImportError:  # pragma: no cover - depends on the environment
+    _wcswidth = None
+
+from auditor.findings import Finding, FindingsDocument, Severity
+
+DEFAULT_WIDTH = 120
+TOP_ACCOUNTS = 10
+FIRST_GAPS = 5
+
+_COLOR = {
+    Severity.CRITICAL: "\x1b[1;97;41m",  # bold white on red
+    Severity.HIGH: "\x1b[1;31m",
+    Severity.MEDIUM: "\x1b[33m",
+    Severity.LOW: "\x1b[36m",
+    Severity.INFO: "\x1b[2m",
+}
+_RESET = "\x1b[0m"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def render(document: FindingsDocument, options: object) -> bytes:
+    color = bool(getattr(options, "color", False))
+    max_rows = int(getattr(options, "max_rows", 25))
+    width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns or DEFAULT_WIDTH
+    return render_text(document, color=color, max_rows=max_rows, width=width).encode("utf-8")
+
+
+def render_text(
+    document: FindingsDocument, *, color: bool = False, max_rows: int = 25, width: int = DEFAULT_WIDTH
+) -> str:
+    width = max(width, 60)
+    sections = [
+        _header(document),
+        _counts(document, color),
+        _accounts(document),
+        _top_findings(document, color, max_rows, width),
+        _coverage(document, width),
+        _notices(document, width),
+        _manual_checks(document),
+    ]
+    return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def clean(value: object) -> str:
+    """One printable line: control and bidi-override characters escaped (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    text = "" if value is None else str(value)
+    return _CONTROL.sub(_escape, text)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: East Asian wide characters and most emoji take two (as tabulate counts them)."""
+    if _wcswidth is None:
+        return len(text)
+    width = _wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def truncate(text: str, width: int) -> str:
+    """At most ``width`` terminal columns, with an ellipsis when something was cut."""
+    if display_width(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    kept, used = [], 0
+    for char in text:
+        columns = display_width(char)
+        if used + columns > width - 1:
+            break
+        kept.append(char)
+        used += columns
+    return "".join(kept) + "…"
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if char in named:
+        return named[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _paint(severity: Severity, text: str, color: bool) -> str:
+    return f"{_COLOR[severity]}{text}{_RESET}" if color else text
+
+
+# ----------------------------------------------------------------------------------------------- sections
+
+
+def _header(document: FindingsDocument) -> str:
+    scope = document.scope
+    org = clean(scope.organization_id) if scope.organization_id else "no organization"
+    accounts = len(scope.accounts_scanned)
+    collected = document.inventory_collected_at or document.generated_at
+    line = (
+        f"{clean(document.tool.name)} {clean(document.tool.version)} | {org} | "
+        f"{accounts} account{'s' if accounts != 1 else ''} | collected {collected:%Y-%m-%d %H:%M} UTC"
+    )
+    if scope.sources:
+        line += f"\nsources: {clean(', '.join(scope.sources))}"
+    return line
+
+
+def _counts(document: FindingsDocument, color: bool) -> str:
+    summary = document.summary
+    by_severity = " ".join(
+        _paint(s, f"{s.value} {summary.by_severity.get(s.value, 0)}", color and bool(summary.by_severity.get(s.value)))
+        for s in Severity
+    )
+    line = f"Findings: {summary.active} active ({by_severity})"
+    if summary.suppressed:
+        line += f", {summary.suppressed} suppressed"
+    if summary.new is not None:
+        line += f"\nBaseline: {summary.new} new, {summary.unchanged or 0} unchanged, {summary.fixed or 0} fixed"
+    return line
+
+
+def _accounts(document: FindingsDocument) -> str:
+    counts = document.summary.by_account
+    if not counts:
+        return ""
+    names = {a.account_id: a.account_name for a in document.scope.accounts_scanned}
+    for f in document.findings:
+        if f.account_id and f.account_name:
+            names.setdefault(f.account_id, f.account_name)
+    worst: dict[str, Severity] = {}
+    for f in _active(document.findings):
+        key = f.account_id or "-"
+        if key not in worst or f.severity.rank > worst[key].rank:
+            worst[key] = f.severity
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    rows = [
+        [
+            clean(account),
+            truncate(clean(names.get(account) or ("(no account: local files)" if account == "-" else "")), 40),
+            count,
+            worst[account].value if account in worst else "",
+        ]
+        for account, count in ranked[:TOP_ACCOUNTS]
+    ]
+    title = "By account" + (f" (top {TOP_ACCOUNTS} of {len(ranked)})" if len(ranked) > TOP_ACCOUNTS else "")
+    return title + "\n" + tabulate(rows, headers=["account", "name", "findings", "worst"], disable_numparse=True)
+
+
+def _top_findings(document: FindingsDocument, color: bool, max_rows: int, width: int) -> str:
+    active = sorted(
+        _active(document.findings),
+        key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id, f.fingerprint),
+    )
+    if not active:
+        return "No active findings."
+    shown = active[: max(0, max_rows)]
+    with_state = any(f.baseline_state for f in shown)
+    narrow = width < 100
+    rows = []
+    for f in shown:
+        row = [
+            f.severity.value,
+            clean(f.rule_id),
+            truncate(clean(f.account_name or f.account_id or "-"), 14 if narrow else 24),
+            truncate(clean(short_name(f)), 20 if narrow else 32),
+        ]
+        if with_state:
+            row.append(f.baseline_state or "")
+        rows.append(row)
+    # tabulate pads headers by 2 and separates columns by 2; the message gets whatever the terminal has left.
+    headers = ["severity", "rule", "account", "resource", *(["state"] if with_state else []), "message"]
+    fixed_width = sum(
+        max(len(headers[i]) + 2, *(display_width(row[i]) for row in rows)) + 2 for i in range(len(headers) - 1)
+    )
+    message_width = max(10, width - fixed_width)
+    for f, row in zip(shown, rows):
+        row.append(truncate(clean(f.message), message_width))
+        row[0] = _paint(f.severity, row[0], color)
+    table = tabulate(rows, headers=headers, disable_numparse=True)
+    title = f"Top findings ({len(shown)} of {len(active)}, worst first)"
+    more = f"\n... {len(active) - len(shown)} more in findings.json / report.html" if len(active) > len(shown) else ""
+    return f"{title}\n{table}{more}"
+
+
+def _coverage(document: FindingsDocument, width: int) -> str:
+    if not document.errors:
+        return "Coverage: complete (nothing failed to be read)."
+    lines = [f"Coverage gaps: {len(document.errors)} (the scan is incomplete; exit code 3 unless findings fail it)"]
+    for error in document.errors[:FIRST_GAPS]:
+        where = ", ".join(part for part in (error.account_id, error.region) if part) or "-"
+        text = f"{error.service} {error.operation} [{where}]: {error.error_code}: {error.message}"
+        lines.append("  - " + truncate(clean(text), width - 4))
+    if len(document.errors) > FIRST_GAPS:
+        lines.append(f"  ... {len(document.errors) - FIRST_GAPS} more in findings.json")
+    return "\n".join(lines)
+
+
+def _notices(document: FindingsDocument, width: int) -> str:
+    if not document.notices:
+        return ""
+    return "\n".join(["Notices:", *("  - " + truncate(clean(n), width - 4) for n in document.notices)])
+
+
+def _manual_checks(document: FindingsDocument) -> str:
+    count = len(document.manual_checks)
+    if not count:
+        return ""
+    return f"Manual checks: {count} (no API can read these; steps in report.html and findings.json)"
+
+
+def _active(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if not f.suppressed]
+
+
+def short_name(finding: Finding) -> str:
+    """The last part of an ARN or path: ``arn:aws:iam::1:user/ops/alice`` -> ``alice``."""
+    if finding.location is not None:
+        return f"{finding.location.path}:{finding.location.line}"
+    resource = finding.resource_id.rstrip("/:")
+    tail = re.split(r"[/:]", resource)[-1] or finding.resource_id
+    key_id = finding.evidence.get("access_key_id")
+    if isinstance(key_id, str) and key_id and key_id not in tail:
+        return f"{tail} {key_id}"  # one user can have two key findings of a rule: tell them apart
+    return tail
