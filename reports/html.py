@@ -1,0 +1,336 @@
+"""``report.html``: one self-contained page for people.
+
+Safety, because every string in a findings document can come from an attacker (tag values, account names,
+descriptions, rule packs):
+
+* the page loads nothing: no external script, style, font or image, and a strict Content-Security-Policy
+  (``default-src 'none'``) that allows exactly the one inline script and the one inline style by their
+  SHA-256 hashes, computed here from the very text that is inlined;
+* jinja2 autoescapes everything server-rendered (summary, overview, manual checks, coverage gaps, notices);
+* the findings travel as JSON in ``<script type="application/json" id="data">`` with ``<``, ``>`` and ``&``
+  escaped as ``\\u003c``/``\\u003e``/``\\u0026``, so no value can close the script element; the inline script
+  inserts them with ``textContent`` only, never as markup.
+
+Scale: with 50,000 findings the page must stay usable, so findings are not rendered as DOM by jinja. The
+script filters and searches the array and renders one window of rows at a time ("show more"); rule metadata
+(rationale, remediation, references) is stored once per rule, not per finding.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from pydantic_core import PydanticSerializationError, to_jsonable_python
+
+from auditor.findings import Finding, FindingsDocument, Severity
+from reports import ReportOptions
+
+SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
+SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
+NO_ACCOUNT = "-"  # findings about no account (local files, source trees), as in Summary.by_account
+OTHER_AREA = "other"  # a finding whose rule is missing from document.rules
+SIMULATED_PREFIX = "simulated:"
+FIXED_LIST_LIMIT = 500  # fixed findings listed server-side; the rest are counted
+
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+_BASELINE_CODES = {"new": 1, "unchanged": 2}
+
+
+def render(document: FindingsDocument, options: ReportOptions) -> bytes:
+    """The page as UTF-8 bytes. A pure function of the document (no clock, no I/O beyond package data);
+    ``options`` has nothing for HTML yet."""
+    env = _environment()
+    script = _static_text(env, "report.js")
+    style = _static_text(env, "report.css")
+    context = _context(document)
+    html = env.get_template("report.html.j2").render(
+        **context,
+        script=Markup(script),
+        style=Markup(style),
+        data_json=Markup(json_for_script(_payload(document, context))),
+        csp=content_security_policy(scripts=[script], styles=[style]),
+    )
+    # "replace": a lone surrogate in some string must not cost the whole report.
+    return html.encode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------------------------- safety
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source expression that allows exactly this inline block (hash of its UTF-8 text)."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def content_security_policy(scripts: Iterable[str], styles: Iterable[str]) -> str:
+    script_src = " ".join(csp_hash(s) for s in scripts) or "'none'"
+    style_src = " ".join(csp_hash(s) for s in styles) or "'none'"
+    # base-uri and form-action do not fall back to default-src, so they are closed explicitly.
+    return f"default-src 'none'; script-src {script_src}; style-src {style_src}; base-uri 'none'; form-action 'none'"
+
+
+def json_for_script(value: Any) -> str:
+    """JSON that is safe as the text of a ``<script type="application/json">`` element.
+
+    With ``<``, ``>`` and ``&`` escaped, no value can form ``</script``, ``<!--`` or an entity; ``JSON.parse``
+    reads the escapes back as the original characters.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+    return text.translate(_JSON_SCRIPT_ESCAPES)
+
+
+def _jsonable(value: Any) -> Any:
+    """Evidence may hold datetimes, sets, enums: serialise them as the JSON report does (pydantic's rules)."""
+    try:
+        return to_jsonable_python(value)
+    except PydanticSerializationError:
+        return str(value)
+
+
+@functools.cache  # the environment and its compiled template are reused: render stays pure
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = format_time
+    env.filters["count"] = lambda n: f"{n:,}"
+    return env
+
+
+def _static_text(env: jinja2.Environment, name: str) -> str:
+    """An asset to inline verbatim. Newlines normalised as the HTML parser does, or the hash would not match."""
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, name)
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    closing = "</script" if name.endswith(".js") else "</style"
+    if closing in text.lower():
+        raise ValueError(f"{name} must not contain {closing}")
+    return text
+
+
+def format_time(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# -------------------------------------------------------------------------------------------- context
+
+
+@dataclass
+class _Account:
+    account_id: str  # NO_ACCOUNT for findings about no account
+    name: str | None
+    is_management: bool = False
+    scanned: bool = False
+    by_severity: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in SEVERITIES})
+    by_area: dict[str, int] = field(default_factory=dict)
+    worst_by_area: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def active(self) -> int:
+        return sum(self.by_severity.values())
+
+    @property
+    def worst(self) -> str | None:
+        return next((s.value for s in SEVERITIES if self.by_severity[s.value]), None)
+
+    @property
+    def label(self) -> str:
+        if self.account_id == NO_ACCOUNT:
+            return "(no account)"
+        return f"{self.name} ({self.account_id})" if self.name else self.account_id
+
+
+@dataclass
+class _Rule:
+    id: str
+    title: str
+    severity: str
+    area: str
+    rationale: str
+    remediation: str
+    references: list[str]
+    active: int = 0
+    suppressed: int = 0
+    worst: str | None = None
+
+
+def _context(document: FindingsDocument) -> dict[str, Any]:
+    rules: dict[str, _Rule] = {
+        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references))
+        for r in document.rules
+    }
+    accounts: dict[str, _Account] = {}
+    for a in document.scope.accounts_scanned:
+        accounts[a.account_id] = _Account(a.account_id, a.account_name, a.is_management, scanned=True)
+
+    for f in document.findings:
+        rule = rules.get(f.rule_id)
+        if rule is None:  # a finding from a rule the document has no metadata for: keep it visible
+            rule = rules[f.rule_id] = _Rule(
+                f.rule_id, f.title, f.severity.value, OTHER_AREA, "", f.remediation, list(f.references)
+            )
+        account_key = f.account_id or NO_ACCOUNT
+        account = accounts.get(account_key)
+        if account is None:
+            account = accounts[account_key] = _Account(account_key, f.account_name)
+        elif account.name is None and f.account_name:
+            account.name = f.account_name
+        if f.suppressed:
+            rule.suppressed += 1
+            continue
+        sev = f.severity.value
+        rule.active += 1
+        rule.worst = _worse(rule.worst, sev)
+        account.by_severity[sev] += 1
+        account.by_area[rule.area] = account.by_area.get(rule.area, 0) + 1
+        account.worst_by_area[rule.area] = _worse(account.worst_by_area.get(rule.area), sev)
+
+    areas: list[str] = []
+    for r in rules.values():
+        if r.area not in areas:
+            areas.append(r.area)
+    # Scanned accounts first (management first), then accounts only findings name, then "no account".
+    ordered_accounts = sorted(
+        accounts.values(),
+        key=lambda a: (a.account_id == NO_ACCOUNT, not a.scanned, not a.is_management, a.account_id),
+    )
+    area_totals = {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas}
+    area_worst = {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas}
+
+    simulated = [n[len(SIMULATED_PREFIX) :].strip() for n in document.notices if n.startswith(SIMULATED_PREFIX)]
+    has_baseline = document.summary.new is not None or any(f.baseline_state for f in document.findings)
+    active = [f for f in document.findings if not f.suppressed]
+    by_severity = {s.value: 0 for s in SEVERITIES}
+    for f in active:
+        by_severity[f.severity.value] += 1
+
+    return {
+        "doc": document,
+        "severities": [s.value for s in SEVERITIES],
+        "accounts": ordered_accounts,
+        "rules": sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id)),
+        "areas": areas,
+        "area_totals": area_totals,
+        "area_worst": area_worst,
+        "total": len(document.findings),
+        "active": len(active),
+        "suppressed": len(document.findings) - len(active),
+        "by_severity": by_severity,
+        "worst": _worst(f.severity.value for f in active),
+        "has_baseline": has_baseline,
+        "new": sum(1 for f in document.findings if f.baseline_state == "new"),
+        "unchanged": sum(1 for f in document.findings if f.baseline_state == "unchanged"),
+        "fixed": document.fixed[:FIXED_LIST_LIMIT],
+        "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
+        "simulated": simulated,
+        "scanned_count": len(document.scope.accounts_scanned),
+    }
+
+
+_RANK = {s.value: s.rank for s in Severity}
+
+
+def _rank(severity: str) -> int:
+    return _RANK[severity]
+
+
+def _worse(current: str | None, candidate: str) -> str:
+    if current is None or _rank(candidate) > _rank(current):
+        return candidate
+    return current
+
+
+def _worst(values: Iterable[str | None]) -> str | None:
+    worst: str | None = None
+    for v in values:
+        if v is not None:
+            worst = _worse(worst, v)
+    return worst
+
+
+# -------------------------------------------------------------------------------------------- payload
+
+
+def _payload(document: FindingsDocument, context: dict[str, Any]) -> dict[str, Any]:
+    """The compact JSON the script works on. Keys are short because a 50,000-finding report repeats them.
+
+    ``rules`` and ``accounts`` are lists; a finding refers to them by index. A finding carries its own title,
+    remediation and references only where they differ from its rule's.
+    """
+    rules: list[_Rule] = context["rules"]
+    rule_index = {r.id: i for i, r in enumerate(rules)}
+    accounts: list[_Account] = context["accounts"]
+    account_index = {a.account_id: i for i, a in enumerate(accounts)}
+    return {
+        "severities": context["severities"],
+        "rules": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "severity": r.severity,
+                "area": r.area,
+                "rationale": r.rationale,
+                "remediation": r.remediation,
+                "references": r.references,
+            }
+            for r in rules
+        ],
+        "accounts": [{"id": a.account_id, "name": a.name} for a in accounts],
+        "findings": [
+            _compact(f, rules[rule_index[f.rule_id]], rule_index[f.rule_id], account_index[f.account_id or NO_ACCOUNT])
+            for f in document.findings
+        ],
+    }
+
+
+def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "p": f.fingerprint,
+        "r": rule_idx,
+        "s": SEVERITY_INDEX[f.severity],
+        "a": account_idx,
+        "t": f.resource_type,
+        "i": f.resource_id,
+        "m": f.message,
+    }
+    if f.evidence:
+        item["e"] = f.evidence
+    if f.region:
+        item["g"] = f.region
+    if f.location is not None:
+        item["l"] = f"{f.location.path}:{f.location.line}"
+    if f.title != rule.title:
+        item["x"] = f.title
+    if f.remediation != rule.remediation:
+        item["d"] = f.remediation
+    if list(f.references) != rule.references:
+        item["f"] = list(f.references)
+    if f.suppressed:
+        s = f.suppression
+        item["u"] = (
+            {"reason": s.reason, "owner": s.owner, "expires": s.expires.isoformat() if s.expires else None,
+             "expired": s.expired}
+            if s is not None
+            else {"reason": None, "owner": None, "expires": None, "expired": False}
+        )
+    if f.baseline_state:
+        item["b"] = _BASELINE_CODES[f.baseline_state]
+    return item
