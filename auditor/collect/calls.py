@@ -1,0 +1,177 @@
+"""The one way collectors call AWS: every failure becomes a ``CollectionError`` and the scan goes on.
+
+A scan must never die for one denied API or one unreachable endpoint (DESIGN.md, "honest coverage"), so
+collectors never see botocore exceptions: they get the response, or ``None`` and an entry in the error sink.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from botocore import xform_name
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from auditor.collect.operations import REGIONAL_SERVICES, require_listed
+from auditor.inventory import CollectionError
+
+# None: each service's own page size. Tests lower it to prove that every list call follows NextToken/Marker.
+PAGE_SIZE: int | None = None
+
+PAGE_SIZE_PARAMETERS = frozenset({"MaxResults", "MaxItems"})
+
+MAX_MESSAGE_LENGTH = 300
+
+# botocore raises these for transport and protocol failures; moto raises NotImplementedError in-process for
+# operations it lacks, and a 500 HTML page (ResponseParserError, not a BotoCoreError) in server mode.
+AWS_FAILURES: tuple[type[BaseException], ...] = (
+    ClientError,
+    BotoCoreError,
+    ResponseParserError,
+    NotImplementedError,
+)
+
+T = TypeVar("T")
+
+
+class ErrorSink:
+    """Collects coverage gaps from every worker thread; hands them back in a deterministic order."""
+
+    def __init__(self) -> None:
+        self._errors: list[CollectionError] = []
+        self._lock = threading.Lock()
+
+    def add(self, error: CollectionError) -> None:
+        with self._lock:
+            if error not in self._errors:
+                self._errors.append(error)
+
+    def sorted(self) -> list[CollectionError]:
+        with self._lock:
+            return sorted(
+                self._errors,
+                key=lambda e: (e.account_id or "", e.region or "", e.service, e.operation, e.error_code, e.message),
+            )
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Whose data a call reads: the account the error entries are filed under, and where they go."""
+
+    errors: ErrorSink
+    account_id: str | None
+
+
+def error_code_of(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "ClientError")
+    if isinstance(exc, NotImplementedError):
+        return "NotImplemented"
+    return type(exc).__name__
+
+
+def error_message_of(exc: BaseException) -> str:
+    """AWS's own message where there is one; only the first line (server-mode 500s carry a whole HTML page)."""
+    message = ""
+    if isinstance(exc, ClientError):
+        message = str(exc.response.get("Error", {}).get("Message") or "")
+    message = message or str(exc) or type(exc).__name__
+    return message.splitlines()[0][:MAX_MESSAGE_LENGTH]
+
+
+def record_failure(ctx: CallContext, client: Any, operation: str, exc: BaseException) -> None:
+    service = client.meta.service_model.service_name
+    ctx.errors.add(
+        CollectionError(
+            account_id=ctx.account_id,
+            region=client.meta.region_name if service in REGIONAL_SERVICES else None,
+            service=service,
+            operation=operation,
+            error_code=error_code_of(exc),
+            message=error_message_of(exc),
+        )
+    )
+
+
+def call(
+    ctx: CallContext,
+    client: Any,
+    operation: str,
+    *,
+    error_answers: Mapping[str, dict[str, Any]] | None = None,
+    **params: Any,
+) -> dict[str, Any] | None:
+    """Run one AWS operation (by its AWS name, e.g. ``"ListAccounts"``); ``None`` after recording a failure.
+
+    ``error_answers`` maps error codes that are AWS's way of answering (``AWSOrganizationsNotInUseException``:
+    "not in an organization") to the response they stand for, so they are not mistaken for coverage gaps.
+    """
+    return _run(ctx, client, operation, error_answers, lambda: getattr(client, xform_name(operation))(**params))
+
+
+def call_paginated(
+    ctx: CallContext,
+    client: Any,
+    operation: str,
+    *,
+    error_answers: Mapping[str, dict[str, Any]] | None = None,
+    **params: Any,
+) -> dict[str, Any] | None:
+    """Like :func:`call`, but follow every page and merge the result lists into one response."""
+
+    def all_pages() -> dict[str, Any]:
+        paginator = client.get_paginator(xform_name(operation))
+        pagination_config = {"PageSize": PAGE_SIZE} if PAGE_SIZE and _has_page_size(client, operation) else {}
+        return paginator.paginate(**params, PaginationConfig=pagination_config).build_full_result()
+
+    return _run(ctx, client, operation, error_answers, all_pages)
+
+
+def _has_page_size(client: Any, operation: str) -> bool:
+    """Some paginated operations (organizations' ListTagsForResource) have no page-size parameter at all."""
+    input_shape = client.meta.service_model.operation_model(operation).input_shape
+    return input_shape is not None and bool(PAGE_SIZE_PARAMETERS & set(input_shape.members))
+
+
+def _run(
+    ctx: CallContext,
+    client: Any,
+    operation: str,
+    error_answers: Mapping[str, dict[str, Any]] | None,
+    send: Callable[[], dict[str, Any]],
+) -> dict[str, Any] | None:
+    require_listed(client.meta.service_model.service_name, operation)
+    try:
+        return send()
+    except AWS_FAILURES as exc:
+        code = error_code_of(exc)
+        if error_answers and code in error_answers:
+            return error_answers[code]
+        record_failure(ctx, client, operation, exc)
+        return None
+
+
+def guarded(
+    ctx: CallContext, part: str, collect_step: Callable[[], T], *, operation: str = "collect_account"
+) -> T | None:
+    """Run one collection step; a bug or surprise inside it becomes an error entry instead of ending the scan.
+
+    Anticipated AWS failures never get here (``call`` records them); this is the net for everything else,
+    e.g. a credential report row in a shape nobody has seen yet. The entry names the ``part`` that was lost.
+    """
+    try:
+        return collect_step()
+    except Exception as exc:  # noqa: BLE001 - the whole point: one account's surprise must not end the scan
+        ctx.errors.add(
+            CollectionError(
+                account_id=ctx.account_id,
+                service="auditor",
+                operation=operation,
+                error_code=type(exc).__name__,
+                message=f"{part}: {error_message_of(exc)}",
+            )
+        )
+        return None

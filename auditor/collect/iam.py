@@ -1,0 +1,223 @@
+"""IAM in one account: root signals, users (with keys), groups, roles and customer-managed policies.
+
+Call budget per account: a constant handful (credential report, summary, virtual MFA, authorization details,
+ListRoles) plus one ``ListAccessKeys`` per user that has keys. ``GetAccessKeyLastUsed`` per key is not needed:
+the credential report already says when and where each key slot was last used.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from auditor.collect.calls import CallContext, call, call_paginated
+from auditor.collect.responses import as_utc, result_list, tag_dict
+from auditor.inventory import (
+    AccessKey,
+    AttachedPolicy,
+    CredentialReport,
+    CredentialReportKey,
+    CredentialReportRow,
+    IamGroup,
+    IamRole,
+    IamUser,
+    InlinePolicy,
+    ManagedPolicy,
+)
+
+AUTHORIZATION_DETAIL_FILTER = ["User", "Group", "Role", "LocalManagedPolicy"]
+DEFAULT_MAX_SESSION_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class IamPrincipals:
+    users: list[IamUser]
+    groups: list[IamGroup]
+    roles: list[IamRole]
+    managed_policies: list[ManagedPolicy]
+
+
+# ------------------------------------------------------------------------------------------ root signals
+
+
+def account_summary(ctx: CallContext, iam: Any) -> dict[str, int] | None:
+    response = call(ctx, iam, "GetAccountSummary")
+    return dict(sorted(response["SummaryMap"].items())) if response else None
+
+
+def root_has_virtual_mfa(ctx: CallContext, iam: Any, account_id: str) -> bool | None:
+    """True when a virtual MFA device is bound to root (ROOT-003). Matched on the ARN, never the serial's name."""
+    response = call_paginated(ctx, iam, "ListVirtualMFADevices", AssignmentStatus="Assigned")
+    if response is None:
+        return None
+    root_arn = f"arn:aws:iam::{account_id}:root"
+    return any(device.get("User", {}).get("Arn") == root_arn for device in response.get("VirtualMFADevices", []))
+
+
+# ------------------------------------------------------------------------------------------- principals
+
+
+def collect_principals(ctx: CallContext, iam: Any, report: CredentialReport | None) -> IamPrincipals | None:
+    """Users, groups, roles and policies from ``GetAccountAuthorizationDetails``, enriched by the report.
+
+    Access keys are listed (one call each) only for users whose report row shows a key, active or rotated.
+    For users absent from the report (created after it was generated), or for everyone when the report itself
+    is missing, we cannot tell, so their keys are listed too.
+    """
+    details = call_paginated(ctx, iam, "GetAccountAuthorizationDetails", Filter=AUTHORIZATION_DETAIL_FILTER)
+    if details is None:
+        return None
+    max_session_by_role = _max_session_by_role(ctx, iam)
+    users = [
+        _user(ctx, iam, detail, report.row_for(detail["UserName"]) if report else None)
+        for detail in details.get("UserDetailList", [])
+    ]
+    return IamPrincipals(
+        users=sorted(users, key=lambda user: user.user_name),
+        groups=sorted((_group(detail) for detail in details.get("GroupDetailList", [])), key=lambda g: g.group_name),
+        roles=sorted(
+            (_role(detail, max_session_by_role) for detail in details.get("RoleDetailList", [])),
+            key=lambda role: role.role_name,
+        ),
+        managed_policies=sorted(
+            (_managed_policy(detail) for detail in details.get("Policies", [])), key=lambda p: p.policy_arn
+        ),
+    )
+
+
+def _max_session_by_role(ctx: CallContext, iam: Any) -> dict[str, int]:
+    """MaxSessionDuration is only in ``ListRoles``, not in the authorization details."""
+    return {
+        role["RoleName"]: role.get("MaxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
+        for role in result_list(call_paginated(ctx, iam, "ListRoles"), "Roles")
+    }
+
+
+def _user(ctx: CallContext, iam: Any, detail: dict[str, Any], row: CredentialReportRow | None) -> IamUser:
+    user_name = detail["UserName"]
+    needs_key_listing = row is None or bool(row.access_keys)
+    return IamUser(
+        user_name=user_name,
+        user_id=detail["UserId"],
+        arn=detail["Arn"],
+        path=detail.get("Path", "/"),
+        create_date=as_utc(detail["CreateDate"]),
+        password_enabled=row.password_enabled if row else None,
+        password_last_used=row.password_last_used if row else None,
+        mfa_active=row.mfa_active if row else None,
+        groups=sorted(detail.get("GroupList", [])),
+        attached_policies=_attached(detail.get("AttachedManagedPolicies", [])),
+        inline_policies=_inline(detail.get("UserPolicyList", [])),
+        permissions_boundary_arn=detail.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
+        access_keys=_access_keys(ctx, iam, user_name, row) if needs_key_listing else [],
+        tags=tag_dict(detail.get("Tags", [])),
+    )
+
+
+def _access_keys(ctx: CallContext, iam: Any, user_name: str, row: CredentialReportRow | None) -> list[AccessKey]:
+    listed = result_list(call_paginated(ctx, iam, "ListAccessKeys", UserName=user_name), "AccessKeyMetadata")
+    keys = sorted(listed, key=lambda key: (key["CreateDate"], key["AccessKeyId"]))
+    slots = match_key_slots(keys, row.access_keys if row else [])
+    return [_access_key(key, slot) for key, slot in zip(keys, slots, strict=True)]
+
+
+def match_key_slots(keys: list[dict[str, Any]], slots: list[CredentialReportKey]) -> list[CredentialReportKey | None]:
+    """For each listed key, its credential report slot: the one rotated at the key's creation second.
+
+    The report has no key ids, only ``last_rotated`` (= creation time, to the second). Keys left unmatched
+    take the remaining slots in order (both sides sorted oldest first), which is how AWS numbers them.
+    """
+    matched: list[CredentialReportKey | None] = []
+    unused_slots = sorted(slots, key=lambda slot: slot.slot)
+    for key in keys:
+        created = as_utc(key["CreateDate"]).replace(microsecond=0)
+        slot = next((s for s in unused_slots if s.last_rotated == created), None)
+        if slot is not None:
+            unused_slots.remove(slot)
+        matched.append(slot)
+    for index, slot in enumerate(matched):
+        if slot is None and unused_slots:
+            matched[index] = unused_slots.pop(0)
+    return matched
+
+
+def _access_key(key: dict[str, Any], slot: CredentialReportKey | None) -> AccessKey:
+    return AccessKey(
+        access_key_id=key["AccessKeyId"],
+        status=key["Status"],
+        create_date=as_utc(key["CreateDate"]),
+        last_used_date=slot.last_used_date if slot else None,
+        last_used_service=slot.last_used_service if slot else None,
+        last_used_region=slot.last_used_region if slot else None,
+    )
+
+
+def _group(detail: dict[str, Any]) -> IamGroup:
+    return IamGroup(
+        group_name=detail["GroupName"],
+        group_id=detail["GroupId"],
+        arn=detail["Arn"],
+        path=detail.get("Path", "/"),
+        attached_policies=_attached(detail.get("AttachedManagedPolicies", [])),
+        inline_policies=_inline(detail.get("GroupPolicyList", [])),
+    )
+
+
+def _role(detail: dict[str, Any], max_session_by_role: dict[str, int]) -> IamRole:
+    trust_policy = detail.get("AssumeRolePolicyDocument")
+    last_used = detail.get("RoleLastUsed", {}).get("LastUsedDate")
+    return IamRole(
+        role_name=detail["RoleName"],
+        role_id=detail["RoleId"],
+        arn=detail["Arn"],
+        path=detail.get("Path", "/"),
+        create_date=as_utc(detail["CreateDate"]) if detail.get("CreateDate") else None,
+        max_session_duration=max_session_by_role.get(detail["RoleName"], DEFAULT_MAX_SESSION_SECONDS),
+        attached_policies=_attached(detail.get("AttachedManagedPolicies", [])),
+        inline_policies=_inline(detail.get("RolePolicyList", [])),
+        trust_policy=policy_document(trust_policy) if trust_policy else None,
+        last_used_date=as_utc(last_used) if last_used else None,
+        tags=tag_dict(detail.get("Tags", [])),
+    )
+
+
+def _managed_policy(detail: dict[str, Any]) -> ManagedPolicy:
+    default_version = next((v for v in detail.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
+    document = default_version.get("Document") if default_version else None
+    return ManagedPolicy(
+        # moto leaves PolicyName out of the authorization details; the ARN always ends with it
+        policy_name=detail.get("PolicyName") or detail["Arn"].rsplit("/", 1)[-1],
+        policy_arn=detail["Arn"],
+        path=detail.get("Path", "/"),
+        default_version_id=detail.get("DefaultVersionId"),
+        document=policy_document(document) if document else None,
+    )
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def policy_document(document: dict[str, Any] | str) -> dict[str, Any]:
+    """IAM returns documents URL-encoded; botocore decodes them to dicts, but accept the raw text too."""
+    if isinstance(document, dict):
+        return document
+    decoded = json.loads(unquote(document))
+    if not isinstance(decoded, dict):
+        raise ValueError(f"policy document is a JSON {type(decoded).__name__}, not an object")
+    return decoded
+
+
+def _attached(policies: list[dict[str, Any]]) -> list[AttachedPolicy]:
+    return sorted(
+        (AttachedPolicy(policy_name=p["PolicyName"], policy_arn=p["PolicyArn"]) for p in policies),
+        key=lambda policy: policy.policy_arn,
+    )
+
+
+def _inline(policies: list[dict[str, Any]]) -> list[InlinePolicy]:
+    return sorted(
+        (InlinePolicy(policy_name=p["PolicyName"], document=policy_document(p["PolicyDocument"])) for p in policies),
+        key=lambda policy: policy.policy_name,
+    )

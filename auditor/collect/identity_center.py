@@ -1,0 +1,320 @@
+"""IAM Identity Center: the instance, permission sets, account assignments and the identity store.
+
+Collected once per scan (not per account) from the account that owns the instance (the management account,
+or a delegated administrator), in the instance's home region.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.collect.calls import CallContext, call, call_paginated
+from auditor.collect.concurrency import map_concurrently
+from auditor.collect.responses import as_utc, result_list
+from auditor.collect.session import AccountAccess
+from auditor.inventory import (
+    AccountAssignment,
+    AttachedPolicy,
+    CollectionError,
+    CustomerManagedPolicyReference,
+    ExternalId,
+    GroupMembership,
+    IdentityCenter,
+    IdentityStoreGroup,
+    IdentityStoreUser,
+    PermissionsBoundary,
+    PermissionSet,
+)
+from auditor.isoduration import format_duration, parse_duration
+
+DEFAULT_SESSION_DURATION = "PT1H"
+PRINCIPAL_TYPES = frozenset({"USER", "GROUP"})
+
+
+@dataclass(frozen=True)
+class IdentityCenterSource:
+    """Where to look: whose credentials, which region, and whether that account is the org's management account.
+
+    ``is_management_account`` is ``False`` only when we know the account is a member: a member sees no
+    organization instance, so "none found" there means "cannot tell", not "not enabled".
+    """
+
+    access: AccountAccess
+    account_id: str
+    region: str
+    is_management_account: bool | None
+
+
+def collect_identity_center(
+    ctx: CallContext, source: IdentityCenterSource, account_ids: Sequence[str], concurrency: int
+) -> IdentityCenter:
+    """Instance, permission sets, assignments for ``account_ids``, and the identity store's users and groups."""
+    sso_admin = source.access.client("sso-admin", source.region)
+    listed = call_paginated(ctx, sso_admin, "ListInstances")
+    if listed is None:
+        return IdentityCenter(status="unknown", regions_checked=[source.region])
+    instances = listed.get("Instances", [])
+    if not instances:
+        return _no_instance(ctx, source)
+    instance = instances[0]
+    instance_arn = instance["InstanceArn"]
+    listed_sets = call_paginated(ctx, sso_admin, "ListPermissionSets", InstanceArn=instance_arn)
+    permission_set_arns = sorted(result_list(listed_sets, "PermissionSets"))
+    identity_store = _IdentityStoreReader(ctx, source.access.client("identitystore", source.region), instance)
+    groups = identity_store.groups()
+    return IdentityCenter(
+        status="enabled",
+        regions_checked=[source.region],
+        instance_arn=instance_arn,
+        identity_store_id=instance.get("IdentityStoreId"),
+        owner_account_id=instance.get("OwnerAccountId") or source.account_id,
+        home_region=source.region,
+        instance_status=instance.get("Status"),
+        name=instance.get("Name"),
+        created_date=as_utc(instance["CreatedDate"]) if instance.get("CreatedDate") else None,
+        permission_sets=_permission_sets(ctx, sso_admin, instance_arn, permission_set_arns),
+        assignments=_assignments(ctx, sso_admin, instance_arn, account_ids, permission_set_arns, concurrency),
+        users=identity_store.users(),
+        groups=groups,
+        memberships=identity_store.memberships([group.group_id for group in groups], concurrency),
+    )
+
+
+def _no_instance(ctx: CallContext, source: IdentityCenterSource) -> IdentityCenter:
+    if source.is_management_account is False:
+        ctx.errors.add(
+            CollectionError(
+                account_id=source.account_id,
+                region=source.region,
+                service="sso-admin",
+                operation="ListInstances",
+                error_code="NotManagementAccount",
+                message=(
+                    "no Identity Center instance visible from a member account; scan from the management "
+                    "account or the Identity Center delegated administrator to tell whether one exists"
+                ),
+            )
+        )
+        return IdentityCenter(status="unknown", regions_checked=[source.region])
+    return IdentityCenter(status="not_enabled", regions_checked=[source.region])
+
+
+# -------------------------------------------------------------------------------------- permission sets
+
+
+def _permission_sets(
+    ctx: CallContext, sso_admin: Any, instance_arn: str, permission_set_arns: Sequence[str]
+) -> list[PermissionSet]:
+    """Each set with its policies. A set whose description cannot be read is left out (its error says so),
+    but its assignments are still listed."""
+    reader = _PermissionSetReader(ctx, sso_admin, instance_arn)
+    permission_sets = [reader.read(arn) for arn in permission_set_arns]
+    return sorted((ps for ps in permission_sets if ps is not None), key=lambda ps: (ps.name, ps.arn))
+
+
+class _PermissionSetReader:
+    """Reads permission sets one by one; stops asking for boundaries after the first failure.
+
+    A boundary call that fails once (denied, or unimplemented as in moto) fails for every set: one error
+    entry says it, instead of one per set (and, against a server, one slow 500 per set).
+    """
+
+    def __init__(self, ctx: CallContext, sso_admin: Any, instance_arn: str) -> None:
+        self._ctx = ctx
+        self._sso_admin = sso_admin
+        self._instance_arn = instance_arn
+        self._boundaries_readable = True
+
+    def read(self, arn: str) -> PermissionSet | None:
+        described = self._call("DescribePermissionSet", arn)
+        if described is None:
+            return None
+        details = described["PermissionSet"]
+        session_duration = normalised_session_duration(details.get("SessionDuration"))
+        managed = call_paginated(self._ctx, self._sso_admin, "ListManagedPoliciesInPermissionSet", **self._params(arn))
+        customer_managed = call_paginated(
+            self._ctx, self._sso_admin, "ListCustomerManagedPolicyReferencesInPermissionSet", **self._params(arn)
+        )
+        return PermissionSet(
+            arn=arn,
+            name=details["Name"],
+            description=details.get("Description"),
+            session_duration=session_duration,
+            session_duration_seconds=parse_duration(session_duration),
+            relay_state=details.get("RelayState"),
+            created_date=as_utc(details["CreatedDate"]) if details.get("CreatedDate") else None,
+            managed_policies=sorted(
+                (
+                    AttachedPolicy(policy_name=policy["Name"], policy_arn=policy["Arn"])
+                    for policy in result_list(managed, "AttachedManagedPolicies")
+                ),
+                key=lambda policy: policy.policy_arn,
+            ),
+            customer_managed_policies=sorted(
+                (
+                    CustomerManagedPolicyReference(name=ref["Name"], path=ref.get("Path", "/"))
+                    for ref in result_list(customer_managed, "CustomerManagedPolicyReferences")
+                ),
+                key=lambda ref: (ref.path, ref.name),
+            ),
+            inline_policy=self._inline_policy(arn),
+            permissions_boundary=self._boundary(arn),
+        )
+
+    def _params(self, arn: str) -> dict[str, Any]:
+        return {"InstanceArn": self._instance_arn, "PermissionSetArn": arn}
+
+    def _call(self, operation: str, arn: str, **kwargs: Any) -> dict[str, Any] | None:
+        return call(self._ctx, self._sso_admin, operation, **self._params(arn), **kwargs)
+
+    def _inline_policy(self, arn: str) -> dict[str, Any] | None:
+        response = self._call("GetInlinePolicyForPermissionSet", arn)
+        text = response.get("InlinePolicy") if response else None
+        return json.loads(text) if text else None  # "" means the set has no inline policy
+
+    def _boundary(self, arn: str) -> PermissionsBoundary | None:
+        if not self._boundaries_readable:
+            return None
+        response = self._call(
+            "GetPermissionsBoundaryForPermissionSet", arn, error_answers={"ResourceNotFoundException": {}}
+        )
+        if response is None:
+            self._boundaries_readable = False
+            return None
+        boundary = response.get("PermissionsBoundary")
+        if not boundary:
+            return None
+        reference = boundary.get("CustomerManagedPolicyReference")
+        return PermissionsBoundary(
+            managed_policy_arn=boundary.get("ManagedPolicyArn"),
+            customer_managed_policy=(
+                CustomerManagedPolicyReference(name=reference["Name"], path=reference.get("Path", "/"))
+                if reference
+                else None
+            ),
+        )
+
+
+def normalised_session_duration(value: str | int | None) -> str:
+    """AWS returns ISO-8601 (``PT8H``); moto returns the integer 3600 for sets created without one."""
+    if value is None or value == "":
+        return DEFAULT_SESSION_DURATION
+    if isinstance(value, int):
+        return format_duration(value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------- assignments
+
+
+def _assignments(
+    ctx: CallContext,
+    sso_admin: Any,
+    instance_arn: str,
+    account_ids: Sequence[str],
+    permission_set_arns: Sequence[str],
+    concurrency: int,
+) -> list[AccountAssignment]:
+    """Every account x permission set: the API needs both. Accounts are read in parallel."""
+
+    def assignments_in(account_id: str) -> list[AccountAssignment]:
+        return [
+            AccountAssignment(
+                account_id=account_id,
+                permission_set_arn=permission_set_arn,
+                principal_type=assignment["PrincipalType"],
+                principal_id=assignment["PrincipalId"],
+            )
+            for permission_set_arn in permission_set_arns
+            for assignment in result_list(
+                call_paginated(
+                    ctx,
+                    sso_admin,
+                    "ListAccountAssignments",
+                    InstanceArn=instance_arn,
+                    AccountId=account_id,
+                    PermissionSetArn=permission_set_arn,
+                ),
+                "AccountAssignments",
+            )
+            if assignment.get("PrincipalType") in PRINCIPAL_TYPES
+        ]
+
+    per_account = map_concurrently(assignments_in, sorted(set(account_ids)), concurrency)
+    return sorted(
+        (assignment for assignments in per_account for assignment in assignments),
+        key=lambda a: (a.account_id, a.permission_set_arn, a.principal_type, a.principal_id),
+    )
+
+
+# ------------------------------------------------------------------------------------- identity store
+
+
+class _IdentityStoreReader:
+    """Users, groups and memberships of the instance's identity store."""
+
+    def __init__(self, ctx: CallContext, identitystore: Any, instance: dict[str, Any]) -> None:
+        self._ctx = ctx
+        self._identitystore = identitystore
+        self._store_id = instance.get("IdentityStoreId")
+
+    def users(self) -> list[IdentityStoreUser]:
+        if not self._store_id:
+            return []
+        listed = call_paginated(self._ctx, self._identitystore, "ListUsers", IdentityStoreId=self._store_id)
+        return sorted(
+            (
+                IdentityStoreUser(
+                    user_id=user["UserId"],
+                    user_name=user["UserName"],
+                    display_name=user.get("DisplayName"),
+                    emails=sorted(email["Value"] for email in user.get("Emails", []) if email.get("Value")),
+                    external_ids=_external_ids(user),
+                    status=user.get("UserStatus"),
+                )
+                for user in result_list(listed, "Users")
+            ),
+            key=lambda user: (user.user_name, user.user_id),
+        )
+
+    def groups(self) -> list[IdentityStoreGroup]:
+        if not self._store_id:
+            return []
+        listed = call_paginated(self._ctx, self._identitystore, "ListGroups", IdentityStoreId=self._store_id)
+        return sorted(
+            (
+                IdentityStoreGroup(
+                    group_id=group["GroupId"],
+                    display_name=group.get("DisplayName") or group["GroupId"],
+                    description=group.get("Description"),
+                    external_ids=_external_ids(group),
+                )
+                for group in result_list(listed, "Groups")
+            ),
+            key=lambda group: (group.display_name, group.group_id),
+        )
+
+    def memberships(self, group_ids: Sequence[str], concurrency: int) -> list[GroupMembership]:
+        per_group = map_concurrently(self._members_of, group_ids, concurrency)
+        return sorted(
+            (membership for memberships in per_group for membership in memberships),
+            key=lambda m: (m.group_id, m.user_id),
+        )
+
+    def _members_of(self, group_id: str) -> list[GroupMembership]:
+        listed = call_paginated(
+            self._ctx, self._identitystore, "ListGroupMemberships", IdentityStoreId=self._store_id, GroupId=group_id
+        )
+        return [
+            GroupMembership(group_id=group_id, user_id=member["MemberId"]["UserId"])
+            for member in result_list(listed, "GroupMemberships")
+            if "UserId" in member.get("MemberId", {})
+        ]
+
+
+def _external_ids(entity: dict[str, Any]) -> list[ExternalId]:
+    """Identities provisioned from an external IdP carry these (Okta, Entra ID...)."""
+    return [ExternalId(issuer=ext["Issuer"], id=ext["Id"]) for ext in entity.get("ExternalIds", [])]

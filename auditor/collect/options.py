@@ -1,0 +1,22 @@
+"""What to collect and how: the options the CLI (and library callers) hand to :func:`auditor.collect.collect`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CollectOptions:
+    org: bool = False  # discover accounts via Organizations, assume role_name in members
+    role_name: str = "OrganizationAccountAccessRole"
+    external_id: str | None = None
+    # repeatable --profile; each profile's account is collected with that profile's credentials
+    profiles: list[str] = field(default_factory=list)
+    accounts: list[str] | None = None  # only these account ids
+    exclude_accounts: list[str] = field(default_factory=list)
+    ous: list[str] = field(default_factory=list)  # OU ids (ou-...), names or paths; nested OUs included
+    concurrency: int = 8
+    region: str | None = None  # region for regional clients; default: the session's region or us-east-1
+    identity_center_region: str | None = None  # where to look for the Identity Center instance; default = region
+    progress: Callable[[int, int, str], None] | None = None  # (done, total, account_id) after each account

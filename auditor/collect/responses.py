@@ -1,0 +1,23 @@
+"""Small readers for AWS response shapes, shared by the collectors so each shape is read one way."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+
+def result_list(response: dict[str, Any] | None, key: str) -> list[Any]:
+    """The list under ``key``; empty when the call failed (its failure is already an error entry)."""
+    return list(response.get(key, [])) if response else []
+
+
+def tag_dict(tags: list[dict[str, str]]) -> dict[str, str]:
+    """AWS's ``[{"Key": k, "Value": v}]`` as a dict with sorted keys, so saved inventories diff cleanly."""
+    return {tag["Key"]: tag["Value"] for tag in sorted(tags, key=lambda tag: tag["Key"])}
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Inventory datetimes are timezone-aware UTC; naive values from AWS (CSV, some SDK paths) are UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)

@@ -1,0 +1,225 @@
+"""Run a scan: check the credentials, discover accounts, collect them concurrently, assemble the Inventory.
+
+Accounts that cannot be entered (AssumeRole refused, no such role) are *absent* from ``inventory.accounts``:
+an ``AccountInventory`` always means "we got in". Their failure is an error entry filed under the account
+id, and in ``--org`` scans they still appear in ``inventory.organization.accounts``. Inside an account that
+was entered, a part that could not be read is ``None`` plus an error entry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import boto3
+
+import auditor
+from auditor.collect.account import collect_account
+from auditor.collect.calls import CallContext, ErrorSink, guarded
+from auditor.collect.credential_report import Sleep
+from auditor.collect.identity_center import IdentityCenterSource, collect_identity_center
+from auditor.collect.options import CollectOptions
+from auditor.collect.organizations import collect_organization
+from auditor.collect.scope import is_account_selected, selected_org_accounts
+from auditor.collect.session import (
+    AccountAccess,
+    ClientFactory,
+    assume_role,
+    base_access,
+    identify,
+    open_base_session,
+    profile_access,
+    scan_region,
+)
+from auditor.errors import InputError
+from auditor.inventory import (
+    AccountInventory,
+    CallerIdentity,
+    CollectionInfo,
+    IdentityCenter,
+    Inventory,
+    OrgAccount,
+    Organization,
+    ToolInfo,
+)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """An account to collect; ``access`` is ``None`` when it is reached by assuming the audit role."""
+
+    account_id: str
+    org_account: OrgAccount | None = None
+    access: AccountAccess | None = None
+
+
+def collect(options: CollectOptions, session: boto3.Session | None = None, *, sleep: Sleep = time.sleep) -> Inventory:
+    """Collect an Inventory from AWS.
+
+    ``session`` is the base session (default: ``boto3.Session()``): the default source, and the management
+    account (or delegated administrator) in ``--org`` scans unless ``--profile`` names one; with profiles,
+    the first profile drives the scan. Every client is created from it (see ``session.py``).
+
+    Raises ``CredentialsError`` (one line) when the driving credentials or any named profile are unusable,
+    and ``InputError`` when a scope option matches nothing. Everything else becomes an error entry: an
+    account whose role cannot be assumed is absent from ``inventory.accounts`` (an error entry under its id
+    says why); a part of an account that cannot be read is ``None``. Without a credential report, every
+    user's access keys are listed (with it, only users whose report row shows a key).
+    """
+    if options.ous and not options.org:
+        raise InputError("--ou needs --org: organizational units are only known from the organization listing")
+    started_at = datetime.now(timezone.utc)
+    base_session = open_base_session(session)
+    region = scan_region(options.region, base_session)
+    factory = ClientFactory(base_session)
+    identified_profiles = [identify(profile_access(factory, name, region)) for name in options.profiles]
+    driver, caller = (
+        identified_profiles[0] if identified_profiles else identify(base_access(factory, base_session, region))
+    )
+    scan = _Scan(options, driver, caller, sleep)
+    accesses_by_account = _first_access_per_account([(driver, caller), *identified_profiles])
+    organization = scan.organization() if options.org else None
+    targets = (
+        scan.org_targets(organization, accesses_by_account)
+        if organization
+        else scan.direct_targets(accesses_by_account)
+    )
+    accounts = scan.accounts(targets, organization)
+    identity_center_region = options.identity_center_region or region
+    identity_center = scan.identity_center(
+        _identity_center_source(driver, caller, organization, accounts, accesses_by_account, identity_center_region),
+        [account.id for account in organization.accounts] if organization else [a.account_id for a in accounts],
+    )
+    return Inventory(
+        tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
+        collection=CollectionInfo(
+            started_at=started_at,
+            finished_at=datetime.now(timezone.utc),
+            caller=caller,
+            sources=_sources(options),
+            regions=sorted({region, identity_center_region}),
+        ),
+        organization=organization,
+        identity_center=identity_center,
+        accounts=accounts,
+        errors=scan.errors.sorted(),
+    )
+
+
+class _Scan:
+    """The state one scan's steps share: options, the driving credentials, the error sink."""
+
+    def __init__(self, options: CollectOptions, driver: AccountAccess, caller: CallerIdentity, sleep: Sleep) -> None:
+        self.options = options
+        self.driver = driver
+        self.caller = caller
+        self.sleep = sleep
+        self.errors = ErrorSink()
+        self.workers = max(1, options.concurrency)
+
+    def organization(self) -> Organization | None:
+        """``None`` when the organization cannot be listed: the scan then covers the driver's own account."""
+        ctx = CallContext(self.errors, self.caller.account_id)
+        return guarded(
+            ctx,
+            "organization",
+            lambda: collect_organization(ctx, self.driver, self.workers),
+            operation="collect_organization",
+        )
+
+    def org_targets(self, organization: Organization, accesses_by_account: dict[str, AccountAccess]) -> list[_Target]:
+        """Accounts we already hold credentials for (the driver's, profiles') use them; the rest assume the role."""
+        return [
+            _Target(account.id, org_account=account, access=accesses_by_account.get(account.id))
+            for account in selected_org_accounts(organization, self.options)
+        ]
+
+    def direct_targets(self, accesses_by_account: dict[str, AccountAccess]) -> list[_Target]:
+        return [
+            _Target(account_id, access=access)
+            for account_id, access in sorted(accesses_by_account.items())
+            if is_account_selected(account_id, self.options)
+        ]
+
+    def accounts(self, targets: list[_Target], organization: Organization | None) -> list[AccountInventory]:
+        """Collect accounts concurrently; report progress as each one finishes."""
+        collected: list[AccountInventory] = []
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = {pool.submit(self._account, target, organization): target.account_id for target in targets}
+            for done, future in enumerate(as_completed(futures), start=1):
+                account = future.result()
+                if account is not None:
+                    collected.append(account)
+                if self.options.progress:
+                    self.options.progress(done, len(targets), futures[future])
+        return sorted(collected, key=lambda account: account.account_id)
+
+    def _account(self, target: _Target, organization: Organization | None) -> AccountInventory | None:
+        ctx = CallContext(self.errors, target.account_id)
+
+        def enter_and_collect() -> AccountInventory | None:
+            access = target.access or assume_role(
+                ctx, self.driver, target.account_id, self.options.role_name, self.options.external_id
+            )
+            if access is None:
+                return None
+            return collect_account(ctx, access, target.account_id, organization, target.org_account, self.sleep)
+
+        return guarded(ctx, "account", enter_and_collect)
+
+    def identity_center(self, source: IdentityCenterSource, account_ids: list[str]) -> IdentityCenter | None:
+        ctx = CallContext(self.errors, source.account_id)
+        return guarded(
+            ctx,
+            "identity center",
+            lambda: collect_identity_center(ctx, source, account_ids, self.workers),
+            operation="collect_identity_center",
+        )
+
+
+def _first_access_per_account(
+    identified: Iterable[tuple[AccountAccess, CallerIdentity]],
+) -> dict[str, AccountAccess]:
+    """Two profiles into the same account collect it once, with the first one given."""
+    accesses_by_account: dict[str, AccountAccess] = {}
+    for access, identity in identified:
+        accesses_by_account.setdefault(identity.account_id, access)
+    return accesses_by_account
+
+
+def _identity_center_source(
+    driver: AccountAccess,
+    caller: CallerIdentity,
+    organization: Organization | None,
+    accounts: list[AccountInventory],
+    accesses_by_account: dict[str, AccountAccess],
+    region: str,
+) -> IdentityCenterSource:
+    """The management account if we hold its credentials, else the driver (perhaps a delegated admin)."""
+    if organization is not None:
+        is_management = caller.account_id == organization.management_account_id
+        return IdentityCenterSource(driver, caller.account_id, region, is_management_account=is_management)
+    management = next((a for a in accounts if a.is_management and a.account_id in accesses_by_account), None)
+    if management is not None:
+        return IdentityCenterSource(
+            accesses_by_account[management.account_id], management.account_id, region, is_management_account=True
+        )
+    own_account = next((a for a in accounts if a.account_id == caller.account_id), None)
+    return IdentityCenterSource(driver, caller.account_id, region, _is_own_instance_owner(own_account))
+
+
+def _is_own_instance_owner(account: AccountInventory | None) -> bool | None:
+    """A standalone account owns its instance; a known member does not; otherwise we cannot tell."""
+    if account is None or account.in_organization is None:
+        return None
+    return account.is_management or not account.in_organization
+
+
+def _sources(options: CollectOptions) -> list[str]:
+    profiles = [f"profile:{name}" for name in options.profiles]
+    if options.org:
+        return [f"org:{options.role_name}", *profiles]
+    return profiles or ["default"]

@@ -1,0 +1,234 @@
+"""Sessions, credentials and clients: how the scan reaches each account.
+
+Every client of a scan is created from the one *base* boto3 session, with explicit credentials where an
+account is reached another way (an assumed role, another ``--profile``). Two reasons:
+
+* boto3 sessions are not thread-safe for client creation; one session plus one lock is simple and safe;
+* everything registered on the base session's event system (a test's recorder, a debugging hook) sees every
+  call of the scan, whichever account it reads.
+
+The price: credentials taken from other profiles or AssumeRole are frozen at the start (no refresh). Both
+last at least an hour, which is far longer than one account's collection takes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    CredentialRetrievalError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    SSOError,
+    SSOTokenLoadError,
+    TokenRetrievalError,
+    UnauthorizedSSOTokenError,
+)
+
+from auditor.collect.calls import CallContext, call
+from auditor.collect.operations import require_listed
+from auditor.errors import AuditorError, CredentialsError
+from auditor.inventory import CallerIdentity
+
+DEFAULT_REGION = "us-east-1"
+ROLE_SESSION_NAME = "identity-auditor"
+DEFAULT_MAX_ATTEMPTS = 5
+CONNECT_TIMEOUT_SECONDS = 10
+
+SSO_FAILURES = (SSOTokenLoadError, UnauthorizedSSOTokenError, TokenRetrievalError, SSOError)
+EXPIRED_TOKEN_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+
+
+@dataclass(frozen=True)
+class AwsCredentials:
+    """Credentials for one account; kept in memory only, never logged (repr hides them) nor written out."""
+
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+
+class ClientFactory:
+    """Creates every client of a scan from the base session, under a lock, with the scan's retry settings."""
+
+    def __init__(self, base_session: boto3.Session) -> None:
+        self._base_session = base_session
+        self._lock = threading.Lock()
+        with credential_errors_explained(explicit_profile_name(base_session)):
+            self._config = _client_config(base_session)
+
+    def client(self, service: str, region: str, credentials: AwsCredentials | None = None) -> Any:
+        explicit_credentials = (
+            {
+                "aws_access_key_id": credentials.access_key_id,
+                "aws_secret_access_key": credentials.secret_access_key,
+                "aws_session_token": credentials.session_token,
+            }
+            if credentials
+            else {}
+        )
+        with self._lock:
+            return self._base_session.client(service, region_name=region, config=self._config, **explicit_credentials)
+
+
+@dataclass(frozen=True)
+class AccountAccess:
+    """One way into one account: the credentials to use and the label recorded as ``collected_via``."""
+
+    factory: ClientFactory
+    region: str
+    collected_via: str
+    credentials: AwsCredentials | None = None  # None: the base session's own credential chain
+    profile_name: str | None = None  # named in error messages ("run aws sso login --profile X")
+    caller_arn: str | None = None
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        return self.factory.client(service, region or self.region, self.credentials)
+
+
+def _client_config(base_session: boto3.Session) -> Config:
+    """Standard (or the user's adaptive) retries: throttling is retried with backoff, not reported as a gap.
+
+    The user's own ``max_attempts`` / ``AWS_MAX_ATTEMPTS`` wins, which also lets tests against a moto server
+    fail fast on operations moto answers with HTTP 500.
+    """
+    botocore_session = base_session._session  # boto3 exposes the resolved config only through botocore
+    configured_mode = botocore_session.get_config_variable("retry_mode")
+    max_attempts = botocore_session.get_config_variable("max_attempts") or DEFAULT_MAX_ATTEMPTS
+    return Config(
+        retries={
+            "mode": configured_mode if configured_mode in ("standard", "adaptive") else "standard",
+            "total_max_attempts": int(max_attempts),
+        },
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+    )
+
+
+def open_base_session(session: boto3.Session | None) -> boto3.Session:
+    """The caller's session, or one from botocore's normal chain (env, AWS_PROFILE, SSO, instance roles)."""
+    if session is not None:
+        return session
+    with credential_errors_explained(None):
+        return boto3.Session()
+
+
+def scan_region(requested_region: str | None, base_session: boto3.Session) -> str:
+    return requested_region or base_session.region_name or DEFAULT_REGION
+
+
+def explicit_profile_name(session: boto3.Session) -> str | None:
+    """The profile chosen by name or AWS_PROFILE; ``None`` when credentials come from elsewhere (env, role...).
+
+    boto3's ``profile_name`` says "default" in both cases, which would make error messages blame a profile.
+    """
+    return session._session.profile
+
+
+def base_access(factory: ClientFactory, base_session: boto3.Session, region: str) -> AccountAccess:
+    return AccountAccess(
+        factory=factory, region=region, collected_via="default", profile_name=explicit_profile_name(base_session)
+    )
+
+
+def profile_access(factory: ClientFactory, profile_name: str, region: str) -> AccountAccess:
+    """Resolve a ``~/.aws/config`` profile (static keys, SSO, credential_process...) to credentials now."""
+    with credential_errors_explained(profile_name):
+        profile_credentials = boto3.Session(profile_name=profile_name).get_credentials()
+        if profile_credentials is None:
+            raise NoCredentialsError()
+        frozen = profile_credentials.get_frozen_credentials()
+    return AccountAccess(
+        factory=factory,
+        region=region,
+        collected_via=f"profile:{profile_name}",
+        credentials=AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token),
+        profile_name=profile_name,
+    )
+
+
+def identify(access: AccountAccess) -> tuple[AccountAccess, CallerIdentity]:
+    """``sts:GetCallerIdentity``: proves the credentials work. Failing here ends the run with one clear line."""
+    require_listed("sts", "GetCallerIdentity")
+    with credential_errors_explained(access.profile_name):
+        response = access.client("sts").get_caller_identity()
+    identity = CallerIdentity(account_id=response["Account"], arn=response["Arn"], user_id=response["UserId"])
+    return replace(access, caller_arn=identity.arn), identity
+
+
+def assume_role(
+    ctx: CallContext, via: AccountAccess, account_id: str, role_name: str, external_id: str | None
+) -> AccountAccess | None:
+    """Assume the audit role in a member account; ``None`` (and an error entry filed under it) on failure."""
+    params: dict[str, Any] = {
+        "RoleArn": f"arn:aws:iam::{account_id}:role/{role_name}",
+        "RoleSessionName": ROLE_SESSION_NAME,
+    }
+    if external_id:
+        params["ExternalId"] = external_id
+    response = call(ctx, via.client("sts"), "AssumeRole", **params)
+    if response is None:
+        return None
+    issued = response["Credentials"]
+    return AccountAccess(
+        factory=via.factory,
+        region=via.region,
+        collected_via=f"role:{role_name}",
+        credentials=AwsCredentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"]),
+        caller_arn=response["AssumedRoleUser"]["Arn"],
+    )
+
+
+@contextmanager
+def credential_errors_explained(profile_name: str | None) -> Iterator[None]:
+    """Turn botocore's credential failures into ``CredentialsError``: one line that says what to do next."""
+    try:
+        yield
+    except ProfileNotFound as exc:
+        missing = exc.kwargs.get("profile", profile_name)
+        raise CredentialsError(f"profile '{missing}' not found in ~/.aws/config") from None
+    except SSO_FAILURES:
+        raise CredentialsError(_sso_message(profile_name)) from None
+    except NoCredentialsError:
+        raise CredentialsError(_no_credentials_message(profile_name)) from None
+    except (PartialCredentialsError, CredentialRetrievalError) as exc:
+        raise CredentialsError(f"cannot load AWS credentials{_for_profile(profile_name)}: {exc}") from None
+    except ClientError as exc:
+        raise CredentialsError(_rejected_message(exc, profile_name)) from None
+    except BotoCoreError as exc:
+        raise AuditorError(f"cannot reach AWS to check the credentials: {exc}") from None
+
+
+def _sso_message(profile_name: str | None) -> str:
+    login = f"aws sso login --profile {profile_name}" if profile_name else "aws sso login"
+    return f"the SSO session for profile '{profile_name or 'default'}' has expired or was never started: run `{login}`"
+
+
+def _no_credentials_message(profile_name: str | None) -> str:
+    if profile_name and profile_name != "default":
+        return f"no AWS credentials found for profile '{profile_name}': check its entry in ~/.aws/config"
+    return (
+        "no AWS credentials found: set AWS_PROFILE or pass --profile, "
+        "run `aws sso login --profile X` for an SSO profile, or run `aws configure`"
+    )
+
+
+def _rejected_message(exc: ClientError, profile_name: str | None) -> str:
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "ClientError")
+    if code in EXPIRED_TOKEN_CODES:
+        hint = f"run `aws sso login --profile {profile_name}`" if profile_name else "refresh them"
+        return f"the AWS credentials{_for_profile(profile_name)} have expired: {hint}"
+    return f"AWS rejected the credentials{_for_profile(profile_name)}: {code}: {error.get('Message', exc)}"
+
+
+def _for_profile(profile_name: str | None) -> str:
+    return f" of profile '{profile_name}'" if profile_name else ""
