@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from tabulate import tabulate
-
-_wcswidth: Callable[[str], int] | None
-try:  # tabulate measures wide characters with wcwidth when it is installed; measure the same way
-    from wcwidth import wcswidth as _wcswidth
-except ImportError:  # pragma: no cover - depends on the environment
-    _wcswidth = None
+from wcwidth import wcswidth  # what tabulate measures with, so our truncation agrees with its columns
 
 from auditor.findings import Finding, FindingsDocument, Severity
 
@@ -67,10 +62,8 @@ def clean(value: object) -> str:
 
 def display_width(text: str) -> int:
     """Terminal columns: East Asian wide characters and most emoji take two (as tabulate counts them)."""
-    if _wcswidth is None:
-        return len(text)
-    width = _wcswidth(text)
-    return width if width >= 0 else len(text)
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)  # -1: a control character; those are escaped before display
 
 
 def truncate(text: str, width: int) -> str:

@@ -112,8 +112,7 @@ def test_clean_escapes_control_characters() -> None:
     assert table.clean("a\nb\x1b[2J\x07\u2028c\x9b") == "a\\nb\\x1b[2J\\x07\\u2028c\\x9b"
     assert table.clean(None) == ""
     assert table.clean("ünïcödé 日本語") == "ünïcödé 日本語"
-    if table._wcswidth is not None:  # wide characters count two columns when wcwidth is installed
-        assert table.truncate("日本語日本語", 5) == "日本…"
+    assert table.truncate("日本語日本語", 5) == "日本…"  # wide characters take two columns
     assert table.truncate("short", 10) == "short"
 
 
