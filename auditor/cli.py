@@ -338,8 +338,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     _say("building the demo organization (moto, in-process; no AWS account is used)...")
     inventory = demo_inventory()
     code = _evaluate_and_report(args, inventory, ruleset, config, baseline)
-    # The demo's coverage gaps are moto's (APIs it does not implement): they are shown in the reports, but a
-    # first run on a fresh machine should not look like a failure unless a gate was asked for.
+    # The demo's coverage gap is moto's (it does not implement iam:ListOrganizationsFeatures): the reports show
+    # it, as they would for a real account, but a first run on a fresh machine should not look like a failure
+    # unless a gate was asked for.
     return code if args.fail_on else ExitCode.OK
 
 
