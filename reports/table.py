@@ -174,14 +174,16 @@ def _top_findings(document: FindingsDocument, color: bool, max_rows: int, width:
         if with_state:
             row.append(f.baseline_state or "")
         rows.append(row)
-    # tabulate pads headers by 2 and separates columns by 2; the message gets whatever the terminal has left.
-    headers = ["severity", "rule", "account", "resource", *(["state"] if with_state else []), "message"]
+    # The title, not the message: the message repeats the account and resource the other columns already show,
+    # and would be cut before its specific part. tabulate pads headers by 2 and separates columns by 2; the
+    # title gets whatever the terminal has left.
+    headers = ["severity", "rule", "account", "resource", *(["state"] if with_state else []), "finding"]
     fixed_width = sum(
         max(len(headers[i]) + 2, *(display_width(row[i]) for row in rows)) + 2 for i in range(len(headers) - 1)
     )
-    message_width = max(10, width - fixed_width)
+    title_width = max(10, width - fixed_width)
     for f, row in zip(shown, rows):
-        row.append(truncate(clean(f.message), message_width))
+        row.append(truncate(clean(f.title), title_width))
         row[0] = _paint(f.severity, row[0], color)
     table = tabulate(rows, headers=headers, disable_numparse=True)
     title = f"Top findings ({len(shown)} of {len(active)}, worst first)"
@@ -223,8 +225,9 @@ def short_name(finding: Finding) -> str:
     """The last part of an ARN or path: ``arn:aws:iam::1:user/ops/alice`` -> ``alice``."""
     if finding.location is not None:
         return f"{finding.location.path}:{finding.location.line}"
+    named = finding.evidence.get("permission_set_name")  # permission set ARNs carry an id, not the name
     resource = finding.resource_id.rstrip("/:")
-    tail = re.split(r"[/:]", resource)[-1] or finding.resource_id
+    tail = named if isinstance(named, str) and named else re.split(r"[/:]", resource)[-1] or finding.resource_id
     key_id = finding.evidence.get("access_key_id")
     if isinstance(key_id, str) and key_id and key_id not in tail:
         return f"{tail} {key_id}"  # one user can have two key findings of a rule: tell them apart

@@ -13,32 +13,18 @@ from auditor.findings import FindingsDocument, ManualCheck, Severity, Suppressio
 from reports import ReportOptions
 from reports.json_report import load_document, render
 
-try:
-    from report_fixtures import (
-        DEV,
-        GENERATED_AT,
-        MGMT,
-        ORG_ID,
-        PROD,
-        clean_document,
-        coverage_error,
-        finding,
-        make_document,
-        sample_findings,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.report_fixtures import (
-        DEV,
-        GENERATED_AT,
-        MGMT,
-        ORG_ID,
-        PROD,
-        clean_document,
-        coverage_error,
-        finding,
-        make_document,
-        sample_findings,
-    )
+from report_fixtures import (
+    DEV,
+    GENERATED_AT,
+    MGMT,
+    ORG_ID,
+    PROD,
+    clean_document,
+    coverage_error,
+    finding,
+    make_document,
+    sample_findings,
+)
 
 
 def by_rule(findings) -> dict[str, list]:

@@ -12,10 +12,7 @@ from auditor.errors import ExitCode, InputError
 from reports import ReportOptions
 from reports import json_report
 
-try:
-    from report_fixtures import HOSTILE, clean_document, make_document
-except ImportError:  # tests/ imported as a package
-    from tests.report_fixtures import HOSTILE, clean_document, make_document
+from report_fixtures import HOSTILE, clean_document, make_document
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "findings.json") -> Path:

@@ -20,32 +20,18 @@ from auditor.findings import FileLocation, Severity
 from reports import ReportOptions
 from reports import sarif
 
-try:
-    from report_fixtures import (
-        DEV,
-        HOSTILE,
-        MGMT,
-        ORG_ID,
-        PROD,
-        SCHEMAS,
-        clean_document,
-        finding,
-        make_document,
-        sample_findings,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.report_fixtures import (
-        DEV,
-        HOSTILE,
-        MGMT,
-        ORG_ID,
-        PROD,
-        SCHEMAS,
-        clean_document,
-        finding,
-        make_document,
-        sample_findings,
-    )
+from report_fixtures import (
+    DEV,
+    HOSTILE,
+    MGMT,
+    ORG_ID,
+    PROD,
+    SCHEMAS,
+    clean_document,
+    finding,
+    make_document,
+    sample_findings,
+)
 
 SCHEMA_FILES = ("sarif-schema-2.1.0.json", "sarif-schema-2.1.0.github.json")
 OPTIONS = ReportOptions()
