@@ -552,6 +552,14 @@ def _build_identity_center(
             )
             if (account_name, assignment.permission_set) not in provisioned:
                 provisioned.add((account_name, assignment.permission_set))
+                # AWS provisions a permission set to an account whenever it is assigned there; moto does not,
+                # and the collector only asks about the sets ListPermissionSetsProvisionedToAccount names.
+                sso_admin.provision_permission_set(
+                    InstanceArn=instance_arn,
+                    PermissionSetArn=permission_set_arns[assignment.permission_set],
+                    TargetType="AWS_ACCOUNT",
+                    TargetId=account_ids[account_name],
+                )
                 _create_reserved_sso_role(
                     sessions[account_name].client("iam"),
                     account_ids[account_name],

@@ -183,7 +183,7 @@ class IamRole(Model):
     arn: str
     path: str = "/"
     create_date: datetime | None = None
-    max_session_duration: int = 3600
+    max_session_duration: int | None = None  # from ListRoles only; None = ListRoles could not be read
     attached_policies: list[AttachedPolicy] = Field(default_factory=list)
     inline_policies: list[InlinePolicy] = Field(default_factory=list)
     trust_policy: dict[str, Any] | None = None
@@ -335,6 +335,14 @@ class IdentityCenter(Model):
 
     ``status`` distinguishes "we looked and there is none" (``not_enabled``, IDC-001 fires) from "we could not
     look" (``unknown``, an error entry explains why): the two must never be confused.
+
+    The lists are ``None`` unless ``status`` is ``enabled`` and their listing call succeeded (an error entry
+    says why one is missing): ``permission_sets`` needs ``ListPermissionSets``, ``assignments`` are found per
+    account through ``ListPermissionSetsProvisionedToAccount`` and ``ListAccountAssignments``, ``users`` needs
+    ``ListUsers``, ``groups`` needs ``ListGroups``, and ``memberships`` needs ``ListGroups`` plus every
+    group's ``ListGroupMemberships``. ``assignments`` covers the organization's ACTIVE accounts (or the scanned
+    accounts without an organization); accounts whose assignments could not be read (or only partly) are
+    listed in ``assignments_unreadable_accounts``: for them, the absence of an assignment proves nothing.
     """
 
     status: Literal["enabled", "not_enabled", "unknown"]
@@ -346,11 +354,13 @@ class IdentityCenter(Model):
     instance_status: str | None = None
     name: str | None = None
     created_date: datetime | None = None
-    permission_sets: list[PermissionSet] = Field(default_factory=list)
-    assignments: list[AccountAssignment] = Field(default_factory=list)
-    users: list[IdentityStoreUser] = Field(default_factory=list)
-    groups: list[IdentityStoreGroup] = Field(default_factory=list)
-    memberships: list[GroupMembership] = Field(default_factory=list)
+    permission_sets: list[PermissionSet] | None = None
+    assignments: list[AccountAssignment] | None = None
+    # sorted account ids whose ListPermissionSetsProvisionedToAccount or ListAccountAssignments failed
+    assignments_unreadable_accounts: list[str] = Field(default_factory=list)
+    users: list[IdentityStoreUser] | None = None
+    groups: list[IdentityStoreGroup] | None = None
+    memberships: list[GroupMembership] | None = None
 
 
 # ----------------------------------------------------------------------------------------- top level

@@ -8,8 +8,10 @@ can name the set by ARN glob) and, where one set can have several findings in an
 discriminator.
 
 Everything here needs ``identity_center.status == "enabled"`` except IDC-001, which needs ``"not_enabled"``:
-``"unknown"`` (the instance could not be looked up) never produces a finding. Coverage rules (IDC-002) also
-stand down when the collectors recorded an error reading assignments: a partial list cannot prove absence.
+``"unknown"`` (the instance could not be looked up) never produces a finding. A list the collectors could not
+read is ``None`` and is treated as unknown, never as empty: rules iterate what is known. The coverage rule
+(IDC-002) stands down when the assignments are unknown, and skips the accounts listed in
+``assignments_unreadable_accounts``: a partial list cannot prove absence.
 """
 
 from __future__ import annotations
@@ -48,21 +50,20 @@ def _owner_account(inventory: Inventory, idc: IdentityCenter) -> str | None:
     return idc.owner_account_id or management_account_id(inventory)
 
 
-def _assignments_incomplete(inventory: Inventory) -> bool:
-    """The collectors could not read every assignment: absence of an assignment proves nothing."""
-    return any(
-        error.service in ("sso-admin", "sso")
-        and ("Assignment" in error.operation or "ProvisionedToAccount" in error.operation)
-        for error in inventory.errors
+def _sorted_assignments(idc: IdentityCenter) -> list[AccountAssignment]:
+    """The known assignments (none when they could not be listed)."""
+    return sorted(
+        idc.assignments or [], key=lambda a: (a.account_id, a.permission_set_arn, a.principal_type, a.principal_id)
     )
 
 
-def _sorted_assignments(idc: IdentityCenter) -> list[AccountAssignment]:
-    return sorted(idc.assignments, key=lambda a: (a.account_id, a.permission_set_arn, a.principal_type, a.principal_id))
+def _sorted_permission_sets(idc: IdentityCenter) -> list[PermissionSet]:
+    """The known permission sets (none when they could not be listed)."""
+    return sorted(idc.permission_sets or [], key=lambda p: p.arn)
 
 
 def _permission_sets(idc: IdentityCenter) -> dict[str, PermissionSet]:
-    return {ps.arn: ps for ps in idc.permission_sets}
+    return {ps.arn: ps for ps in idc.permission_sets or []}
 
 
 def _privilege_in(inventory: Inventory, permission_set: PermissionSet, account_ids: list[str]) -> list[PrivilegeGrant]:
@@ -71,9 +72,9 @@ def _privilege_in(inventory: Inventory, permission_set: PermissionSet, account_i
 
 
 def _principal(idc: IdentityCenter, principal_type: str, principal_id: str) -> dict[str, Any]:
-    """A principal as evidence, with the names the identity store knows."""
+    """A principal as evidence, with the names the identity store knows (none when it could not be listed)."""
     if principal_type == "USER":
-        user = next((u for u in idc.users if u.user_id == principal_id), None)
+        user = next((u for u in idc.users or [] if u.user_id == principal_id), None)
         return {
             "principal_type": "USER",
             "principal_id": principal_id,
@@ -81,7 +82,7 @@ def _principal(idc: IdentityCenter, principal_type: str, principal_id: str) -> d
             "display_name": user.display_name if user else None,
             "emails": list(user.emails) if user else [],
         }
-    group = next((g for g in idc.groups if g.group_id == principal_id), None)
+    group = next((g for g in idc.groups or [] if g.group_id == principal_id), None)
     return {
         "principal_type": "GROUP",
         "principal_id": principal_id,
@@ -186,15 +187,16 @@ def identity_center_not_enabled(inventory: Inventory, config: Config) -> Iterato
 )
 def account_without_assignment(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires for each ACTIVE account of the organization that appears in no Identity Center account
-    assignment. Needs Identity Center enabled and the organization's account list; stands down when the
-    collectors recorded an error listing assignments."""
+    assignment. Needs Identity Center enabled, its assignments listed and the organization's account list;
+    accounts whose assignments could not be read (`assignments_unreadable_accounts`) are skipped."""
     idc = _enabled(inventory)
     organization = inventory.organization
-    if idc is None or organization is None or _assignments_incomplete(inventory):
+    if idc is None or organization is None or idc.assignments is None:
         return
     assigned = {a.account_id for a in idc.assignments}
+    unreadable = set(idc.assignments_unreadable_accounts)
     for org_account in sorted(organization.accounts, key=lambda a: a.id):
-        if org_account.state != "ACTIVE" or org_account.id in assigned:
+        if org_account.state != "ACTIVE" or org_account.id in assigned or org_account.id in unreadable:
             continue
         yield Hit(
             account_id=org_account.id,
@@ -252,7 +254,7 @@ def privileged_long_session(inventory: Inventory, config: Config) -> Iterator[Hi
     accounts_by_set: dict[str, list[str]] = {}
     for assignment in _sorted_assignments(idc):
         accounts_by_set.setdefault(assignment.permission_set_arn, []).append(assignment.account_id)
-    for ps in sorted(idc.permission_sets, key=lambda p: p.arn):
+    for ps in _sorted_permission_sets(idc):
         if ps.session_duration_seconds <= limit:
             continue
         grants = _privilege_in(inventory, ps, sorted(set(accounts_by_set.get(ps.arn, []))))
@@ -307,7 +309,7 @@ def hourly_session(inventory: Inventory, config: Config) -> Iterator[Hit]:
     if idc is None:
         return
     owner = _owner_account(inventory, idc)
-    for ps in sorted(idc.permission_sets, key=lambda p: p.arn):
+    for ps in _sorted_permission_sets(idc):
         if ps.session_duration_seconds != DEFAULT_SESSION_SECONDS:
             continue
         yield Hit(

@@ -40,11 +40,14 @@ from rules._common import account_label
 @uses_config("thresholds.role_session_max")
 def long_role_sessions(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires for each IAM role whose MaxSessionDuration is longer than `role_session_max`, except Identity
-    Center reserved roles (path `/aws-reserved/sso.amazonaws.com/`) and service-linked roles."""
+    Center reserved roles (path `/aws-reserved/sso.amazonaws.com/`) and service-linked roles. A role whose
+    MaxSessionDuration could not be read (ListRoles failed) is skipped."""
     limit = config.thresholds.role_session_max_seconds
     for account in inventory.accounts:
         for role in sorted(account.roles or [], key=lambda r: r.arn):
-            if role.is_identity_center_role or role.is_service_linked or role.max_session_duration <= limit:
+            if role.is_identity_center_role or role.is_service_linked:
+                continue
+            if role.max_session_duration is None or role.max_session_duration <= limit:
                 continue
             yield Hit(
                 account_id=account.account_id,

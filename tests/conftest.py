@@ -304,3 +304,9 @@ def _assign(sso_admin: Any, instance_arn: str, account_id: str, set_arn: str, ki
         PrincipalType=kind,
         PrincipalId=principal_id,
     )
+    # AWS provisions the set to the account as part of every assignment; moto does not, and the collector
+    # only lists assignments of the sets ListPermissionSetsProvisionedToAccount names. (moto ignores the
+    # target and answers every set provisioned in the instance: a superset, which the collector tolerates.)
+    sso_admin.provision_permission_set(
+        InstanceArn=instance_arn, PermissionSetArn=set_arn, TargetType="AWS_ACCOUNT", TargetId=account_id
+    )

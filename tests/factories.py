@@ -24,6 +24,7 @@ from auditor.inventory import (
     CredentialReportKey,
     CredentialReportRow,
     CustomerManagedPolicyReference,
+    GroupMembership,
     IamGroup,
     IamRole,
     IamUser,
@@ -185,7 +186,12 @@ def make_group(
 
 
 def make_role(
-    name: str, account_id: str = DEV, *, max_session: int = 3600, path: str = "/", tags: dict[str, str] | None = None
+    name: str,
+    account_id: str = DEV,
+    *,
+    max_session: int | None = 3600,
+    path: str = "/",
+    tags: dict[str, str] | None = None,
 ) -> IamRole:
     return IamRole(
         role_name=name,
@@ -340,13 +346,24 @@ def idc_group(group_id: str, name: str) -> IdentityStoreGroup:
 def make_identity_center(
     status: str = "enabled",
     *,
-    permission_sets: Iterable[PermissionSet] = (),
-    assignments: Iterable[AccountAssignment] = (),
-    users: Iterable[IdentityStoreUser] = (),
-    groups: Iterable[IdentityStoreGroup] = (),
+    permission_sets: Iterable[PermissionSet] | None = (),
+    assignments: Iterable[AccountAssignment] | None = (),
+    users: Iterable[IdentityStoreUser] | None = (),
+    groups: Iterable[IdentityStoreGroup] | None = (),
+    memberships: Iterable[GroupMembership] | None = (),
+    assignments_unreadable_accounts: Iterable[str] = (),
     owner: str = MGMT,
 ) -> IdentityCenter:
+    """Lists left out are what a scan records for the status: empty when enabled, ``None`` (unknown) otherwise.
+    Pass ``None`` for a list whose listing failed; a non-empty list is kept whatever the status."""
     enabled = status == "enabled"
+
+    def listed(items: Iterable[Any] | None) -> list[Any] | None:
+        if items is None:
+            return None
+        as_list = list(items)
+        return as_list if as_list or enabled else None
+
     return IdentityCenter(
         status=status,
         regions_checked=["us-east-1", "eu-west-1"],
@@ -354,10 +371,12 @@ def make_identity_center(
         identity_store_id="d-1234567890" if enabled else None,
         owner_account_id=owner if enabled else None,
         home_region="eu-west-1" if enabled else None,
-        permission_sets=list(permission_sets),
-        assignments=list(assignments),
-        users=list(users),
-        groups=list(groups),
+        permission_sets=listed(permission_sets),
+        assignments=listed(assignments),
+        assignments_unreadable_accounts=sorted(assignments_unreadable_accounts),
+        users=listed(users),
+        groups=listed(groups),
+        memberships=listed(memberships),
     )
 
 

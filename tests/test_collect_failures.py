@@ -145,6 +145,11 @@ def test_unreadable_organization_falls_back_to_the_callers_account(org_world: Or
 def test_suspended_accounts_stay_listed_but_are_not_collected(org_world: OrgWorld) -> None:
     sandbox_id = org_world.account_ids["sandbox"]
     org_world.session.client("organizations").close_account(AccountId=sandbox_id)
+    assignment_bodies: list[str] = []
+    for operation in ("ListPermissionSetsProvisionedToAccount", "ListAccountAssignments"):
+        org_world.session.events.register(
+            f"before-call.sso-admin.{operation}", lambda params, **_: assignment_bodies.append(str(params.get("body")))
+        )
 
     inventory = collect_quietly(CollectOptions(org=True), org_world.session)
 
@@ -153,6 +158,22 @@ def test_suspended_accounts_stay_listed_but_are_not_collected(org_world: OrgWorl
     assert states[sandbox_id] in ("SUSPENDED", "PENDING_CLOSURE", "CLOSED")
     assert sandbox_id not in {a.account_id for a in inventory.accounts}
     assert not [e for e in inventory.errors if e.account_id == sandbox_id]
+    # nor are its Identity Center assignments asked for; the active accounts' are
+    assert assignment_bodies and not [body for body in assignment_bodies if sandbox_id in body]
+    assert all(any(org_world.account_ids[n] in body for body in assignment_bodies) for n in ("management", "dev"))
+
+
+def test_unreadable_role_list_leaves_max_session_duration_unknown(moto_session: boto3.Session) -> None:
+    iam = moto_session.client("iam")
+    iam.create_role(RoleName="long", AssumeRolePolicyDocument="{}", MaxSessionDuration=43200)
+    refuse(moto_session, "iam", "ListRoles")
+
+    inventory = collect_quietly(CollectOptions(), moto_session)
+
+    (error,) = errors_for(inventory, "ListRoles")
+    assert (error.service, error.error_code) == ("iam", "AccessDenied")
+    roles = {role.role_name: role for role in inventory.accounts[0].roles or []}
+    assert roles["long"].max_session_duration is None  # not AWS's 3600 default: unknown
 
 
 def test_account_outside_any_organization(moto_session: boto3.Session) -> None:

@@ -1,16 +1,68 @@
 """IAM Identity Center collected from the management account (moto sso-admin and identitystore).
 
-One organization with Identity Center is seeded per module and only read. moto lacks
-``GetPermissionsBoundaryForPermissionSet``: that shows up as one error entry (not one per set).
+One organization with Identity Center is seeded per module and only read (a test that adds something
+removes it again). moto lacks ``GetPermissionsBoundaryForPermissionSet``: that shows up as one error entry
+(not one per set). Failures are injected with ``before-call`` hooks on the base session, removed after use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 from conftest import ADMIN_POLICY_ARN, MANAGEMENT_ACCOUNT_ID, IdentityCenterWorld, OrgWorld, build_identity_center
 
 from auditor.collect import CollectOptions, collect
 from auditor.inventory import IdentityCenter, Inventory
+
+Assignment = tuple[str, str, str, str]  # account id, permission set ARN, principal type, principal id
+
+
+@contextmanager
+def before_call(session: boto3.Session, service: str, operation: str, handler: Callable[..., None]) -> Iterator[None]:
+    """``handler(params=...)`` runs before every ``service:operation`` request of clients made meanwhile."""
+    event = f"before-call.{service}.{operation}"
+    session.events.register(event, handler)
+    try:
+        yield
+    finally:
+        session.events.unregister(event, handler)
+
+
+def denied_when(operation: str, when: Callable[[str], bool] = lambda _: True) -> Callable[..., None]:
+    """A ``before-call`` handler failing the requests whose body matches ``when`` with AccessDenied."""
+
+    def access_denied(params: dict[str, Any], **_: Any) -> None:
+        if when(str(params.get("body", ""))):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied by test"}}, operation)
+
+    return access_denied
+
+
+def collect_identity_center_only(world: OrgWorld) -> Inventory:
+    """An org scan that enters only the management account; Identity Center still covers every account."""
+    return collect(CollectOptions(org=True, accounts=[MANAGEMENT_ACCOUNT_ID]), world.session, sleep=lambda _: None)
+
+
+def expected_assignments(world: OrgWorld, identity_center_world: IdentityCenterWorld) -> list[Assignment]:
+    ids = world.account_ids
+    platform, bob = identity_center_world.group_ids["Platform"], identity_center_world.user_ids["bob"]
+    return sorted(
+        [
+            (ids["dev"], identity_center_world.admin_set_arn, "GROUP", platform),
+            (ids["prod"], identity_center_world.admin_set_arn, "GROUP", platform),
+            (ids["dev"], identity_center_world.read_only_set_arn, "USER", bob),
+        ]
+    )
+
+
+def assignment_tuples(identity_center: IdentityCenter) -> list[Assignment]:
+    assert identity_center.assignments is not None
+    return [(a.account_id, a.permission_set_arn, a.principal_type, a.principal_id) for a in identity_center.assignments]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +96,7 @@ def test_instance_is_found_in_the_home_region(
 def test_permission_sets_with_durations_and_policies(
     identity_center: IdentityCenter, identity_center_world: IdentityCenterWorld
 ) -> None:
+    assert identity_center.permission_sets is not None
     admin, read_only = identity_center.permission_sets  # sorted by name
     assert (admin.name, admin.arn, admin.description) == (
         "AdministratorAccess",
@@ -67,35 +120,69 @@ def test_permission_sets_with_durations_and_policies(
 def test_assignments_cover_every_org_account_and_both_principal_types(
     identity_center: IdentityCenter, identity_center_world: IdentityCenterWorld, module_org_world: OrgWorld
 ) -> None:
-    ids = module_org_world.account_ids
-    platform, bob = identity_center_world.group_ids["Platform"], identity_center_world.user_ids["bob"]
-    expected = sorted(
-        [
-            (ids["dev"], identity_center_world.admin_set_arn, "GROUP", platform),
-            (ids["prod"], identity_center_world.admin_set_arn, "GROUP", platform),
-            (ids["dev"], identity_center_world.read_only_set_arn, "USER", bob),
-        ]
-    )
-    assert [
-        (a.account_id, a.permission_set_arn, a.principal_type, a.principal_id) for a in identity_center.assignments
-    ] == expected
+    assert assignment_tuples(identity_center) == expected_assignments(module_org_world, identity_center_world)
+    assert identity_center.assignments_unreadable_accounts == []
+
+
+def test_assignments_are_only_listed_for_provisioned_permission_sets(
+    module_org_world: OrgWorld, identity_center_world: IdentityCenterWorld
+) -> None:
+    """A set provisioned nowhere costs no ListAccountAssignments call (asking every account x every set would)."""
+    sso_admin = module_org_world.session.client("sso-admin")
+    instance_arn = identity_center_world.instance_arn
+    unused_set = sso_admin.create_permission_set(InstanceArn=instance_arn, Name="Unused")["PermissionSet"][
+        "PermissionSetArn"
+    ]
+    asked: list[str] = []
+    provisioned_lookups: list[str] = []
+    try:
+        with (
+            before_call(
+                module_org_world.session,
+                "sso-admin",
+                "ListAccountAssignments",
+                lambda params, **_: asked.append(str(params.get("body"))),
+            ),
+            before_call(
+                module_org_world.session,
+                "sso-admin",
+                "ListPermissionSetsProvisionedToAccount",
+                lambda params, **_: provisioned_lookups.append(str(params.get("body"))),
+            ),
+        ):
+            inventory = collect_identity_center_only(module_org_world)
+    finally:
+        sso_admin.delete_permission_set(InstanceArn=instance_arn, PermissionSetArn=unused_set)
+
+    identity_center = inventory.identity_center
+    assert identity_center is not None and identity_center.permission_sets is not None
+    assert unused_set in {ps.arn for ps in identity_center.permission_sets}  # listed and described, ...
+    assert not [body for body in asked if unused_set in body]  # ... but never asked about
+    account_count = len(module_org_world.account_ids)
+    assert len(provisioned_lookups) == account_count  # one lookup per ACTIVE account
+    # moto answers every set provisioned in the instance, whatever the account: 2 sets, not 3, per account
+    assert len(asked) == account_count * 2
+    assert assignment_tuples(identity_center) == expected_assignments(module_org_world, identity_center_world)
+    assert identity_center.assignments_unreadable_accounts == []
 
 
 def test_identity_store_users_groups_and_memberships(
     identity_center: IdentityCenter, identity_center_world: IdentityCenterWorld
 ) -> None:
-    assert [(u.user_name, u.display_name, u.emails) for u in identity_center.users] == [
+    users, groups, memberships = identity_center.users, identity_center.groups, identity_center.memberships
+    assert users is not None and groups is not None and memberships is not None
+    assert [(u.user_name, u.display_name, u.emails) for u in users] == [
         ("alice", "Alice", ["alice@example.com"]),
         ("bob", "Bob", ["bob@example.com"]),
     ]
-    assert [u.user_id for u in identity_center.users] == [
+    assert [u.user_id for u in users] == [
         identity_center_world.user_ids["alice"],
         identity_center_world.user_ids["bob"],
     ]
-    assert all(u.external_ids == [] for u in identity_center.users)
-    (group,) = identity_center.groups
+    assert all(u.external_ids == [] for u in users)
+    (group,) = groups
     assert (group.display_name, group.description) == ("Platform", "platform team")
-    assert [(m.group_id, m.user_id) for m in identity_center.memberships] == [
+    assert [(m.group_id, m.user_id) for m in memberships] == [
         (identity_center_world.group_ids["Platform"], identity_center_world.user_ids["alice"])
     ]
 
@@ -110,6 +197,7 @@ def test_boundary_api_missing_in_moto_is_one_error_entry(inventory: Inventory, i
         "sso-admin",
         "NotImplemented",
     )
+    assert identity_center.permission_sets
     assert all(ps.permissions_boundary is None for ps in identity_center.permission_sets)
 
 
@@ -124,3 +212,72 @@ def test_identity_center_region_option_is_where_the_instance_is_looked_for(modul
     assert inventory.identity_center.home_region == "eu-west-1"
     assert inventory.identity_center.permission_sets == []  # the sets were created in us-east-1
     assert inventory.collection.regions == ["eu-west-1", "us-east-1"]
+
+
+# -------------------------------------------------------------------------------------------- failures
+
+
+def test_unreadable_permission_set_listing_leaves_sets_unknown_but_assignments_read(
+    module_org_world: OrgWorld,
+) -> None:
+    with before_call(
+        module_org_world.session, "sso-admin", "ListPermissionSets", denied_when("ListPermissionSets")
+    ):
+        inventory = collect_identity_center_only(module_org_world)
+
+    identity_center = inventory.identity_center
+    assert identity_center is not None and identity_center.status == "enabled"
+    assert identity_center.permission_sets is None
+    # assignments come through ListPermissionSetsProvisionedToAccount, which still answers
+    assert identity_center.assignments and identity_center.assignments_unreadable_accounts == []
+    (error,) = [e for e in inventory.errors if e.operation == "ListPermissionSets"]
+    assert (error.account_id, error.region, error.service, error.error_code) == (
+        MANAGEMENT_ACCOUNT_ID,
+        "us-east-1",
+        "sso-admin",
+        "AccessDenied",
+    )
+    # the identity store is read all the same
+    assert identity_center.users is not None and len(identity_center.users) == 2
+    assert identity_center.groups is not None and identity_center.memberships is not None
+
+
+@pytest.mark.parametrize("operation", ["ListAccountAssignments", "ListPermissionSetsProvisionedToAccount"])
+def test_one_accounts_unreadable_assignments_leave_the_others_complete(
+    module_org_world: OrgWorld, identity_center_world: IdentityCenterWorld, operation: str
+) -> None:
+    dev_id = module_org_world.account_ids["dev"]
+    with before_call(module_org_world.session, "sso-admin", operation, denied_when(operation, lambda b: dev_id in b)):
+        inventory = collect_identity_center_only(module_org_world)
+
+    identity_center = inventory.identity_center
+    assert identity_center is not None
+    assert identity_center.assignments_unreadable_accounts == [dev_id]
+    assert assignment_tuples(identity_center) == [
+        a for a in expected_assignments(module_org_world, identity_center_world) if a[0] != dev_id
+    ]
+    assert [(e.service, e.error_code) for e in inventory.errors if e.operation == operation] == [
+        ("sso-admin", "AccessDenied")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("operation", "unknown", "known"),
+    [
+        ("ListUsers", {"users"}, {"groups", "memberships"}),
+        ("ListGroups", {"groups", "memberships"}, {"users"}),
+        ("ListGroupMemberships", {"memberships"}, {"users", "groups"}),
+    ],
+)
+def test_unreadable_identity_store_lists_are_unknown_not_empty(
+    module_org_world: OrgWorld, operation: str, unknown: set[str], known: set[str]
+) -> None:
+    with before_call(module_org_world.session, "identitystore", operation, denied_when(operation)):
+        inventory = collect_identity_center_only(module_org_world)
+
+    identity_center = inventory.identity_center
+    assert identity_center is not None
+    assert {name for name in unknown | known if getattr(identity_center, name) is None} == unknown
+    assert all(getattr(identity_center, name) for name in known)
+    assert identity_center.assignments is not None and identity_center.permission_sets is not None
+    assert [e.error_code for e in inventory.errors if e.operation == operation] == ["AccessDenied"]

@@ -102,7 +102,7 @@ def test_every_account_assigned_is_fine():
     )
 
 
-def test_coverage_not_judged_without_identity_center_or_with_partial_assignments():
+def test_coverage_not_judged_without_identity_center_or_organization_account_list():
     ps = admin_set()
     idc = make_identity_center(permission_sets=[ps], assignments=[assignment(MGMT, ps)])
     assert (
@@ -113,11 +113,30 @@ def test_coverage_not_judged_without_identity_center_or_with_partial_assignments
         == []
     )
     assert hits(account_without_assignment, make_inventory(identity_center=idc)) == []  # no org account list
-    gap = collection_error("ListAccountAssignments", service="sso-admin", account_id=MGMT)
+
+
+def test_coverage_not_judged_when_assignments_are_unknown():
+    unlisted = make_identity_center(permission_sets=None, assignments=None)
+    gap = collection_error("ListPermissionSets", service="sso-admin", account_id=MGMT)
+    assert hits(account_without_assignment, make_inventory(organization=make_org(), identity_center=unlisted)) == []
     assert (
-        hits(account_without_assignment, make_inventory(organization=make_org(), identity_center=idc, errors=[gap]))
+        hits(
+            account_without_assignment,
+            make_inventory(organization=make_org(), identity_center=unlisted, errors=[gap]),
+        )
         == []
     )
+
+
+def test_coverage_not_judged_for_an_account_whose_assignments_are_unreadable():
+    ps = admin_set()
+    idc = make_identity_center(
+        permission_sets=[ps], assignments=[assignment(MGMT, ps)], assignments_unreadable_accounts=[DEV]
+    )
+    gap = collection_error("ListAccountAssignments", service="sso-admin", account_id=MGMT)
+    [hit] = hits(account_without_assignment, make_inventory(organization=make_org(), identity_center=idc, errors=[gap]))
+    assert hit.account_id == PROD  # DEV's assignments may be partial: no finding for it
+    assert hit.evidence["assignments_in_organization"] == 1
 
 
 # ---------------------------------------------------------------------------------------------- IDC-003
@@ -181,8 +200,8 @@ def test_customer_managed_reference_resolved_in_assigned_account():
 
 
 def test_idc_rules_silent_when_identity_center_unknown():
-    idc = make_identity_center("unknown")
-    idc.permission_sets.append(admin_set("PT1H"))
+    idc = make_identity_center("unknown", permission_sets=[admin_set("PT1H")])
+    assert idc.assignments is None and idc.users is None
     inventory = make_inventory(organization=make_org(delegated={}), identity_center=idc)
     for rule in (
         privileged_long_session,
@@ -301,6 +320,48 @@ def test_group_assignments_are_fine():
     ps = admin_set()
     idc = make_identity_center(permission_sets=[ps], assignments=[assignment(DEV, ps, "g-admins")])
     assert hits(assigned_to_user, make_inventory(identity_center=idc)) == []
+
+
+# ------------------------------------------------------------------------------------- unknown lists
+
+
+def test_unlisted_identity_center_data_is_unknown_not_empty():
+    nothing_listed = make_identity_center(permission_sets=None, assignments=None, users=None, groups=None)
+    inventory = make_inventory(organization=make_org(), identity_center=nothing_listed)
+    for rule in (
+        account_without_assignment,
+        privileged_long_session,
+        hourly_session,
+        privileged_in_production,
+        assigned_to_user,
+    ):
+        assert hits(rule, inventory) == [], rule.id
+
+
+def test_known_lists_are_judged_when_others_are_unknown():
+    one_hour = permission_set("Developer", session="PT1H")
+    sets_only = make_identity_center(permission_sets=[one_hour], assignments=None, users=None, groups=None)
+    [hourly] = hits(hourly_session, make_inventory(organization=make_org(), identity_center=sets_only))
+    assert hourly.resource_id == one_hour.arn
+
+    ps = admin_set()
+    no_store = make_identity_center(
+        permission_sets=[ps],
+        assignments=[assignment(PROD, ps, "g-admins"), assignment(DEV, ps, "u-ana", "USER")],
+        users=None,
+        groups=None,
+    )
+    inventory = make_inventory(organization=make_org(), identity_center=no_store)
+    [to_user] = hits(assigned_to_user, inventory)
+    assert to_user.message == (
+        "Permission set AdministratorAccess is assigned directly to user u-ana in account dev (222222222222), "
+        "not through a group."
+    )
+    assert (to_user.evidence["user_name"], to_user.evidence["emails"]) == (None, [])
+    [in_prod] = hits(privileged_in_production, inventory)
+    assert in_prod.evidence["principals"] == [
+        {"principal_type": "GROUP", "principal_id": "g-admins", "group_name": None}
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- IDC-007

@@ -46,3 +46,12 @@ def test_identity_center_and_service_linked_roles_are_skipped():
 
 def test_roles_not_collected():
     assert hits(long_role_sessions, make_inventory(accounts=[make_account(DEV, "dev")])) == []
+
+
+def test_unknown_max_session_duration_is_skipped():
+    # ListRoles failed: the role is known from the authorization details, its session limit is not
+    unknown = make_role("deployer", max_session=None)
+    assert unknown.max_session_duration is None
+    [hit] = hits(long_role_sessions, _inventory(unknown, make_role("long", max_session=43200)))
+    assert hit.evidence["role_name"] == "long"
+    assert hits(long_role_sessions, _inventory(unknown)) == []

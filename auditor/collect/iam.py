@@ -28,7 +28,6 @@ from auditor.inventory import (
 )
 
 AUTHORIZATION_DETAIL_FILTER = ["User", "Group", "Role", "LocalManagedPolicy"]
-DEFAULT_MAX_SESSION_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -88,10 +87,15 @@ def collect_principals(ctx: CallContext, iam: Any, report: CredentialReport | No
 
 
 def _max_session_by_role(ctx: CallContext, iam: Any) -> dict[str, int]:
-    """MaxSessionDuration is only in ``ListRoles``, not in the authorization details."""
+    """MaxSessionDuration is only in ``ListRoles``, not in the authorization details.
+
+    A role missing here (ListRoles failed, or the role appeared between the two calls) keeps ``None``:
+    its limit is unknown, not AWS's 3600-second default.
+    """
     return {
-        role["RoleName"]: role.get("MaxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
+        role["RoleName"]: role["MaxSessionDuration"]
         for role in result_list(call_paginated(ctx, iam, "ListRoles"), "Roles")
+        if role.get("MaxSessionDuration") is not None
     }
 
 
@@ -174,7 +178,7 @@ def _role(detail: dict[str, Any], max_session_by_role: dict[str, int]) -> IamRol
         arn=detail["Arn"],
         path=detail.get("Path", "/"),
         create_date=as_utc(detail["CreateDate"]) if detail.get("CreateDate") else None,
-        max_session_duration=max_session_by_role.get(detail["RoleName"], DEFAULT_MAX_SESSION_SECONDS),
+        max_session_duration=max_session_by_role.get(detail["RoleName"]),
         attached_policies=_attached(detail.get("AttachedManagedPolicies", [])),
         inline_policies=_inline(detail.get("RolePolicyList", [])),
         trust_policy=policy_document(trust_policy) if trust_policy else None,

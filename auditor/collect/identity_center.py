@@ -51,7 +51,11 @@ class IdentityCenterSource:
 def collect_identity_center(
     ctx: CallContext, source: IdentityCenterSource, account_ids: Sequence[str], concurrency: int
 ) -> IdentityCenter:
-    """Instance, permission sets, assignments for ``account_ids``, and the identity store's users and groups."""
+    """Instance, permission sets, assignments for ``account_ids``, and the identity store's users and groups.
+
+    A list whose listing call failed is ``None`` (its error entry says why), never empty: see ``IdentityCenter``.
+    ``account_ids`` should be the accounts worth asking about (the runner passes the ACTIVE ones).
+    """
     sso_admin = source.access.client("sso-admin", source.region)
     listed = call_paginated(ctx, sso_admin, "ListInstances")
     if listed is None:
@@ -62,7 +66,14 @@ def collect_identity_center(
     instance = instances[0]
     instance_arn = instance["InstanceArn"]
     listed_sets = call_paginated(ctx, sso_admin, "ListPermissionSets", InstanceArn=instance_arn)
-    permission_set_arns = sorted(result_list(listed_sets, "PermissionSets"))
+    permission_sets = (
+        _permission_sets(ctx, sso_admin, instance_arn, sorted(set(result_list(listed_sets, "PermissionSets"))))
+        if listed_sets is not None
+        else None
+    )
+    # Assignments are found through the sets provisioned to each account, not through ListPermissionSets,
+    # so they stay readable when the set listing is not.
+    assignments, unreadable_accounts = _assignments(ctx, sso_admin, instance_arn, account_ids, concurrency)
     identity_store = _IdentityStoreReader(ctx, source.access.client("identitystore", source.region), instance)
     groups = identity_store.groups()
     return IdentityCenter(
@@ -75,11 +86,16 @@ def collect_identity_center(
         instance_status=instance.get("Status"),
         name=instance.get("Name"),
         created_date=as_utc(instance["CreatedDate"]) if instance.get("CreatedDate") else None,
-        permission_sets=_permission_sets(ctx, sso_admin, instance_arn, permission_set_arns),
-        assignments=_assignments(ctx, sso_admin, instance_arn, account_ids, permission_set_arns, concurrency),
+        permission_sets=permission_sets,
+        assignments=assignments,
+        assignments_unreadable_accounts=unreadable_accounts,
         users=identity_store.users(),
         groups=groups,
-        memberships=identity_store.memberships([group.group_id for group in groups], concurrency),
+        memberships=(
+            identity_store.memberships([group.group_id for group in groups], concurrency)
+            if groups is not None
+            else None
+        ),
     )
 
 
@@ -109,7 +125,7 @@ def _permission_sets(
     ctx: CallContext, sso_admin: Any, instance_arn: str, permission_set_arns: Sequence[str]
 ) -> list[PermissionSet]:
     """Each set with its policies. A set whose description cannot be read is left out (its error says so),
-    but its assignments are still listed."""
+    but its assignments are still listed (``ListPermissionSetsProvisionedToAccount`` names it)."""
     reader = _PermissionSetReader(ctx, sso_admin, instance_arn)
     permission_sets = [reader.read(arn) for arn in permission_set_arns]
     return sorted((ps for ps in permission_sets if ps is not None), key=lambda ps: (ps.name, ps.arn))
@@ -211,43 +227,61 @@ def normalised_session_duration(value: str | int | None) -> str:
 
 
 def _assignments(
-    ctx: CallContext,
-    sso_admin: Any,
-    instance_arn: str,
-    account_ids: Sequence[str],
-    permission_set_arns: Sequence[str],
-    concurrency: int,
-) -> list[AccountAssignment]:
-    """Every account x permission set: the API needs both. Accounts are read in parallel."""
+    ctx: CallContext, sso_admin: Any, instance_arn: str, account_ids: Sequence[str], concurrency: int
+) -> tuple[list[AccountAssignment], list[str]]:
+    """Assignments in each account, and the sorted ids of the accounts whose assignments could not all be read.
 
-    def assignments_in(account_id: str) -> list[AccountAssignment]:
-        return [
+    ``ListAccountAssignments`` needs an account and a permission set. Asking every account about every set
+    costs accounts x sets calls (500 x 30 = 15,000); AWS provisions a set to an account whenever it is
+    assigned there, so only the sets ``ListPermissionSetsProvisionedToAccount`` names for an account can have
+    assignments in it. Accounts are read in parallel; one account's failure leaves the others complete.
+    """
+    accounts = sorted(set(account_ids))
+    per_account = map_concurrently(
+        lambda account_id: _assignments_in(ctx, sso_admin, instance_arn, account_id), accounts, concurrency
+    )
+    assignments = sorted(
+        (assignment for found, _ in per_account for assignment in found),
+        key=lambda a: (a.account_id, a.permission_set_arn, a.principal_type, a.principal_id),
+    )
+    unreadable = [account_id for account_id, (_, complete) in zip(accounts, per_account) if not complete]
+    return assignments, unreadable
+
+
+def _assignments_in(
+    ctx: CallContext, sso_admin: Any, instance_arn: str, account_id: str
+) -> tuple[list[AccountAssignment], bool]:
+    """One account's assignments, and whether they were all read (``False``: the list may be partial)."""
+    provisioned = call_paginated(
+        ctx, sso_admin, "ListPermissionSetsProvisionedToAccount", InstanceArn=instance_arn, AccountId=account_id
+    )
+    if provisioned is None:
+        return [], False
+    found: list[AccountAssignment] = []
+    complete = True
+    for permission_set_arn in sorted(set(result_list(provisioned, "PermissionSets"))):
+        listed = call_paginated(
+            ctx,
+            sso_admin,
+            "ListAccountAssignments",
+            InstanceArn=instance_arn,
+            AccountId=account_id,
+            PermissionSetArn=permission_set_arn,
+        )
+        if listed is None:
+            complete = False
+            continue
+        found.extend(
             AccountAssignment(
                 account_id=account_id,
                 permission_set_arn=permission_set_arn,
                 principal_type=assignment["PrincipalType"],
                 principal_id=assignment["PrincipalId"],
             )
-            for permission_set_arn in permission_set_arns
-            for assignment in result_list(
-                call_paginated(
-                    ctx,
-                    sso_admin,
-                    "ListAccountAssignments",
-                    InstanceArn=instance_arn,
-                    AccountId=account_id,
-                    PermissionSetArn=permission_set_arn,
-                ),
-                "AccountAssignments",
-            )
+            for assignment in result_list(listed, "AccountAssignments")
             if assignment.get("PrincipalType") in PRINCIPAL_TYPES
-        ]
-
-    per_account = map_concurrently(assignments_in, sorted(set(account_ids)), concurrency)
-    return sorted(
-        (assignment for assignments in per_account for assignment in assignments),
-        key=lambda a: (a.account_id, a.permission_set_arn, a.principal_type, a.principal_id),
-    )
+        )
+    return found, complete
 
 
 # ------------------------------------------------------------------------------------- identity store
@@ -261,10 +295,13 @@ class _IdentityStoreReader:
         self._identitystore = identitystore
         self._store_id = instance.get("IdentityStoreId")
 
-    def users(self) -> list[IdentityStoreUser]:
+    def users(self) -> list[IdentityStoreUser] | None:
+        """``None`` when the users could not be listed (or the instance names no identity store)."""
         if not self._store_id:
-            return []
+            return None
         listed = call_paginated(self._ctx, self._identitystore, "ListUsers", IdentityStoreId=self._store_id)
+        if listed is None:
+            return None
         return sorted(
             (
                 IdentityStoreUser(
@@ -280,10 +317,13 @@ class _IdentityStoreReader:
             key=lambda user: (user.user_name, user.user_id),
         )
 
-    def groups(self) -> list[IdentityStoreGroup]:
+    def groups(self) -> list[IdentityStoreGroup] | None:
+        """``None`` when the groups could not be listed (or the instance names no identity store)."""
         if not self._store_id:
-            return []
+            return None
         listed = call_paginated(self._ctx, self._identitystore, "ListGroups", IdentityStoreId=self._store_id)
+        if listed is None:
+            return None
         return sorted(
             (
                 IdentityStoreGroup(
@@ -297,17 +337,23 @@ class _IdentityStoreReader:
             key=lambda group: (group.display_name, group.group_id),
         )
 
-    def memberships(self, group_ids: Sequence[str], concurrency: int) -> list[GroupMembership]:
+    def memberships(self, group_ids: Sequence[str], concurrency: int) -> list[GroupMembership] | None:
+        """Every group's members; ``None`` if any group's members could not be listed (a partial list would
+        look like "not a member")."""
         per_group = map_concurrently(self._members_of, group_ids, concurrency)
+        if any(memberships is None for memberships in per_group):
+            return None
         return sorted(
-            (membership for memberships in per_group for membership in memberships),
+            (membership for memberships in per_group for membership in memberships or []),
             key=lambda m: (m.group_id, m.user_id),
         )
 
-    def _members_of(self, group_id: str) -> list[GroupMembership]:
+    def _members_of(self, group_id: str) -> list[GroupMembership] | None:
         listed = call_paginated(
             self._ctx, self._identitystore, "ListGroupMemberships", IdentityStoreId=self._store_id, GroupId=group_id
         )
+        if listed is None:
+            return None
         return [
             GroupMembership(group_id=group_id, user_id=member["MemberId"]["UserId"])
             for member in result_list(listed, "GroupMemberships")

@@ -47,6 +47,7 @@ OPERATIONS_BY_SERVICE: Mapping[str, frozenset[str]] = {
             "ListCustomerManagedPolicyReferencesInPermissionSet",
             "GetInlinePolicyForPermissionSet",
             "GetPermissionsBoundaryForPermissionSet",
+            "ListPermissionSetsProvisionedToAccount",
             "ListAccountAssignments",
         }
     ),

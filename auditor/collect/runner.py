@@ -47,6 +47,10 @@ from auditor.inventory import (
 )
 
 
+# Organizations account states: ACTIVE | SUSPENDED | PENDING_CLOSURE | CLOSED. Only ACTIVE ones can be used.
+ACTIVE_ACCOUNT_STATE = "ACTIVE"
+
+
 @dataclass(frozen=True)
 class _Target:
     """An account to collect; ``access`` is ``None`` when it is reached by assuming the audit role."""
@@ -91,7 +95,7 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
     identity_center_region = options.identity_center_region or region
     identity_center = scan.identity_center(
         _identity_center_source(driver, caller, organization, accounts, accesses_by_account, identity_center_region),
-        [account.id for account in organization.accounts] if organization else [a.account_id for a in accounts],
+        _assignment_account_ids(organization, accounts),
     )
     return Inventory(
         tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
@@ -209,6 +213,18 @@ def _identity_center_source(
         )
     own_account = next((a for a in accounts if a.account_id == caller.account_id), None)
     return IdentityCenterSource(driver, caller.account_id, region, _is_own_instance_owner(own_account))
+
+
+def _assignment_account_ids(organization: Organization | None, accounts: list[AccountInventory]) -> list[str]:
+    """The accounts whose Identity Center assignments are worth listing.
+
+    With an organization: every account not known to be suspended or closed (state ACTIVE, or unknown), so a
+    scan limited with --account/--ou still judges the whole organization's coverage (IDC-002). Without one:
+    the accounts scanned, which we could enter.
+    """
+    if organization is None:
+        return [account.account_id for account in accounts]
+    return [account.id for account in organization.accounts if account.state in (None, ACTIVE_ACCOUNT_STATE)]
 
 
 def _is_own_instance_owner(account: AccountInventory | None) -> bool | None:
