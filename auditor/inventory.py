@@ -12,14 +12,13 @@ Bump ``SCHEMA_VERSION`` on any incompatible change; loading refuses other versio
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from auditor.errors import InputError, describe_validation_error
+from auditor.jsonfile import load_versioned
 
 SCHEMA_VERSION = "1"
 
@@ -425,22 +424,4 @@ class Inventory(Model):
     @classmethod
     def load(cls, path: Path) -> Inventory:
         """Load a saved inventory; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such inventory file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read inventory: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-        if not isinstance(raw, dict) or "schema_version" not in raw:
-            raise InputError(f"{path}: not an auditor inventory (no schema_version)")
-        if raw["schema_version"] != SCHEMA_VERSION:
-            raise InputError(
-                f"{path}: inventory schema_version {raw['schema_version']!r} is not supported "
-                f"(this auditor reads {SCHEMA_VERSION!r})"
-            )
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            raise InputError(f"{path}: invalid inventory: {describe_validation_error(exc)}") from None
+        return load_versioned(path, cls, kind="inventory", schema_version=SCHEMA_VERSION)

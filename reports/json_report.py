@@ -16,10 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from auditor.errors import InputError, describe_validation_error
 from auditor.findings import FINDINGS_SCHEMA_VERSION, FindingsDocument
+from auditor.jsonfile import load_versioned
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "docs" / "findings.schema.json"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # what pydantic's generator emits
@@ -33,30 +31,7 @@ def render(document: FindingsDocument, options: object = None) -> bytes:
 
 def load_document(path: Path) -> FindingsDocument:
     """Read a ``findings.json``; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
-    path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such findings file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a findings file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a findings file (not UTF-8 text)") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read findings file: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(raw, dict) or "schema_version" not in raw:
-        raise InputError(f"{path}: not an auditor findings file (no schema_version)")
-    if raw["schema_version"] != FINDINGS_SCHEMA_VERSION:
-        raise InputError(
-            f"{path}: findings schema_version {raw['schema_version']!r} is not supported "
-            f"(this auditor reads {FINDINGS_SCHEMA_VERSION!r})"
-        )
-    try:
-        return FindingsDocument.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(f"{path}: invalid findings file: {describe_validation_error(exc)}") from None
+    return load_versioned(path, FindingsDocument, kind="findings", schema_version=FINDINGS_SCHEMA_VERSION)
 
 
 def json_schema() -> dict[str, Any]:
