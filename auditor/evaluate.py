@@ -31,7 +31,7 @@ def evaluate(inventory: Inventory, ruleset: RuleSet, config: Config) -> Evaluati
     ]
     notices = [f"simulated: {note}" for note in inventory.collection.simulated]
     findings: dict[str, Finding] = {}
-    expired_used: set[int] = set()
+    suppression_use = _SuppressionUse()
     account_tags = _account_tags(inventory)
     for rule in ruleset.rules:
         if rule.id in config.rules.disabled:
@@ -51,14 +51,9 @@ def evaluate(inventory: Inventory, ruleset: RuleSet, config: Config) -> Evaluati
         for hit in hits:
             finding = _finding(rule, hit, inventory, config)
             tags = {**account_tags.get(hit.account_id or "", {}), **hit.tags}
-            _apply_suppression(finding, config.suppressions, tags, inventory, expired_used)
+            _apply_suppression(finding, config.suppressions, tags, inventory, suppression_use)
             findings.setdefault(finding.fingerprint, finding)
-    for index in sorted(expired_used):
-        s = config.suppressions[index]
-        notices.append(
-            f"suppression #{index + 1} (rule {s.rule}, reason: {s.reason}) expired on {s.expires}; "
-            "its findings count again"
-        )
+    notices += suppression_use.notices(config.suppressions)
     ordered = sorted(
         findings.values(),
         key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id, f.fingerprint),
@@ -85,12 +80,30 @@ def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Find
     )
 
 
+@dataclass
+class _SuppressionUse:
+    """Which suppressions applied, so the reviewed file can be kept honest: expired and unused ones are named."""
+
+    live: set[int] = field(default_factory=set)
+    expired: set[int] = field(default_factory=set)
+
+    def notices(self, suppressions: list[Suppression]) -> list[str]:
+        notices = []
+        for index, s in enumerate(suppressions):
+            label = f"suppression #{index + 1} (rule {s.rule}, reason: {s.reason})"
+            if index in self.expired:
+                notices.append(f"{label} expired on {s.expires}; its findings count again")
+            elif index not in self.live:
+                notices.append(f"{label} matched no finding: remove it if what it covered is gone")
+        return notices
+
+
 def _apply_suppression(
     finding: Finding,
     suppressions: list[Suppression],
     tags: dict[str, str],
     inventory: Inventory,
-    expired_used: set[int],
+    use: _SuppressionUse,
 ) -> None:
     today = inventory.as_of.date()
     for index, suppression in enumerate(suppressions):
@@ -103,8 +116,9 @@ def _apply_suppression(
             reason=suppression.reason, owner=suppression.owner, expires=suppression.expires, expired=expired
         )
         if expired:
-            expired_used.add(index)
+            use.expired.add(index)
             continue  # an expired suppression is recorded on the finding but a live one may still match
+        use.live.add(index)
         finding.suppressed = True
         return
 

@@ -167,6 +167,20 @@ def test_a_live_suppression_after_an_expired_one_still_applies():
     assert dev.suppressed and dev.suppression.reason == "renewed"
 
 
+def test_a_suppression_that_matches_nothing_is_named():
+    config = _config(
+        suppressions=[
+            {"rule": "KEY-001", "account": DEV, "reason": "in use"},
+            {"rule": "KEY-001", "resource": "arn:aws:iam::*:user/long-gone", "reason": "stale"},
+        ]
+    )
+    evaluation = evaluate(_inventory(), _builtin(), config)
+    assert any(f.suppressed for f in _by_rule(evaluation, "KEY-001"))
+    assert evaluation.notices == [
+        "suppression #2 (rule KEY-001, reason: stale) matched no finding: remove it if what it covered is gone"
+    ]
+
+
 def test_evaluation_is_deterministic():
     first = evaluate(_inventory(), _builtin(), Config())
     second = evaluate(_inventory(), _builtin(), Config())
