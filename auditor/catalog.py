@@ -7,12 +7,8 @@ plus the default severity and the configuration it reads. Regenerate the file wi
 
     python -m auditor.catalog > docs/rules.md
 
-"What it checks" is the check function's docstring. The configuration a rule reads is declared with
-:func:`uses_config` (a rule pack may use it too)::
-
-    @rule(id="KEY-002", ...)
-    @uses_config("thresholds.max_key_age_days")
-    def key_not_rotated(inventory, config): ...
+"What it checks" is the check function's docstring; the configuration a rule reads is its ``config_keys``
+(``@rule(..., config_keys=["thresholds.max_key_age_days"])``).
 """
 
 from __future__ import annotations
@@ -20,8 +16,7 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from auditor.config import Config
 
@@ -30,24 +25,7 @@ if TYPE_CHECKING:
     from auditor.registry import RuleSet
     from auditor.rule import Rule
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-CONFIG_KEYS_ATTRIBUTE = "auditor_config_keys"
 REGENERATE_COMMAND = "python -m auditor.catalog > docs/rules.md"
-
-
-def uses_config(*keys: str) -> Callable[[F], F]:
-    """Declare the ``auditor.toml`` keys a check reads (``thresholds.unused_days``, ``production_patterns``)."""
-
-    def mark(check: F) -> F:
-        setattr(check, CONFIG_KEYS_ATTRIBUTE, tuple(keys))
-        return check
-
-    return mark
-
-
-def config_keys(rule: Rule) -> tuple[str, ...]:
-    return tuple(getattr(rule.check, CONFIG_KEYS_ATTRIBUTE, ()))
 
 
 def config_default(key: str) -> Any:
@@ -70,7 +48,7 @@ def catalog_rows(ruleset: RuleSet) -> list[tuple[str, str, str, str]]:
 
 def render_rule_text(rule: Rule) -> str:
     """One rule for a terminal (``auditor rules show ID``): the same sections as the markdown catalog."""
-    keys = config_keys(rule)
+    keys = rule.config_keys
     sections = [
         ("What it checks", what_it_checks(rule)),
         ("Why it matters", rule.rationale),
@@ -175,7 +153,7 @@ def _rule_section(rule: Rule) -> list[str]:
         _markdown_text(rule.remediation),
         "",
     ]
-    keys = config_keys(rule)
+    keys = rule.config_keys
     lines += ["### Configuration", ""]
     lines += [_config_line(key) for key in keys] if keys else ["None."]
     lines += ["", "### References", ""]

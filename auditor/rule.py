@@ -69,9 +69,11 @@ class Rule:
     remediation: str
     references: tuple[str, ...]
     check: CheckFunction
-    # A rule whose facts come from a collector that has not run (e.g. local files) says so here; the engine
-    # skips it quietly when the inventory holds no such data.
+    # The collector a rule's facts come from when it is not the AWS one (e.g. "local" for files on disk):
+    # the catalog says so, since without that collector the rule has nothing to look at.
     requires: str | None = None
+    # The auditor.toml keys the check reads ("thresholds.unused_days"): the catalog documents them.
+    config_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):
@@ -88,6 +90,7 @@ def rule(
     remediation: str,
     references: Iterable[str] = (),
     requires: str | None = None,
+    config_keys: Iterable[str] = (),
 ) -> Callable[[CheckFunction], Rule]:
     """Turn a check function into a :class:`Rule`. Text is dedented so docstring-style blocks read well."""
 
@@ -102,6 +105,7 @@ def rule(
             references=tuple(references),
             check=check,
             requires=requires,
+            config_keys=tuple(config_keys),
         )
 
     return wrap

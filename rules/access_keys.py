@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from auditor.catalog import uses_config
 from auditor.config import Config
 from auditor.inventory import AccessKey, AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, rule
@@ -172,8 +171,8 @@ def long_lived_key(inventory: Inventory, config: Config) -> Iterator[Hit]:
         "AWS Security Hub IAM.3",
         SEED_000,
     ],
+    config_keys=("thresholds.max_key_age_days",),
 )
-@uses_config("thresholds.max_key_age_days")
 def key_not_rotated(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires for each active access key created more than `max_key_age_days` before the collection time."""
     days = config.thresholds.max_key_age_days
@@ -215,8 +214,8 @@ def key_not_rotated(inventory: Inventory, config: Config) -> Iterator[Hit]:
         "AWS Security Hub IAM.8",
         SEED_000,
     ],
+    config_keys=("thresholds.unused_days",),
 )
-@uses_config("thresholds.unused_days")
 def key_unused(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires for each active access key last used more than `unused_days` before the collection time, or
     never used and created more than `unused_days` before it."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.catalog import uses_config
 from auditor.config import Config
 from auditor.inventory import AccountAssignment, IdentityCenter, Inventory, PermissionSet
 from auditor.isoduration import format_duration
@@ -240,8 +239,8 @@ def account_without_assignment(inventory: Inventory, config: Config) -> Iterator
         Consider a separate, shorter "break-glass" administrator set and a longer non-privileged set for daily work.
     """,
     references=[SEED_000, SEED_001, SEED_004],
+    config_keys=("thresholds.privileged_session_max",),
 )
-@uses_config("thresholds.privileged_session_max")
 def privileged_long_session(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires for each privileged permission set (see "privileged" in `rules/_privilege.py`: AdministratorAccess,
     PowerUserAccess, IAMFullAccess or a policy allowing `*` on `*`) whose session duration is longer than
@@ -358,8 +357,8 @@ def _matching_production_pattern(
         OU path or tag globs).
     """,
     references=[SEED_000, SEED_001],
+    config_keys=("production_patterns",),
 )
-@uses_config("production_patterns")
 def privileged_in_production(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires once per (account, permission set) when a privileged permission set is assigned, to any user or
     group, in an account that matches `production_patterns` (account name, OU path or tags)."""

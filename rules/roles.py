@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.catalog import uses_config
 from auditor.config import Config
 from auditor.inventory import Inventory
 from auditor.isoduration import format_duration
@@ -36,8 +35,8 @@ from rules._common import account_label
         Callers asking for longer sessions (DurationSeconds) will then get an error and must re-assume the role.
     """,
     references=["seed 001_328218ba657c2e95"],
+    config_keys=("thresholds.role_session_max",),
 )
-@uses_config("thresholds.role_session_max")
 def long_role_sessions(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires for each IAM role whose MaxSessionDuration is longer than `role_session_max`, except Identity
     Center reserved roles (path `/aws-reserved/sso.amazonaws.com/`) and service-linked roles. A role whose

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.catalog import uses_config
 from auditor.config import Config
 from auditor.inventory import AccountInventory, CredentialReportRow, Inventory
 from auditor.rule import Hit, rule
@@ -244,8 +243,8 @@ def root_virtual_mfa(inventory: Inventory, config: Config) -> Iterator[Hit]:
         SEED_000,
         SEED_004,
     ],
+    config_keys=("thresholds.root_usage_days",),
 )
-@uses_config("thresholds.root_usage_days")
 def root_used_recently(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires when the credential report's root row shows the root password, or any root access key, last
     used within `root_usage_days` of the inventory's collection time. Without a root row: no finding."""

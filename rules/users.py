@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.catalog import uses_config
 from auditor.config import Config
 from auditor.inventory import AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, rule
@@ -176,8 +175,8 @@ def console_user_without_mfa(inventory: Inventory, config: Config) -> Iterator[H
         "AWS Security Hub IAM.22",
         SEED_001,
     ],
+    config_keys=("thresholds.unused_days",),
 )
-@uses_config("thresholds.unused_days")
 def password_unused(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires for each IAM user with a console password last used more than `unused_days` before the
     collection time, or never used and set more than `unused_days` before it. "Never used" needs the

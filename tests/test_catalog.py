@@ -12,10 +12,8 @@ from auditor.catalog import (
     _markdown_text,
     catalog_rows,
     config_default,
-    config_keys,
     render_markdown,
     render_rule_text,
-    uses_config,
 )
 from auditor.registry import RuleSet, load_rules
 from auditor.rule import rule
@@ -104,7 +102,7 @@ def test_cis_references_carry_both_versions(builtin):
 
 
 def test_config_keys_are_declared_and_real(builtin):
-    declared = {r.id: config_keys(r) for r in builtin.rules if config_keys(r)}
+    declared = {r.id: r.config_keys for r in builtin.rules if r.config_keys}
     assert declared == CONFIG_USERS
     assert config_default("thresholds.unused_days") == 45
     assert config_default("thresholds.privileged_session_max") == "PT8H"
@@ -146,7 +144,6 @@ def test_rule_text_for_the_terminal(builtin):
 
 def test_pack_rules_without_docstring_or_config_render_too():
     @rule(id="PACK-001", title="A pack rule", severity="info", area="pack", rationale="why", remediation="fix")
-    @uses_config()
     def check(inventory, config):
         return iter(())
 
