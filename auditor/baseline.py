@@ -13,12 +13,8 @@ line number or timestamp. One rule decides what a baseline *covers*, shared by `
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from tabulate import tabulate
 
 from auditor.errors import ExitCode, InputError
 from auditor.findings import Finding, FindingsDocument, Scope, ScopeAccount, Severity, summarize
@@ -73,72 +69,6 @@ def diff(old: FindingsDocument, new: FindingsDocument) -> DiffResult:
         if f.fingerprint not in current and not f.suppressed
     ]
     return DiffResult(new=new_findings, fixed=fixed, unchanged=unchanged)
-
-
-def render_diff(result: DiffResult, width: int | None = None) -> str:
-    """Counts, then a table of new and of fixed findings (worst first). Unchanged ones are only counted.
-
-    ``width`` is the line length to fit messages into; by default the terminal's (120 when not a terminal).
-    """
-    width = width or shutil.get_terminal_size((120, 24)).columns
-    suppressed_new = sum(1 for f in result.new if f.suppressed)
-    first = f"{len(result.new)} new, {len(result.fixed)} fixed, {len(result.unchanged)} unchanged"
-    if suppressed_new:
-        first += f" ({suppressed_new} of the new are suppressed)"
-    lines = [first]
-    if result.new:
-        lines += ["", f"New ({_count_by_severity(result.new)})", _findings_table(result.new, width)]
-    if result.fixed:
-        lines += ["", f"Fixed ({_count_by_severity(result.fixed)})", _findings_table(result.fixed, width)]
-    if not result.new and not result.fixed:
-        lines += ["", "No change."]
-    return "\n".join(lines)
-
-
-def _count_by_severity(findings: Sequence[Finding]) -> str:
-    parts = []
-    for severity in Severity:
-        count = sum(1 for f in findings if f.severity == severity)
-        if count:
-            parts.append(f"{severity.value} {count}")
-    return ", ".join(parts)
-
-
-def _findings_table(findings: Iterable[Finding], width: int) -> str:
-    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id))
-    headers = ["severity", "rule", "account", "resource", "message"]
-    rows = [
-        [
-            f.severity.value + (" (suppressed)" if f.suppressed else ""),
-            _clean(f.rule_id),
-            _truncate(_clean(f.account_name or f.account_id or "-"), 24),
-            _truncate(_clean(_short_resource(f)), 32),
-        ]
-        for f in ordered
-    ]
-    # tabulate pads headers by 2 and separates columns by 2: the message gets the rest of the line
-    used = sum(max(len(headers[i]) + 2, *(len(row[i]) for row in rows)) + 2 for i in range(len(headers) - 1))
-    for f, row in zip(ordered, rows):
-        row.append(_truncate(_clean(f.message), max(20, width - used)))
-    return tabulate(rows, headers=headers, disable_numparse=True)
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def _clean(text: str) -> str:
-    """Control characters escaped: diff output goes to a terminal, and the documents may hold hostile names."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
-
-
-def _truncate(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _short_resource(finding: Finding) -> str:
-    if finding.location is not None:
-        return f"{finding.location.path}:{finding.location.line}"
-    return re.split(r"[/:]", finding.resource_id.rstrip("/:"))[-1] or finding.resource_id
 
 
 # ------------------------------------------------------------------------------------------------- merge

@@ -12,10 +12,18 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor import TOOL_NAME, __version__
 from auditor.errors import AuditorError, ExitCode, InputError
 from auditor.findings import Severity
+
+if TYPE_CHECKING:  # the heavy modules (boto3, jinja2) load only for the commands that need them
+    from auditor.collect import CollectOptions
+    from auditor.config import Config
+    from auditor.findings import FindingsDocument
+    from auditor.inventory import CollectionError, Inventory
+    from auditor.registry import RuleSet
 
 DEFAULT_OUTPUT_DIR = Path("auditor-report")
 FILE_FORMATS = ("html", "json", "sarif")
@@ -93,9 +101,7 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="collect the account behind this ~/.aws/config profile (SSO profiles work); repeatable",
     )
-    group.add_argument(
-        "--accounts", type=_csv_list, action="extend", metavar="ID[,ID]", help="only these account ids"
-    )
+    group.add_argument("--accounts", type=_csv_list, action="extend", metavar="ID[,ID]", help="only these account ids")
     group.add_argument(
         "--exclude-accounts",
         type=_csv_list,
@@ -273,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------------------------------ commands
 
 
-def _collect_options(args: argparse.Namespace) -> object:
+def _collect_options(args: argparse.Namespace) -> CollectOptions:
     from auditor.collect import CollectOptions
 
     return CollectOptions(
@@ -304,10 +310,10 @@ def _progress_printer() -> Callable[[int, int, str], None] | None:
     return show
 
 
-def _collect(args: argparse.Namespace):  # -> Inventory
+def _collect(args: argparse.Namespace) -> Inventory:
     from auditor.collect import collect
 
-    return collect(_collect_options(args))  # type: ignore[arg-type]
+    return collect(_collect_options(args))
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
@@ -321,7 +327,7 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 def _cmd_scan(args: argparse.Namespace) -> int:
     from auditor.inventory import Inventory
 
-    ruleset, config, baseline = _prepare_evaluation(args)  # bad config fails before any AWS call
+    ruleset, config, baseline = _prepare_evaluation(args)
     if args.from_inventory:
         inventory = Inventory.load(args.from_inventory)
     else:
@@ -344,7 +350,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return code if args.fail_on else ExitCode.OK
 
 
-def _prepare_evaluation(args: argparse.Namespace):
+def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument | None]:
+    """Rules, config and baseline are read (and checked) before any AWS call: a typo fails fast."""
     from auditor.config import load_config
     from auditor.registry import load_rules
     from reports.json_report import load_document
@@ -358,7 +365,13 @@ def _prepare_evaluation(args: argparse.Namespace):
     return ruleset, config, baseline
 
 
-def _evaluate_and_report(args, inventory, ruleset, config, baseline) -> int:
+def _evaluate_and_report(
+    args: argparse.Namespace,
+    inventory: Inventory,
+    ruleset: RuleSet,
+    config: Config,
+    baseline: FindingsDocument | None,
+) -> int:
     from auditor.baseline import gate
     from auditor.pipeline import findings_for, write_reports
     from reports import ReportOptions, get_reporter
@@ -402,8 +415,9 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from auditor.baseline import diff, render_diff
+    from auditor.baseline import diff
     from reports.json_report import load_document
+    from reports.table import render_diff
 
     print(render_diff(diff(load_document(args.old), load_document(args.new))))
     return ExitCode.OK
@@ -447,7 +461,7 @@ def _warn(message: str) -> None:
     print(f"auditor: warning: {message}", file=sys.stderr)
 
 
-def _report_gaps(errors: Sequence[object]) -> None:
+def _report_gaps(errors: Sequence[CollectionError]) -> None:
     if errors:
         _warn(f"coverage is incomplete: {len(errors)} account(s)/API call(s) could not be read (see the reports)")
 
@@ -481,8 +495,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _configure_logging(debug: bool) -> None:
     import logging
 
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not debug:
         logging.getLogger("botocore").setLevel(logging.ERROR)

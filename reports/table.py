@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from tabulate import tabulate
 from wcwidth import wcswidth  # what tabulate measures with, so our truncation agrees with its columns
 
+from auditor.baseline import DiffResult
 from auditor.findings import Finding, FindingsDocument, Severity
+from reports import ReportOptions
 
 DEFAULT_WIDTH = 120
 TOP_ACCOUNTS = 10
@@ -31,11 +33,9 @@ _RESET = "\x1b[0m"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def render(document: FindingsDocument, options: object) -> bytes:
-    color = bool(getattr(options, "color", False))
-    max_rows = int(getattr(options, "max_rows", 25))
+def render(document: FindingsDocument, options: ReportOptions) -> bytes:
     width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns or DEFAULT_WIDTH
-    return render_text(document, color=color, max_rows=max_rows, width=width).encode("utf-8")
+    return render_text(document, color=options.color, max_rows=options.max_rows, width=width).encode("utf-8")
 
 
 def render_text(
@@ -154,19 +154,24 @@ def _accounts(document: FindingsDocument) -> str:
 
 
 def _top_findings(document: FindingsDocument, color: bool, max_rows: int, width: int) -> str:
-    active = sorted(
-        _active(document.findings),
-        key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id, f.fingerprint),
-    )
+    active = _worst_first(_active(document.findings))
     if not active:
         return "No active findings."
     shown = active[: max(0, max_rows)]
-    with_state = any(f.baseline_state for f in shown)
+    title = f"Top findings ({len(shown)} of {len(active)}, worst first)"
+    more = f"\n... {len(active) - len(shown)} more in findings.json / report.html" if len(active) > len(shown) else ""
+    return f"{title}\n{findings_table(shown, width, color=color)}{more}"
+
+
+def findings_table(findings: Sequence[Finding], width: int, *, color: bool = False) -> str:
+    """Findings worst first, one line each, fitted to ``width`` columns (the console summary and ``diff``)."""
+    ordered = _worst_first(findings)
+    with_state = any(f.baseline_state for f in ordered)
     narrow = width < 100
     rows = []
-    for f in shown:
+    for f in ordered:
         row = [
-            f.severity.value,
+            f.severity.value + (" (suppressed)" if f.suppressed else ""),
             clean(f.rule_id),
             truncate(clean(f.account_name or f.account_id or "-"), 14 if narrow else 24),
             truncate(clean(short_name(f)), 20 if narrow else 32),
@@ -182,13 +187,35 @@ def _top_findings(document: FindingsDocument, color: bool, max_rows: int, width:
         max(len(headers[i]) + 2, *(display_width(row[i]) for row in rows)) + 2 for i in range(len(headers) - 1)
     )
     title_width = max(10, width - fixed_width)
-    for f, row in zip(shown, rows):
+    for f, row in zip(ordered, rows, strict=True):
         row.append(truncate(clean(f.title), title_width))
         row[0] = _paint(f.severity, row[0], color)
-    table = tabulate(rows, headers=headers, disable_numparse=True)
-    title = f"Top findings ({len(shown)} of {len(active)}, worst first)"
-    more = f"\n... {len(active) - len(shown)} more in findings.json / report.html" if len(active) > len(shown) else ""
-    return f"{title}\n{table}{more}"
+    return tabulate(rows, headers=headers, disable_numparse=True)
+
+
+def render_diff(result: DiffResult, width: int | None = None) -> str:
+    """``auditor diff``: counts, then a table of new and of fixed findings (worst first); unchanged are counted.
+
+    ``width`` is the line length to fit into; by default the terminal's (120 when not a terminal).
+    """
+    width = max(width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 60)
+    suppressed_new = sum(1 for f in result.new if f.suppressed)
+    first = f"{len(result.new)} new, {len(result.fixed)} fixed, {len(result.unchanged)} unchanged"
+    if suppressed_new:
+        first += f" ({suppressed_new} of the new are suppressed)"
+    lines = [first]
+    if result.new:
+        lines += ["", f"New ({_count_by_severity(result.new)})", findings_table(result.new, width)]
+    if result.fixed:
+        lines += ["", f"Fixed ({_count_by_severity(result.fixed)})", findings_table(result.fixed, width)]
+    if not result.new and not result.fixed:
+        lines += ["", "No change."]
+    return "\n".join(lines)
+
+
+def _count_by_severity(findings: Sequence[Finding]) -> str:
+    counts = [(s, sum(1 for f in findings if f.severity == s)) for s in Severity]
+    return ", ".join(f"{severity.value} {count}" for severity, count in counts if count)
 
 
 def _coverage(document: FindingsDocument, width: int) -> str:
@@ -215,6 +242,12 @@ def _manual_checks(document: FindingsDocument) -> str:
     if not count:
         return ""
     return f"Manual checks: {count} (no API can read these; steps in report.html and findings.json)"
+
+
+def _worst_first(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(
+        findings, key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id, f.fingerprint)
+    )
 
 
 def _active(findings: Iterable[Finding]) -> list[Finding]:

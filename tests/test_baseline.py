@@ -6,16 +6,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
-from auditor.baseline import DiffResult, apply_baseline, diff, gate, merge, render_diff
-from auditor.errors import ExitCode, InputError
-from auditor.findings import FindingsDocument, ManualCheck, Severity, SuppressionRecord, summarize
-from reports import ReportOptions
-from reports.json_report import load_document, render
-
 from report_fixtures import (
     DEV,
     GENERATED_AT,
+    HOSTILE,
     MGMT,
     ORG_ID,
     PROD,
@@ -25,6 +19,13 @@ from report_fixtures import (
     make_document,
     sample_findings,
 )
+
+from auditor.baseline import DiffResult, apply_baseline, diff, gate, merge
+from auditor.errors import ExitCode, InputError
+from auditor.findings import FindingsDocument, ManualCheck, Severity, SuppressionRecord, summarize
+from reports import ReportOptions
+from reports.json_report import load_document, render
+from reports.table import render_diff
 
 
 def by_rule(findings) -> dict[str, list]:
@@ -195,14 +196,19 @@ def test_render_diff_lists_new_and_fixed() -> None:
     assert lines[0] == "2 new, 1 fixed, 6 unchanged"
     new_at, fixed_at = lines.index("New (critical 1, high 1)"), lines.index("Fixed (high 1)")
     new_block, fixed_block = lines[new_at:fixed_at], lines[fixed_at:]
-    assert new_block[1].split() == ["severity", "rule", "account", "resource", "message"]
+    assert new_block[1].split() == ["severity", "rule", "account", "resource", "finding"]
     assert new_block[3].split()[:4] == ["critical", "ROOT-001", "management", "root"]
     assert "USER-002" in new_block[4] and "alice" in new_block[4]
     assert "mallory" in fixed_block[3]
-    # the hostile message cannot break the layout or reach the terminal raw
+
+
+def test_render_diff_escapes_hostile_text() -> None:
+    document = make_document()
+    document.findings[0].title = f"a rule pack's title {HOSTILE}"  # rule packs are not trusted either
+    text = render_diff(diff(clean_document(), document), width=400)
     assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
-    assert not any(line.startswith("second line") for line in lines)
-    assert "\\n" in new_block[4] or "…" in new_block[4]
+    assert not any(line.startswith("second line") for line in text.splitlines())
+    assert "\\nsecond line" in text  # shown, escaped
 
 
 def test_render_diff_marks_new_suppressed() -> None:
