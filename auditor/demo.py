@@ -65,7 +65,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -318,7 +318,7 @@ def demo_inventory(*, progress: Callable[[int, int, str], None] | None = None) -
 
     from auditor.collect import CollectOptions, collect
 
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     with _isolated_aws_environment(), _seeded_moto_random(), _only_used_aws_managed_policies(), moto.mock_aws():
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
         account_ids = build_organization(session, now=now)
@@ -390,7 +390,8 @@ def _only_used_aws_managed_policies() -> Iterator[None]:
 def _aws_managed_policies_used() -> set[str]:
     names = {"AdministratorAccess"}  # on each member's OrganizationAccountAccessRole
     for account in ACCOUNTS:
-        for holder in (*account.users, *account.groups, *account.roles):
+        holders: list[DemoIamUser | DemoIamGroup | DemoRole] = [*account.users, *account.groups, *account.roles]
+        for holder in holders:
             names.update(holder.managed_policies)
     for permission_set in PERMISSION_SETS:
         names.update(permission_set.managed_policies)
@@ -617,6 +618,7 @@ def _edit_moto_backends(account_ids: dict[str, str], *, now: datetime) -> None:
         org_account.create_time = ago(account.age_days)  # ListAccounts' JoinedTimestamp
         if account.name == MANAGEMENT:
             org_account.name = account.name
+            assert organizations.org is not None  # build_organization created it
             org_account.email = organizations.org.master_account_email = account.email
         if account.invited:
             org_account.joined_method = "INVITED"
@@ -626,7 +628,8 @@ def _edit_moto_backends(account_ids: dict[str, str], *, now: datetime) -> None:
             iam_user = iam_users[user.name]
             iam_user.create_date = ago(user.age_days)
             if user.password_last_used_days_ago is not None:
-                iam_user.password_last_used = ago(user.password_last_used_days_ago)
+                # moto annotates the attribute as None-only, though it stores a datetime once a password is used
+                iam_user.password_last_used = ago(user.password_last_used_days_ago)  # type: ignore[assignment]
             for moto_key, key in zip(iam_user.access_keys, user.access_keys, strict=True):
                 moto_key.create_date = ago(key.age_days)
                 if key.last_used_days_ago is not None:

@@ -126,8 +126,8 @@ def _apply_suppression(
 def _account_tags(inventory: Inventory) -> dict[str, dict[str, str]]:
     tags: dict[str, dict[str, str]] = {}
     if inventory.organization:
-        for account in inventory.organization.accounts:
-            tags[account.id] = dict(account.tags)
+        for org_account in inventory.organization.accounts:
+            tags[org_account.id] = dict(org_account.tags)
     for account in inventory.accounts:
         tags.setdefault(account.account_id, {}).update(account.tags)
     return tags

@@ -17,7 +17,7 @@ from pydantic import Field
 from auditor.errors import InputError
 from auditor.inventory import CollectionError, Model, ToolInfo
 
-FINDINGS_SCHEMA_VERSION = "1"
+FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
 
 
 class Severity(str, Enum):

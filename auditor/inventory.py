@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.jsonfile import load_versioned
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Literal["1"] = "1"
 
 ROOT_USER = "<root_account>"
 IDENTITY_CENTER_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"

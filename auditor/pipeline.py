@@ -7,7 +7,7 @@ same pipeline a real scan runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.baseline import apply_baseline
@@ -29,7 +29,7 @@ def findings_for(
     generated_at: datetime | None = None,
 ) -> FindingsDocument:
     evaluation = evaluate(inventory, ruleset, config)
-    document = build_document(inventory, evaluation, ruleset, generated_at or datetime.now(timezone.utc))
+    document = build_document(inventory, evaluation, ruleset, generated_at or datetime.now(UTC))
     if baseline is not None:
         document = apply_baseline(document, baseline)
     return document

@@ -30,7 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,8 +61,13 @@ CATALOG = [
     ("ROOT-003", "Root MFA is virtual, not hardware", "medium", "root", "AWS::IAM::RootUser"),
     ("ROOT-004", "Root user used recently", "high", "root", "AWS::IAM::RootUser"),
     ("ORG-001", "Account not in an AWS Organization", "medium", "organization", "AWS::Organizations::Account"),
-    ("IDC-002", "Account reachable only without Identity Center", "medium", "identity-center",
-     "AWS::Organizations::Account"),
+    (
+        "IDC-002",
+        "Account reachable only without Identity Center",
+        "medium",
+        "identity-center",
+        "AWS::Organizations::Account",
+    ),
     ("IDC-003", "Long sessions on a privileged permission set", "low", "identity-center", "AWS::SSO::PermissionSet"),
     ("IDC-005", "Administrator access in production", "medium", "identity-center", "AWS::SSO::Assignment"),
     ("IDC-006", "Permission set assigned to a user, not a group", "low", "identity-center", "AWS::SSO::Assignment"),
@@ -80,12 +85,30 @@ CATALOG = [
 ]
 # Findings are mostly about users and keys, as in a real legacy organization.
 WEIGHTS = [1, 1, 1, 1, 1, 2, 2, 2, 4, 8, 6, 6, 8, 3, 16, 12, 10, 4, 4, 6]
-FIRST = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar",
-         "peggy", "rupert", "sybil", "trent", "victor", "walter"]
+FIRST = [
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "oscar",
+    "peggy",
+    "rupert",
+    "sybil",
+    "trent",
+    "victor",
+    "walter",
+]
 LAST = ["smith", "jones", "garcia", "miller", "davis", "lopez", "wilson", "anderson", "thomas", "moore"]
 TEAMS = ["payments", "checkout", "search", "platform", "data", "ml", "identity", "mobile", "web", "billing"]
 ENVS = ["dev", "staging", "prod", "sandbox", "shared"]
-AS_OF = datetime(2026, 10, 1, 6, 0, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
 
 
 def make_document(n: int, seed: int = 7) -> FindingsDocument:
@@ -162,8 +185,11 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
                 remediation=rules[k].remediation,
                 references=list(rules[k].references),
                 suppressed=suppressed,
-                suppression=SuppressionRecord(reason="break-glass user, reviewed quarterly", owner="secops",
-                                              expires=date(2027, 1, 31)) if suppressed else None,
+                suppression=SuppressionRecord(
+                    reason="break-glass user, reviewed quarterly", owner="secops", expires=date(2027, 1, 31)
+                )
+                if suppressed
+                else None,
                 baseline_state="new" if rng.random() < 0.1 else "unchanged",
             )
         )
@@ -172,18 +198,30 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
         tool=ToolInfo(name="aws-identity-auditor", version="0.1.0"),
         generated_at=AS_OF + timedelta(minutes=3),
         inventory_collected_at=AS_OF,
-        scope=Scope(organization_id="o-bench00001", management_account_id=accounts[0].account_id,
-                    sources=["org:OrganizationAccountAccessRole"], accounts_scanned=accounts),
+        scope=Scope(
+            organization_id="o-bench00001",
+            management_account_id=accounts[0].account_id,
+            sources=["org:OrganizationAccountAccessRole"],
+            accounts_scanned=accounts,
+        ),
         summary=summarize(findings, [], with_baseline=True),
         findings=findings,
         errors=[
-            CollectionError(account_id=accounts[-1].account_id, service="sts", operation="AssumeRole",
-                            error_code="AccessDenied", message="not authorized to perform sts:AssumeRole"),
+            CollectionError(
+                account_id=accounts[-1].account_id,
+                service="sts",
+                operation="AssumeRole",
+                error_code="AccessDenied",
+                message="not authorized to perform sts:AssumeRole",
+            ),
         ],
         manual_checks=[
-            ManualCheck(id="IDC-MFA", title="Identity Center MFA settings",
-                        rationale="No public API reads them.",
-                        steps=["Open the IAM Identity Center console", "Settings > Authentication > MFA"]),
+            ManualCheck(
+                id="IDC-MFA",
+                title="Identity Center MFA settings",
+                rationale="No public API reads them.",
+                steps=["Open the IAM Identity Center console", "Settings > Authentication > MFA"],
+            ),
         ],
         rules=rules,
     )
@@ -284,8 +322,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(rows: list[dict[str, object]], chromium: str | None) -> None:
-    headers = ["findings", "render", "size", "first rows", "load event", "search index", "filter sev",
-               "filter acct", "reset", "search", "search 2 terms", "show more"]
+    headers = [
+        "findings",
+        "render",
+        "size",
+        "first rows",
+        "load event",
+        "search index",
+        "filter sev",
+        "filter acct",
+        "reset",
+        "search",
+        "search 2 terms",
+        "show more",
+    ]
     lines = []
     for r in rows:
         line = [f"{r['n']:,}", f"{r['render_s'] * 1000:.0f} ms", f"{r['size'] / 1e6:.2f} MB"]  # type: ignore[operator]
@@ -296,10 +346,10 @@ def print_table(rows: list[dict[str, object]], chromium: str | None) -> None:
             line += ["-"] * (len(headers) - 3)
         lines.append(line)
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for line in lines:
-        print("| " + " | ".join(c.rjust(w) for c, w in zip(line, widths)) + " |")
+        print("| " + " | ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) + " |")
     if chromium is None:
         print("(chromium not found: browser columns skipped; apt-get install -y chromium)")
 

@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
@@ -126,8 +126,8 @@ def format_time(value: datetime | None) -> str:
     if value is None:
         return "—"
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # -------------------------------------------------------------------------------------------- context
@@ -326,8 +326,12 @@ def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[s
     if f.suppressed:
         s = f.suppression
         item["u"] = (
-            {"reason": s.reason, "owner": s.owner, "expires": s.expires.isoformat() if s.expires else None,
-             "expired": s.expired}
+            {
+                "reason": s.reason,
+                "owner": s.owner,
+                "expires": s.expires.isoformat() if s.expires else None,
+                "expired": s.expired,
+            }
             if s is not None
             else {"reason": None, "owner": None, "expires": None, "expired": False}
         )

@@ -108,8 +108,9 @@ class Event:
 class Browser:
     """One Chromium process and the protocol connection to it."""
 
-    def __init__(self, process: subprocess.Popen[bytes], to_browser: int, from_browser: int, profile: str,
-                 log_path: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], to_browser: int, from_browser: int, profile: str, log_path: str
+    ) -> None:
         self._process = process
         self._to_browser = to_browser
         self._from_browser = from_browser
@@ -126,8 +127,9 @@ class Browser:
     # ------------------------------------------------------------------------------------ lifecycle
 
     @classmethod
-    def launch(cls, executable: str | None = None, extra_flags: tuple[str, ...] = (),
-               timeout: float = DEFAULT_TIMEOUT) -> Browser:
+    def launch(
+        cls, executable: str | None = None, extra_flags: tuple[str, ...] = (), timeout: float = DEFAULT_TIMEOUT
+    ) -> Browser:
         executable = executable or find_chromium()
         if not executable:
             raise BrowserError("chromium not found (install it: apt-get install -y chromium)")
@@ -268,8 +270,13 @@ class Browser:
                     handler(event)
         return True
 
-    def call(self, method: str, params: dict[str, Any] | None = None, session_id: str | None = None,
-             timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        session_id: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> dict[str, Any]:
         if self._closed:
             raise BrowserError("browser is closed")
         request_id = self._send(method, params or {}, session_id)
@@ -287,8 +294,9 @@ class Browser:
         request_id = self._send(method, params, session_id)
         self._responses.pop(request_id, None)
 
-    def wait_event(self, predicate: Callable[[Event], bool], timeout: float = DEFAULT_TIMEOUT,
-                   start: int = 0, what: str = "event") -> Event:
+    def wait_event(
+        self, predicate: Callable[[Event], bool], timeout: float = DEFAULT_TIMEOUT, start: int = 0, what: str = "event"
+    ) -> Event:
         """The first event from index ``start`` on that satisfies ``predicate``; read more until the deadline."""
         deadline = time.monotonic() + timeout
         index = start
@@ -307,8 +315,10 @@ class Browser:
         self._handlers.append(page._on_event)
         for domain in ("Page", "Runtime", "Log", "Network"):
             page.call(f"{domain}.enable")
-        page.call("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        page.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         return page
 
 
@@ -324,7 +334,9 @@ class Page:
     requests: list[str] = field(default_factory=list)  # URLs, in the order the page asked for them
     dialogs: list[dict[str, Any]] = field(default_factory=list)
 
-    def call(self, method: str, params: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> dict[str, Any]:
         return self.browser.call(method, params, self.session_id, timeout)
 
     def _on_event(self, event: Event) -> None:
@@ -360,7 +372,9 @@ class Page:
             raise BrowserError(f"navigation to {url} failed: {result['errorText']}")
         self.browser.wait_event(
             lambda e: e.method == "Page.loadEventFired" and e.session_id == self.session_id,
-            timeout=timeout, start=start_index, what=f"load event for {url}",
+            timeout=timeout,
+            start=start_index,
+            what=f"load event for {url}",
         )
         return time.perf_counter() - started
 
@@ -386,7 +400,9 @@ class Page:
             "  (function check() {"
             f"    var value; try {{ value = ({expression}); }} catch (e) {{ reject(e); return; }}"
             "    if (value) { resolve(value); return; }"
-            f"    if (performance.now() > end) {{ reject(new Error('timed out waiting for: ' + {json.dumps(expression)})); return; }}"
+            "    if (performance.now() > end) {"
+            f"      reject(new Error('timed out waiting for: ' + {json.dumps(expression)})); return;"
+            "    }"
             "    setTimeout(check, 5);"
             "  })();"
             "})"

@@ -8,7 +8,7 @@ coverage gap, a manual check and a notice.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,11 @@ MGMT = "111111111111"
 DEV = "222222222222"
 PROD = "333333333333"
 ORG_ID = "o-abc123def4"
-GENERATED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
-COLLECTED_AT = datetime(2025, 3, 1, 11, 58, 30, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+COLLECTED_AT = datetime(2025, 3, 1, 11, 58, 30, tzinfo=UTC)
 
 HOSTILE = (
-    "<script>alert(\"x\")</script> it's \"quoted\"\nsecond line\r\ttab "
-    "\x1b[31mred\x1b[0m \u202eevil ünïcödé 日本語 🔑"
+    '<script>alert("x")</script> it\'s "quoted"\nsecond line\r\ttab \x1b[31mred\x1b[0m \u202eevil ünïcödé 日本語 🔑'
 )
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

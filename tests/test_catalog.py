@@ -127,7 +127,10 @@ def test_markdown_has_one_fixed_form_per_rule(builtin):
 
 
 def test_markdown_text_formatting():
-    text = "Do this:\n$ aws iam list-users\n$ aws iam get-user\nThen <user> goes.\n> not a quote\n    [ini]\n    key = value"
+    text = (
+        "Do this:\n$ aws iam list-users\n$ aws iam get-user\nThen <user> goes.\n> not a quote\n"
+        "    [ini]\n    key = value"
+    )
     assert _markdown_text(text) == (
         "Do this:\n\n```sh\naws iam list-users\naws iam get-user\n```\n\nThen \\<user> goes.\n\\> not a quote\n\n"
         "```text\n[ini]\nkey = value\n```"

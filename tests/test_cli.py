@@ -12,9 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from auditor.cli import main
-from auditor.inventory import Inventory
 from factories import (
     collection_error,
     credential_report,
@@ -25,6 +22,9 @@ from factories import (
     make_user,
     user_row,
 )
+
+from auditor.cli import main
+from auditor.inventory import Inventory
 
 ACCOUNT = "210987654321"
 
@@ -42,7 +42,9 @@ def _inventory(*, with_key: bool = True, errors: bool = False) -> Inventory:
         managed_policies=[],
         credential_report=credential_report(user_row(user)),
     )
-    return make_inventory(accounts=[account], errors=[collection_error("ListRoles", account_id=ACCOUNT)] if errors else [])
+    return make_inventory(
+        accounts=[account], errors=[collection_error("ListRoles", account_id=ACCOUNT)] if errors else []
+    )
 
 
 @pytest.fixture
@@ -185,18 +187,30 @@ def test_baseline_of_an_unchanged_scan_makes_everything_unchanged_and_passes(
 
 def test_suppressed_findings_never_fail_the_gate(inventory_file: Path, tmp_path: Path) -> None:
     config = tmp_path / "auditor.toml"
-    config.write_text(
-        '[[suppressions]]\nrule = "*"\naccount = "workloads"\nreason = "accepted for the test"\n'
-    )
+    config.write_text('[[suppressions]]\nrule = "*"\naccount = "workloads"\nreason = "accepted for the test"\n')
     assert _scan(inventory_file, tmp_path / "out", "--fail-on", "info", "--config", str(config)) == 0
     findings = _findings(tmp_path / "out")["findings"]
     assert findings and all(f["suppressed"] and f["suppression"]["reason"] == "accepted for the test" for f in findings)
 
 
-def test_all_formats_land_in_the_output_dir(inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_formats_land_in_the_output_dir(
+    inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "reports"
-    assert main(["scan", "--from-inventory", str(inventory_file), "--output-dir", str(out),
-                 "--format", "html,json,sarif,table"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                "--from-inventory",
+                str(inventory_file),
+                "--output-dir",
+                str(out),
+                "--format",
+                "html,json,sarif,table",
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["findings.json", "findings.sarif", "report.html"]
     assert "KEY-001" in capsys.readouterr().out  # the table goes to stdout
 

@@ -220,9 +220,7 @@ def test_identity_center_region_option_is_where_the_instance_is_looked_for(modul
 def test_unreadable_permission_set_listing_leaves_sets_unknown_but_assignments_read(
     module_org_world: OrgWorld,
 ) -> None:
-    with before_call(
-        module_org_world.session, "sso-admin", "ListPermissionSets", denied_when("ListPermissionSets")
-    ):
+    with before_call(module_org_world.session, "sso-admin", "ListPermissionSets", denied_when("ListPermissionSets")):
         inventory = collect_identity_center_only(module_org_world)
 
     identity_center = inventory.identity_center

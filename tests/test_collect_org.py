@@ -5,7 +5,7 @@ The organization is seeded once per module and only read: every test here collec
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import boto3
 import pytest
@@ -104,7 +104,7 @@ def test_user_details_merge_authorization_details_credential_report_and_keys(
     assert alice.inline_policies[0].policy_name == "read-logs"
     assert alice.inline_policies[0].document["Statement"][0]["Action"] == "logs:Get*"
     assert len(alice.access_keys) == 1 and alice.access_keys[0].access_key_id.startswith("AKIA")
-    assert alice.access_keys[0].create_date.tzinfo == timezone.utc
+    assert alice.access_keys[0].create_date.tzinfo == UTC
 
     ci = users["dev-ci"]
     assert ci.password_enabled is False

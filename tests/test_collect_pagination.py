@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -68,7 +68,7 @@ def encoded(document: dict[str, Any]) -> str:
 def test_authorization_details_follow_the_marker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(auditor.collect.calls, "PAGE_SIZE", 1)
     iam = boto3.Session().client("iam", region_name="us-east-1")
-    created = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    created = datetime(2024, 1, 1, tzinfo=UTC)
     statement = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     users = [
         {

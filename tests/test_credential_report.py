@@ -7,7 +7,7 @@ every request and response against the real IAM model) so that STARTED/INPROGRES
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -33,7 +33,7 @@ HEADER = (
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def load_fixture(shared_dir: Path, name: str) -> CredentialReport:
@@ -200,8 +200,8 @@ def test_listed_keys_take_the_slot_rotated_at_their_creation_second() -> None:
     old_slot = CredentialReportKey(slot=1, active=False, last_rotated=utc(2021, 3, 3), last_used_service="iam")
     new_slot = CredentialReportKey(slot=2, active=True, last_rotated=utc(2024, 1, 15, 9, 5), last_used_service="sts")
     keys = [
-        {"AccessKeyId": "AKIAOLD", "CreateDate": datetime(2021, 3, 3, 0, 0, 0, 250_000, tzinfo=timezone.utc)},
-        {"AccessKeyId": "AKIANEW", "CreateDate": datetime(2024, 1, 15, 9, 5, tzinfo=timezone.utc)},
+        {"AccessKeyId": "AKIAOLD", "CreateDate": datetime(2021, 3, 3, 0, 0, 0, 250_000, tzinfo=UTC)},
+        {"AccessKeyId": "AKIANEW", "CreateDate": datetime(2024, 1, 15, 9, 5, tzinfo=UTC)},
     ]
 
     assert match_key_slots(keys, [new_slot, old_slot]) == [old_slot, new_slot]

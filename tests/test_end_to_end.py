@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from botocore.model import OperationModel
 from botocore.validate import validate_parameters
+from conftest import build_organization
 
 from auditor.baseline import gate
 from auditor.collect import CollectOptions, collect
@@ -24,7 +25,6 @@ from auditor.errors import ExitCode
 from auditor.findings import Severity
 from auditor.pipeline import findings_for
 from auditor.registry import load_rules
-from conftest import build_organization
 
 
 @dataclass

@@ -10,7 +10,7 @@ import json
 import os
 import re
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
@@ -103,8 +103,9 @@ def make_document(
                 remediation=f"Remediate {rid}.",
                 references=list(rules[i % len(RULES)].references),
                 suppressed=is_suppressed,
-                suppression=SuppressionRecord(reason=f"accepted risk {i}", owner="secops",
-                                              expires=date(2027, 1, 31)) if is_suppressed else None,
+                suppression=SuppressionRecord(reason=f"accepted risk {i}", owner="secops", expires=date(2027, 1, 31))
+                if is_suppressed
+                else None,
                 baseline_state=("new" if i % 4 == 0 else "unchanged") if baseline else None,
             )
         )
@@ -142,26 +143,39 @@ def make_document(
     fixed = findings[:1] if baseline else []
     return FindingsDocument(
         tool=ToolInfo(name="aws-identity-auditor", version="9.8.7"),
-        generated_at=datetime(2026, 10, 1, 6, 3, tzinfo=timezone.utc),
-        inventory_collected_at=datetime(2026, 10, 1, 6, 0, tzinfo=timezone.utc),
+        generated_at=datetime(2026, 10, 1, 6, 3, tzinfo=UTC),
+        inventory_collected_at=datetime(2026, 10, 1, 6, 0, tzinfo=UTC),
         scope=Scope(
             organization_id="o-testorg123",
             management_account_id=MGMT,
             sources=["org:OrganizationAccountAccessRole"],
-            accounts_scanned=[ScopeAccount(account_id=a, account_name=name, is_management=m) for a, name, m in ACCOUNTS],
+            accounts_scanned=[
+                ScopeAccount(account_id=a, account_name=name, is_management=m) for a, name, m in ACCOUNTS
+            ],
         ),
         summary=summarize(findings, fixed, with_baseline=baseline),
         findings=findings,
         fixed=fixed,
         errors=[
-            CollectionError(account_id=PROD, region="us-east-1", service="iam", operation="GenerateCredentialReport",
-                            error_code="AccessDenied", message=f"denied {HOSTILE}"),
+            CollectionError(
+                account_id=PROD,
+                region="us-east-1",
+                service="iam",
+                operation="GenerateCredentialReport",
+                error_code="AccessDenied",
+                message=f"denied {HOSTILE}",
+            ),
         ]
         if errors
         else [],
         manual_checks=[
-            ManualCheck(id="IDC-MFA", title=f"Identity Center MFA {HOSTILE}", rationale=f"why {HOSTILE}",
-                        steps=[f"step one {HOSTILE}", "step two"], references=["https://docs.aws.amazon.com/singlesignon/"]),
+            ManualCheck(
+                id="IDC-MFA",
+                title=f"Identity Center MFA {HOSTILE}",
+                rationale=f"why {HOSTILE}",
+                steps=[f"step one {HOSTILE}", "step two"],
+                references=["https://docs.aws.amazon.com/singlesignon/"],
+            ),
         ],
         rules=[rule_info(*r) for r in RULES],
         notices=[f"simulated: root credential report row {HOSTILE}"] if simulated else ["plain notice"],
@@ -257,7 +271,7 @@ def test_json_for_script_escapes() -> None:
     assert not set("<>&") & set(text)
     assert json.loads(text) == value
     # evidence values that are not JSON types serialise as in findings.json (pydantic's rules)
-    assert json.loads(json_for_script({"at": datetime(2025, 1, 1, tzinfo=timezone.utc), "on": date(2025, 1, 2)})) == {
+    assert json.loads(json_for_script({"at": datetime(2025, 1, 1, tzinfo=UTC), "on": date(2025, 1, 2)})) == {
         "at": "2025-01-01T00:00:00Z",
         "on": "2025-01-02",
     }
@@ -266,7 +280,9 @@ def test_json_for_script_escapes() -> None:
 def test_csp_allows_exactly_the_inline_blocks() -> None:
     text = render_text(make_document())
     markup = parse(text)
-    metas = [a for t, a in markup.tags if t == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy"]
+    metas = [
+        a for t, a in markup.tags if t == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy"
+    ]
     assert len(metas) == 1
     policy = metas[0]["content"] or ""
     directives = {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
@@ -365,7 +381,12 @@ def test_suppression_and_baseline_in_payload() -> None:
     data = json.loads(data_block(text))
     suppressed = [f for f in data["findings"] if "u" in f]
     assert len(suppressed) == 2
-    assert suppressed[0]["u"] == {"reason": "accepted risk 8", "owner": "secops", "expires": "2027-01-31", "expired": False}
+    assert suppressed[0]["u"] == {
+        "reason": "accepted risk 8",
+        "owner": "secops",
+        "expires": "2027-01-31",
+        "expired": False,
+    }
     assert Counter(f.get("b") for f in data["findings"]) == Counter(
         {"new": 1, "unchanged": 2}.get(f.baseline_state or "", 0) for f in document.findings
     )
@@ -376,7 +397,7 @@ def test_suppression_and_baseline_in_payload() -> None:
 def test_empty_document_renders() -> None:
     document = FindingsDocument(
         tool=ToolInfo(name="aws-identity-auditor", version="0"),
-        generated_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        generated_at=datetime(2026, 1, 1, tzinfo=UTC),
         scope=Scope(),
         summary=summarize([]),
     )
@@ -404,6 +425,7 @@ def test_templates_ship_as_package_data() -> None:
 
 
 # --------------------------------------------------------------------------------------- in Chromium
+
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
@@ -650,15 +672,18 @@ def test_overview_cell_filters_the_list(page: Page, tmp_path: Path) -> None:
     document = make_document(n=30)
     path = open_report(page, tmp_path, document)
     page.evaluate(
-        f"document.querySelector('#overview-table button[data-filter-account=\"{PROD}\"]"
-        "[data-filter-area=\"access-keys\"]').click()"
+        f'document.querySelector(\'#overview-table button[data-filter-account="{PROD}"]'
+        '[data-filter-area="access-keys"]\').click()'
     )
     shown = visible(page)
-    assert shown["count"] == sum(
-        1 for f in active(document) if f.account_id == PROD and f.rule_id in ("KEY-001", "KEY-003")
-    ) > 0
+    assert (
+        shown["count"]
+        == sum(1 for f in active(document) if f.account_id == PROD and f.rule_id in ("KEY-001", "KEY-003"))
+        > 0
+    )
     assert page.evaluate("[document.getElementById('f-account').value, document.getElementById('f-area').value]") == [
-        PROD, "access-keys"
+        PROD,
+        "access-keys",
     ]
     assert_clean(page, path)
 

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from report_fixtures import HOSTILE, clean_document, make_document
 
 from auditor.errors import ExitCode, InputError
-from reports import ReportOptions
-from reports import json_report
-
-from report_fixtures import HOSTILE, clean_document, make_document
+from reports import ReportOptions, json_report
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "findings.json") -> Path:

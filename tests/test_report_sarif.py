@@ -15,11 +15,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
-from auditor.findings import FileLocation, Severity
-from reports import ReportOptions
-from reports import sarif
-
 from report_fixtures import (
     DEV,
     HOSTILE,
@@ -32,6 +27,9 @@ from report_fixtures import (
     make_document,
     sample_findings,
 )
+
+from auditor.findings import FileLocation, Severity
+from reports import ReportOptions, sarif
 
 SCHEMA_FILES = ("sarif-schema-2.1.0.json", "sarif-schema-2.1.0.github.json")
 OPTIONS = ReportOptions()
@@ -198,9 +196,7 @@ def test_cloud_findings_get_stable_scheme_less_placeholder_paths() -> None:
     assert uri_of(by_rule["USER-002"][0]) == f"aws/{DEV}/iam/user/ops/alice"
     assert {uri_of(r) for r in by_rule["KEY-002"]} == {f"aws/{DEV}/iam/user/bob", f"aws/{PROD}/iam/user/break-glass"}
     assert uri_of(by_rule["ORG-001"][0]) == f"aws/{PROD}/organizations/account/{PROD}"
-    assert (
-        uri_of(by_rule["IDC-006"][0]) == f"aws/{MGMT}/sso/permissionset/ssoins-7223a1b2c3d4e5f6/ps-0123456789abcdef"
-    )
+    assert uri_of(by_rule["IDC-006"][0]) == f"aws/{MGMT}/sso/permissionset/ssoins-7223a1b2c3d4e5f6/ps-0123456789abcdef"
     for result in log["runs"][0]["results"]:
         uri = uri_of(result)
         assert "arn" not in uri.split("/")[0]

@@ -5,11 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
-from auditor.baseline import apply_baseline
-from reports import ReportOptions
-from reports import table
-
 from report_fixtures import (
     DEV,
     HOSTILE,
@@ -20,6 +15,9 @@ from report_fixtures import (
     make_document,
     sample_findings,
 )
+
+from auditor.baseline import apply_baseline
+from reports import ReportOptions, table
 
 OPTIONS = ReportOptions()
 

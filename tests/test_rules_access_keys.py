@@ -148,7 +148,8 @@ def test_two_active_keys():
     assert hit.resource_type == "AWS::IAM::User"
     assert hit.resource_id == USER_ARN
     assert hit.message == (
-        "IAM user ci in account dev (222222222222) has 2 active access keys: AKIATEST000000000001, AKIATEST000000000002."
+        "IAM user ci in account dev (222222222222) has 2 active access keys: "
+        "AKIATEST000000000001, AKIATEST000000000002."
     )
     assert [k["access_key_id"] for k in hit.evidence["active_keys"]] == ["AKIATEST000000000001", "AKIATEST000000000002"]
 

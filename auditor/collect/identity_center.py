@@ -244,7 +244,7 @@ def _assignments(
         (assignment for found, _ in per_account for assignment in found),
         key=lambda a: (a.account_id, a.permission_set_arn, a.principal_type, a.principal_id),
     )
-    unreadable = [account_id for account_id, (_, complete) in zip(accounts, per_account) if not complete]
+    unreadable = [account_id for account_id, (_, complete) in zip(accounts, per_account, strict=True) if not complete]
     return assignments, unreadable
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -19,5 +19,5 @@ def tag_dict(tags: list[dict[str, str]]) -> dict[str, str]:
 def as_utc(moment: datetime) -> datetime:
     """Inventory datetimes are timezone-aware UTC; naive values from AWS (CSV, some SDK paths) are UTC."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

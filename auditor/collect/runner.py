@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 
@@ -46,7 +46,6 @@ from auditor.inventory import (
     ToolInfo,
 )
 
-
 # Organizations account states: ACTIVE | SUSPENDED | PENDING_CLOSURE | CLOSED. Only ACTIVE ones can be used.
 ACTIVE_ACCOUNT_STATE = "ACTIVE"
 
@@ -75,7 +74,7 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
     """
     if options.ous and not options.org:
         raise InputError("--ou needs --org: organizational units are only known from the organization listing")
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     base_session = open_base_session(session)
     region = scan_region(options.region, base_session)
     factory = ClientFactory(base_session)
@@ -101,7 +100,7 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
         tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
         collection=CollectionInfo(
             started_at=started_at,
-            finished_at=datetime.now(timezone.utc),
+            finished_at=datetime.now(UTC),
             caller=caller,
             sources=_sources(options),
             regions=sorted({region, identity_center_region}),
