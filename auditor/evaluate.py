@@ -124,10 +124,15 @@ def _apply_suppression(
 
 
 def _account_tags(inventory: Inventory) -> dict[str, dict[str, str]]:
+    """The known tags of each account. Tags never read (``None``: out of the scan's scope, or unreadable) are
+    left out, so a tag suppression cannot match on them: the finding stays visible rather than hidden on a guess.
+    """
     tags: dict[str, dict[str, str]] = {}
     if inventory.organization:
         for org_account in inventory.organization.accounts:
-            tags[org_account.id] = dict(org_account.tags)
+            if org_account.tags is not None:
+                tags[org_account.id] = dict(org_account.tags)
     for account in inventory.accounts:
-        tags.setdefault(account.account_id, {}).update(account.tags)
+        if account.tags is not None:
+            tags.setdefault(account.account_id, {}).update(account.tags)
     return tags

@@ -211,7 +211,8 @@ class AccountInventory(Model):
     state: str | None = None
     is_management: bool = False
     ou_path: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
+    # From Organizations (ListTagsForResource); None = not read: no organization listing, or the call failed
+    tags: dict[str, str] | None = None
     collected_via: str = "default"
     caller_arn: str | None = None
     # Organization membership as the account itself sees it (ORG-001). None = not read.
@@ -250,7 +251,9 @@ class OrgAccount(Model):
     joined_timestamp: datetime | None = None
     parent_id: str | None = None
     ou_path: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
+    # None = not read: tags are read only for the accounts in the scan's scope (--accounts, --exclude-accounts,
+    # --ou), or the call failed (an error entry says why). Unknown tags match no tag pattern.
+    tags: dict[str, str] | None = None
 
 
 class Organization(Model):
@@ -339,9 +342,11 @@ class IdentityCenter(Model):
     says why one is missing): ``permission_sets`` needs ``ListPermissionSets``, ``assignments`` are found per
     account through ``ListPermissionSetsProvisionedToAccount`` and ``ListAccountAssignments``, ``users`` needs
     ``ListUsers``, ``groups`` needs ``ListGroups``, and ``memberships`` needs ``ListGroups`` plus every
-    group's ``ListGroupMemberships``. ``assignments`` covers the organization's ACTIVE accounts (or the scanned
-    accounts without an organization); accounts whose assignments could not be read (or only partly) are
-    listed in ``assignments_unreadable_accounts``: for them, the absence of an assignment proves nothing.
+    group's ``ListGroupMemberships``. ``assignments`` covers only the accounts in
+    ``assignments_listed_accounts``: the accounts in the scan's scope (the selected ACTIVE organization
+    accounts with ``--org``, the scanned accounts without an organization). For any other account, the absence
+    of an assignment proves nothing. Accounts whose assignments could not be read (or only partly) are also
+    in ``assignments_unreadable_accounts``: for them too, the absence of an assignment proves nothing.
     """
 
     status: Literal["enabled", "not_enabled", "unknown"]
@@ -355,6 +360,10 @@ class IdentityCenter(Model):
     created_date: datetime | None = None
     permission_sets: list[PermissionSet] | None = None
     assignments: list[AccountAssignment] | None = None
+    # sorted account ids whose assignments were asked for (unreadable ones included). None = not recorded:
+    # inventories written before this field existed asked about every ACTIVE account of the organization
+    # (or every scanned account without one).
+    assignments_listed_accounts: list[str] | None = None
     # sorted account ids whose ListPermissionSetsProvisionedToAccount or ListAccountAssignments failed
     assignments_unreadable_accounts: list[str] = Field(default_factory=list)
     users: list[IdentityStoreUser] | None = None

@@ -108,21 +108,27 @@ def is_management(inventory: Inventory, account: AccountInventory) -> bool:
     return account.is_management or account.account_id == management_account_id(inventory)
 
 
-def account_facts(inventory: Inventory, account_id: str) -> tuple[str | None, str | None, dict[str, str]]:
-    """Name, OU path and tags of an account, merging what Organizations and the account scan each know."""
+def account_facts(inventory: Inventory, account_id: str) -> tuple[str | None, str | None, dict[str, str] | None]:
+    """Name, OU path and tags of an account, merging what Organizations and the account scan each know.
+
+    Tags are ``None`` when neither source read them (the account was outside the scan's scope, or its
+    ``ListTagsForResource`` failed): unknown, not "no tags". Callers must not match tag patterns on them.
+    """
     name: str | None = None
     ou_path: str | None = None
-    tags: dict[str, str] = {}
+    tags: dict[str, str] | None = None
     if inventory.organization is not None:
         for org_account in inventory.organization.accounts:
             if org_account.id == account_id:
-                name, ou_path, tags = org_account.name, org_account.ou_path, dict(org_account.tags)
+                name, ou_path = org_account.name, org_account.ou_path
+                tags = dict(org_account.tags) if org_account.tags is not None else None
                 break
     scanned = inventory.account(account_id)
     if scanned is not None:
         name = scanned.account_name or name
         ou_path = scanned.ou_path or ou_path
-        tags.update(scanned.tags)
+        if scanned.tags is not None:
+            tags = {**(tags or {}), **scanned.tags}
     return name, ou_path, tags
 
 

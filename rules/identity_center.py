@@ -10,7 +10,8 @@ discriminator.
 Everything here needs ``identity_center.status == "enabled"`` except IDC-001, which needs ``"not_enabled"``:
 ``"unknown"`` (the instance could not be looked up) never produces a finding. A list the collectors could not
 read is ``None`` and is treated as unknown, never as empty: rules iterate what is known. The coverage rule
-(IDC-002) stands down when the assignments are unknown, and skips the accounts listed in
+(IDC-002) stands down when the assignments are unknown, judges only the accounts whose assignments were
+asked for (``assignments_listed_accounts``: the scan's scope), and skips the accounts listed in
 ``assignments_unreadable_accounts``: a partial list cannot prove absence.
 """
 
@@ -174,7 +175,10 @@ def identity_center_not_enabled(inventory: Inventory, config: Config) -> Iterato
         An organization account with no Identity Center assignment cannot be reached through the access
         portal, so whoever works in it does so with IAM users, access keys, root, or an undocumented role
         chain. In the seeds every account, the management account included, gets an assignment so that root
-        and IAM users are no longer needed. Suspended and closed accounts are not reported.
+        and IAM users are no longer needed. Suspended and closed accounts are not reported. Only the accounts
+        in the scan's scope are judged (`--accounts`, `--exclude-accounts`, `--ou`): the assignments of the
+        others are not listed, so a scan narrowed to one OU says nothing about the rest of the organization.
+        To judge the whole organization, scan all of it, or scan it in shards and merge the findings.
     """,
     remediation="""
         IAM Identity Center console > Multi-account permissions > AWS accounts > select the account > Assign
@@ -186,16 +190,20 @@ def identity_center_not_enabled(inventory: Inventory, config: Config) -> Iterato
 )
 def account_without_assignment(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires for each ACTIVE account of the organization that appears in no Identity Center account
-    assignment. Needs Identity Center enabled, its assignments listed and the organization's account list;
-    accounts whose assignments could not be read (`assignments_unreadable_accounts`) are skipped."""
+    assignment. Needs Identity Center enabled, its assignments listed and the organization's account list.
+    Only accounts whose assignments were asked for (`assignments_listed_accounts`, the scan's scope) are
+    judged; accounts whose assignments could not be read (`assignments_unreadable_accounts`) are skipped."""
     idc = _enabled(inventory)
     organization = inventory.organization
     if idc is None or organization is None or idc.assignments is None:
         return
+    listed = _assignments_listed_for(idc, [a.id for a in organization.accounts])
     assigned = {a.account_id for a in idc.assignments}
     unreadable = set(idc.assignments_unreadable_accounts)
     for org_account in sorted(organization.accounts, key=lambda a: a.id):
-        if org_account.state != "ACTIVE" or org_account.id in assigned or org_account.id in unreadable:
+        if org_account.state != "ACTIVE" or org_account.id not in listed:
+            continue
+        if org_account.id in assigned or org_account.id in unreadable:
             continue
         yield Hit(
             account_id=org_account.id,
@@ -210,9 +218,18 @@ def account_without_assignment(inventory: Inventory, config: Config) -> Iterator
                 "ou_path": org_account.ou_path,
                 "state": org_account.state,
                 "identity_center_instance_arn": idc.instance_arn,
-                "assignments_in_organization": len(idc.assignments),
+                "accounts_listed": len(listed),
+                "assignments_listed": len(idc.assignments),
             },
         )
+
+
+def _assignments_listed_for(idc: IdentityCenter, org_account_ids: list[str]) -> set[str]:
+    """The accounts whose assignments were asked for. Inventories written before
+    ``assignments_listed_accounts`` existed asked about every ACTIVE account of the organization."""
+    if idc.assignments_listed_accounts is not None:
+        return set(idc.assignments_listed_accounts)
+    return set(org_account_ids)
 
 
 # --------------------------------------------------------------------------------------------- IDC-003
@@ -328,10 +345,12 @@ def hourly_session(inventory: Inventory, config: Config) -> Iterator[Hit]:
 
 
 def _matching_production_pattern(
-    config: Config, name: str | None, ou_path: str | None, tags: dict[str, str]
+    config: Config, name: str | None, ou_path: str | None, tags: dict[str, str] | None
 ) -> str | None:
+    """The first pattern the account matches. Tags not read (``None``) are unknown: no ``tag:`` pattern
+    matches them (that would be a guess); name and OU patterns still apply."""
     for pattern in config.production_patterns:
-        if config.model_copy(update={"production_patterns": [pattern]}).is_production(name, ou_path, tags):
+        if config.model_copy(update={"production_patterns": [pattern]}).is_production(name, ou_path, tags or {}):
             return pattern
     return None
 
@@ -361,7 +380,8 @@ def _matching_production_pattern(
 )
 def privileged_in_production(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """Fires once per (account, permission set) when a privileged permission set is assigned, to any user or
-    group, in an account that matches `production_patterns` (account name, OU path or tags)."""
+    group, in an account that matches `production_patterns` (account name, OU path or tags). Tags that were
+    not read (the account's `ListTagsForResource` failed) match no tag pattern."""
     idc = _enabled(inventory)
     if idc is None:
         return

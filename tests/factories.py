@@ -7,8 +7,9 @@ All times are relative to ``AS_OF``, the inventory's collection time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from auditor.config import Config
@@ -261,15 +262,21 @@ def credential_report(*rows: CredentialReportRow) -> CredentialReport:
 
 
 def org_account(
-    account_id: str, name: str, *, state: str = "ACTIVE", ou_path: str | None = None, tags: dict[str, str] | None = None
+    account_id: str,
+    name: str,
+    *,
+    state: str = "ACTIVE",
+    ou_path: str | None = None,
+    tags: Mapping[str, str] | None = MappingProxyType({}),
 ) -> OrgAccount:
+    """Tags default to "read, none"; ``tags=None`` is an account whose tags were not read (out of scope)."""
     return OrgAccount(
         id=account_id,
         arn=f"arn:aws:organizations::{MGMT}:account/{ORG_ID}/{account_id}",
         name=name,
         state=state,
         ou_path=ou_path,
-        tags=tags or {},
+        tags=dict(tags) if tags is not None else None,
     )
 
 
@@ -352,11 +359,24 @@ def make_identity_center(
     groups: Iterable[IdentityStoreGroup] | None = (),
     memberships: Iterable[GroupMembership] | None = (),
     assignments_unreadable_accounts: Iterable[str] = (),
+    assignments_listed_accounts: Iterable[str] | None = None,
     owner: str = MGMT,
 ) -> IdentityCenter:
     """Lists left out are what a scan records for the status: empty when enabled, ``None`` (unknown) otherwise.
-    Pass ``None`` for a list whose listing failed; a non-empty list is kept whatever the status."""
+    Pass ``None`` for a list whose listing failed; a non-empty list is kept whatever the status.
+
+    ``assignments_listed_accounts`` left out is, when enabled, a scan of the whole default organization:
+    ``MGMT``, ``DEV``, ``PROD`` plus every account of ``assignments`` and ``assignments_unreadable_accounts``.
+    """
     enabled = status == "enabled"
+    assignment_list = None if assignments is None else list(assignments)
+    unreadable = sorted(assignments_unreadable_accounts)
+    listed_accounts: list[str] | None = None
+    if assignments_listed_accounts is not None:
+        listed_accounts = sorted(set(assignments_listed_accounts))
+    elif enabled:
+        in_assignments = {a.account_id for a in assignment_list or []}
+        listed_accounts = sorted({MGMT, DEV, PROD} | in_assignments | set(unreadable))
 
     def listed(items: Iterable[Any] | None) -> list[Any] | None:
         if items is None:
@@ -372,8 +392,9 @@ def make_identity_center(
         owner_account_id=owner if enabled else None,
         home_region="eu-west-1" if enabled else None,
         permission_sets=listed(permission_sets),
-        assignments=listed(assignments),
-        assignments_unreadable_accounts=sorted(assignments_unreadable_accounts),
+        assignments=listed(assignment_list),
+        assignments_listed_accounts=listed_accounts,
+        assignments_unreadable_accounts=unreadable,
         users=listed(users),
         groups=listed(groups),
         memberships=listed(memberships),

@@ -44,8 +44,15 @@ def denied_when(operation: str, when: Callable[[str], bool] = lambda _: True) ->
 
 
 def collect_identity_center_only(world: OrgWorld) -> Inventory:
-    """An org scan that enters only the management account; Identity Center still covers every account."""
+    """An org scan of the management account only: the instance, sets and identity store are still read whole,
+    but assignments only for the management account (which has none)."""
     return collect(CollectOptions(org=True, accounts=[MANAGEMENT_ACCOUNT_ID]), world.session, sleep=lambda _: None)
+
+
+def collect_assigned_accounts(world: OrgWorld) -> Inventory:
+    """An org scan of dev and prod, the accounts ``build_identity_center`` assigns in: all the assignments."""
+    accounts = [world.account_ids["dev"], world.account_ids["prod"]]
+    return collect(CollectOptions(org=True, accounts=accounts), world.session, sleep=lambda _: None)
 
 
 def expected_assignments(world: OrgWorld, identity_center_world: IdentityCenterWorld) -> list[Assignment]:
@@ -121,6 +128,7 @@ def test_assignments_cover_every_org_account_and_both_principal_types(
     identity_center: IdentityCenter, identity_center_world: IdentityCenterWorld, module_org_world: OrgWorld
 ) -> None:
     assert assignment_tuples(identity_center) == expected_assignments(module_org_world, identity_center_world)
+    assert identity_center.assignments_listed_accounts == sorted(module_org_world.account_ids.values())
     assert identity_center.assignments_unreadable_accounts == []
 
 
@@ -150,7 +158,7 @@ def test_assignments_are_only_listed_for_provisioned_permission_sets(
                 lambda params, **_: provisioned_lookups.append(str(params.get("body"))),
             ),
         ):
-            inventory = collect_identity_center_only(module_org_world)
+            inventory = collect_assigned_accounts(module_org_world)
     finally:
         sso_admin.delete_permission_set(InstanceArn=instance_arn, PermissionSetArn=unused_set)
 
@@ -158,8 +166,8 @@ def test_assignments_are_only_listed_for_provisioned_permission_sets(
     assert identity_center is not None and identity_center.permission_sets is not None
     assert unused_set in {ps.arn for ps in identity_center.permission_sets}  # listed and described, ...
     assert not [body for body in asked if unused_set in body]  # ... but never asked about
-    account_count = len(module_org_world.account_ids)
-    assert len(provisioned_lookups) == account_count  # one lookup per ACTIVE account
+    account_count = 2  # dev and prod, the accounts in scope
+    assert len(provisioned_lookups) == account_count  # one lookup per account in scope
     # moto answers every set provisioned in the instance, whatever the account: 2 sets, not 3, per account
     assert len(asked) == account_count * 2
     assert assignment_tuples(identity_center) == expected_assignments(module_org_world, identity_center_world)
@@ -221,7 +229,7 @@ def test_unreadable_permission_set_listing_leaves_sets_unknown_but_assignments_r
     module_org_world: OrgWorld,
 ) -> None:
     with before_call(module_org_world.session, "sso-admin", "ListPermissionSets", denied_when("ListPermissionSets")):
-        inventory = collect_identity_center_only(module_org_world)
+        inventory = collect_assigned_accounts(module_org_world)
 
     identity_center = inventory.identity_center
     assert identity_center is not None and identity_center.status == "enabled"
@@ -246,11 +254,13 @@ def test_one_accounts_unreadable_assignments_leave_the_others_complete(
 ) -> None:
     dev_id = module_org_world.account_ids["dev"]
     with before_call(module_org_world.session, "sso-admin", operation, denied_when(operation, lambda b: dev_id in b)):
-        inventory = collect_identity_center_only(module_org_world)
+        inventory = collect_assigned_accounts(module_org_world)
 
     identity_center = inventory.identity_center
     assert identity_center is not None
     assert identity_center.assignments_unreadable_accounts == [dev_id]
+    # dev was asked about (and failed): it is in both lists, so IDC-002 neither judges it nor forgets it was in scope
+    assert identity_center.assignments_listed_accounts == sorted([dev_id, module_org_world.account_ids["prod"]])
     assert assignment_tuples(identity_center) == [
         a for a in expected_assignments(module_org_world, identity_center_world) if a[0] != dev_id
     ]

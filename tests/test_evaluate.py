@@ -136,6 +136,18 @@ def test_suppression_by_resource_tag_and_by_account_tag():
     assert {f.account_id: f.suppressed for f in findings} == {DEV: False, PROD: True}
 
 
+def test_account_tag_suppression_does_not_match_tags_that_were_not_read():
+    """PROD's tags unread (``None``: its ListTagsForResource failed): an account-tag suppression cannot apply."""
+    inventory = _inventory()
+    assert inventory.organization is not None
+    inventory.organization.accounts = [
+        a.model_copy(update={"tags": None}) if a.id == PROD else a for a in inventory.organization.accounts
+    ]
+    by_account_tag = _config(suppressions=[{"rule": "KEY-001", "tag": "Environment=*", "reason": "prod exception"}])
+    findings = _by_rule(evaluate(inventory, _builtin(), by_account_tag), "KEY-001")
+    assert {f.account_id: f.suppressed for f in findings} == {DEV: False, PROD: False}
+
+
 def test_expired_suppression_stops_suppressing_and_says_so():
     yesterday = (AS_OF - timedelta(days=1)).date()
     config = _config(

@@ -28,6 +28,8 @@ from factories import (
 )
 
 from auditor.config import Config
+from auditor.inventory import Inventory
+from rules._common import account_facts
 from rules.identity_center import (
     account_without_assignment,
     assigned_to_user,
@@ -91,7 +93,7 @@ def test_active_account_without_assignment():
     assert hit.message.startswith("Account prod (333333333333) has no IAM Identity Center assignment")
     assert hit.evidence["ou_path"] == "/Root/Prod"
     assert hit.evidence["state"] == "ACTIVE"
-    assert hit.evidence["assignments_in_organization"] == 2
+    assert (hit.evidence["accounts_listed"], hit.evidence["assignments_listed"]) == (3, 2)
 
 
 def test_every_account_assigned_is_fine():
@@ -136,7 +138,42 @@ def test_coverage_not_judged_for_an_account_whose_assignments_are_unreadable():
     gap = collection_error("ListAccountAssignments", service="sso-admin", account_id=MGMT)
     [hit] = hits(account_without_assignment, make_inventory(organization=make_org(), identity_center=idc, errors=[gap]))
     assert hit.account_id == PROD  # DEV's assignments may be partial: no finding for it
-    assert hit.evidence["assignments_in_organization"] == 1
+    assert hit.evidence["assignments_listed"] == 1
+
+
+def test_coverage_judged_only_for_accounts_whose_assignments_were_listed():
+    """A scan scoped to DEV and PROD (--accounts, --ou, a shard) listed only their assignments: MGMT, which
+    has none in this inventory, is unknown, not uncovered. PROD was listed and has none: it is reported."""
+    ps = admin_set()
+    idc = make_identity_center(
+        permission_sets=[ps], assignments=[assignment(DEV, ps)], assignments_listed_accounts=[DEV, PROD]
+    )
+    org = make_org(
+        [
+            org_account(MGMT, "management", tags=None),  # out of scope: tags not read either
+            org_account(DEV, "dev"),
+            org_account(PROD, "prod"),
+        ]
+    )
+    [hit] = hits(account_without_assignment, make_inventory(organization=org, identity_center=idc))
+    assert hit.account_id == PROD
+    assert (hit.evidence["accounts_listed"], hit.evidence["assignments_listed"]) == (2, 1)
+
+    nothing_listed = make_identity_center(permission_sets=[ps], assignments=[], assignments_listed_accounts=[])
+    assert hits(account_without_assignment, make_inventory(organization=org, identity_center=nothing_listed)) == []
+
+
+def test_inventory_saved_before_listed_accounts_were_recorded_judges_every_account():
+    """Older inventories have no ``assignments_listed_accounts``: their collector asked about every ACTIVE
+    account, so they re-evaluate as they did when saved."""
+    ps = admin_set()
+    saved = make_inventory(
+        organization=make_org(), identity_center=make_identity_center(permission_sets=[ps], assignments=[])
+    ).model_dump(mode="json")
+    del saved["identity_center"]["assignments_listed_accounts"]
+    inventory = Inventory.model_validate(saved)
+    assert inventory.identity_center is not None and inventory.identity_center.assignments_listed_accounts is None
+    assert [h.account_id for h in hits(account_without_assignment, inventory)] == [MGMT, DEV, PROD]
 
 
 # ---------------------------------------------------------------------------------------------- IDC-003
@@ -282,6 +319,31 @@ def test_production_by_ou_or_tag():
         h.account_id
         for h in hits(privileged_in_production, make_inventory(organization=org, identity_center=idc), only_names)
     ] == [PROD]
+
+
+def test_unknown_tags_match_no_tag_pattern():
+    """Tags not read (``None``: ListTagsForResource failed, or the account was out of scope) are unknown: the
+    tag pattern cannot match them, while name and OU patterns still do."""
+    ps = admin_set()
+    org = make_org([org_account(MGMT, "management"), org_account(PROD, "ledger", tags=None)])
+    idc = make_identity_center(permission_sets=[ps], assignments=[assignment(PROD, ps)])
+    scanned_without_tags = make_account(PROD, "ledger")  # a scanned account's tags left out: not read
+    assert scanned_without_tags.tags is None
+    inventory = make_inventory(organization=org, identity_center=idc, accounts=[scanned_without_tags])
+    assert account_facts(inventory, PROD) == ("ledger", None, None)
+    by_tag = Config.model_validate({"production_patterns": ["tag:Environment=*", "tag:*=*"]})
+    assert hits(privileged_in_production, inventory, by_tag) == []
+    by_name = Config.model_validate({"production_patterns": ["tag:Environment=*", "name:ledger"]})
+    [hit] = hits(privileged_in_production, inventory, by_name)
+    assert (hit.account_id, hit.evidence["production_pattern"]) == (PROD, "name:ledger")
+
+
+def test_tags_known_from_either_source_are_merged():
+    org = make_org([org_account(PROD, "ledger", tags={"Environment": "production"})])
+    known_in_org = make_inventory(organization=org, accounts=[make_account(PROD, "ledger")])
+    assert account_facts(known_in_org, PROD)[2] == {"Environment": "production"}
+    both = make_inventory(organization=org, accounts=[make_account(PROD, "ledger", tags={"team": "payments"})])
+    assert account_facts(both, PROD)[2] == {"Environment": "production", "team": "payments"}
 
 
 def test_read_only_in_production_or_admin_elsewhere_is_fine():

@@ -54,7 +54,8 @@ def collect_identity_center(
     """Instance, permission sets, assignments for ``account_ids``, and the identity store's users and groups.
 
     A list whose listing call failed is ``None`` (its error entry says why), never empty: see ``IdentityCenter``.
-    ``account_ids`` should be the accounts worth asking about (the runner passes the ACTIVE ones).
+    ``account_ids`` are the accounts in the scan's scope (the runner passes the selected ones); they are
+    recorded as ``assignments_listed_accounts`` so that rules judge no other account's coverage.
     """
     sso_admin = source.access.client("sso-admin", source.region)
     listed = call_paginated(ctx, sso_admin, "ListInstances")
@@ -73,7 +74,8 @@ def collect_identity_center(
     )
     # Assignments are found through the sets provisioned to each account, not through ListPermissionSets,
     # so they stay readable when the set listing is not.
-    assignments, unreadable_accounts = _assignments(ctx, sso_admin, instance_arn, account_ids, concurrency)
+    listed_accounts = sorted(set(account_ids))
+    assignments, unreadable_accounts = _assignments(ctx, sso_admin, instance_arn, listed_accounts, concurrency)
     identity_store = _IdentityStoreReader(ctx, source.access.client("identitystore", source.region), instance)
     groups = identity_store.groups()
     return IdentityCenter(
@@ -88,6 +90,7 @@ def collect_identity_center(
         created_date=as_utc(instance["CreatedDate"]) if instance.get("CreatedDate") else None,
         permission_sets=permission_sets,
         assignments=assignments,
+        assignments_listed_accounts=listed_accounts,
         assignments_unreadable_accounts=unreadable_accounts,
         users=identity_store.users(),
         groups=groups,

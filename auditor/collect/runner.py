@@ -22,7 +22,7 @@ from auditor.collect.calls import CallContext, ErrorSink, guarded
 from auditor.collect.credential_report import Sleep
 from auditor.collect.identity_center import IdentityCenterSource, collect_identity_center
 from auditor.collect.options import CollectOptions
-from auditor.collect.organizations import collect_organization
+from auditor.collect.organizations import collect_organization, with_account_tags
 from auditor.collect.scope import is_account_selected, selected_org_accounts
 from auditor.collect.session import (
     AccountAccess,
@@ -45,9 +45,6 @@ from auditor.inventory import (
     Organization,
     ToolInfo,
 )
-
-# Organizations account states: ACTIVE | SUSPENDED | PENDING_CLOSURE | CLOSED. Only ACTIVE ones can be used.
-ACTIVE_ACCOUNT_STATE = "ACTIVE"
 
 
 @dataclass(frozen=True)
@@ -85,16 +82,18 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
     scan = _Scan(options, driver, caller, sleep)
     accesses_by_account = _first_access_per_account([(driver, caller), *identified_profiles])
     organization = scan.organization() if options.org else None
-    targets = (
-        scan.org_targets(organization, accesses_by_account)
-        if organization
-        else scan.direct_targets(accesses_by_account)
-    )
+    if organization is not None:
+        # Scope first, then pay per account: tags (and below, assignments) only for the selected accounts.
+        selected_ids = [account.id for account in selected_org_accounts(organization, options)]
+        organization = scan.with_tags(organization, selected_ids)
+        targets = scan.org_targets(organization, selected_ids, accesses_by_account)
+    else:
+        targets = scan.direct_targets(accesses_by_account)
     accounts = scan.accounts(targets, organization)
     identity_center_region = options.identity_center_region or region
     identity_center = scan.identity_center(
         _identity_center_source(driver, caller, organization, accounts, accesses_by_account, identity_center_region),
-        _assignment_account_ids(organization, accounts),
+        _assignment_account_ids(organization, targets, accounts),
     )
     return Inventory(
         tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
@@ -133,11 +132,26 @@ class _Scan:
             operation="collect_organization",
         )
 
-    def org_targets(self, organization: Organization, accesses_by_account: dict[str, AccountAccess]) -> list[_Target]:
+    def with_tags(self, organization: Organization, account_ids: list[str]) -> Organization:
+        """The organization with the tags of ``account_ids`` read; the others stay ``None`` (not read)."""
+        ctx = CallContext(self.errors, self.caller.account_id)
+        tagged = guarded(
+            ctx,
+            "account tags",
+            lambda: with_account_tags(ctx, self.driver, organization, account_ids, self.workers),
+            operation="collect_organization",
+        )
+        return tagged or organization
+
+    def org_targets(
+        self, organization: Organization, account_ids: list[str], accesses_by_account: dict[str, AccountAccess]
+    ) -> list[_Target]:
         """Accounts we already hold credentials for (the driver's, profiles') use them; the rest assume the role."""
+        selected = set(account_ids)
         return [
             _Target(account.id, org_account=account, access=accesses_by_account.get(account.id))
-            for account in selected_org_accounts(organization, self.options)
+            for account in organization.accounts
+            if account.id in selected
         ]
 
     def direct_targets(self, accesses_by_account: dict[str, AccountAccess]) -> list[_Target]:
@@ -214,16 +228,20 @@ def _identity_center_source(
     return IdentityCenterSource(driver, caller.account_id, region, _is_own_instance_owner(own_account))
 
 
-def _assignment_account_ids(organization: Organization | None, accounts: list[AccountInventory]) -> list[str]:
-    """The accounts whose Identity Center assignments are worth listing.
+def _assignment_account_ids(
+    organization: Organization | None, targets: list[_Target], accounts: list[AccountInventory]
+) -> list[str]:
+    """The accounts whose Identity Center assignments are listed: the scan's scope, nothing more.
 
-    With an organization: every account not known to be suspended or closed (state ACTIVE, or unknown), so a
-    scan limited with --account/--ou still judges the whole organization's coverage (IDC-002). Without one:
-    the accounts scanned, which we could enter.
+    With an organization: the selected accounts (ACTIVE or of unknown state, chosen by --accounts,
+    --exclude-accounts and --ou), entered or not, since the assignments are read from the instance owner.
+    Without one: the accounts scanned, which we could enter. A scan narrowed to one account of a 1,000-account
+    organization asks about that one account; IDC-002 judges only the accounts asked about
+    (``IdentityCenter.assignments_listed_accounts``), and shards of an organization together cover it.
     """
     if organization is None:
         return [account.account_id for account in accounts]
-    return [account.id for account in organization.accounts if account.state in (None, ACTIVE_ACCOUNT_STATE)]
+    return [target.account_id for target in targets]
 
 
 def _is_own_instance_owner(account: AccountInventory | None) -> bool | None:
