@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,6 +71,7 @@ import boto3
 
 from auditor.errors import AuditorError
 from auditor.inventory import ROOT_USER, CollectionError, CredentialReportKey, CredentialReportRow, Inventory
+from auditor.moto_sandbox import only_aws_managed_policies, sealed_aws_environment
 
 MOTO_MISSING_MESSAGE = "the demo needs moto: pip install 'aws-identity-auditor[demo]'"
 
@@ -80,17 +80,6 @@ MANAGEMENT_ACCOUNT_ID = "123456789012"  # moto's default account: the fake crede
 MEMBER_ROLE_NAME = "OrganizationAccountAccessRole"
 # Seeds moto's random generator so account, OU and Identity Center ids are the same on every run.
 MOTO_RANDOM_SEED = 20240611
-
-_DEMO_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-}
-# Besides every AWS_* and MOTO_* variable (profiles, endpoints, MOTO_ACCOUNT_ID, ...): moto's mode switches.
-_ALSO_CLEARED = ("TEST_SERVER_MODE", "TEST_PROXY_MODE")
 
 AWS_POLICY = "arn:aws:iam::aws:policy/"
 IDENTITY_CENTER_PRINCIPAL = "sso.amazonaws.com"
@@ -319,7 +308,12 @@ def demo_inventory(*, progress: Callable[[int, int, str], None] | None = None) -
     from auditor.collect import CollectOptions, collect
 
     now = datetime.now(UTC).replace(microsecond=0)
-    with _isolated_aws_environment(), _seeded_moto_random(), _only_used_aws_managed_policies(), moto.mock_aws():
+    with (
+        sealed_aws_environment(),
+        _seeded_moto_random(),
+        only_aws_managed_policies(_aws_managed_policies_used()),
+        moto.mock_aws(),
+    ):
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
         account_ids = build_organization(session, now=now)
         options = CollectOptions(
@@ -340,21 +334,6 @@ def demo_inventory(*, progress: Callable[[int, int, str], None] | None = None) -
 
 
 @contextmanager
-def _isolated_aws_environment() -> Iterator[None]:
-    """Fake credentials and no trace of the user's AWS setup for the duration; ``os.environ`` restored after."""
-    saved = dict(os.environ)
-    try:
-        for name in list(os.environ):
-            if name.startswith(("AWS_", "MOTO_")) or name in _ALSO_CLEARED:
-                del os.environ[name]
-        os.environ.update(_DEMO_ENVIRONMENT)
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-@contextmanager
 def _seeded_moto_random() -> Iterator[None]:
     """Make moto's ids repeatable, then hand its generator back in the state we found it."""
     from moto.moto_api._internal import mock_random
@@ -365,26 +344,6 @@ def _seeded_moto_random() -> Iterator[None]:
         yield
     finally:
         mock_random.setstate(state)
-
-
-@contextmanager
-def _only_used_aws_managed_policies() -> Iterator[None]:
-    """Let moto load only the AWS managed policies the demo attaches, instead of all ~1,500.
-
-    Why: with ``MOTO_IAM_LOAD_MANAGED_POLICIES`` moto parses its 4 MB policy file for every account and
-    partition it touches, and again when it resets: ~10 s for this small organization instead of ~1 s.
-    The documents kept are moto's copies of the real ones.
-    """
-    import moto.iam.models as moto_iam
-
-    full = moto_iam.aws_managed_policies_data
-    wanted = _aws_managed_policies_used()
-    used = {name: document for name, document in json.loads(full).items() if name in wanted}
-    moto_iam.aws_managed_policies_data = json.dumps(used)
-    try:
-        yield
-    finally:
-        moto_iam.aws_managed_policies_data = full
 
 
 def _aws_managed_policies_used() -> set[str]:

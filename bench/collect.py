@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -51,58 +49,17 @@ AUDIT_ROLE = "OrganizationAccountAccessRole"
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY_POLICY_ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 AWS_MANAGED_POLICIES_USED = ("AdministratorAccess", "ReadOnlyAccess")
-FAKE_CREDENTIAL = "testing"
 
-
-def seal_environment() -> None:
-    """Like ``tests/conftest.py``: fake credentials, no profile, no config files, no endpoint, no IMDS."""
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_MAX_ATTEMPTS",
-        "AWS_RETRY_MODE",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "MOTO_ACCOUNT_ID",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ):
-        os.environ.pop(name, None)
-    for name in list(os.environ):
-        if name.startswith("AWS_ENDPOINT_URL_"):  # service-specific endpoints too
-            del os.environ[name]
-    missing = Path(tempfile.gettempdir()) / "bench-collect-no-aws-config"
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
-            "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_CONFIG_FILE": str(missing / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(missing / "credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-        }
-    )
-
-
-seal_environment()  # before boto3 or moto read anything
 
 import boto3  # noqa: E402
 import botocore.model  # noqa: E402
 import moto.iam.models  # noqa: E402
 from moto import mock_aws  # noqa: E402
-from moto.iam.aws_managed_policies import aws_managed_policies_data  # noqa: E402
 
 from auditor.collect import CollectOptions, collect  # noqa: E402
 from auditor.collect.operations import OPERATIONS_BY_SERVICE  # noqa: E402
 from auditor.inventory import Inventory  # noqa: E402
-
-# moto parses all ~1,500 AWS managed policies for every account it touches (~2 s each); load the two we attach.
-moto.iam.models.aws_managed_policies_data = json.dumps(  # type: ignore[attr-defined]
-    {name: data for name, data in json.loads(aws_managed_policies_data).items() if name in AWS_MANAGED_POLICIES_USED}
-)
+from auditor.moto_sandbox import only_aws_managed_policies, sealed_aws_environment  # noqa: E402
 
 # IAM calls sent with an account's own credentials are about that account, except this org-wide one.
 ACCOUNT_IAM_OPERATIONS = frozenset(f"iam:{op}" for op in OPERATIONS_BY_SERVICE["iam"] - {"ListOrganizationsFeatures"})
@@ -458,6 +415,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="1,8", help="CollectOptions.concurrency values (comma list)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="sleep this long in every call")
     args = parser.parse_args(argv)
+    # Sealed: nothing of the user's AWS setup can take part, so nothing here can reach a real account.
+    with sealed_aws_environment(), only_aws_managed_policies(AWS_MANAGED_POLICIES_USED):
+        runs = run_all(args)
+    print_summary(runs, args.users, args.latency_ms)
+    print_operations(runs)
+    return 0
+
+
+def run_all(args: argparse.Namespace) -> list[Run]:
     runs: list[Run] = []
     for members in parse_list(args.accounts):
         with mock_aws():
@@ -468,9 +434,7 @@ def main(argv: list[str] | None = None) -> int:
                 run = scan(world, concurrency, args.latency_ms / 1000)
                 print(f"  concurrency {concurrency}: {run.calls} calls in {run.wall:.2f} s", file=sys.stderr)
                 runs.append(run)
-    print_summary(runs, args.users, args.latency_ms)
-    print_operations(runs)
-    return 0
+    return runs
 
 
 if __name__ == "__main__":

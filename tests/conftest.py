@@ -7,6 +7,7 @@ that do not exist, so a developer's own ``~/.aws`` can neither leak in nor be us
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,8 @@ import boto3
 import moto.iam.models
 import pytest
 from moto import mock_aws
-from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+from auditor.moto_sandbox import SEALED_VALUES, trimmed_managed_policy_data, variables_to_clear
 
 MANAGEMENT_ACCOUNT_ID = "123456789012"  # moto's default account: the organization's management account
 REGION = "us-east-1"
@@ -32,59 +34,34 @@ AWS_MANAGED_POLICIES_FOR_TESTS = (
     "SecurityAudit",
     "ViewOnlyAccess",
 )
-TRIMMED_MANAGED_POLICY_DATA = json.dumps(
-    {
-        name: data
-        for name, data in json.loads(aws_managed_policies_data).items()
-        if name in AWS_MANAGED_POLICIES_FOR_TESTS
-    }
-)
+TRIMMED_MANAGED_POLICY_DATA = trimmed_managed_policy_data(AWS_MANAGED_POLICIES_FOR_TESTS)
 
 SHARED_DIR_CANDIDATES = (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared"))
 
 
-def seal_aws_env(monkeypatch: pytest.MonkeyPatch, missing_dir: Path) -> None:
-    """Fake credentials and region; no profile, endpoint or retry settings inherited from the developer's shell."""
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_MAX_ATTEMPTS",
-        "AWS_RETRY_MODE",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "MOTO_ACCOUNT_ID",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(missing_dir / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(missing_dir / "credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never probe 169.254.169.254 for credentials
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    # moto parses all ~1,500 AWS-managed policies for every account it touches (about 2 s each); tests only
-    # attach a handful, so load just those.
+def seal_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sealed environment of ``auditor.moto_sandbox``, undone by ``monkeypatch`` when the test ends."""
+    for name in variables_to_clear(list(os.environ)):
+        monkeypatch.delenv(name)
+    for name, value in SEALED_VALUES.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setattr(moto.iam.models, "aws_managed_policies_data", TRIMMED_MANAGED_POLICY_DATA)
 
 
 @pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    seal_aws_env(monkeypatch, tmp_path_factory.getbasetemp() / "no-aws-config")
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    seal_aws_env(monkeypatch)
 
 
 @pytest.fixture(scope="module")
-def module_moto_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[boto3.Session]:
+def module_moto_session() -> Iterator[boto3.Session]:
     """One moto world for a whole module whose tests only read it: seeding an organization is the slow part.
 
     A module using this must not also use the function-scoped ``moto_session``: nested moto contexts share
     state, so the inner one would see (and collide with) the module's organization.
     """
     with pytest.MonkeyPatch.context() as monkeypatch:
-        seal_aws_env(monkeypatch, tmp_path_factory.getbasetemp() / "no-aws-config")
+        seal_aws_env(monkeypatch)
         with mock_aws():
             yield boto3.Session(region_name=REGION)
 
