@@ -17,6 +17,13 @@ from datetime import UTC, datetime, timedelta
 
 from auditor.inventory import AccountInventory, CredentialReportRow, IamUser, Inventory, Organization
 
+# The seed documents (shared/seeds/) the rules' rationale and remediation come from, cited by file name.
+SEED_000 = "seed 000_b3655fdf9eabeb75"
+SEED_001 = "seed 001_328218ba657c2e95"
+SEED_002 = "seed 002_6bd4a183f92dc993"
+SEED_003 = "seed 003_fc814d2bcae2ca59"
+SEED_004 = "seed 004_63e26f2a312801ba"
+
 SECONDS_PER_DAY = 86400
 
 

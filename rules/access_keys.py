@@ -21,6 +21,11 @@ from auditor.config import Config
 from auditor.inventory import AccessKey, AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, rule
 from rules._common import (
+    SEED_000,
+    SEED_001,
+    SEED_002,
+    SEED_003,
+    SEED_004,
     account_label,
     accounts_with_users,
     age_days,
@@ -36,11 +41,6 @@ KEY_TYPE = "AWS::IAM::AccessKey"
 # A key created this close to its user was created by the user-setup wizard (CIS 1.11's "initial setup").
 SETUP_WINDOW = timedelta(hours=1)
 _SAME_KEY_TOLERANCE = timedelta(seconds=60)
-SEED_000 = "seed 000_b3655fdf9eabeb75"
-SEED_001 = "seed 001_328218ba657c2e95"
-SEED_002 = "seed 002_6bd4a183f92dc993"
-SEED_003 = "seed 003_fc814d2bcae2ca59"
-SEED_004 = "seed 004_63e26f2a312801ba"
 
 REPLACE_KEY = """
     Replace the key rather than keep it: people use `aws configure sso` / `aws sso login` with an sso-session

@@ -24,16 +24,22 @@ from auditor.config import Config
 from auditor.inventory import AccountAssignment, IdentityCenter, Inventory, PermissionSet
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, rule
-from rules._common import account_facts, account_label, management_account_id, organization_arn, root_arn
+from rules._common import (
+    SEED_000,
+    SEED_001,
+    SEED_002,
+    SEED_003,
+    SEED_004,
+    account_facts,
+    account_label,
+    management_account_id,
+    organization_arn,
+    root_arn,
+)
 from rules._privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
 
 SSO_SERVICE_PRINCIPAL = "sso.amazonaws.com"
 DEFAULT_SESSION_SECONDS = 3600
-SEED_000 = "seed 000_b3655fdf9eabeb75"
-SEED_001 = "seed 001_328218ba657c2e95"
-SEED_002 = "seed 002_6bd4a183f92dc993"
-SEED_003 = "seed 003_fc814d2bcae2ca59"
-SEED_004 = "seed 004_63e26f2a312801ba"
 ALL_SEEDS = [SEED_000, SEED_001, SEED_002, SEED_003, SEED_004]
 CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]
 

@@ -13,11 +13,7 @@ from collections.abc import Iterator
 from auditor.config import Config
 from auditor.inventory import Inventory
 from auditor.rule import Hit, rule
-
-SEED_000 = "seed 000_b3655fdf9eabeb75"
-SEED_001 = "seed 001_328218ba657c2e95"
-SEED_002 = "seed 002_6bd4a183f92dc993"
-SEED_004 = "seed 004_63e26f2a312801ba"
+from rules._common import SEED_000, SEED_001, SEED_002, SEED_004
 
 
 @rule(

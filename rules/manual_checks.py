@@ -9,12 +9,7 @@ the case where it could not. Manual check ids are stable, like rule ids.
 from __future__ import annotations
 
 from auditor.findings import ManualCheck
-
-SEED_000 = "seed 000_b3655fdf9eabeb75"
-SEED_001 = "seed 001_328218ba657c2e95"
-SEED_002 = "seed 002_6bd4a183f92dc993"
-SEED_003 = "seed 003_fc814d2bcae2ca59"
-SEED_004 = "seed 004_63e26f2a312801ba"
+from rules._common import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
 
 _MFA_SETTINGS = (
     "Open the IAM Identity Center console in the Identity Center home region (as the management account or "

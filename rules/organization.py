@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from auditor.config import Config
 from auditor.inventory import Inventory
 from auditor.rule import Hit, rule
-from rules._common import account_label, organization_arn, root_arn
+from rules._common import SEED_000, SEED_001, SEED_003, SEED_004, account_label, organization_arn, root_arn
 
 CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
 
@@ -43,8 +43,8 @@ CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.21",
         "CIS AWS Foundations Benchmark v5.0.0 1.20",
-        "seed 003_fc814d2bcae2ca59",
-        "seed 001_328218ba657c2e95",
+        SEED_003,
+        SEED_001,
     ],
 )
 def account_not_in_organization(inventory: Inventory, config: Config) -> Iterator[Hit]:
@@ -90,8 +90,8 @@ def account_not_in_organization(inventory: Inventory, config: Config) -> Iterato
     """,
     references=[
         "CIS AWS Foundations Benchmark v7.0.0 2.1.1",
-        "seed 000_b3655fdf9eabeb75",
-        "seed 004_63e26f2a312801ba",
+        SEED_000,
+        SEED_004,
     ],
 )
 def centralized_root_access(inventory: Inventory, config: Config) -> Iterator[Hit]:

@@ -13,7 +13,7 @@ from auditor.config import Config
 from auditor.inventory import Inventory
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, rule
-from rules._common import account_label
+from rules._common import SEED_001, account_label
 
 
 @rule(
@@ -34,7 +34,7 @@ from rules._common import account_label
         $ aws iam update-role --role-name <role> --max-session-duration 3600
         Callers asking for longer sessions (DurationSeconds) will then get an error and must re-assume the role.
     """,
-    references=["seed 001_328218ba657c2e95"],
+    references=[SEED_001],
     config_keys=("thresholds.role_session_max",),
 )
 def long_role_sessions(inventory: Inventory, config: Config) -> Iterator[Hit]:

@@ -14,12 +14,9 @@ from typing import Any
 from auditor.config import Config
 from auditor.inventory import AccountInventory, CredentialReportRow, Inventory
 from auditor.rule import Hit, rule
-from rules._common import account_label, age_days, iso, latest, root_arn, within
+from rules._common import SEED_000, SEED_003, SEED_004, account_label, age_days, iso, latest, root_arn, within
 
 ROOT_TYPE = "AWS::IAM::Root"
-SEED_000 = "seed 000_b3655fdf9eabeb75"
-SEED_003 = "seed 003_fc814d2bcae2ca59"
-SEED_004 = "seed 004_63e26f2a312801ba"
 
 
 def _root_row(account: AccountInventory) -> CredentialReportRow | None:

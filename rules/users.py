@@ -14,6 +14,10 @@ from auditor.config import Config
 from auditor.inventory import AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, rule
 from rules._common import (
+    SEED_000,
+    SEED_001,
+    SEED_002,
+    SEED_004,
     account_label,
     accounts_with_users,
     age_days,
@@ -28,10 +32,6 @@ from rules._common import (
 )
 from rules._privilege import grants_evidence, user_privilege
 
-SEED_000 = "seed 000_b3655fdf9eabeb75"
-SEED_001 = "seed 001_328218ba657c2e95"
-SEED_002 = "seed 002_6bd4a183f92dc993"
-SEED_004 = "seed 004_63e26f2a312801ba"
 CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]
 
 MIGRATE_USER = """
