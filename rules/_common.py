@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from auditor.inventory import AccountInventory, CredentialReportRow, IamUser, Inventory, Organization
 
-# The seed documents (shared/seeds/) the rules' rationale and remediation come from, cited by file name.
+# Internal background documents the rules' rationale was first written from. Users cannot open them: issue
+# "Reports a person acts on" replaces these citations with public AWS, CIS and Security Hub references.
 SEED_000 = "seed 000_b3655fdf9eabeb75"
 SEED_001 = "seed 001_328218ba657c2e95"
 SEED_002 = "seed 002_6bd4a183f92dc993"

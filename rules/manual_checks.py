@@ -1,9 +1,8 @@
 """Checks no public API can answer, listed in every report with console steps instead of being guessed.
 
 IAM Identity Center has no read API for its MFA settings, its identity source type or the access-portal
-session length (see ``shared/notes/aws-facts.md``). Centralized root access is readable only from the
-management account (or an IAM delegated administrator); ORG-002 checks it when it can, and MANUAL-006 covers
-the case where it could not. Manual check ids are stable, like rule ids.
+session length. Centralized root access is readable only from the management account (or an IAM delegated
+administrator); ORG-002 checks it when it can, and MANUAL-006 covers the case where it could not. Manual check ids are stable, like rule ids.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ REGION = "us-east-1"
 AUDIT_ROLE = "OrganizationAccountAccessRole"
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
-# The AWS-managed policies tests attach (the "privileged" ones of DESIGN.md, plus two read-only ones).
+# The AWS-managed policies tests attach (the "privileged" ones of rules/_privilege.py, plus read-only ones).
 AWS_MANAGED_POLICIES_FOR_TESTS = (
     "AdministratorAccess",
     "PowerUserAccess",
@@ -36,7 +36,7 @@ AWS_MANAGED_POLICIES_FOR_TESTS = (
 )
 TRIMMED_MANAGED_POLICY_DATA = trimmed_managed_policy_data(AWS_MANAGED_POLICIES_FOR_TESTS)
 
-SHARED_DIR_CANDIDATES = (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # test data lives in the repository, nowhere else
 
 
 def seal_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,15 +64,6 @@ def module_moto_session() -> Iterator[boto3.Session]:
         seal_aws_env(monkeypatch)
         with mock_aws():
             yield boto3.Session(region_name=REGION)
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    """The team's read-only reference folder (fixtures, notes), a sibling of the repository."""
-    for candidate in SHARED_DIR_CANDIDATES:
-        if candidate.is_dir():
-            return candidate
-    pytest.skip("the shared reference folder (../shared next to the repository) is not present")
 
 
 @pytest.fixture

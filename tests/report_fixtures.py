@@ -38,8 +38,7 @@ HOSTILE = (
     '<script>alert("x")</script> it\'s "quoted"\nsecond line\r\ttab \x1b[31mred\x1b[0m \u202eevil ünïcödé 日本語 🔑'
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SCHEMAS = SHARED / "schemas"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def rule_info(rule_id: str, title: str, severity: str, area: str, **extra: Any) -> RuleInfo:

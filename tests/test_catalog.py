@@ -20,7 +20,7 @@ from auditor.rule import rule
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 
-# DESIGN.md's rule catalog: ids, titles and severities are a public contract.
+# The v1 rule catalog: ids, titles and severities are a public contract (docs/rules.md).
 CONTRACT = {
     "ROOT-001": ("critical", "Root user has access keys"),
     "ROOT-002": ("critical", "Root user has no MFA"),

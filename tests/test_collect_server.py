@@ -1,13 +1,11 @@
 """End to end against a moto *server*: botocore reaches it through ``AWS_ENDPOINT_URL`` like a real endpoint.
 
-The organization is seeded over HTTP, collected (in-process, and through ``python -m auditor collect`` once
-the CLI has that verb), saved, loaded back and compared. Operations moto lacks answer HTTP 500 in server
-mode; ``AWS_MAX_ATTEMPTS=1`` keeps them from being retried with backoff, so the test stays fast.
+The organization is seeded over HTTP, collected (in-process, and through ``python -m auditor collect``), saved,
+loaded back and compared. Operations moto lacks answer HTTP 500 in server mode; ``AWS_MAX_ATTEMPTS=1`` keeps them from being retried with backoff, so the test stays fast.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -22,9 +20,6 @@ from moto.server import ThreadedMotoServer
 
 from auditor.collect import CollectOptions, collect
 from auditor.inventory import Inventory
-
-CLI_AVAILABLE = importlib.util.find_spec("auditor.cli") is not None
-
 
 def reset_moto(endpoint: str) -> None:
     """The server keeps moto's process-wide state; wipe it so each test (and later in-process ones) starts clean."""
@@ -74,7 +69,6 @@ def test_collect_against_a_moto_server_round_trips(server_world: OrgWorld, tmp_p
     assert loaded == inventory
 
 
-@pytest.mark.skipif(not CLI_AVAILABLE, reason="auditor.cli (the `auditor collect` verb) is not written yet")
 def test_cli_collect_writes_an_inventory(server_world: OrgWorld, tmp_path: Path) -> None:
     saved = tmp_path / "inventory.json"
 

@@ -1,18 +1,17 @@
 """The credential report: CSV parsing against synthetic reports, and the generate/poll/fetch cycle.
 
 moto's report has no ``<root_account>`` row and fixed timestamps, so the parser is tested against the
-synthetic fixtures in ``shared/fixtures``; the polling is tested with botocore's ``Stubber`` (which checks
+synthetic fixtures in ``tests/fixtures``; the polling is tested with botocore's ``Stubber`` (which checks
 every request and response against the real IAM model) so that STARTED/INPROGRESS can be scripted.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
-
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest import FIXTURES
 
 from auditor.collect.calls import CallContext, ErrorSink
 from auditor.collect.credential_report import (
@@ -36,15 +35,15 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second:
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def load_fixture(shared_dir: Path, name: str) -> CredentialReport:
-    return parse_credential_report((shared_dir / "fixtures" / name).read_bytes())
+def load_fixture(name: str) -> CredentialReport:
+    return parse_credential_report((FIXTURES / name).read_bytes())
 
 
 # -------------------------------------------------------------------------------------------- parsing
 
 
-def test_legacy_account_root_row_has_an_active_key_and_recent_use(shared_dir: Path) -> None:
-    report = load_fixture(shared_dir, "credential_report_synth_legacy_root.csv")
+def test_legacy_account_root_row_has_an_active_key_and_recent_use() -> None:
+    report = load_fixture("credential_report_synth_legacy_root.csv")
 
     root = report.root
     assert root is not None and root.is_root
@@ -58,8 +57,8 @@ def test_legacy_account_root_row_has_an_active_key_and_recent_use(shared_dir: Pa
     assert (key.last_used_region, key.last_used_service) == ("us-east-1", "ec2")
 
 
-def test_user_rows_keep_sentinels_out_of_dates_and_fill_key_slots(shared_dir: Path) -> None:
-    report = load_fixture(shared_dir, "credential_report_synth_legacy_root.csv")
+def test_user_rows_keep_sentinels_out_of_dates_and_fill_key_slots() -> None:
+    report = load_fixture("credential_report_synth_legacy_root.csv")
 
     assert [row.user for row in report.rows] == ["<root_account>", "alice", "bob", "svc-ci"]
     bob = report.row_for("bob")
@@ -85,8 +84,8 @@ def test_user_rows_keep_sentinels_out_of_dates_and_fill_key_slots(shared_dir: Pa
     assert alice.certs == []  # empty certificate slots are not certificates
 
 
-def test_member_account_without_root_credentials(shared_dir: Path) -> None:
-    report = load_fixture(shared_dir, "credential_report_synth_member_no_root_creds.csv")
+def test_member_account_without_root_credentials() -> None:
+    report = load_fixture("credential_report_synth_member_no_root_creds.csv")
 
     (root,) = report.rows
     assert root.is_root

@@ -87,7 +87,7 @@ def test_root_mfa_unknown_does_not_fire():
 
 
 def test_member_account_without_root_credentials_is_not_reported():
-    # As in shared/fixtures/credential_report_synth_member_no_root_creds.csv: no password, no keys, no MFA.
+    # As in tests/fixtures/credential_report_synth_member_no_root_creds.csv: no password, no keys, no MFA.
     row = root_row(mfa=False, password_enabled=False, keys=[report_key(1, active=False)])
     assert hits(root_without_mfa, _inventory(credential_report=credential_report(row))) == []
     summary = {"AccountMFAEnabled": 0, "AccountPasswordPresent": 0, "AccountAccessKeysPresent": 0}

@@ -1,6 +1,6 @@
 """The one way collectors call AWS: every failure becomes a ``CollectionError`` and the scan goes on.
 
-A scan must never die for one denied API or one unreachable endpoint (DESIGN.md, "honest coverage"), so
+A scan must never die for one denied API or one unreachable endpoint (docs/architecture.md, "honest coverage"), so
 collectors never see botocore exceptions: they get the response, or ``None`` and an entry in the error sink.
 """
 
