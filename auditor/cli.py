@@ -354,7 +354,7 @@ def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, Find
     """Rules, config and baseline are read (and checked) before any AWS call: a typo fails fast."""
     from auditor.config import load_config
     from auditor.registry import load_rules
-    from reports.json_report import load_document
+    from auditor.reports.json_report import load_document
 
     config = load_config(args.config)
     ruleset = load_rules(args.rules_dirs)
@@ -374,7 +374,7 @@ def _evaluate_and_report(
 ) -> int:
     from auditor.baseline import gate
     from auditor.pipeline import findings_for, write_reports
-    from reports import ReportOptions, get_reporter
+    from auditor.reports import ReportOptions, get_reporter
 
     document = findings_for(inventory, ruleset, config, baseline=baseline)
     formats = args.formats or [*FILE_FORMATS, *(["table"] if sys.stdout.isatty() else [])]
@@ -416,8 +416,8 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from auditor.baseline import diff
-    from reports.json_report import load_document
-    from reports.table import render_diff
+    from auditor.reports.json_report import load_document
+    from auditor.reports.table import render_diff
 
     print(render_diff(diff(load_document(args.old), load_document(args.new))))
     return ExitCode.OK
@@ -425,8 +425,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_merge(args: argparse.Namespace) -> int:
     from auditor.baseline import merge
-    from reports import ReportOptions
-    from reports.json_report import load_document, render
+    from auditor.reports import ReportOptions
+    from auditor.reports.json_report import load_document, render
 
     merged = merge([load_document(path) for path in args.inputs])
     args.output.write_bytes(render(merged, ReportOptions()))

@@ -17,7 +17,7 @@ from auditor.evaluate import evaluate
 from auditor.findings import FindingsDocument
 from auditor.inventory import Inventory
 from auditor.registry import RuleSet
-from reports import ReportOptions, get_reporter
+from auditor.reports import ReportOptions, get_reporter
 
 
 def findings_for(

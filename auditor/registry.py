@@ -49,7 +49,7 @@ class RuleSet:
 
 
 def load_rules(rules_dirs: Sequence[Path] = (), *, use_entry_points: bool = True) -> RuleSet:
-    from rules import BUILTIN_RULES, MANUAL_CHECKS
+    from auditor.rules import BUILTIN_RULES, MANUAL_CHECKS
 
     ruleset = RuleSet(manual_checks=list(MANUAL_CHECKS))
     ruleset.add(BUILTIN_RULES, "builtin")

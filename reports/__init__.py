@@ -27,7 +27,7 @@ class Reporter:
 
 
 def _registry() -> dict[str, Reporter]:
-    from reports import html, json_report, sarif, table
+    from auditor.reports import html, json_report, sarif, table
 
     return {
         "html": Reporter("html", "report.html", html.render),

@@ -32,7 +32,7 @@ from markupsafe import Markup
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from auditor.findings import Finding, FindingsDocument, Severity
-from reports import ReportOptions
+from auditor.reports import ReportOptions
 
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
 SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
@@ -100,7 +100,7 @@ def _jsonable(value: Any) -> Any:
 @functools.cache  # the environment and its compiled template are reused: render stays pure
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", "templates"),
+        loader=jinja2.PackageLoader("auditor.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

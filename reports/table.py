@@ -16,7 +16,7 @@ from wcwidth import wcswidth  # what tabulate measures with, so our truncation a
 
 from auditor.baseline import DiffResult
 from auditor.findings import Finding, FindingsDocument, Severity
-from reports import ReportOptions
+from auditor.reports import ReportOptions
 
 DEFAULT_WIDTH = 120
 TOP_ACCOUNTS = 10

@@ -6,8 +6,8 @@ Each module defines rules with :func:`auditor.rule.rule`; this package only gath
 from __future__ import annotations
 
 from auditor.rule import Rule, rules_in
-from rules import access_keys, identity_center, local, organization, roles, root, users
-from rules.manual_checks import MANUAL_CHECKS
+from auditor.rules import access_keys, identity_center, local, organization, roles, root, users
+from auditor.rules.manual_checks import MANUAL_CHECKS
 
 _MODULES = (root, organization, identity_center, users, access_keys, roles, local)
 

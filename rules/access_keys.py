@@ -20,7 +20,7 @@ from typing import Any
 from auditor.config import Config
 from auditor.inventory import AccessKey, AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, rule
-from rules._common import (
+from auditor.rules._common import (
     SEED_000,
     SEED_001,
     SEED_002,

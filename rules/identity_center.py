@@ -24,7 +24,7 @@ from auditor.config import Config
 from auditor.inventory import AccountAssignment, IdentityCenter, Inventory, PermissionSet
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, rule
-from rules._common import (
+from auditor.rules._common import (
     SEED_000,
     SEED_001,
     SEED_002,
@@ -36,7 +36,7 @@ from rules._common import (
     organization_arn,
     root_arn,
 )
-from rules._privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
+from auditor.rules._privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
 
 SSO_SERVICE_PRINCIPAL = "sso.amazonaws.com"
 DEFAULT_SESSION_SECONDS = 3600

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from auditor.config import Config
 from auditor.inventory import Inventory
 from auditor.rule import Hit, rule
-from rules._common import SEED_000, SEED_001, SEED_002, SEED_004
+from auditor.rules._common import SEED_000, SEED_001, SEED_002, SEED_004
 
 
 @rule(

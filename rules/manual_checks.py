@@ -8,7 +8,7 @@ administrator); ORG-002 checks it when it can, and MANUAL-006 covers the case wh
 from __future__ import annotations
 
 from auditor.findings import ManualCheck
-from rules._common import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
+from auditor.rules._common import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
 
 _MFA_SETTINGS = (
     "Open the IAM Identity Center console in the Identity Center home region (as the management account or "

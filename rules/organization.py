@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from auditor.config import Config
 from auditor.inventory import Inventory
 from auditor.rule import Hit, rule
-from rules._common import SEED_000, SEED_001, SEED_003, SEED_004, account_label, organization_arn, root_arn
+from auditor.rules._common import SEED_000, SEED_001, SEED_003, SEED_004, account_label, organization_arn, root_arn
 
 CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
 

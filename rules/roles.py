@@ -13,7 +13,7 @@ from auditor.config import Config
 from auditor.inventory import Inventory
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, rule
-from rules._common import SEED_001, account_label
+from auditor.rules._common import SEED_001, account_label
 
 
 @rule(

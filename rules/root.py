@@ -14,7 +14,7 @@ from typing import Any
 from auditor.config import Config
 from auditor.inventory import AccountInventory, CredentialReportRow, Inventory
 from auditor.rule import Hit, rule
-from rules._common import SEED_000, SEED_003, SEED_004, account_label, age_days, iso, latest, root_arn, within
+from auditor.rules._common import SEED_000, SEED_003, SEED_004, account_label, age_days, iso, latest, root_arn, within
 
 ROOT_TYPE = "AWS::IAM::Root"
 

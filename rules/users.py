@@ -13,7 +13,7 @@ from typing import Any
 from auditor.config import Config
 from auditor.inventory import AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, rule
-from rules._common import (
+from auditor.rules._common import (
     SEED_000,
     SEED_001,
     SEED_002,
@@ -30,7 +30,7 @@ from rules._common import (
     report_row,
     unused_for,
 )
-from rules._privilege import grants_evidence, user_privilege
+from auditor.rules._privilege import grants_evidence, user_privilege
 
 CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]
 

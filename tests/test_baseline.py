@@ -23,9 +23,9 @@ from report_fixtures import (
 from auditor.baseline import DiffResult, apply_baseline, diff, gate, merge
 from auditor.errors import ExitCode, InputError
 from auditor.findings import FindingsDocument, ManualCheck, Severity, SuppressionRecord, summarize
-from reports import ReportOptions
-from reports.json_report import load_document, render
-from reports.table import render_diff
+from auditor.reports import ReportOptions
+from auditor.reports.json_report import load_document, render
+from auditor.reports.table import render_diff
 
 
 def by_rule(findings) -> dict[str, list]:

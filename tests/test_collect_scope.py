@@ -26,7 +26,7 @@ from conftest import MANAGEMENT_ACCOUNT_ID, OrgWorld, build_identity_center
 from auditor.collect import CollectOptions, collect
 from auditor.config import Config
 from auditor.inventory import Inventory
-from rules.identity_center import account_without_assignment
+from auditor.rules.identity_center import account_without_assignment
 
 ALL_NAMES = ("management", "dev", "prod", "sandbox")
 # build_identity_center assigns in dev and prod only; moto answers both sets as provisioned to every account

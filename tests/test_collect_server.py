@@ -1,7 +1,8 @@
 """End to end against a moto *server*: botocore reaches it through ``AWS_ENDPOINT_URL`` like a real endpoint.
 
 The organization is seeded over HTTP, collected (in-process, and through ``python -m auditor collect``), saved,
-loaded back and compared. Operations moto lacks answer HTTP 500 in server mode; ``AWS_MAX_ATTEMPTS=1`` keeps them from being retried with backoff, so the test stays fast.
+loaded back and compared. Operations moto lacks answer HTTP 500 in server mode; ``AWS_MAX_ATTEMPTS=1`` keeps them
+from being retried with backoff, so the test stays fast.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from moto.server import ThreadedMotoServer
 
 from auditor.collect import CollectOptions, collect
 from auditor.inventory import Inventory
+
 
 def reset_moto(endpoint: str) -> None:
     """The server keeps moto's process-wide state; wipe it so each test (and later in-process ones) starts clean."""

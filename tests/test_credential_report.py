@@ -8,6 +8,7 @@ every request and response against the real IAM model) so that STARTED/INPROGRES
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 import boto3
 import pytest
 from botocore.stub import Stubber

@@ -19,7 +19,12 @@ from factories import (
 )
 
 from auditor.inventory import AttachedPolicy
-from rules._privilege import admin_statements, aws_managed_privileged_name, permission_set_privilege, user_privilege
+from auditor.rules._privilege import (
+    admin_statements,
+    aws_managed_privileged_name,
+    permission_set_privilege,
+    user_privilege,
+)
 
 
 @pytest.mark.parametrize(

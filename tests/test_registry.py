@@ -17,7 +17,7 @@ from factories import DEV, days_ago, make_account, make_inventory, make_key, mak
 from auditor.config import Config
 from auditor.evaluate import evaluate
 from auditor.registry import ENTRY_POINT_GROUP, load_rules
-from rules import BUILTIN_RULES
+from auditor.rules import BUILTIN_RULES
 
 PACK_RULE = """
 from auditor.rule import Hit, rule

@@ -32,8 +32,8 @@ from auditor.findings import (
     summarize,
 )
 from auditor.inventory import CollectionError, ToolInfo
-from reports import ReportOptions
-from reports.html import csp_hash, json_for_script, render
+from auditor.reports import ReportOptions
+from auditor.reports.html import csp_hash, json_for_script, render
 
 try:  # rootdir-relative import (tests/ without __init__.py), else as a package
     import report_fixtures

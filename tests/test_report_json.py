@@ -10,7 +10,7 @@ import pytest
 from report_fixtures import HOSTILE, clean_document, make_document
 
 from auditor.errors import ExitCode, InputError
-from reports import ReportOptions, json_report
+from auditor.reports import ReportOptions, json_report
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "findings.json") -> Path:

@@ -20,11 +20,11 @@ import jsonschema
 import pytest
 from report_fixtures import (
     DEV,
+    FIXTURES,
     HOSTILE,
     MGMT,
     ORG_ID,
     PROD,
-    FIXTURES,
     clean_document,
     finding,
     make_document,
@@ -32,7 +32,7 @@ from report_fixtures import (
 )
 
 from auditor.findings import FileLocation, Severity
-from reports import ReportOptions, sarif
+from auditor.reports import ReportOptions, sarif
 
 OASIS_SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
 OPTIONS = ReportOptions()

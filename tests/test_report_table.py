@@ -17,7 +17,7 @@ from report_fixtures import (
 )
 
 from auditor.baseline import apply_baseline
-from reports import ReportOptions, table
+from auditor.reports import ReportOptions, table
 
 OPTIONS = ReportOptions()
 

@@ -18,7 +18,7 @@ from factories import (
     user_row,
 )
 
-from rules.access_keys import key_not_rotated, key_unused, long_lived_key, setup_key_never_used, two_active_keys
+from auditor.rules.access_keys import key_not_rotated, key_unused, long_lived_key, setup_key_never_used, two_active_keys
 
 USER_ARN = f"arn:aws:iam::{DEV}:user/ci"
 

@@ -29,8 +29,8 @@ from factories import (
 
 from auditor.config import Config
 from auditor.inventory import Inventory
-from rules._common import account_facts
-from rules.identity_center import (
+from auditor.rules._common import account_facts
+from auditor.rules.identity_center import (
     account_without_assignment,
     assigned_to_user,
     hourly_session,

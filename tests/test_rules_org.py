@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from factories import DEV, MGMT, ORG_ID, hits, make_account, make_inventory, make_org
 
-from rules import MANUAL_CHECKS
-from rules.organization import account_not_in_organization, centralized_root_access
+from auditor.rules import MANUAL_CHECKS
+from auditor.rules.organization import account_not_in_organization, centralized_root_access
 
 ORG_ARN = f"arn:aws:organizations::{MGMT}:organization/{ORG_ID}"
 

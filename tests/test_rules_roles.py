@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factories import DEV, config_with, hits, make_account, make_inventory, make_role
 
-from rules.roles import long_role_sessions
+from auditor.rules.roles import long_role_sessions
 
 
 def _inventory(*roles):

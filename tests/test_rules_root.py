@@ -5,7 +5,7 @@ from __future__ import annotations
 from factories import DEV, credential_report, days_ago, hits, make_account, make_inventory, report_key, root_row
 
 from auditor.config import Config
-from rules.root import root_access_keys, root_used_recently, root_virtual_mfa, root_without_mfa
+from auditor.rules.root import root_access_keys, root_used_recently, root_virtual_mfa, root_without_mfa
 
 ROOT_ARN = f"arn:aws:iam::{DEV}:root"
 

@@ -22,7 +22,7 @@ from factories import (
     user_row,
 )
 
-from rules.users import (
+from auditor.rules.users import (
     console_password,
     console_user_without_mfa,
     direct_user_policies,
