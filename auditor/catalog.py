@@ -1,11 +1,11 @@
 """The rule catalog, generated from the rules' own metadata so code and documentation cannot drift.
 
 ``catalog_rows`` feeds ``auditor rules`` (a tabulate table), ``render_rule_text`` ``auditor rules show ID``;
-``render_markdown`` writes ``docs/rules.md`` in one
-fixed form per rule, as ruff documents its rules: what it checks, why it matters, how to fix, references,
-plus the default severity and the configuration it reads. Regenerate the file with::
+``render_markdown`` writes ``docs/rules.md`` in one fixed form per rule, as ruff documents its rules: what it
+checks, why it matters, how to fix, references, plus the default severity and the configuration it reads.
+Regenerate the file with::
 
-    python -m auditor.catalog > docs/rules.md
+    python -m auditor.rules > docs/rules.md
 
 "What it checks" is the check function's docstring; the configuration a rule reads is its ``config_keys``
 (``@rule(..., config_keys=["thresholds.max_key_age_days"])``).
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from auditor.registry import RuleSet
     from auditor.rule import Rule
 
-REGENERATE_COMMAND = "python -m auditor.catalog > docs/rules.md"
+REGENERATE_COMMAND = "python -m auditor.rules > docs/rules.md"
 
 
 def config_default(key: str) -> Any:
@@ -208,13 +208,3 @@ def _anchor(rule_id: str, title: str) -> str:
     text = f"{rule_id}: {title}".lower()
     kept = "".join(ch for ch in text if ch.isalnum() or ch in " -_")
     return kept.replace(" ", "-")
-
-
-def main() -> None:
-    from auditor.registry import load_rules
-
-    print(render_markdown(load_rules(use_entry_points=False)), end="")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,5 +1,8 @@
 """Command line: parses arguments and wires the stages together. No business logic lives here.
 
+This is the one module that names the plug-ins: the built-in rule pack (``auditor.rules``) and the built-in
+report formats (``auditor.reports``). The core stages take them as arguments.
+
 Exit codes (a contract scripts depend on): 0 nothing at or above --fail-on; 1 findings at or above it;
 2 could not run (usage, config, credentials, unreadable input); 3 ran and nothing failed the gate, but
 coverage is incomplete (some account, API or rule pack could not be read).
@@ -12,7 +15,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditor import TOOL_NAME, __version__
 from auditor.errors import AuditorError, ExitCode, InputError
@@ -24,10 +27,11 @@ if TYPE_CHECKING:  # the heavy modules (boto3, jinja2) load only for the command
     from auditor.findings import FindingsDocument
     from auditor.inventory import CollectionError, Inventory
     from auditor.registry import RuleSet
+    from auditor.reporter import Formats, Reporter
 
 DEFAULT_OUTPUT_DIR = Path("auditor-report")
-FILE_FORMATS = ("html", "json", "sarif")
-ALL_FORMATS = ("html", "json", "sarif", "table")
+DEFAULT_SARIF_CATEGORY = "aws-identity-auditor"
+CONSOLE_FORMAT = "table"  # printed by default when stdout is a terminal
 
 EPILOG = """\
 exit codes:
@@ -45,14 +49,26 @@ def _csv_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def _formats(value: str) -> list[str]:
-    formats = _csv_list(value)
-    unknown = [f for f in formats if f not in ALL_FORMATS]
-    if unknown or not formats:
-        raise argparse.ArgumentTypeError(
-            f"unknown format {', '.join(unknown) or value!r} (choose from {', '.join(ALL_FORMATS)})"
-        )
-    return formats
+def _format_list(known: Sequence[str]) -> Callable[[str], list[str]]:
+    def parse(value: str) -> list[str]:
+        formats = _csv_list(value)
+        unknown = [f for f in formats if f not in known]
+        if unknown or not formats:
+            raise argparse.ArgumentTypeError(
+                f"unknown format {', '.join(unknown) or value!r} (choose from {', '.join(known)})"
+            )
+        return list(dict.fromkeys(formats))
+
+    return parse
+
+
+def _format_help(formats: Formats) -> str:
+    described = "; ".join(
+        f"{name} ({reporter.default_filename or 'printed'}): {reporter.description}"
+        for name, reporter in formats.by_name.items()
+    )
+    defaults = ",".join(_builtin_file_formats())
+    return f"comma-separated formats: {described}. Default: {defaults}, plus {CONSOLE_FORMAT} on a terminal"
 
 
 def _severity(value: str) -> Severity:
@@ -128,7 +144,7 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_evaluation_options(parser: argparse.ArgumentParser) -> None:
+def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -> None:
     group = parser.add_argument_group("evaluation and reports")
     group.add_argument(
         "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
@@ -145,9 +161,9 @@ def _add_evaluation_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--format",
         dest="formats",
-        type=_formats,
+        type=_format_list(formats.names),
         metavar="LIST",
-        help="comma-separated: html,json,sarif,table (default: html,json,sarif, plus table on a terminal)",
+        help=_format_help(formats),
     )
     group.add_argument(
         "--output-dir",
@@ -176,13 +192,14 @@ def _add_evaluation_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--sarif-category",
-        default="aws-identity-auditor",
+        default=DEFAULT_SARIF_CATEGORY,
         metavar="NAME",
         help="SARIF automationDetails category; uploads with the same category replace each other",
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
+    formats = formats or _formats()
     parser = _Parser(
         prog="auditor",
         description="Audit the identity security posture of an AWS Organization: IAM users, access keys, root, "
@@ -208,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--from-inventory", type=Path, metavar="FILE", help="evaluate a saved inventory.json instead of calling AWS"
     )
     snapshot.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
-    _add_evaluation_options(scan)
+    _add_evaluation_options(scan, formats)
     scan.set_defaults(handler=_cmd_scan)
 
     collect = commands.add_parser(
@@ -230,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
         "IAM Identity Center, and run the full scan on it. Root-user facts, which moto cannot model, are "
         "simulated and labelled as such in every report.",
     )
-    _add_evaluation_options(demo)
+    _add_evaluation_options(demo, formats)
     demo.set_defaults(handler=_cmd_demo)
 
     rules = commands.add_parser("rules", help="list the rule catalog, or show one rule", description="The rules.")
@@ -269,7 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     policy.set_defaults(handler=_cmd_policy)
 
     schema = commands.add_parser(
-        "schema", help="print a JSON Schema", description="Print the JSON Schema of findings.json or inventory.json."
+        "schema",
+        help="print a JSON Schema",
+        description="Print the JSON Schema of findings.json (as published in docs/findings.schema.json) or of "
+        "inventory.json.",
     )
     schema.add_argument("which", nargs="?", choices=["findings", "inventory"], default="findings")
     schema.set_defaults(handler=_cmd_schema)
@@ -353,16 +373,48 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument | None]:
     """Rules, config and baseline are read (and checked) before any AWS call: a typo fails fast."""
     from auditor.config import load_config
-    from auditor.registry import load_rules
-    from auditor.reports.json_report import load_document
+    from auditor.findings import FindingsDocument
 
     config = load_config(args.config)
-    ruleset = load_rules(args.rules_dirs)
+    ruleset = _load_rules(args.rules_dirs)
     config.check_rule_ids(ruleset.ids)
-    baseline = load_document(args.baseline) if args.baseline else None
+    baseline = FindingsDocument.load(args.baseline) if args.baseline else None
     for problem in ruleset.problems:
         _warn(problem)
     return ruleset, config, baseline
+
+
+def _load_rules(rules_dirs: Sequence[Path]) -> RuleSet:
+    from auditor.registry import load_rules
+    from auditor.rules import BUILTIN_PACK
+
+    return load_rules([BUILTIN_PACK], rules_dirs)
+
+
+def _formats() -> Formats:
+    from auditor.reporter import load_formats
+    from auditor.reports import BUILTIN_REPORTERS
+
+    return load_formats(BUILTIN_REPORTERS)
+
+
+def _builtin_file_formats() -> list[str]:
+    from auditor.reports import BUILTIN_REPORTERS
+
+    return [reporter.name for reporter in BUILTIN_REPORTERS if reporter.default_filename is not None]
+
+
+def _reporters(names: Sequence[str], formats: Formats, args: argparse.Namespace) -> list[Reporter]:
+    return [formats.by_name[name](**_report_options(name, args)) for name in names]
+
+
+def _report_options(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The CLI's report flags, handed to the constructors of the built-in formats they configure."""
+    if name == "sarif":
+        return {"category": args.sarif_category, "omit_suppressed": args.sarif_omit_suppressed}
+    if name == CONSOLE_FORMAT:
+        return {"color": sys.stdout.isatty()}
+    return {}
 
 
 def _evaluate_and_report(
@@ -373,21 +425,20 @@ def _evaluate_and_report(
     baseline: FindingsDocument | None,
 ) -> int:
     from auditor.baseline import gate
-    from auditor.pipeline import findings_for, write_reports
-    from auditor.reports import ReportOptions, get_reporter
+    from auditor.pipeline import findings_for
+    from auditor.reporter import write_reports
 
+    formats = _formats()
+    for problem in formats.problems:
+        _warn(problem)
+    names = args.formats or [*_builtin_file_formats(), *([CONSOLE_FORMAT] if sys.stdout.isatty() else [])]
+    reporters = _reporters(names, formats, args)
     document = findings_for(inventory, ruleset, config, baseline=baseline)
-    formats = args.formats or [*FILE_FORMATS, *(["table"] if sys.stdout.isatty() else [])]
-    options = ReportOptions(
-        sarif_omit_suppressed=args.sarif_omit_suppressed,
-        sarif_category=args.sarif_category,
-        color=sys.stdout.isatty(),
-    )
-    file_formats = [f for f in formats if f != "table"]
-    if "table" in formats:
-        sys.stdout.write(get_reporter("table").render(document, options).decode("utf-8"))
-        sys.stdout.flush()
-    for path in write_reports(document, file_formats, args.output_dir, options):
+    for reporter in reporters:
+        if reporter.default_filename is None:
+            sys.stdout.write(reporter.render(document).decode("utf-8"))
+            sys.stdout.flush()
+    for path in write_reports(document, reporters, args.output_dir):
         _say(f"wrote {path}")
     _report_gaps(document.errors)
     return gate(document, args.fail_on)
@@ -397,9 +448,8 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     from auditor.catalog import catalog_rows, render_rule_text
-    from auditor.registry import load_rules
 
-    ruleset = load_rules(args.rules_dirs)
+    ruleset = _load_rules(args.rules_dirs)
     for problem in ruleset.problems:
         _warn(problem)
     if args.action == "show" or args.rule_id:
@@ -415,21 +465,21 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from auditor.baseline import diff
-    from auditor.reports.json_report import load_document
+    from auditor.baseline import apply_baseline
+    from auditor.findings import FindingsDocument
     from auditor.reports.table import render_diff
 
-    print(render_diff(diff(load_document(args.old), load_document(args.new))))
+    old = FindingsDocument.load(args.old)
+    print(render_diff(apply_baseline(FindingsDocument.load(args.new), old)))
     return ExitCode.OK
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
     from auditor.baseline import merge
-    from auditor.reports import ReportOptions
-    from auditor.reports.json_report import load_document, render
+    from auditor.findings import FindingsDocument
 
-    merged = merge([load_document(path) for path in args.inputs])
-    args.output.write_bytes(render(merged, ReportOptions()))
+    merged = merge([FindingsDocument.load(path) for path in args.inputs])
+    merged.save(args.output)
     _say(f"merged {len(args.inputs)} file(s), {len(merged.findings)} finding(s) into {args.output}")
     return ExitCode.OK
 
@@ -444,9 +494,9 @@ def _cmd_policy(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     from auditor.findings import FindingsDocument
     from auditor.inventory import Inventory
+    from auditor.jsonfile import schema_text
 
-    model = FindingsDocument if args.which == "findings" else Inventory
-    print(json.dumps(model.model_json_schema(), indent=2))
+    sys.stdout.write(schema_text(FindingsDocument if args.which == "findings" else Inventory))
     return ExitCode.OK
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
 
 from auditor.errors import InputError
 from auditor.inventory import CollectionError, Model, ToolInfo
+from auditor.jsonfile import load_versioned
 
 FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
 
@@ -154,6 +156,18 @@ class FindingsDocument(Model):
     manual_checks: list[ManualCheck] = Field(default_factory=list)
     rules: list[RuleInfo] = Field(default_factory=list)  # metadata of every rule that was evaluated
     notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
+
+    def dump_json(self) -> str:
+        """Deterministic: the same document gives the same text (model field order, lists in their order)."""
+        return self.model_dump_json(indent=2)
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.dump_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> FindingsDocument:
+        """Read a ``findings.json``; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
+        return load_versioned(path, cls, kind="findings", schema_version=FINDINGS_SCHEMA_VERSION)
 
 
 def summarize(findings: list[Finding], fixed: list[Finding] | None = None, with_baseline: bool = False) -> Summary:

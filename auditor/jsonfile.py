@@ -1,20 +1,25 @@
-"""Reading the tool's own versioned JSON files (``inventory.json``, ``findings.json``).
+"""The tool's own versioned JSON files (``inventory.json``, ``findings.json``): reading them, and their schema.
 
 Both are user input to a later run (``--from-inventory``, ``--baseline``, ``diff``, ``merge``), so anything
 wrong with one ends the run with one line naming the file and the problem (exit 2), never a traceback.
+
+Their JSON Schemas are the pydantic models' own, in serialization mode (the shape the tool writes), with the
+dialect declared; ``auditor schema findings`` prints the one published as ``docs/findings.schema.json``.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from auditor.errors import InputError, describe_validation_error
 
 M = TypeVar("M", bound=BaseModel)
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # what pydantic's generator emits
 
 
 def load_versioned(path: Path, model: type[M], *, kind: str, schema_version: str) -> M:
@@ -43,3 +48,12 @@ def load_versioned(path: Path, model: type[M], *, kind: str, schema_version: str
         return model.model_validate(raw)
     except ValidationError as exc:
         raise InputError(f"{path}: invalid {kind} file: {describe_validation_error(exc)}") from None
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$schema": SCHEMA_DIALECT, **model.model_json_schema(mode="serialization")}
+
+
+def schema_text(model: type[BaseModel]) -> str:
+    """The schema as published: indented, UTF-8 characters kept, one trailing newline."""
+    return json.dumps(json_schema(model), indent=2, ensure_ascii=False) + "\n"

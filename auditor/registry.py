@@ -1,8 +1,13 @@
-"""Where rules come from: the built-in pack, installed packs (entry points), and a team's own directory.
+"""Where rules come from: the packs the caller hands in, installed packs (entry points), a team's own directory.
 
-Each source is loaded on its own: a pack that fails to import, or yields something that is not a rule, becomes
-one ``problems`` line (shown in every report, and the run's coverage counts as incomplete) while every other
-pack still runs.
+The core names no pack: the CLI wiring passes the built-in one (``auditor.rules.BUILTIN_PACK``). Each source is
+loaded on its own: a pack that fails to import, or yields something that is not a rule, becomes one
+``problems`` line (shown in every report, and the run's coverage counts as incomplete) while every other pack
+still runs.
+
+An installed pack registers ``name = "module:OBJECT"`` in the entry-point group ``auditor.rules``; the object may
+be a :class:`RulePack` (rules plus manual checks), a module (its ``RULES``, else every rule defined in it), a
+rule, an iterable of rules, or a callable returning one of these.
 """
 
 from __future__ import annotations
@@ -23,12 +28,26 @@ from auditor.rule import Rule, rules_in
 ENTRY_POINT_GROUP = "auditor.rules"
 
 
+@dataclass(frozen=True)
+class RulePack:
+    """Rules and manual checks shipped together, with the name they are known by in reports."""
+
+    origin: str
+    rules: Sequence[Rule]
+    manual_checks: Sequence[ManualCheck] = ()
+
+
 @dataclass
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     manual_checks: list[ManualCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)  # rule id -> "builtin" | "entry point X" | file path
+
+    def add_pack(self, pack: RulePack) -> None:
+        self.add(pack.rules, pack.origin)
+        known = {check.id for check in self.manual_checks}
+        self.manual_checks += [check for check in pack.manual_checks if check.id not in known]
 
     def add(self, rules: Iterable[Rule], origin: str) -> None:
         for rule in rules:
@@ -48,26 +67,37 @@ class RuleSet:
         return set(self.origin)
 
 
-def load_rules(rules_dirs: Sequence[Path] = (), *, use_entry_points: bool = True) -> RuleSet:
-    from auditor.rules import BUILTIN_RULES, MANUAL_CHECKS
-
-    ruleset = RuleSet(manual_checks=list(MANUAL_CHECKS))
-    ruleset.add(BUILTIN_RULES, "builtin")
+def load_rules(
+    packs: Iterable[RulePack] = (), rules_dirs: Sequence[Path] = (), *, use_entry_points: bool = True
+) -> RuleSet:
+    """``packs`` first (their ids win a clash), then installed packs, then the ``*.py`` files of ``rules_dirs``."""
+    ruleset = RuleSet()
+    for pack in packs:
+        ruleset.add_pack(pack)
     if use_entry_points:
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             origin = f"rule pack {ep.name!r} ({ep.value})"
             try:
-                ruleset.add(rules_from(ep.load()), origin)
+                ruleset.add_pack(pack_from(ep.load(), origin))
             except Exception as exc:  # a third party's bug must not stop the built-in rules
                 ruleset.problems.append(f"{origin} failed to load: {type(exc).__name__}: {exc}")
     for directory in rules_dirs:
         for path in _rule_files(directory):
             try:
-                ruleset.add(rules_from(_import_file(path)), str(path))
+                ruleset.add_pack(pack_from(_import_file(path), str(path)))
             except Exception as exc:
                 ruleset.problems.append(f"rules file {path} failed to load: {type(exc).__name__}: {exc}")
     ruleset.rules.sort(key=lambda r: r.id)
     return ruleset
+
+
+def pack_from(obj: Any, origin: str) -> RulePack:
+    """A pack's export as a :class:`RulePack` named ``origin``."""
+    if isinstance(obj, RulePack):
+        return RulePack(origin=origin, rules=rules_from(list(obj.rules)), manual_checks=obj.manual_checks)
+    if isinstance(obj, ModuleType) and isinstance(getattr(obj, "PACK", None), RulePack):
+        return pack_from(obj.PACK, origin)
+    return RulePack(origin=origin, rules=rules_from(obj))
 
 
 def rules_from(obj: Any) -> list[Rule]:

@@ -1,44 +1,18 @@
-"""Reporters: one module per format, each a pure function from the findings document to bytes.
+"""The built-in report formats: one module per format, each a :class:`auditor.reporter.Reporter`.
 
-Adding a format is one new module and one line in ``REPORTERS``; no reporter knows about another.
+``BUILTIN_REPORTERS`` is the one table of formats: the CLI derives ``--format``'s choices and help from it
+(plus any installed through the ``auditor.reporters`` entry points). Adding a format is one new module and one
+entry here; no reporter knows about another, and each depends on the findings document only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from auditor.reporter import Reporter
+from auditor.reports.html import HtmlReporter
+from auditor.reports.json_report import JsonReporter
+from auditor.reports.sarif import SarifReporter
+from auditor.reports.table import TableReporter
 
-from auditor.findings import FindingsDocument
+BUILTIN_REPORTERS: tuple[type[Reporter], ...] = (HtmlReporter, JsonReporter, SarifReporter, TableReporter)
 
-
-@dataclass(frozen=True)
-class ReportOptions:
-    sarif_omit_suppressed: bool = False  # GitHub shows SARIF-suppressed results as open alerts
-    sarif_category: str = "aws-identity-auditor"  # runs[].automationDetails.id prefix
-    color: bool = False  # table: ANSI colours (only when writing to a terminal)
-    max_rows: int = 25  # table: how many findings to list under the summary
-
-
-@dataclass(frozen=True)
-class Reporter:
-    name: str
-    filename: str  # file name under --output-dir
-    render: Callable[[FindingsDocument, ReportOptions], bytes]
-
-
-def _registry() -> dict[str, Reporter]:
-    from auditor.reports import html, json_report, sarif, table
-
-    return {
-        "html": Reporter("html", "report.html", html.render),
-        "json": Reporter("json", "findings.json", json_report.render),
-        "sarif": Reporter("sarif", "findings.sarif", sarif.render),
-        "table": Reporter("table", "findings.txt", table.render),
-    }
-
-
-REPORT_FORMATS = ("html", "json", "sarif", "table")
-
-
-def get_reporter(name: str) -> Reporter:
-    return _registry()[name]
+__all__ = ["BUILTIN_REPORTERS"]

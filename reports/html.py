@@ -32,7 +32,7 @@ from markupsafe import Markup
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from auditor.findings import Finding, FindingsDocument, Severity
-from auditor.reports import ReportOptions
+from auditor.reporter import Reporter
 
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
 SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
@@ -45,22 +45,26 @@ _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u
 _BASELINE_CODES = {"new": 1, "unchanged": 2}
 
 
-def render(document: FindingsDocument, options: ReportOptions) -> bytes:
-    """The page as UTF-8 bytes. A pure function of the document (no clock, no I/O beyond package data);
-    ``options`` has nothing for HTML yet."""
-    env = _environment()
-    script = _static_text(env, "report.js")
-    style = _static_text(env, "report.css")
-    context = _context(document)
-    html = env.get_template("report.html.j2").render(
-        **context,
-        script=Markup(script),
-        style=Markup(style),
-        data_json=Markup(json_for_script(_payload(document, context))),
-        csp=content_security_policy(scripts=[script], styles=[style]),
-    )
-    # "replace": a lone surrogate in some string must not cost the whole report.
-    return html.encode("utf-8", "replace")
+class HtmlReporter(Reporter):
+    name = "html"
+    default_filename = "report.html"
+    description = "one self-contained page for people, filterable, with no external assets"
+
+    def render(self, document: FindingsDocument) -> bytes:
+        """The page as UTF-8 bytes. A pure function of the document (no clock, no I/O beyond package data)."""
+        env = _environment()
+        script = _static_text(env, "report.js")
+        style = _static_text(env, "report.css")
+        context = _context(document)
+        html = env.get_template("report.html.j2").render(
+            **context,
+            script=Markup(script),
+            style=Markup(style),
+            data_json=Markup(json_for_script(_payload(document, context))),
+            csp=content_security_policy(scripts=[script], styles=[style]),
+        )
+        # "replace": a lone surrogate in some string must not cost the whole report.
+        return html.encode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------------------------- safety

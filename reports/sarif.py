@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.findings import Finding, FindingsDocument, RuleInfo, Severity
+from auditor.reporter import Reporter
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -56,15 +57,29 @@ _UNSAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._+=@-]+")
 _URL = re.compile(r"^https?://\S+$")
 
 
-def render(document: FindingsDocument, options: Any) -> bytes:
-    return (json.dumps(build_sarif(document, options), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+DEFAULT_CATEGORY = "aws-identity-auditor"
 
 
-def build_sarif(document: FindingsDocument, options: Any) -> dict[str, Any]:
-    """The SARIF log as a dict (one run). ``options`` is a ``reports.ReportOptions``."""
-    omit_suppressed = bool(getattr(options, "sarif_omit_suppressed", False))
-    category = getattr(options, "sarif_category", None) or "aws-identity-auditor"
+class SarifReporter(Reporter):
+    name = "sarif"
+    default_filename = "findings.sarif"
+    description = "SARIF 2.1.0 for GitHub code scanning"
 
+    def __init__(self, *, category: str = DEFAULT_CATEGORY, omit_suppressed: bool = False) -> None:
+        """``category`` prefixes ``automationDetails.id`` (uploads with the same one replace each other);
+        ``omit_suppressed`` leaves suppressed findings out, since GitHub shows SARIF-suppressed results as open."""
+        self.category = category
+        self.omit_suppressed = omit_suppressed
+
+    def render(self, document: FindingsDocument) -> bytes:
+        log = build_sarif(document, category=self.category, omit_suppressed=self.omit_suppressed)
+        return (json.dumps(log, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def build_sarif(
+    document: FindingsDocument, *, category: str = DEFAULT_CATEGORY, omit_suppressed: bool = False
+) -> dict[str, Any]:
+    """The SARIF log as a dict (one run)."""
     findings = [f for f in document.findings if not (omit_suppressed and f.suppressed)]
     # Worst first: GitHub keeps only the first results of a big run, so those should be the ones that matter.
     findings = sorted(findings, key=lambda f: -f.severity.rank)
@@ -128,7 +143,7 @@ def automation_id(document: FindingsDocument, category: str) -> str:
         or (accounts[0].account_id if len(accounts) == 1 else None)
         or "default"
     )
-    category = "/".join(_segment(part) for part in category.split("/") if part.strip()) or "aws-identity-auditor"
+    category = "/".join(_segment(part) for part in category.split("/") if part.strip()) or DEFAULT_CATEGORY
     return f"{category}/{_segment(scope_id)}/"
 
 

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Sequence
 from tabulate import tabulate
 from wcwidth import wcswidth  # what tabulate measures with, so our truncation agrees with its columns
 
-from auditor.baseline import DiffResult
 from auditor.findings import Finding, FindingsDocument, Severity
-from auditor.reports import ReportOptions
+from auditor.reporter import Reporter
 
 DEFAULT_WIDTH = 120
 TOP_ACCOUNTS = 10
@@ -33,9 +32,20 @@ _RESET = "\x1b[0m"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def render(document: FindingsDocument, options: ReportOptions) -> bytes:
-    width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns or DEFAULT_WIDTH
-    return render_text(document, color=options.color, max_rows=options.max_rows, width=width).encode("utf-8")
+class TableReporter(Reporter):
+    name = "table"
+    default_filename = None  # printed on the console
+    description = "a summary for the console"
+
+    def __init__(self, *, color: bool = False, max_rows: int = 25, width: int | None = None) -> None:
+        """``color``: ANSI colours for severities (for a terminal); ``width``: default, the terminal's."""
+        self.color = color
+        self.max_rows = max_rows
+        self.width = width
+
+    def render(self, document: FindingsDocument) -> bytes:
+        width = self.width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns or DEFAULT_WIDTH
+        return render_text(document, color=self.color, max_rows=self.max_rows, width=width).encode("utf-8")
 
 
 def render_text(
@@ -163,10 +173,15 @@ def _top_findings(document: FindingsDocument, color: bool, max_rows: int, width:
     return f"{title}\n{findings_table(shown, width, color=color)}{more}"
 
 
-def findings_table(findings: Sequence[Finding], width: int, *, color: bool = False) -> str:
-    """Findings worst first, one line each, fitted to ``width`` columns (the console summary and ``diff``)."""
+def findings_table(
+    findings: Sequence[Finding], width: int, *, color: bool = False, state_column: bool | None = None
+) -> str:
+    """Findings worst first, one line each, fitted to ``width`` columns (the console summary and ``diff``).
+
+    ``state_column``: show the baseline state; by default when some finding has one (``diff`` groups by it).
+    """
     ordered = _worst_first(findings)
-    with_state = any(f.baseline_state for f in ordered)
+    with_state = any(f.baseline_state for f in ordered) if state_column is None else state_column
     narrow = width < 100
     rows = []
     for f in ordered:
@@ -193,22 +208,27 @@ def findings_table(findings: Sequence[Finding], width: int, *, color: bool = Fal
     return tabulate(rows, headers=headers, disable_numparse=True)
 
 
-def render_diff(result: DiffResult, width: int | None = None) -> str:
+def render_diff(document: FindingsDocument, width: int | None = None) -> str:
     """``auditor diff``: counts, then a table of new and of fixed findings (worst first); unchanged are counted.
 
-    ``width`` is the line length to fit into; by default the terminal's (120 when not a terminal).
+    ``document`` is the newer document compared with a baseline (each finding marked new or unchanged, the
+    baseline's vanished findings in ``fixed``). ``width`` is the line length to fit into; by default the
+    terminal's (120 when not a terminal).
     """
     width = max(width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 60)
-    suppressed_new = sum(1 for f in result.new if f.suppressed)
-    first = f"{len(result.new)} new, {len(result.fixed)} fixed, {len(result.unchanged)} unchanged"
+    new = [f for f in document.findings if f.baseline_state == "new"]
+    unchanged = [f for f in document.findings if f.baseline_state == "unchanged"]
+    fixed = document.fixed
+    suppressed_new = sum(1 for f in new if f.suppressed)
+    first = f"{len(new)} new, {len(fixed)} fixed, {len(unchanged)} unchanged"
     if suppressed_new:
         first += f" ({suppressed_new} of the new are suppressed)"
     lines = [first]
-    if result.new:
-        lines += ["", f"New ({_count_by_severity(result.new)})", findings_table(result.new, width)]
-    if result.fixed:
-        lines += ["", f"Fixed ({_count_by_severity(result.fixed)})", findings_table(result.fixed, width)]
-    if not result.new and not result.fixed:
+    if new:
+        lines += ["", f"New ({_count_by_severity(new)})", findings_table(new, width, state_column=False)]
+    if fixed:
+        lines += ["", f"Fixed ({_count_by_severity(fixed)})", findings_table(fixed, width, state_column=False)]
+    if not new and not fixed:
         lines += ["", "No change."]
     return "\n".join(lines)
 

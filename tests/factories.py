@@ -41,7 +41,9 @@ from auditor.inventory import (
     ToolInfo,
 )
 from auditor.isoduration import parse_duration
+from auditor.registry import RuleSet, load_rules
 from auditor.rule import Hit, Rule
+from auditor.rules import BUILTIN_PACK
 
 AS_OF = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 MGMT = "111111111111"
@@ -407,6 +409,11 @@ def make_identity_center(
 def hits(rule: Rule, inventory: Inventory, config: Config | None = None) -> list[Hit]:
     """Run one rule's check and return its hits (checks are generators)."""
     return list(rule.check(inventory, config or Config()))
+
+
+def builtin_rules() -> RuleSet:
+    """The built-in pack alone: no installed pack of the machine running the tests can change what they see."""
+    return load_rules([BUILTIN_PACK], use_entry_points=False)
 
 
 def config_with(**thresholds: Any) -> Config:

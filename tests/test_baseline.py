@@ -23,8 +23,6 @@ from report_fixtures import (
 from auditor.baseline import DiffResult, apply_baseline, diff, gate, merge
 from auditor.errors import ExitCode, InputError
 from auditor.findings import FindingsDocument, ManualCheck, Severity, SuppressionRecord, summarize
-from auditor.reports import ReportOptions
-from auditor.reports.json_report import load_document, render
 from auditor.reports.table import render_diff
 
 
@@ -129,12 +127,12 @@ def test_baseline_from_another_organization_is_noted() -> None:
 
 def test_baseline_survives_a_json_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "old.json"
-    path.write_bytes(render(make_document(), ReportOptions()))
-    marked = apply_baseline(make_document(), load_document(path))
+    make_document().save(path)
+    marked = apply_baseline(make_document(), FindingsDocument.load(path))
     assert marked.summary.new == 0
     again = tmp_path / "marked.json"
-    again.write_bytes(render(marked, ReportOptions()))
-    assert load_document(again) == marked
+    marked.save(again)
+    assert FindingsDocument.load(again) == marked
 
 
 # -------------------------------------------------------------------------------------------------- gate
@@ -184,14 +182,14 @@ def test_diff_identical_is_all_unchanged() -> None:
     result = diff(make_document(), make_document())
     assert result.new == [] and result.fixed == []
     assert len(result.unchanged) == len(sample_findings())
-    text = render_diff(result)
+    text = render_diff(apply_baseline(make_document(), make_document()))
     assert text.startswith(f"0 new, 0 fixed, {len(sample_findings())} unchanged")
     assert "No change." in text
 
 
 def test_render_diff_lists_new_and_fixed() -> None:
     old_findings = [*sample_findings()[2:], new_user_finding()]  # ROOT-001 and alice's USER-002 are new
-    text = render_diff(diff(make_document(old_findings), make_document()))
+    text = render_diff(apply_baseline(make_document(), make_document(old_findings)))
     lines = text.splitlines()
     assert lines[0] == "2 new, 1 fixed, 6 unchanged"
     new_at, fixed_at = lines.index("New (critical 1, high 1)"), lines.index("Fixed (high 1)")
@@ -205,14 +203,14 @@ def test_render_diff_lists_new_and_fixed() -> None:
 def test_render_diff_escapes_hostile_text() -> None:
     document = make_document()
     document.findings[0].title = f"a rule pack's title {HOSTILE}"  # rule packs are not trusted either
-    text = render_diff(diff(clean_document(), document), width=400)
+    text = render_diff(apply_baseline(document, clean_document()), width=400)
     assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
     assert not any(line.startswith("second line") for line in text.splitlines())
     assert "\\nsecond line" in text  # shown, escaped
 
 
 def test_render_diff_marks_new_suppressed() -> None:
-    text = render_diff(diff(clean_document(), make_document()))
+    text = render_diff(apply_baseline(make_document(), clean_document()))
     assert text.splitlines()[0] == "8 new, 0 fixed, 0 unchanged (1 of the new are suppressed)"
     assert "medium (suppressed)" in text
 
@@ -313,5 +311,5 @@ def test_merge_notes_different_tool_versions() -> None:
 def test_merged_document_round_trips(tmp_path: Path) -> None:
     merged = merge([shard([MGMT]), shard([DEV, PROD], generated_offset=5)])
     path = tmp_path / "merged.json"
-    path.write_bytes(render(merged, ReportOptions()))
-    assert load_document(path) == merged
+    merged.save(path)
+    assert FindingsDocument.load(path) == merged

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from factories import builtin_rules
 
 from auditor.catalog import (
     REGENERATE_COMMAND,
@@ -15,7 +16,7 @@ from auditor.catalog import (
     render_markdown,
     render_rule_text,
 )
-from auditor.registry import RuleSet, load_rules
+from auditor.registry import RuleSet
 from auditor.rule import rule
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
@@ -71,7 +72,7 @@ CONFIG_USERS = {
 
 @pytest.fixture(scope="module")
 def builtin() -> RuleSet:
-    return load_rules(use_entry_points=False)
+    return builtin_rules()
 
 
 def test_catalog_matches_the_public_contract(builtin):

@@ -17,6 +17,7 @@ import boto3
 from botocore.model import OperationModel
 from botocore.validate import validate_parameters
 from conftest import build_organization
+from factories import builtin_rules
 
 from auditor.baseline import gate
 from auditor.collect import CollectOptions, collect
@@ -24,7 +25,6 @@ from auditor.config import Config
 from auditor.errors import ExitCode
 from auditor.findings import Severity
 from auditor.pipeline import findings_for
-from auditor.registry import load_rules
 
 
 @dataclass
@@ -66,7 +66,7 @@ def test_unchanged_organization_same_fingerprints_and_baseline_passes_the_gate(
 ) -> None:
     world = build_organization(moto_session)
     _answer_what_moto_lacks(moto_session, world.organization_id)
-    ruleset = load_rules(use_entry_points=False)
+    ruleset = builtin_rules()
     config = Config()
 
     first_inventory, second_inventory = _scan(moto_session), _scan(moto_session)
@@ -90,7 +90,7 @@ def test_unchanged_organization_same_fingerprints_and_baseline_passes_the_gate(
 def test_a_new_finding_after_the_baseline_fails_the_gate(moto_session: boto3.Session) -> None:
     world = build_organization(moto_session)
     _answer_what_moto_lacks(moto_session, world.organization_id)
-    ruleset = load_rules(use_entry_points=False)
+    ruleset = builtin_rules()
     baseline = findings_for(_scan(moto_session), ruleset, Config())
 
     iam = world.member_client("sandbox", "iam")

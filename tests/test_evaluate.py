@@ -10,6 +10,7 @@ from factories import (
     DEV,
     MGMT,
     PROD,
+    builtin_rules,
     days_ago,
     make_account,
     make_identity_center,
@@ -23,7 +24,7 @@ from factories import (
 from auditor.config import Config
 from auditor.evaluate import evaluate
 from auditor.findings import Severity, make_fingerprint
-from auditor.registry import RuleSet, load_rules
+from auditor.registry import RuleSet
 from auditor.rule import Hit, rule
 
 
@@ -67,7 +68,7 @@ def _config(**raw):
 
 
 def _builtin():
-    return load_rules(use_entry_points=False)
+    return builtin_rules()
 
 
 def _by_rule(evaluation, rule_id):

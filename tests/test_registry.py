@@ -17,7 +17,7 @@ from factories import DEV, days_ago, make_account, make_inventory, make_key, mak
 from auditor.config import Config
 from auditor.evaluate import evaluate
 from auditor.registry import ENTRY_POINT_GROUP, load_rules
-from auditor.rules import BUILTIN_RULES
+from auditor.rules import BUILTIN_PACK
 
 PACK_RULE = """
 from auditor.rule import Hit, rule
@@ -66,15 +66,16 @@ def _inventory():
 
 
 def test_builtin_rules_only():
-    ruleset = load_rules(use_entry_points=False)
-    assert [r.id for r in ruleset.rules] == sorted(r.id for r in BUILTIN_RULES)
+    ruleset = load_rules([BUILTIN_PACK], use_entry_points=False)
+    assert [r.id for r in ruleset.rules] == sorted(r.id for r in BUILTIN_PACK.rules)
+    assert ruleset.manual_checks == list(BUILTIN_PACK.manual_checks)
     assert set(ruleset.origin.values()) == {"builtin"}
     assert ruleset.problems == []
 
 
 def test_installed_pack_is_discovered_and_its_findings_sit_next_to_builtin_ones(tmp_path, monkeypatch):
     install_pack(tmp_path / "site", monkeypatch, "acmepack", PACK_RULE.format(rule_id="ACME-001", user="legacy-bob"))
-    ruleset = load_rules()
+    ruleset = load_rules([BUILTIN_PACK])
     assert ruleset.problems == []
     assert ruleset.origin["ACME-001"] == "rule pack 'acmepack' (acmepack:RULES)"
     evaluation = evaluate(_inventory(), ruleset, Config())
@@ -87,7 +88,7 @@ def test_installed_pack_is_discovered_and_its_findings_sit_next_to_builtin_ones(
 
 def test_broken_pack_is_a_problem_and_builtin_rules_still_run(tmp_path, monkeypatch):
     install_pack(tmp_path / "site", monkeypatch, "brokenpack", "raise RuntimeError('pack bug')\n")
-    ruleset = load_rules()
+    ruleset = load_rules([BUILTIN_PACK])
     assert any(
         p.startswith("rule pack 'brokenpack' (brokenpack:RULES) failed to load: RuntimeError: pack bug")
         for p in ruleset.problems
@@ -99,14 +100,14 @@ def test_broken_pack_is_a_problem_and_builtin_rules_still_run(tmp_path, monkeypa
 
 def test_pack_exporting_something_else_than_rules_is_a_problem(tmp_path, monkeypatch):
     install_pack(tmp_path / "site", monkeypatch, "oddpack", "RULES = ['not a rule']\n")
-    ruleset = load_rules()
+    ruleset = load_rules([BUILTIN_PACK])
     assert any("oddpack" in p and "expected rules, got str" in p for p in ruleset.problems)
     assert ruleset.get("KEY-001") is not None
 
 
 def test_duplicate_ids_are_refused(tmp_path, monkeypatch):
     install_pack(tmp_path / "site", monkeypatch, "clashpack", PACK_RULE.format(rule_id="KEY-001", user="x"))
-    ruleset = load_rules()
+    ruleset = load_rules([BUILTIN_PACK])
     assert ruleset.origin["KEY-001"] == "builtin"
     assert ruleset.get("KEY-001").title == "Active long-lived access key"
     assert [r.id for r in ruleset.rules].count("KEY-001") == 1
@@ -123,7 +124,7 @@ def test_rules_dir_loads_python_files(tmp_path):
     (rules_dir / "_helpers.py").write_text(
         "raise RuntimeError('private modules are not rule files')\n", encoding="utf-8"
     )
-    ruleset = load_rules([rules_dir], use_entry_points=False)
+    ruleset = load_rules([BUILTIN_PACK], [rules_dir], use_entry_points=False)
     assert ruleset.problems == []
     assert ruleset.origin["TEAM-001"] == str(rules_dir / "naming.py")
     evaluation = evaluate(_inventory(), ruleset, Config())
@@ -136,7 +137,7 @@ def test_rules_dir_file_that_fails_and_duplicates_between_files(tmp_path):
     (rules_dir / "a.py").write_text(PACK_RULE.format(rule_id="TEAM-001", user="a"), encoding="utf-8")
     (rules_dir / "b.py").write_text(PACK_RULE.format(rule_id="TEAM-001", user="b"), encoding="utf-8")
     (rules_dir / "c.py").write_text(textwrap.dedent("import does_not_exist_anywhere\n"), encoding="utf-8")
-    ruleset = load_rules([rules_dir], use_entry_points=False)
+    ruleset = load_rules([BUILTIN_PACK], [rules_dir], use_entry_points=False)
     assert ruleset.origin["TEAM-001"] == str(rules_dir / "a.py")
     assert any(p.startswith(f"rule TEAM-001 from {rules_dir / 'b.py'} ignored") for p in ruleset.problems)
     assert any(
@@ -149,4 +150,4 @@ def test_rules_dir_must_exist(tmp_path):
     from auditor.errors import InputError
 
     with pytest.raises(InputError, match="not a directory"):
-        load_rules([tmp_path / "missing"], use_entry_points=False)
+        load_rules([BUILTIN_PACK], [tmp_path / "missing"], use_entry_points=False)

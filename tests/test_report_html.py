@@ -32,8 +32,7 @@ from auditor.findings import (
     summarize,
 )
 from auditor.inventory import CollectionError, ToolInfo
-from auditor.reports import ReportOptions
-from auditor.reports.html import csp_hash, json_for_script, render
+from auditor.reports.html import HtmlReporter, csp_hash, json_for_script
 
 try:  # rootdir-relative import (tests/ without __init__.py), else as a package
     import report_fixtures
@@ -183,7 +182,7 @@ def make_document(
 
 
 def render_text(document: FindingsDocument) -> str:
-    return render(document, ReportOptions()).decode("utf-8")
+    return HtmlReporter().render(document).decode("utf-8")
 
 
 class Markup(HTMLParser):
@@ -230,9 +229,9 @@ def data_block(text: str) -> str:
 
 def test_render_is_deterministic_bytes() -> None:
     document = make_document()
-    first = render(document, ReportOptions())
+    first = HtmlReporter().render(document)
     assert isinstance(first, bytes)
-    assert first == render(document, ReportOptions())
+    assert first == HtmlReporter().render(document)
     assert first.startswith(b"<!DOCTYPE html>")
 
 
@@ -459,7 +458,7 @@ def page(browser: Browser) -> Any:
 
 def open_report(page: Page, tmp_path: Path, document: FindingsDocument, name: str = "report.html") -> Path:
     path = tmp_path / name
-    path.write_bytes(render(document, ReportOptions()))
+    path.write_bytes(HtmlReporter().render(document))
     page.goto(path.as_uri())
     page.wait_for("document.getElementById('findings').dataset.state === 'ready'")
     return path

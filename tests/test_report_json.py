@@ -9,8 +9,14 @@ import jsonschema
 import pytest
 from report_fixtures import HOSTILE, clean_document, make_document
 
+from auditor.cli import main
 from auditor.errors import ExitCode, InputError
-from auditor.reports import ReportOptions, json_report
+from auditor.findings import FindingsDocument
+from auditor.jsonfile import json_schema, schema_text
+from auditor.reports.json_report import JsonReporter
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "docs" / "findings.schema.json"
+REGENERATE_COMMAND = "auditor schema findings > docs/findings.schema.json"
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "findings.json") -> Path:
@@ -23,8 +29,8 @@ def write(tmp_path: Path, content: str | bytes, name: str = "findings.json") -> 
 
 
 def test_render_is_deterministic_indented_json() -> None:
-    first = json_report.render(make_document(), ReportOptions())
-    second = json_report.render(make_document(), ReportOptions())
+    first = JsonReporter().render(make_document())
+    second = JsonReporter().render(make_document())
     assert first == second
     assert first.endswith(b"\n")
     assert first.startswith(b'{\n  "schema_version": "1",')
@@ -36,46 +42,43 @@ def test_render_is_deterministic_indented_json() -> None:
 
 def test_round_trip_through_a_file(tmp_path: Path) -> None:
     document = make_document()
-    path = write(tmp_path, json_report.render(document, ReportOptions()))
-    loaded = json_report.load_document(path)
+    path = write(tmp_path, JsonReporter().render(document))
+    loaded = FindingsDocument.load(path)
     assert loaded == document
     alice = next(f for f in loaded.findings if f.rule_id == "USER-002")
     assert HOSTILE in alice.message
     assert alice.evidence["user"] == HOSTILE
-    assert json_report.render(loaded, ReportOptions()) == path.read_bytes()
+    assert JsonReporter().render(loaded) == path.read_bytes()
 
 
 def test_empty_document_round_trips(tmp_path: Path) -> None:
     document = clean_document()
-    assert json_report.load_document(write(tmp_path, json_report.render(document, ReportOptions()))) == document
+    assert FindingsDocument.load(write(tmp_path, JsonReporter().render(document))) == document
 
 
 def test_output_matches_the_published_schema() -> None:
-    schema = json_report.json_schema()
+    schema = json_schema(FindingsDocument)
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema)
     for document in (make_document(), clean_document()):
-        validator.validate(json.loads(json_report.render(document, ReportOptions())))
-    broken = json.loads(json_report.render(make_document(), ReportOptions()))
+        validator.validate(json.loads(JsonReporter().render(document)))
+    broken = json.loads(JsonReporter().render(make_document()))
     broken["findings"][0]["severity"] = "catastrophic"
     assert list(validator.iter_errors(broken))
 
 
 def test_committed_schema_is_current() -> None:
-    committed = json_report.SCHEMA_PATH
-    hint = f"run `{json_report.REGENERATE_COMMAND}` and commit docs/findings.schema.json"
-    assert committed.is_file(), f"{committed} is missing: {hint}"
-    assert committed.read_text(encoding="utf-8") == json_report.schema_text(), (
+    hint = f"run `{REGENERATE_COMMAND}` and commit docs/findings.schema.json"
+    assert SCHEMA_PATH.is_file(), f"{SCHEMA_PATH} is missing: {hint}"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(FindingsDocument), (
         f"docs/findings.schema.json is stale (the findings models changed): {hint}"
     )
 
 
-def test_schema_command_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    target = tmp_path / "out" / "schema.json"
-    assert json_report._main(["--write-schema", str(target)]) == 0
-    assert target.read_text(encoding="utf-8") == json_report.schema_text()
-    assert json_report._main(["--bogus"]) == 2
+def test_schema_command_prints_the_published_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "findings"]) == 0
+    assert capsys.readouterr().out == SCHEMA_PATH.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -92,7 +95,7 @@ def test_schema_command_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFi
 def test_load_rejects_bad_files_with_one_line(tmp_path: Path, content: str | bytes, expected: str) -> None:
     path = write(tmp_path, content)
     with pytest.raises(InputError) as caught:
-        json_report.load_document(path)
+        FindingsDocument.load(path)
     message = str(caught.value)
     assert expected in message
     assert str(path) in message
@@ -101,18 +104,18 @@ def test_load_rejects_bad_files_with_one_line(tmp_path: Path, content: str | byt
 
 
 def test_load_rejects_invalid_finding(tmp_path: Path) -> None:
-    data = json.loads(json_report.render(make_document(), ReportOptions()))
+    data = json.loads(JsonReporter().render(make_document()))
     data["findings"][1]["severity"] = "catastrophic"
     with pytest.raises(InputError, match=r"invalid findings file: findings\.1\.severity: "):
-        json_report.load_document(write(tmp_path, json.dumps(data)))
+        FindingsDocument.load(write(tmp_path, json.dumps(data)))
     data["findings"][1]["severity"] = "high"
     data["findings"][1]["surprise"] = True
     with pytest.raises(InputError, match=r"findings\.1\.surprise: unknown key"):
-        json_report.load_document(write(tmp_path, json.dumps(data)))
+        FindingsDocument.load(write(tmp_path, json.dumps(data)))
 
 
 def test_load_missing_file_and_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such findings file"):
-        json_report.load_document(tmp_path / "nope.json")
+        FindingsDocument.load(tmp_path / "nope.json")
     with pytest.raises(InputError, match="is a directory"):
-        json_report.load_document(tmp_path)
+        FindingsDocument.load(tmp_path)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -32,10 +31,10 @@ from report_fixtures import (
 )
 
 from auditor.findings import FileLocation, Severity
-from auditor.reports import ReportOptions, sarif
+from auditor.reports import sarif
+from auditor.reports.sarif import SarifReporter
 
 OASIS_SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
-OPTIONS = ReportOptions()
 
 
 @cache
@@ -85,8 +84,8 @@ def check_sarif(log: dict[str, Any]) -> None:
     assert len(gzip.compress(encoded)) < 10 * 1024 * 1024
 
 
-def render(document, options: ReportOptions = OPTIONS) -> dict[str, Any]:
-    raw = sarif.render(document, options)
+def render(document, reporter: SarifReporter | None = None) -> dict[str, Any]:
+    raw = (reporter or SarifReporter()).render(document)
     assert isinstance(raw, bytes)
     log = json.loads(raw.decode("utf-8"))
     check_sarif(log)
@@ -268,8 +267,8 @@ def test_placeholder_without_account_uses_the_arn_or_says_so() -> None:
 
 
 def test_fingerprints_are_stable_and_versioned() -> None:
-    first = sarif.render(make_document(), OPTIONS)
-    second = sarif.render(make_document(), OPTIONS)  # rebuilt from scratch
+    first = SarifReporter().render(make_document())
+    second = SarifReporter().render(make_document())  # rebuilt from scratch
     assert first == second
     log = json.loads(first)
     by_fingerprint = {f.fingerprint: f for f in sample_findings()}
@@ -282,7 +281,7 @@ def test_fingerprints_are_stable_and_versioned() -> None:
     )
     # a changed message or evidence keeps the alert identity
     changed = [f.model_copy(update={"message": "reworded", "evidence": {"new": 1}}) for f in sample_findings()]
-    again = json.loads(sarif.render(make_document(changed), OPTIONS))
+    again = json.loads(SarifReporter().render(make_document(changed)))
     assert [r["partialFingerprints"] for r in again["runs"][0]["results"]] == [
         r["partialFingerprints"] for r in log["runs"][0]["results"]
     ]
@@ -305,7 +304,7 @@ def test_suppressed_findings_carry_a_suppression() -> None:
 
 def test_omit_suppressed_option() -> None:
     document = make_document()
-    log = render(document, replace(OPTIONS, sarif_omit_suppressed=True))
+    log = render(document, SarifReporter(omit_suppressed=True))
     results = log["runs"][0]["results"]
     assert len(results) == len(document.findings) - 1
     assert all("suppressions" not in r for r in results)
@@ -318,7 +317,7 @@ def test_automation_details_id_is_stable_per_scope() -> None:
     assert render(single)["runs"][0]["automationDetails"]["id"] == f"aws-identity-auditor/{DEV}/"
     several = make_document(organization_id=None, accounts=[DEV, PROD])
     assert render(several)["runs"][0]["automationDetails"]["id"] == "aws-identity-auditor/default/"
-    custom = replace(OPTIONS, sarif_category="nightly scan/prod")
+    custom = SarifReporter(category="nightly scan/prod")
     assert render(make_document(), custom)["runs"][0]["automationDetails"]["id"] == f"nightly_scan/prod/{ORG_ID}/"
     # same scope, different moment: same id, so the upload replaces the previous one
     later = make_document(generated_at=make_document().generated_at.replace(year=2026))
@@ -344,7 +343,7 @@ def test_coverage_gaps_and_notices_are_visible() -> None:
 
 
 def test_hostile_strings_survive_intact_as_data() -> None:
-    raw = sarif.render(make_document(), OPTIONS)
+    raw = SarifReporter().render(make_document())
     log = json.loads(raw)
     alice = results_by_rule(log)["USER-002"][0]
     assert alice["message"]["text"] == f"User alice signs in without MFA {HOSTILE}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from report_fixtures import (
     DEV,
@@ -17,9 +15,8 @@ from report_fixtures import (
 )
 
 from auditor.baseline import apply_baseline
-from auditor.reports import ReportOptions, table
-
-OPTIONS = ReportOptions()
+from auditor.reports import table
+from auditor.reports.table import TableReporter
 
 
 @pytest.fixture(autouse=True)
@@ -27,8 +24,8 @@ def _terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "120")  # shutil.get_terminal_size reads it first
 
 
-def text(document=None, options: ReportOptions = OPTIONS) -> str:
-    raw = table.render(make_document() if document is None else document, options)
+def text(document=None, reporter: TableReporter | None = None) -> str:
+    raw = (reporter or TableReporter()).render(make_document() if document is None else document)
     assert isinstance(raw, bytes)
     return raw.decode("utf-8")
 
@@ -81,7 +78,7 @@ def test_top_findings_worst_first_without_suppressed() -> None:
 
 
 def test_max_rows() -> None:
-    output = text(options=replace(OPTIONS, max_rows=2))
+    output = text(reporter=TableReporter(max_rows=2))
     rows = section(output, "Top findings")
     assert rows[0] == "Top findings (2 of 7, worst first)"
     assert len(rows) == 3 + 2 + 1
@@ -103,7 +100,7 @@ def test_hostile_strings_cannot_control_the_terminal(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("COLUMNS", "250")  # wide enough to show the whole hostile title
     document = make_document()
     document.findings[0].title = f"A third-party rule's title {HOSTILE}"  # packs are not trusted either
-    output = text(document, options=replace(OPTIONS, color=color))
+    output = text(document, TableReporter(color=color))
     ours_removed = output
     for code in [*table._COLOR.values(), table._RESET]:
         ours_removed = ours_removed.replace(code, "")
@@ -125,12 +122,12 @@ def test_clean_escapes_control_characters() -> None:
 
 def test_colour_only_when_asked() -> None:
     plain = text()
-    coloured = text(options=replace(OPTIONS, color=True))
+    coloured = text(reporter=TableReporter(color=True))
     assert "\x1b[" not in plain
     assert "\x1b[1;97;41mcritical\x1b[0m" in coloured
     # counts of zero are not coloured
     only_critical = make_document([finding("ROOT-001", DEV, "AWS::IAM::Root", "arn:aws:iam::1:root", "m")])
-    zero = text(only_critical, replace(OPTIONS, color=True))
+    zero = text(only_critical, TableReporter(color=True))
     assert "\x1b[36mlow" not in zero and "low 0" in zero
 
 

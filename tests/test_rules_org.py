@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factories import DEV, MGMT, ORG_ID, hits, make_account, make_inventory, make_org
 
-from auditor.rules import MANUAL_CHECKS
+from auditor.rules import BUILTIN_PACK
 from auditor.rules.organization import account_not_in_organization, centralized_root_access
 
 ORG_ARN = f"arn:aws:organizations::{MGMT}:organization/{ORG_ID}"
@@ -52,6 +52,6 @@ def test_centralized_root_access_enabled():
 def test_unreadable_features_leave_it_to_a_manual_check():
     assert hits(centralized_root_access, make_inventory(organization=make_org(features=None))) == []
     assert hits(centralized_root_access, make_inventory()) == []
-    manual = {check.id: check for check in MANUAL_CHECKS}
+    manual = {check.id: check for check in BUILTIN_PACK.manual_checks}
     assert "ORG-002" in manual["MANUAL-006"].rationale
     assert any("list-organizations-features" in step for step in manual["MANUAL-006"].steps)

@@ -1,0 +1,63 @@
+"""The dependency direction between the stages, checked on the source (docs/architecture.md).
+
+The core (``auditor/``) never imports its plug-ins: only the CLI wiring names the built-in rule pack
+(``auditor.rules``, from ``rules/``) and the built-in formats (``auditor.reports``, from ``reports/``).
+Reporters depend on the findings document and the reporter interface only, never on collection, evaluation or
+each other's internals. A change that breaks this fails here with the offending import.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI_WIRING = {ROOT / "auditor" / "cli.py"}
+PLUG_INS = ("auditor.rules", "auditor.reports")
+REPORTER_MAY_IMPORT = ("auditor.findings", "auditor.reporter", "auditor.reports")
+
+
+def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.lineno, node.module
+            for alias in node.names:  # "from auditor import reports" imports the plug-in as well
+                yield node.lineno, f"{node.module}.{alias.name}"
+
+
+def is_under(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == package or module.startswith(package + ".") for package in packages)
+
+
+def test_the_core_never_imports_its_plug_ins() -> None:
+    core = [path for path in (ROOT / "auditor").rglob("*.py") if path not in CLI_WIRING]
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: imports {module}"
+        for path in core
+        for line, module in imported_modules(path)
+        if is_under(module, PLUG_INS)
+    ]
+    assert len(core) > 20  # the walk really saw the core
+    assert offending == []
+
+
+def test_reporters_depend_on_the_findings_document_only() -> None:
+    reporters = sorted((ROOT / "reports").glob("*.py"))
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: imports {module}"
+        for path in reporters
+        for line, module in imported_modules(path)
+        if module.startswith("auditor") and not is_under(module, REPORTER_MAY_IMPORT)
+    ]
+    assert len(reporters) >= 4
+    assert offending == []
+
+
+def test_the_cli_wiring_is_where_the_plug_ins_are_named() -> None:
+    named = {module for _, module in imported_modules(ROOT / "auditor" / "cli.py") if is_under(module, PLUG_INS)}
+    assert {"auditor.rules", "auditor.reports"} <= {m for m in named if m in PLUG_INS}
