@@ -41,9 +41,16 @@ def what_it_checks(rule: Rule) -> str:
     return doc.strip() if doc else rule.title
 
 
-def catalog_rows(ruleset: RuleSet) -> list[tuple[str, str, str, str]]:
-    """One ``(id, severity, area, title)`` row per rule, in id order."""
-    return [(r.id, r.severity.value, r.area, r.title) for r in sorted(ruleset.rules, key=lambda r: r.id)]
+CATALOG_HEADERS = ("id", "severity", "area", "source", "title")
+
+
+def catalog_rows(ruleset: RuleSet) -> list[tuple[str, str, str, str, str]]:
+    """One ``(id, severity, area, source, title)`` row per rule, in id order. ``source``: the sources whose
+    facts the rule reads; without them it is reported as not evaluated."""
+    return [
+        (r.id, r.severity.value, r.area, ", ".join(r.sources), r.title)
+        for r in sorted(ruleset.rules, key=lambda r: r.id)
+    ]
 
 
 def render_rule_text(rule: Rule) -> str:
@@ -61,8 +68,7 @@ def render_rule_text(rule: Rule) -> str:
     ]
     header = [
         f"{rule.id}: {rule.title}",
-        f"Severity: {rule.severity.value}    Area: {rule.area}"
-        + (f"    Requires the {rule.requires} collector" if rule.requires else ""),
+        f"Severity: {rule.severity.value}    Area: {rule.area}    Source: {', '.join(rule.sources)}",
     ]
     body = [f"{title}:\n{textwrap.indent(text, '  ')}" for title, text in sections]
     return "\n\n".join(["\n".join(header), *body]) + "\n"
@@ -137,8 +143,8 @@ def _rule_section(rule: Rule) -> list[str]:
     lines = [
         f"## {rule.id}: {rule.title}",
         "",
-        f"Default severity: **{rule.severity.value}** · Area: `{rule.area}`"
-        + (f" · Requires the `{rule.requires}` collector" if rule.requires else ""),
+        f"Default severity: **{rule.severity.value}** · Area: `{rule.area}` · Source: "
+        + ", ".join(f"`{source}`" for source in rule.sources),
         "",
         "### What it checks",
         "",
@@ -182,10 +188,13 @@ def render_markdown(ruleset: RuleSet) -> str:
         "Rule ids are a public contract: they never change meaning and are never reused. Severities are",
         'defaults; `auditor.toml` can override them (`[rules] severity = { "ID" = "high" }`) or disable a rule.',
         "",
-        "| id | severity | area | title |",
-        "|---|---|---|---|",
+        "A rule reads the facts of the sources it names; a scan in which one of them did not run reports the rule",
+        "as *not evaluated*, never as passed.",
+        "",
+        "| id | severity | area | source | title |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| [{i}](#{_anchor(i, t)}) | {s} | {a} | {t} |" for i, s, a, t in catalog_rows(ruleset)]
+    lines += [f"| [{i}](#{_anchor(i, t)}) | {s} | {a} | {src} | {t} |" for i, s, a, src, t in catalog_rows(ruleset)]
     lines.append("")
     for rule in rules:
         lines += _rule_section(rule)

@@ -447,7 +447,7 @@ def _evaluate_and_report(
 def _cmd_rules(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from auditor.catalog import catalog_rows, render_rule_text
+    from auditor.catalog import CATALOG_HEADERS, catalog_rows, render_rule_text
 
     ruleset = _load_rules(args.rules_dirs)
     for problem in ruleset.problems:
@@ -460,7 +460,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
             raise InputError(f"unknown rule id {args.rule_id!r} (see `auditor rules`)")
         print(render_rule_text(rule))
         return ExitCode.OK
-    print(tabulate(catalog_rows(ruleset), headers=["id", "severity", "area", "title"]))
+    print(tabulate(catalog_rows(ruleset), headers=list(CATALOG_HEADERS)))
     return ExitCode.OK
 
 

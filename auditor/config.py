@@ -30,27 +30,27 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import date
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from auditor.errors import InputError, describe_validation_error
 from auditor.findings import Severity
 from auditor.inventory import Model
 from auditor.isoduration import parse_duration
+from auditor.patterns import AccountPattern, check_tag_pattern, glob_match, tag_match
 
 DEFAULT_CONFIG_NAME = "auditor.toml"
 
 
-def glob_match(pattern: str, value: str | None) -> bool:
-    """Case-insensitive shell-style match; AWS names are case-preserving but people type them loosely."""
-    return value is not None and fnmatchcase(value.lower(), pattern.lower())
-
-
 class Thresholds(Model):
+    """Read by rules through their context, so frozen: no rule can change another's threshold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     unused_days: int = Field(45, ge=1, description="Days without use after which a password or key is unused.")
     max_key_age_days: int = Field(90, ge=1, description="Age after which an active access key needs rotation.")
     root_usage_days: int = Field(90, ge=1, description="Root use within this many days is reported.")
@@ -91,9 +91,7 @@ class Suppression(Model):
     @field_validator("tag")
     @classmethod
     def _tag_form(cls, value: str | None) -> str | None:
-        if value is not None and "=" not in value:
-            raise ValueError(f"tag {value!r} must be of the form Key=ValueGlob")
-        return value
+        return check_tag_pattern(value) if value is not None else None
 
     def matches(
         self,
@@ -101,8 +99,9 @@ class Suppression(Model):
         account_id: str | None,
         account_name: str | None,
         resource_id: str,
-        tags: dict[str, str],
+        tags: Mapping[str, str],
     ) -> bool:
+        """Globs and tags as ``auditor.patterns`` matches them (ignoring case), like the production patterns."""
         if self.rule != "*" and self.rule != rule_id:
             return False
         if self.account is not None and not (
@@ -111,11 +110,7 @@ class Suppression(Model):
             return False
         if self.resource is not None and not glob_match(self.resource, resource_id):
             return False
-        if self.tag is not None:
-            key, _, value_glob = self.tag.partition("=")
-            if key not in tags or not fnmatchcase(tags[key], value_glob):
-                return False
-        return True
+        return self.tag is None or tag_match(self.tag, tags)
 
 
 class Config(Model):
@@ -129,25 +124,21 @@ class Config(Model):
 
     _source: Path | None = PrivateAttr(default=None)
 
+    @field_validator("production_patterns")
+    @classmethod
+    def _account_patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            AccountPattern.parse(pattern)  # a typo ("nmae:prod*") must stop the run, not match nothing
+        return patterns
+
     @property
     def source(self) -> Path | None:
         """The file this config came from (None for the built-in defaults)."""
         return self._source
 
-    def is_production(self, name: str | None, ou_path: str | None, tags: dict[str, str]) -> bool:
-        for pattern in self.production_patterns:
-            kind, sep, glob = pattern.partition(":")
-            if not sep:
-                kind, glob = "name", pattern
-            if kind == "name" and glob_match(glob, name):
-                return True
-            if kind == "ou" and glob_match(glob, ou_path):
-                return True
-            if kind == "tag":
-                key, _, value_glob = glob.partition("=")
-                if any(k.lower() == key.lower() and glob_match(value_glob, v) for k, v in tags.items()):
-                    return True
-        return False
+    @property
+    def production_account_patterns(self) -> tuple[AccountPattern, ...]:
+        return tuple(AccountPattern.parse(pattern) for pattern in self.production_patterns)
 
     def check_rule_ids(self, known: set[str]) -> None:
         """Unknown rule ids in a config are a mistake (a typo would disable nothing): exit 2, naming them."""

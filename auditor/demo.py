@@ -70,7 +70,14 @@ from typing import Any
 import boto3
 
 from auditor.errors import AuditorError
-from auditor.inventory import ROOT_USER, CollectionError, CredentialReportKey, CredentialReportRow, Inventory
+from auditor.inventory import (
+    ROOT_USER,
+    CollectionError,
+    CredentialReport,
+    CredentialReportKey,
+    CredentialReportRow,
+    Inventory,
+)
 from auditor.moto_sandbox import only_aws_managed_policies, sealed_aws_environment
 
 MOTO_MISSING_MESSAGE = "the demo needs moto: pip install 'aws-identity-auditor[demo]'"
@@ -661,13 +668,19 @@ def _inject_simulated_root(inventory: Inventory, account_ids: dict[str, str], *,
         if account_inventory is None:
             continue
         injected = []
-        if account_inventory.credential_report is not None:
-            rows = account_inventory.credential_report.rows
-            rows[:] = [r for r in rows if not r.is_root]
-            rows.insert(0, _root_row(account_inventory.account_id, account, now=now))
+        report = account_inventory.credential_report
+        if report is not None:
+            rows = [
+                _root_row(account_inventory.account_id, account, now=now),
+                *(r for r in report.rows if not r.is_root),
+            ]
+            account_inventory.credential_report = CredentialReport(generated_time=report.generated_time, rows=rows)
             injected.append("the root user row of the credential report")
         if account_inventory.account_summary is not None:
-            account_inventory.account_summary.update(_root_summary_flags(account.root))
+            account_inventory.account_summary = {
+                **account_inventory.account_summary,
+                **_root_summary_flags(account.root),
+            }
             injected.append("the root flags of the account summary")
         if injected:
             inventory.collection.simulated.append(

@@ -43,6 +43,8 @@ def build_document(
                 rationale=r.rationale,
                 remediation=r.remediation,
                 references=list(r.references),
+                status=evaluation.outcomes[r.id].status,
+                status_reason=evaluation.outcomes[r.id].reason,
             )
             for r in ruleset.rules
         ],

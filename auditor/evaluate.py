@@ -2,6 +2,10 @@
 
 Ages and suppression expiry are measured at ``inventory.as_of`` (the collection time), so evaluating a saved
 snapshot again gives the same findings with the same fingerprints.
+
+Every rule of the set gets a status, so that no report can mistake silence for a pass: a rule switched off in
+the config is ``disabled``; a rule reading a source that did not run is ``not_evaluated``; a rule that raises is
+``failed`` (and its error is a coverage gap, as for anything else that could not be read).
 """
 
 from __future__ import annotations
@@ -9,10 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditor.config import Config, Suppression
-from auditor.findings import Finding, ManualCheck, SuppressionRecord, make_fingerprint
+from auditor.findings import Finding, ManualCheck, RuleStatus, SuppressionRecord, make_fingerprint
 from auditor.inventory import CollectionError, Inventory
 from auditor.registry import RuleSet
-from auditor.rule import Hit, Rule
+from auditor.rule import Hit, Rule, RuleContext
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    status: RuleStatus
+    reason: str | None = None
 
 
 @dataclass
@@ -21,6 +31,7 @@ class Evaluation:
     manual_checks: list[ManualCheck]
     errors: list[CollectionError]  # the inventory's coverage gaps plus rules or packs that failed
     notices: list[str] = field(default_factory=list)
+    outcomes: dict[str, RuleOutcome] = field(default_factory=dict)  # rule id -> status
 
 
 def evaluate(inventory: Inventory, ruleset: RuleSet, config: Config) -> Evaluation:
@@ -30,27 +41,32 @@ def evaluate(inventory: Inventory, ruleset: RuleSet, config: Config) -> Evaluati
         for problem in ruleset.problems
     ]
     notices = [f"simulated: {note}" for note in inventory.collection.simulated]
+    context = RuleContext.for_inventory(inventory, config)
     findings: dict[str, Finding] = {}
+    outcomes: dict[str, RuleOutcome] = {}
     suppression_use = _SuppressionUse()
-    account_tags = _account_tags(inventory)
     for rule in ruleset.rules:
-        if rule.id in config.rules.disabled:
+        outcome = _outcome_before_running(rule, inventory, config)
+        if outcome is not None:
+            outcomes[rule.id] = outcome
             continue
         try:
-            hits = list(rule.check(inventory, config))
+            hits = list(rule.check(inventory, context))
         except Exception as exc:  # one broken rule must not hide the others' findings
+            message = str(exc) or repr(exc)
             errors.append(
                 CollectionError(
-                    service="auditor",
-                    operation=f"evaluate {rule.id}",
-                    error_code=type(exc).__name__,
-                    message=str(exc) or repr(exc),
+                    service="auditor", operation=f"evaluate {rule.id}", error_code=type(exc).__name__, message=message
                 )
             )
+            outcomes[rule.id] = RuleOutcome("failed", f"{type(exc).__name__}: {message}")
             continue
+        outcomes[rule.id] = RuleOutcome("evaluated")
         for hit in hits:
             finding = _finding(rule, hit, inventory, config)
-            tags = {**account_tags.get(hit.account_id or "", {}), **hit.tags}
+            facts = inventory.account_facts(hit.account_id) if hit.account_id else None
+            account_tags = facts.tags if facts is not None and facts.tags is not None else {}
+            tags = {**account_tags, **hit.tags}
             _apply_suppression(finding, config.suppressions, tags, inventory, suppression_use)
             findings.setdefault(finding.fingerprint, finding)
     notices += suppression_use.notices(config.suppressions)
@@ -58,7 +74,26 @@ def evaluate(inventory: Inventory, ruleset: RuleSet, config: Config) -> Evaluati
         findings.values(),
         key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id, f.fingerprint),
     )
-    return Evaluation(findings=ordered, manual_checks=list(ruleset.manual_checks), errors=errors, notices=notices)
+    return Evaluation(
+        findings=ordered,
+        manual_checks=list(ruleset.manual_checks),
+        errors=errors,
+        notices=notices,
+        outcomes=outcomes,
+    )
+
+
+def _outcome_before_running(rule: Rule, inventory: Inventory, config: Config) -> RuleOutcome | None:
+    """Why the rule does not run, or ``None`` when it does."""
+    if rule.id in config.rules.disabled:
+        where = config.source or "the configuration"
+        return RuleOutcome("disabled", f"disabled in {where} ([rules] disabled)")
+    collected = inventory.collection.sources_collected
+    missing = [source for source in rule.sources if source not in collected]
+    if missing:
+        names = ", ".join(missing)
+        return RuleOutcome("not_evaluated", f"needs the {names} source, which did not run in this scan")
+    return None
 
 
 def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Finding:
@@ -105,6 +140,8 @@ def _apply_suppression(
     inventory: Inventory,
     use: _SuppressionUse,
 ) -> None:
+    """``tags``: the resource's own over its account's. Account tags never read are left out, so a tag
+    suppression cannot match on them: the finding stays visible rather than hidden on a guess."""
     today = inventory.as_of.date()
     for index, suppression in enumerate(suppressions):
         if not suppression.matches(
@@ -121,18 +158,3 @@ def _apply_suppression(
         use.live.add(index)
         finding.suppressed = True
         return
-
-
-def _account_tags(inventory: Inventory) -> dict[str, dict[str, str]]:
-    """The known tags of each account. Tags never read (``None``: out of the scan's scope, or unreadable) are
-    left out, so a tag suppression cannot match on them: the finding stays visible rather than hidden on a guess.
-    """
-    tags: dict[str, dict[str, str]] = {}
-    if inventory.organization:
-        for org_account in inventory.organization.accounts:
-            if org_account.tags is not None:
-                tags[org_account.id] = dict(org_account.tags)
-    for account in inventory.accounts:
-        if account.tags is not None:
-            tags.setdefault(account.account_id, {}).update(account.tags)
-    return tags

@@ -104,8 +104,16 @@ class ManualCheck(Model):
     references: list[str] = Field(default_factory=list)
 
 
+RuleStatus = Literal["evaluated", "not_evaluated", "disabled", "failed"]
+
+
 class RuleInfo(Model):
-    """A rule's metadata as carried in the findings document, so every reporter (and a later merge) has it."""
+    """A rule's metadata as carried in the findings document, so every reporter (and a later merge) has it.
+
+    ``status`` says whether the absence of findings means anything: only an ``evaluated`` rule without findings
+    passed. ``not_evaluated``: a source it reads did not run; ``disabled``: switched off in ``auditor.toml``;
+    ``failed``: the rule raised (an ``errors`` entry has the details). ``status_reason`` says which.
+    """
 
     id: str
     title: str
@@ -114,6 +122,8 @@ class RuleInfo(Model):
     rationale: str
     remediation: str
     references: list[str] = Field(default_factory=list)
+    status: RuleStatus = "evaluated"
+    status_reason: str | None = None
 
 
 class ScopeAccount(Model):
@@ -154,7 +164,7 @@ class FindingsDocument(Model):
     fixed: list[Finding] = Field(default_factory=list)  # in the baseline, gone now
     errors: list[CollectionError] = Field(default_factory=list)
     manual_checks: list[ManualCheck] = Field(default_factory=list)
-    rules: list[RuleInfo] = Field(default_factory=list)  # metadata of every rule that was evaluated
+    rules: list[RuleInfo] = Field(default_factory=list)  # every rule of the run, each with its status
     notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
 
     def dump_json(self) -> str:

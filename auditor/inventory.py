@@ -5,19 +5,26 @@ The inventory is the boundary between the only stage that talks to AWS (collect)
 
 * every field is plain data (no boto3 objects), and datetimes are timezone-aware UTC;
 * ``None`` always means "not collected / unknown", never "false" or "empty" - rules must not fire on it;
-* anything the collectors could not read is an entry in ``errors`` (coverage gaps are facts too).
+* anything the collectors could not read is an entry in ``errors`` (coverage gaps are facts too);
+* facts known from two places (an account's name and tags, a user's credential report row) are reconciled
+  once, by the models' validators (``auditor.facts``), so readers read one field;
+* an assembled inventory is read-only: lookups (``Inventory.account``, ``CredentialReport.row_for``...) use
+  dictionaries built on first use. To change an inventory, build a new one (or replace a list, never edit it
+  in place), so that the validators and the dictionaries see the change.
 
 Bump ``SCHEMA_VERSION`` on any incompatible change; loading refuses other versions with a clear message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from auditor.facts import AccountFacts, account_facts_by_id, join_credential_report, merge_account_facts
 from auditor.jsonfile import load_versioned
 
 SCHEMA_VERSION: Literal["1"] = "1"
@@ -32,6 +39,36 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Item = TypeVar("Item")
+
+
+class IndexedModel(Model):
+    """A model with dictionary lookups over its lists, instead of a linear search per question.
+
+    Only the few models that are asked by key carry this (thousands of users and keys do not pay for it).
+    """
+
+    _indexes: dict[str, tuple[object, dict[Any, Any]]] = PrivateAttr(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal facts are equal inventories, whichever lookups happen to have been built on either side."""
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def _index(self, name: str, items: Sequence[Item] | None, key: Callable[[Item], Hashable]) -> dict[Any, Item]:
+        """``items`` by ``key`` (the first item wins a duplicate key), rebuilt when the list is replaced."""
+        source: Sequence[Item] = items if items is not None else ()
+        cached = self._indexes.get(name)
+        if cached is None or cached[0] is not source:
+            by_key: dict[Any, Item] = {}
+            for item in source:
+                by_key.setdefault(key(item), item)
+            cached = (source, by_key)
+            self._indexes[name] = cached
+        return cached[1]
+
+
 # ---------------------------------------------------------------------------------------------- errors
 
 
@@ -44,6 +81,10 @@ class CollectionError(Model):
     operation: str
     error_code: str
     message: str
+
+    def sort_key(self) -> tuple[str, ...]:
+        """The order errors are reported in: by account, region, then what failed (deterministic output)."""
+        return (self.account_id or "", self.region or "", self.service, self.operation, self.error_code, self.message)
 
 
 # ----------------------------------------------------------------------------------- credential report
@@ -92,16 +133,16 @@ class CredentialReportRow(Model):
         return [k for k in self.access_keys if k.active]
 
 
-class CredentialReport(Model):
+class CredentialReport(IndexedModel):
     generated_time: datetime | None = None
     rows: list[CredentialReportRow] = Field(default_factory=list)
 
     @property
     def root(self) -> CredentialReportRow | None:
-        return next((r for r in self.rows if r.is_root), None)
+        return self.row_for(ROOT_USER)
 
     def row_for(self, user_name: str) -> CredentialReportRow | None:
-        return next((r for r in self.rows if r.user == user_name), None)
+        return self._index("rows", self.rows, lambda row: row.user).get(user_name)
 
 
 # ------------------------------------------------------------------------------------------------ IAM
@@ -147,14 +188,20 @@ class AccessKey(Model):
 
 
 class IamUser(Model):
+    """An IAM user, its credential report row joined in (``auditor.facts.join_credential_report``)."""
+
     user_name: str
     user_id: str
     arn: str
     path: str = "/"
     create_date: datetime
     password_enabled: bool | None = None
-    password_last_used: datetime | None = None
+    password_last_used: datetime | None = None  # the latest console sign-in either source knows
+    password_last_changed: datetime | None = None  # when the password was set (credential report)
     mfa_active: bool | None = None
+    # The account's credential report has a row for this user: a password or key without a last-use date was
+    # then never used. Without a row, last use is unknown.
+    in_credential_report: bool = False
     groups: list[str] = Field(default_factory=list)
     attached_policies: list[AttachedPolicy] = Field(default_factory=list)
     inline_policies: list[InlinePolicy] = Field(default_factory=list)
@@ -202,7 +249,7 @@ class IamRole(Model):
 # ------------------------------------------------------------------------------------------ accounts
 
 
-class AccountInventory(Model):
+class AccountInventory(IndexedModel):
     """One account as the collectors saw it. Org metadata (name, OU, tags) is filled from Organizations."""
 
     account_id: str
@@ -226,9 +273,27 @@ class AccountInventory(Model):
     roles: list[IamRole] | None = None
     managed_policies: list[ManagedPolicy] | None = None
 
+    @model_validator(mode="after")
+    def _join_credential_report(self) -> Self:
+        join_credential_report(self.users or [], self.credential_report)
+        return self
+
     @property
     def display_name(self) -> str:
         return self.account_name or self.account_id
+
+    def group(self, group_name: str) -> IamGroup | None:
+        """``None`` also when the groups were not collected: callers must not read that as "no such group"."""
+        return self._index("groups", self.groups, lambda group: group.group_name).get(group_name)
+
+    def managed_policy(self, policy_arn: str) -> ManagedPolicy | None:
+        return self._index("policies", self.managed_policies, lambda policy: policy.policy_arn).get(policy_arn)
+
+    def managed_policy_named(self, name: str, path: str = "/") -> ManagedPolicy | None:
+        """A customer-managed policy by name and path, as permission sets reference them."""
+        return self._index("policies by name", self.managed_policies, lambda p: (p.policy_name, p.path or "/")).get(
+            (name, path or "/")
+        )
 
 
 # -------------------------------------------------------------------------------------- organization
@@ -332,7 +397,7 @@ class GroupMembership(Model):
     user_id: str
 
 
-class IdentityCenter(Model):
+class IdentityCenter(IndexedModel):
     """The organization's IAM Identity Center instance.
 
     ``status`` distinguishes "we looked and there is none" (``not_enabled``, IDC-001 fires) from "we could not
@@ -370,6 +435,15 @@ class IdentityCenter(Model):
     groups: list[IdentityStoreGroup] | None = None
     memberships: list[GroupMembership] | None = None
 
+    def permission_set(self, arn: str) -> PermissionSet | None:
+        return self._index("permission sets", self.permission_sets, lambda ps: ps.arn).get(arn)
+
+    def user(self, user_id: str) -> IdentityStoreUser | None:
+        return self._index("users", self.users, lambda user: user.user_id).get(user_id)
+
+    def group(self, group_id: str) -> IdentityStoreGroup | None:
+        return self._index("groups", self.groups, lambda group: group.group_id).get(group_id)
+
 
 # ----------------------------------------------------------------------------------------- top level
 
@@ -389,13 +463,17 @@ class CollectionInfo(Model):
     started_at: datetime
     finished_at: datetime | None = None
     caller: CallerIdentity | None = None
-    sources: list[str] = Field(default_factory=list)  # "org:OrganizationAccountAccessRole", "profile:dev", ...
+    # How the AWS source reached the accounts: "org:OrganizationAccountAccessRole", "profile:dev", "default"
+    sources: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
     # Facts injected rather than collected (the demo's simulated root row). Reports must show these.
     simulated: list[str] = Field(default_factory=list)
+    # The sources whose facts this inventory holds (``auditor.source``): a rule needing another one is reported
+    # as not evaluated. Inventories written before this field existed came from the AWS source alone.
+    sources_collected: list[str] = Field(default_factory=lambda: ["aws"])
 
 
-class Inventory(Model):
+class Inventory(IndexedModel):
     schema_version: Literal["1"] = SCHEMA_VERSION
     tool: ToolInfo
     collection: CollectionInfo
@@ -404,23 +482,38 @@ class Inventory(Model):
     accounts: list[AccountInventory] = Field(default_factory=list)
     errors: list[CollectionError] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _merge_account_facts(self) -> Self:
+        merge_account_facts(self.organization, self.accounts)
+        return self
+
     @property
     def as_of(self) -> datetime:
         """The clock rules use: ages are measured at collection time, so a saved snapshot re-evaluates identically."""
         return self.collection.started_at
 
     def account(self, account_id: str) -> AccountInventory | None:
-        return next((a for a in self.accounts if a.account_id == account_id), None)
+        """The scanned account (``None``: not entered by the scan, perhaps listed by the organization)."""
+        return self._index("accounts", self.accounts, lambda account: account.account_id).get(account_id)
+
+    def account_facts(self, account_id: str) -> AccountFacts | None:
+        """Name, OU, tags and state of any account the scan entered or the organization lists."""
+        sources = (self.organization, self.organization.accounts if self.organization else None, self.accounts)
+        cached = self._indexes.get("account facts")
+        if cached is None or not _same_objects(cached[0], sources):
+            cached = (sources, account_facts_by_id(self.organization, self.accounts))
+            self._indexes["account facts"] = cached
+        return cached[1].get(account_id)
 
     def account_name(self, account_id: str) -> str | None:
-        acct = self.account(account_id)
-        if acct and acct.account_name:
-            return acct.account_name
-        if self.organization:
-            for a in self.organization.accounts:
-                if a.id == account_id:
-                    return a.name
-        return None
+        facts = self.account_facts(account_id)
+        return facts.name if facts is not None else None
+
+    @property
+    def management_account_id(self) -> str | None:
+        if self.organization is not None:
+            return self.organization.management_account_id
+        return next((account.account_id for account in self.accounts if account.is_management), None)
 
     # ------------------------------------------------------------------------------------------ file I/O
 
@@ -434,3 +527,11 @@ class Inventory(Model):
     def load(cls, path: Path) -> Inventory:
         """Load a saved inventory; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
         return load_versioned(path, cls, kind="inventory", schema_version=SCHEMA_VERSION)
+
+
+def _same_objects(cached: object, current: tuple[object, ...]) -> bool:
+    return (
+        isinstance(cached, tuple)
+        and len(cached) == len(current)
+        and all(a is b for a, b in zip(cached, current, strict=True))
+    )

@@ -2,7 +2,7 @@
 
 A rule module looks like this::
 
-    from auditor.rule import Hit, rule
+    from auditor.rule import Hit, RuleContext, rule
 
     @rule(
         id="KEY-004",
@@ -13,15 +13,19 @@ A rule module looks like this::
         remediation="...what to do, concretely...",
         references=["CIS AWS Foundations v3.0.0 1.13", "CIS AWS Foundations v5.0.0 1.12"],
     )
-    def two_active_keys(inventory, config):
+    def two_active_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
         for account in inventory.accounts:
             ...
             yield Hit(account_id=..., resource_type="AWS::IAM::User", resource_id=user.arn, message=..., evidence={...})
 
 The decorator returns a :class:`Rule` (it does not register anything globally): packs are lists of rules
 discovered by scanning modules, so importing a rule never has a side effect and a broken pack cannot
-corrupt another's registry. A rule must be pure: no network, no clock (use ``inventory.as_of``), and it
-must yield hits in a deterministic order.
+corrupt another's registry. A rule must be pure: no network, no clock (ages are measured at
+``context.as_of``), and it must yield hits in a deterministic order.
+
+A rule sees the inventory and a :class:`RuleContext`, nothing else: not the configuration's suppressions,
+switches or severity overrides, which are the engine's business. ``sources`` names the sources whose facts the
+rule reads (``auditor.source``); when one of them did not run, the rule is reported as not evaluated.
 """
 
 from __future__ import annotations
@@ -30,12 +34,16 @@ import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from auditor.findings import FileLocation, Severity
+from auditor.patterns import AccountPattern, first_match
+from auditor.source import AWS_SOURCE
 
 if TYPE_CHECKING:
-    from auditor.config import Config
+    from auditor.config import Config, Thresholds
+    from auditor.facts import AccountFacts
     from auditor.inventory import Inventory
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
@@ -56,7 +64,29 @@ class Hit:
     tags: Mapping[str, str] = field(default_factory=dict)  # the resource's own tags, for tag suppressions
 
 
-CheckFunction = Callable[["Inventory", "Config"], Iterable[Hit]]
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may know besides the inventory. Read-only; built once per evaluation."""
+
+    as_of: datetime  # the collection time: "unused for 45 days" is measured here, never at "now"
+    thresholds: Thresholds  # frozen (auditor.toml's [thresholds])
+    production_patterns: tuple[AccountPattern, ...] = ()
+
+    @classmethod
+    def for_inventory(cls, inventory: Inventory, config: Config) -> RuleContext:
+        return cls(
+            as_of=inventory.as_of,
+            thresholds=config.thresholds,
+            production_patterns=config.production_account_patterns,
+        )
+
+    def production_pattern(self, account: AccountFacts | None) -> str | None:
+        """The first production pattern the account matches, as written in the config; ``None`` if none does."""
+        pattern = first_match(self.production_patterns, account)
+        return pattern.text if pattern is not None else None
+
+
+CheckFunction = Callable[["Inventory", RuleContext], Iterable[Hit]]
 
 
 @dataclass(frozen=True)
@@ -69,15 +99,16 @@ class Rule:
     remediation: str
     references: tuple[str, ...]
     check: CheckFunction
-    # The collector a rule's facts come from when it is not the AWS one (e.g. "local" for files on disk):
-    # the catalog says so, since without that collector the rule has nothing to look at.
-    requires: str | None = None
+    # The sources whose facts the check reads: it is evaluated only when all of them ran.
+    sources: tuple[str, ...] = (AWS_SOURCE,)
     # The auditor.toml keys the check reads ("thresholds.unused_days"): the catalog documents them.
     config_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):
             raise ValueError(f"rule id {self.id!r} is not of the form AREA-NNN")
+        if not self.sources:
+            raise ValueError(f"rule {self.id} names no source to read its facts from")
 
 
 def rule(
@@ -89,7 +120,7 @@ def rule(
     rationale: str,
     remediation: str,
     references: Iterable[str] = (),
-    requires: str | None = None,
+    sources: Iterable[str] = (AWS_SOURCE,),
     config_keys: Iterable[str] = (),
 ) -> Callable[[CheckFunction], Rule]:
     """Turn a check function into a :class:`Rule`. Text is dedented so docstring-style blocks read well."""
@@ -104,7 +135,7 @@ def rule(
             remediation=_clean(remediation),
             references=tuple(references),
             check=check,
-            requires=requires,
+            sources=tuple(sources),
             config_keys=tuple(config_keys),
         )
 

@@ -1,21 +1,23 @@
-"""Small helpers the built-in rules share: time arithmetic at ``inventory.as_of``, ARNs, account facts.
+"""Small helpers the built-in rules share: time arithmetic at the collection time, ARNs, account labels.
 
 Everything here is pure. Two conventions every rule follows:
 
-* **Ages are measured at the inventory's collection time** (``inventory.as_of``), never at "now".
+* **Ages are measured at the inventory's collection time** (``context.as_of``), never at "now".
   "Unused for N days" means *more than* N whole days: last used (or, if never used, created) more than
   ``N`` days before ``as_of``. "Used within N days" is the complement.
-* **Unknown is not false.** A helper returns ``None`` when the facts were not collected, and rules only fire
-  on facts that are known.
+* **Unknown is not false.** Facts not collected are ``None``, and rules only fire on facts that are known.
+  Facts are read from one field each: the inventory reconciles its sources once, when it is assembled
+  (``auditor.facts``), so no rule re-derives them.
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from auditor.inventory import AccountInventory, CredentialReportRow, IamUser, Inventory, Organization
+from auditor.inventory import AccountInventory, IamUser, Inventory, Organization
+from auditor.timestamps import as_utc
 
 # Internal background documents the rules' rationale was first written from. Users cannot open them: issue
 # "Reports a person acts on" replaces these citations with public AWS, CIS and Security Hub references.
@@ -39,19 +41,14 @@ def paragraphs(*parts: str) -> str:
 # ------------------------------------------------------------------------------------------------ time
 
 
-def utc(moment: datetime) -> datetime:
-    """Hand-written inventories may carry naive datetimes: treat them as UTC rather than crash a rule."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def age_days(moment: datetime, as_of: datetime) -> int:
     """Whole days from ``moment`` to ``as_of`` (floored; negative if ``moment`` is after ``as_of``)."""
-    return int((utc(as_of) - utc(moment)).total_seconds() // SECONDS_PER_DAY)
+    return int((as_utc(as_of) - as_utc(moment)).total_seconds() // SECONDS_PER_DAY)
 
 
 def older_than(moment: datetime, as_of: datetime, days: int) -> bool:
     """``moment`` is more than ``days`` days before ``as_of`` (exactly ``days`` days is not older)."""
-    return utc(as_of) - utc(moment) > timedelta(days=days)
+    return as_utc(as_of) - as_utc(moment) > timedelta(days=days)
 
 
 def within(moment: datetime, as_of: datetime, days: int) -> bool:
@@ -73,12 +70,7 @@ def unused_for(last_used: datetime | None, created: datetime | None, as_of: date
 
 def iso(moment: datetime | None) -> str | None:
     """A JSON-friendly timestamp for evidence."""
-    return utc(moment).isoformat() if moment is not None else None
-
-
-def latest(*moments: datetime | None) -> datetime | None:
-    known = [utc(m) for m in moments if m is not None]
-    return max(known) if known else None
+    return as_utc(moment).isoformat() if moment is not None else None
 
 
 # ------------------------------------------------------------------------------------------------ ARNs
@@ -102,42 +94,8 @@ def account_label(inventory: Inventory, account_id: str | None) -> str:
     """``dev (111122223333)`` when the name is known, the bare id otherwise: for messages."""
     if not account_id:
         return "an unknown account"
-    name = inventory.account_name(account_id)
-    return f"{name} ({account_id})" if name and name != account_id else account_id
-
-
-def management_account_id(inventory: Inventory) -> str | None:
-    if inventory.organization is not None:
-        return inventory.organization.management_account_id
-    return next((a.account_id for a in inventory.accounts if a.is_management), None)
-
-
-def is_management(inventory: Inventory, account: AccountInventory) -> bool:
-    return account.is_management or account.account_id == management_account_id(inventory)
-
-
-def account_facts(inventory: Inventory, account_id: str) -> tuple[str | None, str | None, dict[str, str] | None]:
-    """Name, OU path and tags of an account, merging what Organizations and the account scan each know.
-
-    Tags are ``None`` when neither source read them (the account was outside the scan's scope, or its
-    ``ListTagsForResource`` failed): unknown, not "no tags". Callers must not match tag patterns on them.
-    """
-    name: str | None = None
-    ou_path: str | None = None
-    tags: dict[str, str] | None = None
-    if inventory.organization is not None:
-        for org_account in inventory.organization.accounts:
-            if org_account.id == account_id:
-                name, ou_path = org_account.name, org_account.ou_path
-                tags = dict(org_account.tags) if org_account.tags is not None else None
-                break
-    scanned = inventory.account(account_id)
-    if scanned is not None:
-        name = scanned.account_name or name
-        ou_path = scanned.ou_path or ou_path
-        if scanned.tags is not None:
-            tags = {**(tags or {}), **scanned.tags}
-    return name, ou_path, tags
+    facts = inventory.account_facts(account_id)
+    return facts.label if facts is not None else account_id
 
 
 def accounts_with_users(inventory: Inventory) -> Iterator[tuple[AccountInventory, list[IamUser]]]:
@@ -145,33 +103,3 @@ def accounts_with_users(inventory: Inventory) -> Iterator[tuple[AccountInventory
     for account in inventory.accounts:
         if account.users is not None:
             yield account, account.users
-
-
-# ------------------------------------------------------------------------------------------- IAM users
-
-
-def report_row(account: AccountInventory, user: IamUser) -> CredentialReportRow | None:
-    if account.credential_report is None:
-        return None
-    return account.credential_report.row_for(user.user_name)
-
-
-def password_enabled(account: AccountInventory, user: IamUser) -> bool | None:
-    """From the user record, else from the credential report row; ``None`` if neither source knows."""
-    if user.password_enabled is not None:
-        return user.password_enabled
-    row = report_row(account, user)
-    return row.password_enabled if row is not None else None
-
-
-def mfa_active(account: AccountInventory, user: IamUser) -> bool | None:
-    if user.mfa_active is not None:
-        return user.mfa_active
-    row = report_row(account, user)
-    return row.mfa_active if row is not None else None
-
-
-def password_last_used(account: AccountInventory, user: IamUser) -> datetime | None:
-    """The latest known console sign-in: the user record and the credential report row can each lag."""
-    row = report_row(account, user)
-    return latest(user.password_last_used, row.password_last_used if row is not None else None)

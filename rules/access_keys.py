@@ -4,11 +4,10 @@ Per-key findings use ``resource_type`` ``AWS::IAM::AccessKey``, the owning user'
 (access keys have no ARN) and the access key id as ``discriminator``; KEY-004 is about the user. The user's
 tags go with every finding. Secrets are never read, only key ids and dates.
 
-Last use comes from the credential report: the collectors copy each key's slot (``last_used_date``) onto the
-key, and a hand-made inventory may instead carry only the report row, whose slot is matched by ``last_rotated``
-= the key's creation time. "Never used" is a claim only the report can make: a key with no last-use date
-counts as never used when the account's credential report has a row for its user, and as unknown otherwise
-(KEY-003 and KEY-005 then skip it).
+Last use comes from the credential report, whose key slots are joined to the keys when the inventory is
+assembled (``auditor.facts``). "Never used" is a claim only the report can make: a key with no last-use date
+counts as never used when the account's credential report has a row for its user (``in_credential_report``),
+and as unknown otherwise (KEY-003 and KEY-005 then skip it).
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from auditor.config import Config
 from auditor.inventory import AccessKey, AccountInventory, IamUser, Inventory
-from auditor.rule import Hit, rule
+from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import (
     SEED_000,
     SEED_001,
@@ -32,15 +30,13 @@ from auditor.rules._common import (
     iso,
     older_than,
     paragraphs,
-    report_row,
     unused_for,
-    utc,
 )
+from auditor.timestamps import as_utc
 
 KEY_TYPE = "AWS::IAM::AccessKey"
 # A key created this close to its user was created by the user-setup wizard (CIS 1.11's "initial setup").
 SETUP_WINDOW = timedelta(hours=1)
-_SAME_KEY_TOLERANCE = timedelta(seconds=60)
 
 REPLACE_KEY = """
     Replace the key rather than keep it: people use `aws configure sso` / `aws sso login` with an sso-session
@@ -52,22 +48,11 @@ REPLACE_KEY = """
 """
 
 
-def _report_last_used(account: AccountInventory, user: IamUser, key: AccessKey) -> datetime | None:
-    row = report_row(account, user)
-    if row is None:
-        return None
-    for slot in row.access_keys:
-        if slot.last_rotated is not None and abs(utc(slot.last_rotated) - utc(key.create_date)) <= _SAME_KEY_TOLERANCE:
-            return slot.last_used_date
-    return None
-
-
-def key_last_used(account: AccountInventory, user: IamUser, key: AccessKey) -> tuple[datetime | None, bool]:
+def key_last_used(user: IamUser, key: AccessKey) -> tuple[datetime | None, bool]:
     """``(last_used, known)``: ``(None, True)`` means never used; ``(None, False)`` means unknown."""
-    last_used = key.last_used_date or _report_last_used(account, user, key)
-    if last_used is not None:
-        return last_used, True
-    return None, report_row(account, user) is not None
+    if key.last_used_date is not None:
+        return key.last_used_date, True
+    return None, user.in_credential_report
 
 
 def _active_keys(inventory: Inventory) -> Iterator[tuple[AccountInventory, IamUser, AccessKey]]:
@@ -77,14 +62,14 @@ def _active_keys(inventory: Inventory) -> Iterator[tuple[AccountInventory, IamUs
                 yield account, user, key
 
 
-def _key_evidence(inventory: Inventory, account: AccountInventory, user: IamUser, key: AccessKey) -> dict[str, Any]:
-    last_used, known = key_last_used(account, user, key)
+def _key_evidence(context: RuleContext, user: IamUser, key: AccessKey) -> dict[str, Any]:
+    last_used, known = key_last_used(user, key)
     return {
         "user_name": user.user_name,
         "access_key_id": key.access_key_id,
         "status": key.status,
         "created": iso(key.create_date),
-        "age_days": age_days(key.create_date, inventory.as_of),
+        "age_days": age_days(key.create_date, context.as_of),
         "last_used": iso(last_used) if known else "unknown",
         "last_used_service": key.last_used_service,
         "last_used_region": key.last_used_region,
@@ -92,7 +77,7 @@ def _key_evidence(inventory: Inventory, account: AccountInventory, user: IamUser
 
 
 def _key_hit(
-    inventory: Inventory, account: AccountInventory, user: IamUser, key: AccessKey, message: str, **extra: Any
+    context: RuleContext, account: AccountInventory, user: IamUser, key: AccessKey, message: str, **extra: Any
 ) -> Hit:
     return Hit(
         account_id=account.account_id,
@@ -100,7 +85,7 @@ def _key_hit(
         resource_id=user.arn,
         discriminator=key.access_key_id,
         message=message,
-        evidence={**_key_evidence(inventory, account, user, key), **extra},
+        evidence={**_key_evidence(context, user, key), **extra},
         tags=dict(user.tags),
     )
 
@@ -132,14 +117,14 @@ def _owner(inventory: Inventory, account: AccountInventory, user: IamUser) -> st
         SEED_004,
     ],
 )
-def long_lived_key(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def long_lived_key(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each active long-lived access key (id starting with AKIA) on an IAM user."""
     for account, user, key in _active_keys(inventory):
         if not key.is_long_lived:
             continue
-        age = age_days(key.create_date, inventory.as_of)
+        age = age_days(key.create_date, context.as_of)
         yield _key_hit(
-            inventory,
+            context,
             account,
             user,
             key,
@@ -173,19 +158,19 @@ def long_lived_key(inventory: Inventory, config: Config) -> Iterator[Hit]:
     ],
     config_keys=("thresholds.max_key_age_days",),
 )
-def key_not_rotated(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def key_not_rotated(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each active access key created more than `max_key_age_days` before the collection time."""
-    days = config.thresholds.max_key_age_days
+    days = context.thresholds.max_key_age_days
     for account, user, key in _active_keys(inventory):
-        if not older_than(key.create_date, inventory.as_of, days):
+        if not older_than(key.create_date, context.as_of, days):
             continue
         yield _key_hit(
-            inventory,
+            context,
             account,
             user,
             key,
             f"Access key {key.access_key_id} of {_owner(inventory, account, user)} is "
-            f"{age_days(key.create_date, inventory.as_of)} days old (more than {days}).",
+            f"{age_days(key.create_date, context.as_of)} days old (more than {days}).",
             max_key_age_days=days,
         )
 
@@ -216,18 +201,18 @@ def key_not_rotated(inventory: Inventory, config: Config) -> Iterator[Hit]:
     ],
     config_keys=("thresholds.unused_days",),
 )
-def key_unused(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def key_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each active access key last used more than `unused_days` before the collection time, or
     never used and created more than `unused_days` before it."""
-    days = config.thresholds.unused_days
+    days = context.thresholds.unused_days
     for account, user, key in _active_keys(inventory):
-        last_used, known = key_last_used(account, user, key)
-        if not known or not unused_for(last_used, key.create_date, inventory.as_of, days):
+        last_used, known = key_last_used(user, key)
+        if not known or not unused_for(last_used, key.create_date, context.as_of, days):
             continue
-        idle = age_days(last_used or key.create_date, inventory.as_of)
+        idle = age_days(last_used or key.create_date, context.as_of)
         when = f"was last used {idle} days ago" if last_used else f"has never been used in its {idle} days"
         yield _key_hit(
-            inventory,
+            context,
             account,
             user,
             key,
@@ -254,7 +239,7 @@ def key_unused(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """,
     references=["CIS AWS Foundations Benchmark v3.0.0 1.13", "CIS AWS Foundations Benchmark v5.0.0 1.12", SEED_000],
 )
-def two_active_keys(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def two_active_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM user with two active access keys (one finding per user)."""
     for account, users in accounts_with_users(inventory):
         for user in users:
@@ -269,7 +254,7 @@ def two_active_keys(inventory: Inventory, config: Config) -> Iterator[Hit]:
                 f"{', '.join(k.access_key_id for k in active)}.",
                 evidence={
                     "user_name": user.user_name,
-                    "active_keys": [_key_evidence(inventory, account, user, k) for k in active],
+                    "active_keys": [_key_evidence(context, user, k) for k in active],
                 },
                 tags=dict(user.tags),
             )
@@ -293,18 +278,18 @@ def two_active_keys(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """,
     references=["CIS AWS Foundations Benchmark v3.0.0 1.11", "CIS AWS Foundations Benchmark v5.0.0 1.10", SEED_002],
 )
-def setup_key_never_used(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def setup_key_never_used(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each active access key that has never been used and was created within one hour of its
     user (i.e. during the user's initial setup)."""
     for account, user, key in _active_keys(inventory):
-        last_used, known = key_last_used(account, user, key)
+        last_used, known = key_last_used(user, key)
         if not known or last_used is not None:
             continue
-        after_user = utc(key.create_date) - utc(user.create_date)
+        after_user = as_utc(key.create_date) - as_utc(user.create_date)
         if not timedelta(0) <= after_user <= SETUP_WINDOW:
             continue
         yield _key_hit(
-            inventory,
+            context,
             account,
             user,
             key,

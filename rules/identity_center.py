@@ -20,19 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.config import Config
 from auditor.inventory import AccountAssignment, IdentityCenter, Inventory, PermissionSet
 from auditor.isoduration import format_duration
-from auditor.rule import Hit, rule
+from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import (
     SEED_000,
     SEED_001,
     SEED_002,
     SEED_003,
     SEED_004,
-    account_facts,
     account_label,
-    management_account_id,
     organization_arn,
     root_arn,
 )
@@ -53,7 +50,7 @@ def _enabled(inventory: Inventory) -> IdentityCenter | None:
 
 
 def _owner_account(inventory: Inventory, idc: IdentityCenter) -> str | None:
-    return idc.owner_account_id or management_account_id(inventory)
+    return idc.owner_account_id or inventory.management_account_id
 
 
 def _sorted_assignments(idc: IdentityCenter) -> list[AccountAssignment]:
@@ -68,10 +65,6 @@ def _sorted_permission_sets(idc: IdentityCenter) -> list[PermissionSet]:
     return sorted(idc.permission_sets or [], key=lambda p: p.arn)
 
 
-def _permission_sets(idc: IdentityCenter) -> dict[str, PermissionSet]:
-    return {ps.arn: ps for ps in idc.permission_sets or []}
-
-
 def _privilege_in(inventory: Inventory, permission_set: PermissionSet, account_ids: list[str]) -> list[PrivilegeGrant]:
     accounts = [a for a in (inventory.account(i) for i in account_ids) if a is not None]
     return permission_set_privilege(permission_set, accounts)
@@ -80,7 +73,7 @@ def _privilege_in(inventory: Inventory, permission_set: PermissionSet, account_i
 def _principal(idc: IdentityCenter, principal_type: str, principal_id: str) -> dict[str, Any]:
     """A principal as evidence, with the names the identity store knows (none when it could not be listed)."""
     if principal_type == "USER":
-        user = next((u for u in idc.users or [] if u.user_id == principal_id), None)
+        user = idc.user(principal_id)
         return {
             "principal_type": "USER",
             "principal_id": principal_id,
@@ -88,7 +81,7 @@ def _principal(idc: IdentityCenter, principal_type: str, principal_id: str) -> d
             "display_name": user.display_name if user else None,
             "emails": list(user.emails) if user else [],
         }
-    group = next((g for g in idc.groups or [] if g.group_id == principal_id), None)
+    group = idc.group(principal_id)
     return {
         "principal_type": "GROUP",
         "principal_id": principal_id,
@@ -138,7 +131,7 @@ def _permission_set_evidence(ps: PermissionSet) -> dict[str, Any]:
     """,
     references=[*CIS_CENTRAL, *ALL_SEEDS],
 )
-def identity_center_not_enabled(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def identity_center_not_enabled(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when the collectors looked for an Identity Center instance and found none
     (`identity_center.status` = "not_enabled"); never when the lookup failed ("unknown"). One finding for
     the organization (in the management account), or one per scanned account when there is no organization."""
@@ -194,7 +187,7 @@ def identity_center_not_enabled(inventory: Inventory, config: Config) -> Iterato
     """,
     references=[*CIS_CENTRAL, SEED_000, SEED_003],
 )
-def account_without_assignment(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def account_without_assignment(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each ACTIVE account of the organization that appears in no Identity Center account
     assignment. Needs Identity Center enabled, its assignments listed and the organization's account list.
     Only accounts whose assignments were asked for (`assignments_listed_accounts`, the scan's scope) are
@@ -264,7 +257,7 @@ def _assignments_listed_for(idc: IdentityCenter, org_account_ids: list[str]) -> 
     references=[SEED_000, SEED_001, SEED_004],
     config_keys=("thresholds.privileged_session_max",),
 )
-def privileged_long_session(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def privileged_long_session(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each privileged permission set (see "privileged" in `rules/_privilege.py`: AdministratorAccess,
     PowerUserAccess, IAMFullAccess or a policy allowing `*` on `*`) whose session duration is longer than
     `privileged_session_max`. Customer-managed policy references are resolved in the accounts the set is
@@ -272,7 +265,7 @@ def privileged_long_session(inventory: Inventory, config: Config) -> Iterator[Hi
     idc = _enabled(inventory)
     if idc is None:
         return
-    limit = config.thresholds.privileged_session_max_seconds
+    limit = context.thresholds.privileged_session_max_seconds
     accounts_by_set: dict[str, list[str]] = {}
     for assignment in _sorted_assignments(idc):
         accounts_by_set.setdefault(assignment.permission_set_arn, []).append(assignment.account_id)
@@ -290,11 +283,11 @@ def privileged_long_session(inventory: Inventory, config: Config) -> Iterator[Hi
             region=idc.home_region,
             message=(
                 f"Privileged permission set {ps.name} (Identity Center in account {account_label(inventory, owner)}) "
-                f"allows {ps.session_duration} sessions, longer than {config.thresholds.privileged_session_max}."
+                f"allows {ps.session_duration} sessions, longer than {context.thresholds.privileged_session_max}."
             ),
             evidence={
                 **_permission_set_evidence(ps),
-                "privileged_session_max": config.thresholds.privileged_session_max,
+                "privileged_session_max": context.thresholds.privileged_session_max,
                 "privileged_session_max_seconds": limit,
                 "privileged_by": grants_evidence(grants),
             },
@@ -325,7 +318,7 @@ def privileged_long_session(inventory: Inventory, config: Config) -> Iterator[Hi
     """,
     references=[SEED_001, SEED_002],
 )
-def hourly_session(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def hourly_session(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each permission set whose session duration is exactly one hour (PT1H, the default)."""
     idc = _enabled(inventory)
     if idc is None:
@@ -348,17 +341,6 @@ def hourly_session(inventory: Inventory, config: Config) -> Iterator[Hit]:
 
 
 # --------------------------------------------------------------------------------------------- IDC-005
-
-
-def _matching_production_pattern(
-    config: Config, name: str | None, ou_path: str | None, tags: dict[str, str] | None
-) -> str | None:
-    """The first pattern the account matches. Tags not read (``None``) are unknown: no ``tag:`` pattern
-    matches them (that would be a guess); name and OU patterns still apply."""
-    for pattern in config.production_patterns:
-        if config.model_copy(update={"production_patterns": [pattern]}).is_production(name, ou_path, tags or {}):
-            return pattern
-    return None
 
 
 @rule(
@@ -384,23 +366,22 @@ def _matching_production_pattern(
     references=[SEED_000, SEED_001],
     config_keys=("production_patterns",),
 )
-def privileged_in_production(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def privileged_in_production(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires once per (account, permission set) when a privileged permission set is assigned, to any user or
     group, in an account that matches `production_patterns` (account name, OU path or tags). Tags that were
     not read (the account's `ListTagsForResource` failed) match no tag pattern."""
     idc = _enabled(inventory)
     if idc is None:
         return
-    sets = _permission_sets(idc)
     grouped: dict[tuple[str, str], list[AccountAssignment]] = {}
     for assignment in _sorted_assignments(idc):
         grouped.setdefault((assignment.account_id, assignment.permission_set_arn), []).append(assignment)
     for (account_id, ps_arn), assignments in grouped.items():
-        ps = sets.get(ps_arn)
+        ps = idc.permission_set(ps_arn)
         if ps is None:
             continue
-        name, ou_path, tags = account_facts(inventory, account_id)
-        pattern = _matching_production_pattern(config, name, ou_path, tags)
+        facts = inventory.account_facts(account_id)
+        pattern = context.production_pattern(facts)
         if pattern is None:
             continue
         grants = _privilege_in(inventory, ps, [account_id])
@@ -419,8 +400,8 @@ def privileged_in_production(inventory: Inventory, config: Config) -> Iterator[H
             evidence={
                 "permission_set_name": ps.name,
                 "permission_set_arn": ps.arn,
-                "account_name": name,
-                "ou_path": ou_path,
+                "account_name": facts.name if facts is not None else None,
+                "ou_path": facts.ou_path if facts is not None else None,
                 "production_pattern": pattern,
                 "principals": principals,
                 "privileged_by": grants_evidence(grants),
@@ -452,17 +433,16 @@ def privileged_in_production(inventory: Inventory, config: Config) -> Iterator[H
     """,
     references=[SEED_004, SEED_001, SEED_002],
 )
-def assigned_to_user(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def assigned_to_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each account assignment whose principal type is USER (one finding per account, permission
     set and user); the evidence names the user from the identity store."""
     idc = _enabled(inventory)
     if idc is None:
         return
-    sets = _permission_sets(idc)
     for assignment in _sorted_assignments(idc):
         if assignment.principal_type != "USER":
             continue
-        ps = sets.get(assignment.permission_set_arn)
+        ps = idc.permission_set(assignment.permission_set_arn)
         ps_name = ps.name if ps else assignment.permission_set_arn
         principal = _principal(idc, "USER", assignment.principal_id)
         yield Hit(
@@ -503,7 +483,7 @@ def assigned_to_user(inventory: Inventory, config: Config) -> Iterator[Hit]:
     """,
     references=[SEED_002],
 )
-def no_delegated_administrator(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def no_delegated_administrator(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when Identity Center is enabled, the organization's delegated administrators were read, and none
     is registered for `sso.amazonaws.com`. Unreadable delegated administrators: no finding."""
     idc = _enabled(inventory)

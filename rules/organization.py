@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.config import Config
 from auditor.inventory import Inventory
-from auditor.rule import Hit, rule
+from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import SEED_000, SEED_001, SEED_003, SEED_004, account_label, organization_arn, root_arn
 
 CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
@@ -47,7 +46,7 @@ CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
         SEED_001,
     ],
 )
-def account_not_in_organization(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def account_not_in_organization(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for a scanned account that read its own organization membership and has none
     (`in_organization` = false; `DescribeOrganization` answered "not in use"). Unknown membership: no finding."""
     for account in inventory.accounts:
@@ -94,7 +93,7 @@ def account_not_in_organization(inventory: Inventory, config: Config) -> Iterato
         SEED_004,
     ],
 )
-def centralized_root_access(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def centralized_root_access(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when `iam:ListOrganizationsFeatures` was read and its `EnabledFeatures` lack
     `RootCredentialsManagement` or `RootSessions`. Unreadable (None): no finding; manual check MANUAL-006."""
     organization = inventory.organization

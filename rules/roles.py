@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.config import Config
 from auditor.inventory import Inventory
 from auditor.isoduration import format_duration
-from auditor.rule import Hit, rule
+from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import SEED_001, account_label
 
 
@@ -37,11 +36,11 @@ from auditor.rules._common import SEED_001, account_label
     references=[SEED_001],
     config_keys=("thresholds.role_session_max",),
 )
-def long_role_sessions(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def long_role_sessions(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM role whose MaxSessionDuration is longer than `role_session_max`, except Identity
     Center reserved roles (path `/aws-reserved/sso.amazonaws.com/`) and service-linked roles. A role whose
     MaxSessionDuration could not be read (ListRoles failed) is skipped."""
-    limit = config.thresholds.role_session_max_seconds
+    limit = context.thresholds.role_session_max_seconds
     for account in inventory.accounts:
         for role in sorted(account.roles or [], key=lambda r: r.arn):
             if role.is_identity_center_role or role.is_service_linked:
@@ -55,14 +54,14 @@ def long_role_sessions(inventory: Inventory, config: Config) -> Iterator[Hit]:
                 message=(
                     f"IAM role {role.role_name} in account {account_label(inventory, account.account_id)} allows "
                     f"{format_duration(role.max_session_duration)} sessions, longer than "
-                    f"{config.thresholds.role_session_max}."
+                    f"{context.thresholds.role_session_max}."
                 ),
                 evidence={
                     "role_name": role.role_name,
                     "path": role.path,
                     "max_session_duration_seconds": role.max_session_duration,
                     "max_session_duration": format_duration(role.max_session_duration),
-                    "role_session_max": config.thresholds.role_session_max,
+                    "role_session_max": context.thresholds.role_session_max,
                 },
                 tags=dict(role.tags),
             )

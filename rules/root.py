@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.config import Config
 from auditor.inventory import AccountInventory, CredentialReportRow, Inventory
-from auditor.rule import Hit, rule
-from auditor.rules._common import SEED_000, SEED_003, SEED_004, account_label, age_days, iso, latest, root_arn, within
+from auditor.rule import Hit, RuleContext, rule
+from auditor.rules._common import SEED_000, SEED_003, SEED_004, account_label, age_days, iso, root_arn, within
+from auditor.timestamps import latest
 
 ROOT_TYPE = "AWS::IAM::Root"
 
@@ -100,7 +100,7 @@ def _hit(account: AccountInventory, message: str, evidence: dict[str, Any]) -> H
         SEED_004,
     ],
 )
-def root_access_keys(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def root_access_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when the credential report's root row shows an active access key, or when `GetAccountSummary`
     reports `AccountAccessKeysPresent` = 1. One finding per account."""
     for account in inventory.accounts:
@@ -157,7 +157,7 @@ def root_access_keys(inventory: Inventory, config: Config) -> Iterator[Hit]:
         SEED_003,
     ],
 )
-def root_without_mfa(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def root_without_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when `GetAccountSummary` reports `AccountMFAEnabled` = 0 or the credential report's root row has
     `mfa_active` = false. Accounts where neither source was read, or whose root user has no password and no
     access keys, are skipped."""
@@ -200,7 +200,7 @@ def root_without_mfa(inventory: Inventory, config: Config) -> Iterator[Hit]:
         SEED_000,
     ],
 )
-def root_virtual_mfa(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def root_virtual_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when a virtual MFA device is bound to the root user (an assigned entry of `ListVirtualMFADevices`
     whose user ARN is the root ARN) and no source says MFA is off. Unknown device type: no finding."""
     for account in inventory.accounts:
@@ -242,10 +242,10 @@ def root_virtual_mfa(inventory: Inventory, config: Config) -> Iterator[Hit]:
     ],
     config_keys=("thresholds.root_usage_days",),
 )
-def root_used_recently(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def root_used_recently(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when the credential report's root row shows the root password, or any root access key, last
     used within `root_usage_days` of the inventory's collection time. Without a root row: no finding."""
-    days = config.thresholds.root_usage_days
+    days = context.thresholds.root_usage_days
     for account in inventory.accounts:
         row = _root_row(account)
         if row is None:
@@ -256,7 +256,7 @@ def root_used_recently(inventory: Inventory, config: Config) -> Iterator[Hit]:
         for key in row.access_keys:
             if key.last_used_date is not None:
                 uses.append((f"access key {key.slot}", key.last_used_date))
-        recent = [(what, when) for what, when in uses if within(when, inventory.as_of, days)]
+        recent = [(what, when) for what, when in uses if within(when, context.as_of, days)]
         if not recent:
             continue
         last = latest(*(when for _, when in recent))
@@ -264,12 +264,12 @@ def root_used_recently(inventory: Inventory, config: Config) -> Iterator[Hit]:
         yield _hit(
             account,
             f"The root user of account {account_label(inventory, account.account_id)} was used "
-            f"{age_days(last, inventory.as_of)} days ago (within the {days}-day window).",
+            f"{age_days(last, context.as_of)} days ago (within the {days}-day window).",
             {
                 "password_last_used": iso(row.password_last_used),
                 "access_keys_last_used": {f"access_key_{k.slot}": iso(k.last_used_date) for k in row.access_keys},
                 "recent_uses": [{"credential": what, "last_used": iso(when)} for what, when in recent],
-                "days_since_last_use": age_days(last, inventory.as_of),
+                "days_since_last_use": age_days(last, context.as_of),
                 "root_usage_days": days,
             },
         )

@@ -1,8 +1,8 @@
 """IAM user rules (USER-001..006).
 
 Findings are about one IAM user: ``resource_type`` ``AWS::IAM::User``, ``resource_id`` the user ARN, the
-user's tags passed for tag suppressions. Facts come from the user record, falling back to the account's
-credential report row when the record lacks them; an account whose users were not collected is skipped.
+user's tags passed for tag suppressions. Facts come from the user record, with the account's credential report
+row already joined in (``auditor.facts``); an account whose users were not collected is skipped.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.config import Config
 from auditor.inventory import AccountInventory, IamUser, Inventory
-from auditor.rule import Hit, rule
+from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import (
     SEED_000,
     SEED_001,
@@ -21,13 +20,8 @@ from auditor.rules._common import (
     account_label,
     accounts_with_users,
     age_days,
-    is_management,
     iso,
-    mfa_active,
     paragraphs,
-    password_enabled,
-    password_last_used,
-    report_row,
     unused_for,
 )
 from auditor.rules._privilege import grants_evidence, user_privilege
@@ -63,7 +57,7 @@ def _who(inventory: Inventory, account: AccountInventory, user: IamUser) -> str:
 def _console_users(inventory: Inventory) -> Iterator[tuple[AccountInventory, IamUser]]:
     for account, users in accounts_with_users(inventory):
         for user in users:
-            if password_enabled(account, user) is True:
+            if user.password_enabled is True:
                 yield account, user
 
 
@@ -88,7 +82,7 @@ def _console_users(inventory: Inventory) -> Iterator[tuple[AccountInventory, Iam
     ),
     references=[*CIS_CENTRAL, SEED_001, SEED_002],
 )
-def console_password(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def console_password(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM user with a console password (a login profile; `password_enabled` = true)."""
     for account, user in _console_users(inventory):
         yield _hit(
@@ -98,8 +92,8 @@ def console_password(inventory: Inventory, config: Config) -> Iterator[Hit]:
             f"{_who(inventory, account, user)} can sign in to the console with a password.",
             {
                 "password_enabled": True,
-                "password_last_used": iso(password_last_used(account, user)),
-                "mfa_active": mfa_active(account, user),
+                "password_last_used": iso(user.password_last_used),
+                "mfa_active": user.mfa_active,
                 "user_created": iso(user.create_date),
             },
         )
@@ -131,11 +125,11 @@ def console_password(inventory: Inventory, config: Config) -> Iterator[Hit]:
         SEED_002,
     ],
 )
-def console_user_without_mfa(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def console_user_without_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM user with a console password and no MFA device (`mfa_active` = false). Unknown MFA
     state: no finding."""
     for account, user in _console_users(inventory):
-        if mfa_active(account, user) is not False:
+        if user.mfa_active is not False:
             continue
         yield _hit(
             inventory,
@@ -145,7 +139,7 @@ def console_user_without_mfa(inventory: Inventory, config: Config) -> Iterator[H
             {
                 "password_enabled": True,
                 "mfa_active": False,
-                "password_last_used": iso(password_last_used(account, user)),
+                "password_last_used": iso(user.password_last_used),
             },
         )
 
@@ -177,22 +171,21 @@ def console_user_without_mfa(inventory: Inventory, config: Config) -> Iterator[H
     ],
     config_keys=("thresholds.unused_days",),
 )
-def password_unused(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def password_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM user with a console password last used more than `unused_days` before the
     collection time, or never used and set more than `unused_days` before it. "Never used" needs the
     credential report's row for the user (the source of last-use data); its age is the row's
     `password_last_changed` (when the password was set), else the user's creation date."""
-    days = config.thresholds.unused_days
+    days = context.thresholds.unused_days
     for account, user in _console_users(inventory):
-        last_used = password_last_used(account, user)
-        row = report_row(account, user)
-        if last_used is None and row is None:
-            continue  # no credential report: "never used" and "not known" look the same
-        set_at = (row.password_last_changed if row is not None else None) or user.create_date
-        if not unused_for(last_used, set_at, inventory.as_of, days):
+        last_used = user.password_last_used
+        if last_used is None and not user.in_credential_report:
+            continue  # no credential report row: "never used" and "not known" look the same
+        set_at = user.password_last_changed or user.create_date
+        if not unused_for(last_used, set_at, context.as_of, days):
             continue
         reference = last_used or set_at
-        idle = age_days(reference, inventory.as_of)
+        idle = age_days(reference, context.as_of)
         when = f"last used {idle} days ago" if last_used else f"never used since it was set {idle} days ago"
         yield _hit(
             inventory,
@@ -234,7 +227,7 @@ def password_unused(inventory: Inventory, config: Config) -> Iterator[Hit]:
         SEED_004,
     ],
 )
-def direct_user_policies(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def direct_user_policies(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM user with at least one managed policy attached to it or one inline policy of its
     own (group policies are fine)."""
     for account, users in accounts_with_users(inventory):
@@ -284,7 +277,7 @@ def direct_user_policies(inventory: Inventory, config: Config) -> Iterator[Hit]:
         SEED_004,
     ],
 )
-def privileged_user(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def privileged_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM user that is privileged through its own policies or its groups' (see
     `rules/_privilege.py`: AdministratorAccess, PowerUserAccess, IAMFullAccess, or a statement allowing
     `*` on `*`); the evidence lists each granting policy and how it reaches the user."""
@@ -324,10 +317,10 @@ def privileged_user(inventory: Inventory, config: Config) -> Iterator[Hit]:
     ),
     references=[*CIS_CENTRAL, SEED_000, SEED_004],
 )
-def management_account_users(inventory: Inventory, config: Config) -> Iterator[Hit]:
+def management_account_users(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for every IAM user in the organization's management account (one finding per user)."""
     for account, users in accounts_with_users(inventory):
-        if not is_management(inventory, account):
+        if not account.is_management:
             continue
         for user in users:
             yield _hit(
@@ -337,7 +330,7 @@ def management_account_users(inventory: Inventory, config: Config) -> Iterator[H
                 f"{_who(inventory, account, user)} exists in the organization's management account.",
                 {
                     "user_created": iso(user.create_date),
-                    "password_enabled": password_enabled(account, user),
+                    "password_enabled": user.password_enabled,
                     "active_access_keys": [k.access_key_id for k in user.active_keys],
                 },
             )

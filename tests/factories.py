@@ -42,7 +42,7 @@ from auditor.inventory import (
 )
 from auditor.isoduration import parse_duration
 from auditor.registry import RuleSet, load_rules
-from auditor.rule import Hit, Rule
+from auditor.rule import Hit, Rule, RuleContext
 from auditor.rules import BUILTIN_PACK
 
 AS_OF = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
@@ -408,7 +408,7 @@ def make_identity_center(
 
 def hits(rule: Rule, inventory: Inventory, config: Config | None = None) -> list[Hit]:
     """Run one rule's check and return its hits (checks are generators)."""
-    return list(rule.check(inventory, config or Config()))
+    return list(rule.check(inventory, RuleContext.for_inventory(inventory, config or Config())))
 
 
 def builtin_rules() -> RuleSet:

@@ -48,10 +48,10 @@ CONTRACT = {
     "KEY-004": ("low", "Two active access keys"),
     "KEY-005": ("low", "Access key created with the user and never used"),
     "ROLE-001": ("low", "Role allows long sessions"),
-    "LOCAL-001": ("high", "Long-lived key in the AWS credentials file"),
-    "LOCAL-002": ("low", "CLI profile without an sso-session"),
-    "SECRET-001": ("critical", "AWS access key in source files"),
 }
+# Reserved for the rules that arrive with their sources (AWS CLI files, source trees): a rule ships only when it
+# can fire, and no other rule may take these ids.
+RESERVED = {"LOCAL-001", "LOCAL-002", "SECRET-001"}
 SEEDS = {
     "seed 000_b3655fdf9eabeb75",
     "seed 001_328218ba657c2e95",
@@ -78,8 +78,10 @@ def builtin() -> RuleSet:
 def test_catalog_matches_the_public_contract(builtin):
     rows = catalog_rows(builtin)
     assert [r[0] for r in rows] == sorted(CONTRACT)
-    assert {rule_id: (severity, title) for rule_id, severity, _area, title in rows} == CONTRACT
+    assert {rule_id: (severity, title) for rule_id, severity, _area, _source, title in rows} == CONTRACT
     assert all(isinstance(cell, str) for row in rows for cell in row)
+    assert not RESERVED & {r[0] for r in rows}
+    assert {source for *_, source, _title in rows} == {"aws"}
 
 
 def test_every_rule_is_documented_and_sourced(builtin):
@@ -141,7 +143,7 @@ def test_markdown_text_formatting():
 
 def test_rule_text_for_the_terminal(builtin):
     text = render_rule_text(builtin.get("KEY-003"))
-    assert text.startswith("KEY-003: Access key unused\nSeverity: medium    Area: access-keys\n")
+    assert text.startswith("KEY-003: Access key unused\nSeverity: medium    Area: access-keys    Source: aws\n")
     assert "Configuration:\n  thresholds.unused_days (default 45)" in text
     assert "  - CIS AWS Foundations Benchmark v3.0.0 1.12" in text
 

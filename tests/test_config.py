@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from factories import builtin_rules
 
-from auditor.config import Config, load_config
+from auditor.config import load_config
 from auditor.errors import InputError
 from auditor.findings import Severity
 
@@ -166,11 +166,19 @@ def test_unknown_rule_ids_name_file_and_key(tmp_path, text, where):
     assert str(excinfo.value) == f"{path}: {where}"
 
 
-def test_production_patterns():
-    config = Config.model_validate({"production_patterns": ["name:*prod*", "ou:/Root/Live/*", "tag:Env=prd", "*-live"]})
-    assert config.is_production("Acme-PROD", None, {})  # globs are case-insensitive
-    assert config.is_production("payments", "/Root/Live/Payments", {})
-    assert config.is_production("payments", None, {"env": "PRD"})  # tag keys too
-    assert config.is_production("shop-live", None, {})  # a bare glob matches the name
-    assert not config.is_production("dev", "/Root/Dev", {"Env": "dev"})
-    assert not config.is_production(None, None, {})
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("nmae:*prod*", "unknown kind 'nmae' (use name:, ou: or tag:)"),
+        ("tag:Environment", "must be of the form Key=ValueGlob"),
+        ("tag:=prod", "must be of the form Key=ValueGlob"),
+    ],
+)
+def test_a_mistyped_production_pattern_stops_the_run(tmp_path, pattern, message):
+    """A typo would otherwise match nothing, and IDC-005 would quietly stop seeing production."""
+    path = tmp_path / "auditor.toml"
+    path.write_text(f'production_patterns = ["name:*live*", "{pattern}"]\n', encoding="utf-8")
+    with pytest.raises(InputError) as excinfo:
+        load_config(path)
+    assert str(excinfo.value).startswith(f"{path}: production_patterns: ")
+    assert message in str(excinfo.value)

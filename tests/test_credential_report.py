@@ -20,8 +20,8 @@ from auditor.collect.credential_report import (
     fetch_credential_report,
     parse_credential_report,
 )
-from auditor.collect.iam import match_key_slots
-from auditor.inventory import CredentialReport, CredentialReportKey
+from auditor.facts import match_key_slots
+from auditor.inventory import AccessKey, CredentialReport, CredentialReportKey
 
 HEADER = (
     "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
@@ -200,12 +200,12 @@ def test_listed_keys_take_the_slot_rotated_at_their_creation_second() -> None:
     old_slot = CredentialReportKey(slot=1, active=False, last_rotated=utc(2021, 3, 3), last_used_service="iam")
     new_slot = CredentialReportKey(slot=2, active=True, last_rotated=utc(2024, 1, 15, 9, 5), last_used_service="sts")
     keys = [
-        {"AccessKeyId": "AKIAOLD", "CreateDate": datetime(2021, 3, 3, 0, 0, 0, 250_000, tzinfo=UTC)},
-        {"AccessKeyId": "AKIANEW", "CreateDate": datetime(2024, 1, 15, 9, 5, tzinfo=UTC)},
+        AccessKey(access_key_id="AKIAOLD", status="Inactive", create_date=datetime(2021, 3, 3, 0, 0, 0, 250_000, UTC)),
+        AccessKey(access_key_id="AKIANEW", status="Active", create_date=datetime(2024, 1, 15, 9, 5, tzinfo=UTC)),
     ]
 
     assert match_key_slots(keys, [new_slot, old_slot]) == [old_slot, new_slot]
     # a key whose creation second matches no slot (clock skew, report older than the key) falls back to order
-    skewed = [{"AccessKeyId": "AKIAX", "CreateDate": utc(2021, 3, 3, 0, 0, 1)}, keys[1]]
+    skewed = [AccessKey(access_key_id="AKIAX", status="Active", create_date=utc(2021, 3, 3, 0, 0, 1)), keys[1]]
     assert match_key_slots(skewed, [old_slot, new_slot]) == [old_slot, new_slot]
     assert match_key_slots(keys, []) == [None, None]

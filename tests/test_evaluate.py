@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import timedelta
+from types import MappingProxyType
 
 from factories import (
     AS_OF,
@@ -28,13 +30,15 @@ from auditor.registry import RuleSet
 from auditor.rule import Hit, rule
 
 
-def _inventory():
-    """Three accounts: legacy IAM users with keys in dev and prod, tags on the prod account and on one user."""
+def _inventory(prod_tags: Mapping[str, str] | None = MappingProxyType({"Environment": "production"})):
+    """Three accounts: legacy IAM users with keys in dev and prod, tags on the prod account and on one user.
+
+    ``prod_tags=None`` is a prod account whose tags were not read (its ListTagsForResource failed)."""
     org = make_org(
         [
             org_account(MGMT, "management"),
             org_account(DEV, "dev"),
-            org_account(PROD, "prod", tags={"Environment": "production"}),
+            org_account(PROD, "prod", tags=prod_tags),
         ]
     )
     return make_inventory(
@@ -139,11 +143,8 @@ def test_suppression_by_resource_tag_and_by_account_tag():
 
 def test_account_tag_suppression_does_not_match_tags_that_were_not_read():
     """PROD's tags unread (``None``: its ListTagsForResource failed): an account-tag suppression cannot apply."""
-    inventory = _inventory()
-    assert inventory.organization is not None
-    inventory.organization.accounts = [
-        a.model_copy(update={"tags": None}) if a.id == PROD else a for a in inventory.organization.accounts
-    ]
+    inventory = _inventory(prod_tags=None)
+    assert inventory.account_facts(PROD).tags is None
     by_account_tag = _config(suppressions=[{"rule": "KEY-001", "tag": "Environment=*", "reason": "prod exception"}])
     findings = _by_rule(evaluate(inventory, _builtin(), by_account_tag), "KEY-001")
     assert {f.account_id: f.suppressed for f in findings} == {DEV: False, PROD: False}

@@ -29,7 +29,6 @@ from factories import (
 
 from auditor.config import Config
 from auditor.inventory import Inventory
-from auditor.rules._common import account_facts
 from auditor.rules.identity_center import (
     account_without_assignment,
     assigned_to_user,
@@ -330,7 +329,8 @@ def test_unknown_tags_match_no_tag_pattern():
     scanned_without_tags = make_account(PROD, "ledger")  # a scanned account's tags left out: not read
     assert scanned_without_tags.tags is None
     inventory = make_inventory(organization=org, identity_center=idc, accounts=[scanned_without_tags])
-    assert account_facts(inventory, PROD) == ("ledger", None, None)
+    facts = inventory.account_facts(PROD)
+    assert facts is not None and (facts.name, facts.ou_path, facts.tags) == ("ledger", None, None)
     by_tag = Config.model_validate({"production_patterns": ["tag:Environment=*", "tag:*=*"]})
     assert hits(privileged_in_production, inventory, by_tag) == []
     by_name = Config.model_validate({"production_patterns": ["tag:Environment=*", "name:ledger"]})
@@ -341,9 +341,9 @@ def test_unknown_tags_match_no_tag_pattern():
 def test_tags_known_from_either_source_are_merged():
     org = make_org([org_account(PROD, "ledger", tags={"Environment": "production"})])
     known_in_org = make_inventory(organization=org, accounts=[make_account(PROD, "ledger")])
-    assert account_facts(known_in_org, PROD)[2] == {"Environment": "production"}
+    assert known_in_org.account_facts(PROD).tags == {"Environment": "production"}
     both = make_inventory(organization=org, accounts=[make_account(PROD, "ledger", tags={"team": "payments"})])
-    assert account_facts(both, PROD)[2] == {"Environment": "production", "team": "payments"}
+    assert both.account_facts(PROD).tags == {"Environment": "production", "team": "payments"}
 
 
 def test_read_only_in_production_or_admin_elsewhere_is_fine():

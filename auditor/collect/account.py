@@ -6,6 +6,8 @@ entry, and the rest of the account is still collected.
 
 from __future__ import annotations
 
+from typing import Any
+
 from auditor.collect.calls import CallContext, guarded
 from auditor.collect.credential_report import Sleep, fetch_credential_report
 from auditor.collect.iam import account_summary, collect_principals, root_has_virtual_mfa
@@ -22,48 +24,40 @@ def collect_account(
     org_account: OrgAccount | None,
     sleep: Sleep,
 ) -> AccountInventory:
-    """Everything per account. ``org_account`` is the account's organization listing entry in ``--org`` scans."""
+    """Everything per account. ``org_account`` is the account's organization listing entry in ``--org`` scans.
+
+    The account is built once, with every part, so that its validator joins the credential report to the
+    users; its name, OU path and tags come from the organization listing when the inventory is assembled.
+    """
     if organization is not None and org_account is not None:
-        account = _from_org_listing(access, organization, org_account)
+        membership: dict[str, Any] = {"organization_id": organization.id, "in_organization": True}
     else:
-        account = _as_it_sees_itself(ctx, access, account_id)
+        membership = _as_it_sees_itself(ctx, access, account_id)
     iam = access.client("iam")
-    account.credential_report = guarded(ctx, "credential report", lambda: fetch_credential_report(ctx, iam, sleep))
-    account.account_summary = guarded(ctx, "account summary", lambda: account_summary(ctx, iam))
-    account.root_virtual_mfa = guarded(ctx, "root MFA", lambda: root_has_virtual_mfa(ctx, iam, account_id))
-    principals = guarded(ctx, "IAM principals", lambda: collect_principals(ctx, iam, account.credential_report))
-    if principals is not None:
-        account.users = principals.users
-        account.groups = principals.groups
-        account.roles = principals.roles
-        account.managed_policies = principals.managed_policies
-    return account
-
-
-def _from_org_listing(access: AccountAccess, organization: Organization, org_account: OrgAccount) -> AccountInventory:
-    return AccountInventory(
-        account_id=org_account.id,
-        account_name=org_account.name,
-        email=org_account.email,
-        state=org_account.state,
-        is_management=org_account.id == organization.management_account_id,
-        ou_path=org_account.ou_path,
-        tags=org_account.tags,
-        collected_via=access.collected_via,
-        caller_arn=access.caller_arn,
-        organization_id=organization.id,
-        in_organization=True,
-    )
-
-
-def _as_it_sees_itself(ctx: CallContext, access: AccountAccess, account_id: str) -> AccountInventory:
-    """Without an organization listing, only membership is readable (a member may describe its organization)."""
-    membership = describe_membership(ctx, access)
+    report = guarded(ctx, "credential report", lambda: fetch_credential_report(ctx, iam, sleep))
+    summary = guarded(ctx, "account summary", lambda: account_summary(ctx, iam))
+    root_virtual_mfa = guarded(ctx, "root MFA", lambda: root_has_virtual_mfa(ctx, iam, account_id))
+    principals = guarded(ctx, "IAM principals", lambda: collect_principals(ctx, iam, report))
     return AccountInventory(
         account_id=account_id,
-        is_management=membership.management_account_id == account_id,
+        **membership,
         collected_via=access.collected_via,
         caller_arn=access.caller_arn,
-        organization_id=membership.organization_id,
-        in_organization=membership.in_organization,
+        credential_report=report,
+        account_summary=summary,
+        root_virtual_mfa=root_virtual_mfa,
+        users=principals.users if principals is not None else None,
+        groups=principals.groups if principals is not None else None,
+        roles=principals.roles if principals is not None else None,
+        managed_policies=principals.managed_policies if principals is not None else None,
     )
+
+
+def _as_it_sees_itself(ctx: CallContext, access: AccountAccess, account_id: str) -> dict[str, Any]:
+    """Without an organization listing, only membership is readable (a member may describe its organization)."""
+    membership = describe_membership(ctx, access)
+    return {
+        "is_management": membership.management_account_id == account_id,
+        "organization_id": membership.organization_id,
+        "in_organization": membership.in_organization,
+    }

@@ -51,10 +51,7 @@ class ErrorSink:
 
     def sorted(self) -> list[CollectionError]:
         with self._lock:
-            return sorted(
-                self._errors,
-                key=lambda e: (e.account_id or "", e.region or "", e.service, e.operation, e.error_code, e.message),
-            )
+            return sorted(self._errors, key=CollectionError.sort_key)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from auditor.collect.calls import CallContext, call
-from auditor.collect.responses import as_utc
 from auditor.inventory import (
     CollectionError,
     CredentialReport,
@@ -22,6 +21,7 @@ from auditor.inventory import (
     CredentialReportKey,
     CredentialReportRow,
 )
+from auditor.timestamps import as_utc
 
 SENTINELS = frozenset({"", "n/a", "no_information", "not_supported"})
 KEY_SLOTS = (1, 2)

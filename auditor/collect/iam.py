@@ -13,12 +13,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from auditor.collect.calls import CallContext, call, call_paginated
-from auditor.collect.responses import as_utc, result_list, tag_dict
+from auditor.collect.responses import result_list, tag_dict
 from auditor.inventory import (
     AccessKey,
     AttachedPolicy,
     CredentialReport,
-    CredentialReportKey,
     CredentialReportRow,
     IamGroup,
     IamRole,
@@ -26,6 +25,7 @@ from auditor.inventory import (
     InlinePolicy,
     ManagedPolicy,
 )
+from auditor.timestamps import as_utc
 
 AUTHORIZATION_DETAIL_FILTER = ["User", "Group", "Role", "LocalManagedPolicy"]
 
@@ -59,7 +59,7 @@ def root_has_virtual_mfa(ctx: CallContext, iam: Any, account_id: str) -> bool | 
 
 
 def collect_principals(ctx: CallContext, iam: Any, report: CredentialReport | None) -> IamPrincipals | None:
-    """Users, groups, roles and policies from ``GetAccountAuthorizationDetails``, enriched by the report.
+    """Users, groups, roles and policies from ``GetAccountAuthorizationDetails``.
 
     Access keys are listed (one call each) only for users whose report row shows a key, active or rotated.
     For users absent from the report (created after it was generated), or for everyone when the report itself
@@ -100,6 +100,8 @@ def _max_session_by_role(ctx: CallContext, iam: Any) -> dict[str, int]:
 
 
 def _user(ctx: CallContext, iam: Any, detail: dict[str, Any], row: CredentialReportRow | None) -> IamUser:
+    """The user as IAM describes it; the credential report row is joined when the account is assembled
+    (``auditor.facts``). Here the row only says whether the user has keys worth a ``ListAccessKeys`` call."""
     user_name = detail["UserName"]
     needs_key_listing = row is None or bool(row.access_keys)
     return IamUser(
@@ -108,54 +110,21 @@ def _user(ctx: CallContext, iam: Any, detail: dict[str, Any], row: CredentialRep
         arn=detail["Arn"],
         path=detail.get("Path", "/"),
         create_date=as_utc(detail["CreateDate"]),
-        password_enabled=row.password_enabled if row else None,
-        password_last_used=row.password_last_used if row else None,
-        mfa_active=row.mfa_active if row else None,
         groups=sorted(detail.get("GroupList", [])),
         attached_policies=_attached(detail.get("AttachedManagedPolicies", [])),
         inline_policies=_inline(detail.get("UserPolicyList", [])),
         permissions_boundary_arn=detail.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
-        access_keys=_access_keys(ctx, iam, user_name, row) if needs_key_listing else [],
+        access_keys=_access_keys(ctx, iam, user_name) if needs_key_listing else [],
         tags=tag_dict(detail.get("Tags", [])),
     )
 
 
-def _access_keys(ctx: CallContext, iam: Any, user_name: str, row: CredentialReportRow | None) -> list[AccessKey]:
+def _access_keys(ctx: CallContext, iam: Any, user_name: str) -> list[AccessKey]:
     listed = result_list(call_paginated(ctx, iam, "ListAccessKeys", UserName=user_name), "AccessKeyMetadata")
-    keys = sorted(listed, key=lambda key: (key["CreateDate"], key["AccessKeyId"]))
-    slots = match_key_slots(keys, row.access_keys if row else [])
-    return [_access_key(key, slot) for key, slot in zip(keys, slots, strict=True)]
-
-
-def match_key_slots(keys: list[dict[str, Any]], slots: list[CredentialReportKey]) -> list[CredentialReportKey | None]:
-    """For each listed key, its credential report slot: the one rotated at the key's creation second.
-
-    The report has no key ids, only ``last_rotated`` (= creation time, to the second). Keys left unmatched
-    take the remaining slots in order (both sides sorted oldest first), which is how AWS numbers them.
-    """
-    matched: list[CredentialReportKey | None] = []
-    unused_slots = sorted(slots, key=lambda slot: slot.slot)
-    for key in keys:
-        created = as_utc(key["CreateDate"]).replace(microsecond=0)
-        slot = next((s for s in unused_slots if s.last_rotated == created), None)
-        if slot is not None:
-            unused_slots.remove(slot)
-        matched.append(slot)
-    for index, slot in enumerate(matched):
-        if slot is None and unused_slots:
-            matched[index] = unused_slots.pop(0)
-    return matched
-
-
-def _access_key(key: dict[str, Any], slot: CredentialReportKey | None) -> AccessKey:
-    return AccessKey(
-        access_key_id=key["AccessKeyId"],
-        status=key["Status"],
-        create_date=as_utc(key["CreateDate"]),
-        last_used_date=slot.last_used_date if slot else None,
-        last_used_service=slot.last_used_service if slot else None,
-        last_used_region=slot.last_used_region if slot else None,
-    )
+    return [
+        AccessKey(access_key_id=key["AccessKeyId"], status=key["Status"], create_date=as_utc(key["CreateDate"]))
+        for key in sorted(listed, key=lambda key: (key["CreateDate"], key["AccessKeyId"]))
+    ]
 
 
 def _group(detail: dict[str, Any]) -> IamGroup:

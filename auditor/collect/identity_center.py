@@ -13,7 +13,7 @@ from typing import Any
 
 from auditor.collect.calls import CallContext, call, call_paginated
 from auditor.collect.concurrency import map_concurrently
-from auditor.collect.responses import as_utc, result_list
+from auditor.collect.responses import result_list
 from auditor.collect.session import AccountAccess
 from auditor.inventory import (
     AccountAssignment,
@@ -29,6 +29,7 @@ from auditor.inventory import (
     PermissionSet,
 )
 from auditor.isoduration import format_duration, parse_duration
+from auditor.timestamps import as_utc
 
 DEFAULT_SESSION_DURATION = "PT1H"
 PRINCIPAL_TYPES = frozenset({"USER", "GROUP"})

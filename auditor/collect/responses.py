@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 
@@ -14,10 +13,3 @@ def result_list(response: dict[str, Any] | None, key: str) -> list[Any]:
 def tag_dict(tags: list[dict[str, str]]) -> dict[str, str]:
     """AWS's ``[{"Key": k, "Value": v}]`` as a dict with sorted keys, so saved inventories diff cleanly."""
     return {tag["Key"]: tag["Value"] for tag in sorted(tags, key=lambda tag: tag["Key"])}
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Inventory datetimes are timezone-aware UTC; naive values from AWS (CSV, some SDK paths) are UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
