@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from auditor.errors import ExitCode, InputError
-from auditor.findings import Finding, FindingsDocument, Scope, ScopeAccount, Severity, summarize
+from auditor.findings import Finding, FindingsDocument, RuleInfo, Scope, ScopeAccount, Severity, summarize
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,17 @@ def merge(documents: Sequence[FindingsDocument]) -> FindingsDocument:
         fixed=merged_fixed,
         errors=[errors[key] for key in sorted(errors)],
         manual_checks=sorted(_first_by_id(c for d in documents for c in d.manual_checks), key=lambda c: c.id),
-        rules=sorted(_first_by_id(r for d in documents for r in d.rules), key=lambda r: r.id),
+        rules=_merged_rules(documents),
         notices=notices,
     )
+
+
+def _merged_rules(documents: Sequence[FindingsDocument]) -> list[RuleInfo]:
+    """Each rule once. A rule any shard evaluated counts as evaluated: a shard that did not run it (its source
+    was off there) says nothing about the accounts the other shards covered."""
+    candidates = [r for d in documents for r in d.rules]
+    evaluated_first = sorted(candidates, key=lambda r: r.status != "evaluated")  # stable: document order kept
+    return sorted(_first_by_id(evaluated_first), key=lambda r: r.id)
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str, str, str]:

@@ -331,9 +331,11 @@ def _progress_printer() -> Callable[[int, int, str], None] | None:
 
 
 def _collect(args: argparse.Namespace) -> Inventory:
-    from auditor.collect import collect
+    """The sources this run reads, assembled into one inventory (today: AWS)."""
+    from auditor.collect import AwsSource
+    from auditor.source import assemble_inventory
 
-    return collect(_collect_options(args))
+    return assemble_inventory([AwsSource(_collect_options(args)).collect()])
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:

@@ -91,6 +91,7 @@ def build_sarif(
 
     notifications = [_coverage_notification(error) for error in document.errors]
     notifications += [_notice_notification(notice) for notice in document.notices]
+    notifications += [_not_evaluated_notification(rule) for rule in _not_evaluated(document)]
     if left_out:
         notifications.append(
             {
@@ -205,10 +206,14 @@ def _file_uri(path: str) -> str:
 
 def _rules_for(document: FindingsDocument, findings: list[Finding]) -> list[RuleInfo]:
     """Every rule the document evaluated, plus a stand-in for any finding whose rule is not listed (a merge of
-    documents from different rule packs, a hand-made document) so that every ``ruleIndex`` resolves."""
+    documents from different rule packs, a hand-made document) so that every ``ruleIndex`` resolves.
+
+    Rules that did not run are not listed as the run's rules (a consumer would read them as checked and
+    clean); each gets a ``rule-not-evaluated`` notification instead."""
     rules: dict[str, RuleInfo] = {}
     for rule in document.rules:
-        rules.setdefault(rule.id, rule)
+        if rule.status == "evaluated":
+            rules.setdefault(rule.id, rule)
     for f in findings:
         if f.rule_id not in rules:
             rules[f.rule_id] = RuleInfo(
@@ -340,21 +345,71 @@ def _suppression(finding: Finding) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ run details
 
 
+# Notification descriptors: id -> (level, short description, full description). GitHub's SARIF rules (GH2012)
+# want fullDescription and help on every reportingDescriptor, notification descriptors included.
+NOTIFICATION_DESCRIPTORS: dict[str, tuple[str, str, str]] = {
+    "coverage-gap": (
+        "error",
+        "Something could not be read: the scan is incomplete",
+        "An account, API or rule pack could not be read. Findings it would have produced are missing, so the "
+        "absence of a result proves nothing for what it covers (exit code 3 unless findings fail the gate).",
+    ),
+    "notice": (
+        "note",
+        "Notice from the auditor",
+        "Something a reviewer should know about this run: expired or unused suppressions, simulated data, "
+        "a baseline from another organization.",
+    ),
+    "results-truncated": (
+        "warning",
+        "Results left out",
+        f"GitHub accepts at most {MAX_RESULTS_PER_RUN} results per run: the lowest-severity ones were left out "
+        "of this file. findings.json has every finding.",
+    ),
+    "rule-not-evaluated": (
+        "note",
+        "A rule did not run",
+        "The rule was not evaluated in this scan (a source it reads did not run, it was disabled in the "
+        "configuration, or it failed), so it has no results here. That is not a pass.",
+    ),
+}
+
+
 def _notification_descriptors(document: FindingsDocument, left_out: int) -> list[dict[str, Any]]:
+    used = {
+        "coverage-gap": bool(document.errors),
+        "notice": bool(document.notices),
+        "results-truncated": bool(left_out),
+        "rule-not-evaluated": bool(_not_evaluated(document)),
+    }
     descriptors = []
-    if document.errors:
-        descriptors.append(
-            {
-                "id": "coverage-gap",
-                "shortDescription": {"text": "Something could not be read: the scan is incomplete"},
-                "defaultConfiguration": {"level": "error"},
-            }
-        )
-    if document.notices:
-        descriptors.append({"id": "notice", "shortDescription": {"text": "Notice from the auditor"}})
-    if left_out:
-        descriptors.append({"id": "results-truncated", "shortDescription": {"text": "Results left out"}})
+    for descriptor_id, (level, short, full) in NOTIFICATION_DESCRIPTORS.items():
+        if used[descriptor_id]:
+            descriptors.append(
+                {
+                    "id": descriptor_id,
+                    "shortDescription": {"text": short},
+                    "fullDescription": {"text": full},
+                    "help": {"text": full},
+                    "defaultConfiguration": {"level": level},
+                }
+            )
     return descriptors
+
+
+def _not_evaluated(document: FindingsDocument) -> list[RuleInfo]:
+    return [rule for rule in document.rules if rule.status != "evaluated"]
+
+
+def _not_evaluated_notification(rule: RuleInfo) -> dict[str, Any]:
+    status = rule.status.replace("_", " ")
+    return {
+        "level": "error" if rule.status == "failed" else "note",
+        "message": {"text": f"{rule.id} ({rule.title}) {status}: {rule.status_reason or 'no reason recorded'}"},
+        "descriptor": {"id": "rule-not-evaluated"},
+        "associatedRule": {"id": rule.id},
+        "properties": {"status": rule.status},
+    }
 
 
 def _coverage_notification(error: Any) -> dict[str, Any]:
@@ -390,6 +445,7 @@ def _run_properties(document: FindingsDocument, *, omitted_suppressed: bool) -> 
         "accounts_scanned": len(document.scope.accounts_scanned),
         "coverage_gaps": len(document.errors),
         "manual_checks": [check.id for check in document.manual_checks],
+        "rules_not_evaluated": [rule.id for rule in _not_evaluated(document)],
         "suppressed_results_omitted": omitted_suppressed,
     }
     if document.inventory_collected_at is not None:

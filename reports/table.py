@@ -59,6 +59,7 @@ def render_text(
         _top_findings(document, color, max_rows, width),
         _coverage(document, width),
         _notices(document, width),
+        _not_evaluated(document, width),
         _manual_checks(document),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
@@ -255,6 +256,18 @@ def _notices(document: FindingsDocument, width: int) -> str:
     if not document.notices:
         return ""
     return "\n".join(["Notices:", *("  - " + truncate(clean(n), width - 4) for n in document.notices)])
+
+
+def _not_evaluated(document: FindingsDocument, width: int) -> str:
+    """Rules that did not run: their silence is not a pass, so the summary names them."""
+    skipped = [r for r in document.rules if r.status != "evaluated"]
+    if not skipped:
+        return ""
+    lines = [f"Rules not evaluated: {len(skipped)} (no findings from them here; that is not a pass)"]
+    for r in skipped:
+        text = f"{r.id} {r.status.replace('_', ' ')}: {r.status_reason or r.title}"
+        lines.append("  - " + truncate(clean(text), width - 4))
+    return "\n".join(lines)
 
 
 def _manual_checks(document: FindingsDocument) -> str:

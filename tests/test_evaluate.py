@@ -24,7 +24,7 @@ from factories import (
 )
 
 from auditor.config import Config
-from auditor.evaluate import evaluate
+from auditor.evaluate import RuleOutcome, evaluate
 from auditor.findings import Severity, make_fingerprint
 from auditor.registry import RuleSet
 from auditor.rule import Hit, rule
@@ -99,6 +99,9 @@ def test_disabled_rules_do_not_run():
     ids = {f.rule_id for f in evaluation.findings}
     assert "KEY-001" not in ids and "USER-001" not in ids
     assert "KEY-002" in ids
+    # A disabled rule's silence is no pass: the document says it did not run, and why.
+    assert evaluation.outcomes["KEY-001"] == RuleOutcome("disabled", "disabled in the configuration ([rules] disabled)")
+    assert evaluation.outcomes["KEY-002"] == RuleOutcome("evaluated")
 
 
 def test_severity_override():
@@ -237,6 +240,8 @@ def test_a_failing_rule_becomes_an_error_while_others_run():
     assert operations["evaluate TEST-002"].error_code == "KeyError"
     assert "surprise" in operations["evaluate TEST-002"].message
     assert operations["load rules"].message == "rule pack 'x' failed to load: ImportError: boom"
+    assert evaluation.outcomes["TEST-002"] == RuleOutcome("failed", "KeyError: 'surprise'")
+    assert evaluation.outcomes["TEST-001"].status == "evaluated"
 
 
 def test_manual_checks_and_inventory_errors_are_passed_through():

@@ -1,17 +1,15 @@
 """Where rules come from: built-ins, rule packs installed as separate distributions, and --rules-dir.
 
-The "installed" packs are real distributions as importlib.metadata sees them: a ``<name>-0.1.dist-info``
-directory with METADATA and entry_points.txt next to the package, on a sys.path entry. That is exactly what
-pip leaves in site-packages, without the time or network a pip install would cost.
+The "installed" packs are real distributions as importlib.metadata sees them (tests/distributions.py).
 """
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from distributions import install_distribution
 from factories import DEV, days_ago, make_account, make_inventory, make_key, make_user
 
 from auditor.config import Config
@@ -31,7 +29,7 @@ from auditor.rule import Hit, rule
     rationale="A team convention.",
     remediation="Rename the user.",
 )
-def named_user(inventory, config):
+def named_user(inventory, context):
     for account in inventory.accounts:
         for user in account.users or []:
             if user.user_name == "{user}":
@@ -49,15 +47,7 @@ RULES = [named_user]
 def install_pack(
     site: Path, monkeypatch: pytest.MonkeyPatch, name: str, module_source: str, target: str = "RULES"
 ) -> None:
-    """Lay out an installed distribution ``name`` exposing ``name:target`` in the ``auditor.rules`` group."""
-    (site / name).mkdir(parents=True)
-    (site / name / "__init__.py").write_text(module_source, encoding="utf-8")
-    dist_info = site / f"{name}-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n", encoding="utf-8")
-    (dist_info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {name}:{target}\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.delitem(sys.modules, name, raising=False)
+    install_distribution(site, monkeypatch, name, module_source, ENTRY_POINT_GROUP, target)
 
 
 def _inventory():

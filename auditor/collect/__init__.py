@@ -1,12 +1,12 @@
-"""Collect: the only stage that talks to AWS. Read-only calls in, one ``Inventory`` out.
+"""Collect: the AWS source, and the only code that talks to AWS. Read-only calls in, one ``Inventory`` out.
 
-    from auditor.collect import CollectOptions, collect
-    inventory = collect(CollectOptions(org=True))
+    from auditor.collect import AwsSource, CollectOptions
+    inventory = AwsSource(CollectOptions(org=True)).collect()
 
 Every AWS operation it may call is listed in :mod:`auditor.collect.operations`.
 """
 
 from auditor.collect.options import CollectOptions
-from auditor.collect.runner import collect
+from auditor.collect.runner import AwsSource, collect
 
-__all__ = ["CollectOptions", "collect"]
+__all__ = ["AwsSource", "CollectOptions", "collect"]

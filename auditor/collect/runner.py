@@ -45,6 +45,7 @@ from auditor.inventory import (
     Organization,
     ToolInfo,
 )
+from auditor.source import AWS_SOURCE, Source
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,22 @@ class _Target:
     account_id: str
     org_account: OrgAccount | None = None
     access: AccountAccess | None = None
+
+
+class AwsSource(Source):
+    """The accounts reachable through botocore's credential chain: one, several profiles, or an organization."""
+
+    name = AWS_SOURCE
+
+    def __init__(
+        self, options: CollectOptions, session: boto3.Session | None = None, *, sleep: Sleep = time.sleep
+    ) -> None:
+        self.options = options
+        self.session = session
+        self.sleep = sleep
+
+    def collect(self) -> Inventory:
+        return collect(self.options, self.session, sleep=self.sleep)
 
 
 def collect(options: CollectOptions, session: boto3.Session | None = None, *, sleep: Sleep = time.sleep) -> Inventory:
@@ -103,6 +120,7 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
             caller=caller,
             sources=_sources(options),
             regions=sorted({region, identity_center_region}),
+            sources_collected=[AWS_SOURCE],
         ),
         organization=organization,
         identity_center=identity_center,
