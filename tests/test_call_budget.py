@@ -1,4 +1,4 @@
-"""The per-account call budget (docs/architecture.md, "Collection"): a constant, plus one call per IAM user with keys.
+"""The per-account call budget (docs/architecture.md, "Sources"): a constant, plus one call per IAM user with keys.
 
 The collectors read users, groups, roles and policies from ``GetAccountAuthorizationDetails`` and per-user
 facts from the credential report, so the only per-user call is ``ListAccessKeys``, and only for users whose
