@@ -58,8 +58,8 @@ from moto import mock_aws  # noqa: E402
 
 from auditor.collect import CollectOptions, collect  # noqa: E402
 from auditor.collect.operations import OPERATIONS_BY_SERVICE  # noqa: E402
+from auditor.demo.sandbox import only_aws_managed_policies, sealed_aws_environment  # noqa: E402
 from auditor.inventory import Inventory  # noqa: E402
-from auditor.moto_sandbox import only_aws_managed_policies, sealed_aws_environment  # noqa: E402
 
 # IAM calls sent with an account's own credentials are about that account, except this org-wide one.
 ACCOUNT_IAM_OPERATIONS = frozenset(f"iam:{op}" for op in OPERATIONS_BY_SERVICE["iam"] - {"ListOrganizationsFeatures"})

@@ -18,7 +18,7 @@ import moto.iam.models
 import pytest
 from moto import mock_aws
 
-from auditor.moto_sandbox import SEALED_VALUES, trimmed_managed_policy_data, variables_to_clear
+from auditor.demo.sandbox import SEALED_VALUES, trimmed_managed_policy_data, variables_to_clear
 
 MANAGEMENT_ACCOUNT_ID = "123456789012"  # moto's default account: the organization's management account
 REGION = "us-east-1"
@@ -40,7 +40,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"  # test data lives in th
 
 
 def seal_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The sealed environment of ``auditor.moto_sandbox``, undone by ``monkeypatch`` when the test ends."""
+    """The sealed environment of ``auditor.demo.sandbox``, undone by ``monkeypatch`` when the test ends."""
     for name in variables_to_clear(list(os.environ)):
         monkeypatch.delenv(name)
     for name, value in SEALED_VALUES.items():
