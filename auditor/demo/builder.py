@@ -65,6 +65,7 @@ class _OrganizationBuilder:
         self.description = description
         self.session = session
         self.organizations = session.client("organizations")
+        self.sts = session.client("sts")
         self.account_ids: dict[str, str] = {}
         self.ou_ids: dict[str, str] = {}
         self.member_credentials: dict[str, dict[str, str]] = {}
@@ -110,7 +111,7 @@ class _OrganizationBuilder:
         if parent_id != root_id:
             self.organizations.move_account(AccountId=account_id, SourceParentId=root_id, DestinationParentId=parent_id)
         # Credentials inside the member, as an administrator gets them: AssumeRole into the member role.
-        issued = self.session.client("sts").assume_role(
+        issued = self.sts.assume_role(
             RoleArn=f"arn:aws:iam::{account_id}:role/{self.description.member_role}", RoleSessionName=SETUP_SESSION_NAME
         )["Credentials"]
         self.member_credentials[account.name] = {
