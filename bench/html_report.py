@@ -52,7 +52,7 @@ from auditor.findings import (  # noqa: E402
 from auditor.inventory import CollectionError, ToolInfo  # noqa: E402
 from auditor.reports import ReportOptions  # noqa: E402
 from auditor.reports.html import render  # noqa: E402
-from tests.browser import Browser, BrowserError, find_chromium  # noqa: E402
+from bench.browser import Browser, BrowserError, find_chromium  # noqa: E402
 
 # The v1 catalog (DESIGN.md): id, title, severity, area, resource type.
 CATALOG = [
