@@ -5,11 +5,11 @@ new member, CreateUser...), so what the collectors later read is what moto answe
 exceptions, both kept in their own modules: Identity Center (``identity_center_builder``), where the builder
 also does what AWS does on its own and moto does not, and history (``history``), which moto has no API for.
 
-The calls come in a fixed order: the organization, then each member account in the description's order
-(its OU first, when new), each entered at once with AssumeRole; then every account's IAM; then Identity
-Center; then history. moto draws every id (accounts, OUs, access keys, permission sets) from one random
-generator, so under a seeded generator this order *is* the ids: reordering calls changes the demo's
-account ids and so its finding fingerprints.
+The calls come in a fixed order: the organization; then the OUs and member accounts in the description's
+order (an OU before its accounts, its accounts before its child OUs), each member entered with AssumeRole
+as soon as it exists; then every account's IAM; then Identity Center; then history. moto draws every id
+(accounts, OUs, access keys, permission sets) from one random generator, so under a seeded generator this
+order *is* the ids: reordering calls changes the demo's account ids and so its finding fingerprints.
 """
 
 from __future__ import annotations
@@ -69,47 +69,50 @@ class _OrganizationBuilder:
         self.account_ids: dict[str, str] = {}
         self.ou_ids: dict[str, str] = {}
         self.member_credentials: dict[str, dict[str, str]] = {}
+        self.root_id = ""
 
     def build(self) -> BuiltOrganization:
         organization = self.organizations.create_organization(FeatureSet="ALL")["Organization"]
-        root_id = self.organizations.list_roots()["Roots"][0]["Id"]
+        self.root_id = self.organizations.list_roots()["Roots"][0]["Id"]
         management_id = organization["MasterAccountId"]
         self.account_ids[self.description.management.name] = management_id
         for account in self.description.members:
-            self._create_member(account, root_id, root_id)
+            self._create_member(account, self.root_id)
         for unit in self.description.ous:
-            self._create_unit(unit, root_id, "/Root", root_id)
+            self._create_unit(unit, self.root_id, "/Root")
         return BuiltOrganization(
             session=self.session,
             organization_id=organization["Id"],
-            root_id=root_id,
+            root_id=self.root_id,
             management_account_id=management_id,
             account_ids=self.account_ids,
             ou_ids=self.ou_ids,
             member_credentials=self.member_credentials,
         )
 
-    def _create_unit(self, unit: MockOu, parent_id: str, parent_path: str, root_id: str) -> None:
+    def _create_unit(self, unit: MockOu, parent_id: str, parent_path: str) -> None:
         path = f"{parent_path}/{unit.name}"
         unit_id = self.organizations.create_organizational_unit(ParentId=parent_id, Name=unit.name)[
             "OrganizationalUnit"
         ]["Id"]
         self.ou_ids[path] = unit_id
         for account in unit.accounts:
-            self._create_member(account, unit_id, root_id)
+            self._create_member(account, unit_id)
         for child in unit.children:
-            self._create_unit(child, unit_id, path, root_id)
+            self._create_unit(child, unit_id, path)
 
-    def _create_member(self, account: MockAccount, parent_id: str, root_id: str) -> None:
+    def _create_member(self, account: MockAccount, parent_id: str) -> None:
         status = self.organizations.create_account(
             AccountName=account.name,
             Email=account.email,
             RoleName=self.description.member_role,
-            Tags=tag_list(account.tags),
+            Tags=_tag_list(account.tags),
         )["CreateAccountStatus"]
         account_id = self.account_ids[account.name] = status["AccountId"]
-        if parent_id != root_id:
-            self.organizations.move_account(AccountId=account_id, SourceParentId=root_id, DestinationParentId=parent_id)
+        if parent_id != self.root_id:  # Organizations creates every account under the root
+            self.organizations.move_account(
+                AccountId=account_id, SourceParentId=self.root_id, DestinationParentId=parent_id
+            )
         # Credentials inside the member, as an administrator gets them: AssumeRole into the member role.
         issued = self.sts.assume_role(
             RoleArn=f"arn:aws:iam::{account_id}:role/{self.description.member_role}", RoleSessionName=SETUP_SESSION_NAME
@@ -125,7 +128,7 @@ class _OrganizationBuilder:
                 iam.attach_role_policy(RoleName=self.description.member_role, PolicyArn=aws_managed_policy_arn(policy))
 
 
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
@@ -155,7 +158,7 @@ def _build_user(iam: Any, user: MockIamUser, policy_arns: Mapping[str, str]) -> 
     if user.permissions_boundary is not None:
         options["PermissionsBoundary"] = policy_arns[user.permissions_boundary]
     if user.tags:
-        options["Tags"] = tag_list(user.tags)
+        options["Tags"] = _tag_list(user.tags)
     iam.create_user(UserName=user.name, **options)
     if user.console_password:
         iam.create_login_profile(UserName=user.name, Password=MOCK_PASSWORD)
@@ -166,9 +169,9 @@ def _build_user(iam: Any, user: MockIamUser, policy_arns: Mapping[str, str]) -> 
         )
     for group_name in user.groups:
         iam.add_user_to_group(GroupName=group_name, UserName=user.name)
-    for policy_arn in [aws_managed_policy_arn(name) for name in user.managed_policies] + [
-        policy_arns[name] for name in user.customer_managed_policies
-    ]:
+    attached = [aws_managed_policy_arn(name) for name in user.managed_policies]
+    attached += [policy_arns[name] for name in user.customer_managed_policies]
+    for policy_arn in attached:
         iam.attach_user_policy(UserName=user.name, PolicyArn=policy_arn)
     for policy_name, document in user.inline_policies.items():
         iam.put_user_policy(UserName=user.name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
