@@ -4,7 +4,8 @@
     python bench/collect.py --accounts 200 --users 50 --concurrency 1,4,8,16
     python bench/collect.py --accounts 100 --latency-ms 20     # add 20 ms to every call, like a network round trip
 
-For each organization size it seeds a fresh moto world: a management account and N members, each with
+For each organization size it describes an organization in the demo's vocabulary (``auditor.demo.description``)
+and builds it in a fresh moto world with the demo's builder: a management account and N members, each with
 ``--users`` IAM users (``--key-share`` of them with access keys, one in four of those with two keys, a few with
 console passwords), two groups, three roles and a customer-managed policy; Identity Center with four permission
 sets (three assigned in every account) and a small identity store (12 users, 3 groups). Then it runs
@@ -29,7 +30,6 @@ metadata), so nothing here can reach real AWS.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import threading
@@ -43,14 +43,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-MANAGEMENT_ACCOUNT_ID = "123456789012"  # moto's default account
-REGION = "us-east-1"
-AUDIT_ROLE = "OrganizationAccountAccessRole"
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
-READ_ONLY_POLICY_ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-AWS_MANAGED_POLICIES_USED = ("AdministratorAccess", "ReadOnlyAccess")
-
-
 import boto3  # noqa: E402
 import botocore.model  # noqa: E402
 import moto.iam.models  # noqa: E402
@@ -58,8 +50,27 @@ from moto import mock_aws  # noqa: E402
 
 from auditor.collect import CollectOptions, collect  # noqa: E402
 from auditor.collect.operations import OPERATIONS_BY_SERVICE  # noqa: E402
+from auditor.demo.builder import build_organization  # noqa: E402
+from auditor.demo.description import (  # noqa: E402
+    MOTO_MANAGEMENT_EMAIL,
+    MOTO_MANAGEMENT_NAME,
+    MockAccessKey,
+    MockAccount,
+    MockAssignment,
+    MockIamGroup,
+    MockIamUser,
+    MockIdentityCenter,
+    MockIdentityCenterGroup,
+    MockIdentityCenterUser,
+    MockOrganization,
+    MockOu,
+    MockPermissionSet,
+    MockPolicy,
+    MockRole,
+    allow,
+)
+from auditor.demo.sandbox import REGION, only_aws_managed_policies, sealed_aws_environment  # noqa: E402
 from auditor.inventory import Inventory  # noqa: E402
-from auditor.moto_sandbox import only_aws_managed_policies, sealed_aws_environment  # noqa: E402
 
 # IAM calls sent with an account's own credentials are about that account, except this org-wide one.
 ACCOUNT_IAM_OPERATIONS = frozenset(f"iam:{op}" for op in OPERATIONS_BY_SERVICE["iam"] - {"ListOrganizationsFeatures"})
@@ -67,7 +78,6 @@ ACCOUNT_IAM_OPERATIONS = frozenset(f"iam:{op}" for op in OPERATIONS_BY_SERVICE["
 MOTO_GAPS = frozenset(
     {"ListOrganizationsFeatures", "ListDelegatedAdministrators", "GetPermissionsBoundaryForPermissionSet"}
 )
-PERMISSION_SETS = ("AdministratorAccess", "ReadOnly", "Developer", "Billing")
 
 
 # ---------------------------------------------------------------------------------------------- seeding
@@ -76,144 +86,111 @@ PERMISSION_SETS = ("AdministratorAccess", "ReadOnly", "Developer", "Billing")
 @dataclass
 class World:
     session: boto3.Session
+    management_id: str
     member_ids: list[str]
     users_with_keys: dict[str, int] = field(default_factory=dict)  # account id -> users with access keys
 
 
-def policy(actions: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
-
-
-def trust(principal: dict[str, str]) -> str:
-    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-
-def seed(session: boto3.Session, members: int, users: int, key_share: float) -> World:
-    organizations = session.client("organizations")
-    organizations.create_organization(FeatureSet="ALL")
-    root_id = organizations.list_roots()["Roots"][0]["Id"]
-    ou_ids = [
-        organizations.create_organizational_unit(ParentId=root_id, Name=name)["OrganizationalUnit"]["Id"]
-        for name in ("Prod", "NonProd", "Sandbox")
-    ]
-    world = World(session=session, member_ids=[])
+def describe_organization(members: int, users: int, key_share: float) -> MockOrganization:
+    """The management account and ``members`` members spread over three OUs, each account with the same IAM."""
+    env_by_ou = {"Prod": "prod", "NonProd": "dev", "Sandbox": "sandbox"}  # member i goes to the (i % 3)th
+    placed: dict[str, list[MockAccount]] = {ou: [] for ou in env_by_ou}
     for index in range(members):
-        created = organizations.create_account(
-            Email=f"member-{index}@example.com",
-            AccountName=f"member-{index}",
-            Tags=[{"Key": "env", "Value": ("prod", "dev", "sandbox")[index % 3]}],
-        )["CreateAccountStatus"]
-        world.member_ids.append(created["AccountId"])
-        organizations.move_account(
-            AccountId=created["AccountId"], SourceParentId=root_id, DestinationParentId=ou_ids[index % 3]
-        )
-    world.users_with_keys[MANAGEMENT_ACCOUNT_ID] = seed_iam(session.client("iam"), users, key_share)
-    sts = session.client("sts")
-    for account_id in world.member_ids:
-        issued = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{AUDIT_ROLE}", RoleSessionName="seed")[
-            "Credentials"
-        ]
-        iam = session.client(
-            "iam",
-            aws_access_key_id=issued["AccessKeyId"],
-            aws_secret_access_key=issued["SecretAccessKey"],
-            aws_session_token=issued["SessionToken"],
-        )
-        world.users_with_keys[account_id] = seed_iam(iam, users, key_share)
-    seed_identity_center(session, [MANAGEMENT_ACCOUNT_ID, *world.member_ids])
-    return world
-
-
-def seed_iam(iam: Any, users: int, key_share: float) -> int:
-    """One account's IAM; returns how many users have access keys."""
-    iam.create_group(GroupName="admins")
-    iam.attach_group_policy(GroupName="admins", PolicyArn=ADMIN_POLICY_ARN)
-    iam.create_group(GroupName="developers")
-    iam.put_group_policy(GroupName="developers", PolicyName="dev", PolicyDocument=policy("s3:*"))
-    boundary = iam.create_policy(PolicyName="boundary", PolicyDocument=policy("ec2:*"))["Policy"]["Arn"]
-    iam.create_role(RoleName="app", AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}))
-    iam.attach_role_policy(RoleName="app", PolicyArn=READ_ONLY_POLICY_ARN)
-    iam.create_role(
-        RoleName="deployer",
-        AssumeRolePolicyDocument=trust({"Service": "codebuild.amazonaws.com"}),
-        MaxSessionDuration=43200,
+        ou = list(env_by_ou)[index % 3]
+        name = f"member-{index}"
+        placed[ou].append(describe_account(name, f"{name}@example.com", {"env": env_by_ou[ou]}, users, key_share))
+    management = describe_account(MOTO_MANAGEMENT_NAME, MOTO_MANAGEMENT_EMAIL, {}, users, key_share)
+    member_names = [account.name for accounts in placed.values() for account in accounts]
+    return MockOrganization(
+        management=management,
+        ous=tuple(MockOu(ou, accounts=tuple(accounts)) for ou, accounts in placed.items()),
+        identity_center=describe_identity_center([management.name, *member_names]),
     )
-    iam.put_role_policy(RoleName="deployer", PolicyName="deploy", PolicyDocument=policy("cloudformation:*"))
-    iam.create_role(RoleName="break-glass", AssumeRolePolicyDocument=trust({"AWS": MANAGEMENT_ACCOUNT_ID}))
+
+
+def describe_account(name: str, email: str, tags: dict[str, str], users: int, key_share: float) -> MockAccount:
+    """``users`` IAM users (the first ``key_share`` of them with keys, one in four of those with two), two groups,
+    three roles and a customer-managed boundary policy."""
     with_keys = round(users * key_share)
-    for index in range(users):
-        user_name = f"user-{index:03d}"
-        iam.create_user(UserName=user_name, **({"PermissionsBoundary": boundary} if index % 5 == 0 else {}))
-        iam.add_user_to_group(GroupName="admins" if index % 10 == 0 else "developers", UserName=user_name)
-        if index % 4 == 0:
-            iam.create_login_profile(UserName=user_name, Password=f"Correct-Horse-{index}")
-        if index < with_keys:
-            for _ in range(2 if index % 4 == 1 else 1):
-                iam.create_access_key(UserName=user_name)
-    return with_keys
+    return MockAccount(
+        name=name,
+        email=email,
+        tags=tags,
+        policies=(MockPolicy("boundary", allow("ec2:*")),),
+        groups=(
+            MockIamGroup("admins", managed_policies=("AdministratorAccess",)),
+            MockIamGroup("developers", inline_policies={"dev": allow("s3:*")}),
+        ),
+        roles=(
+            MockRole("app", trusted_service="ec2.amazonaws.com", managed_policies=("ReadOnlyAccess",)),
+            MockRole(
+                "deployer",
+                trusted_service="codebuild.amazonaws.com",
+                max_session_duration=43200,
+                inline_policies={"deploy": allow("cloudformation:*")},
+            ),
+            MockRole("break-glass", trusted_account=MOTO_MANAGEMENT_NAME),
+        ),
+        users=tuple(
+            MockIamUser(
+                f"user-{index:03d}",
+                permissions_boundary="boundary" if index % 5 == 0 else None,
+                groups=("admins" if index % 10 == 0 else "developers",),
+                console_password=index % 4 == 0,
+                access_keys=(MockAccessKey(),) * ((2 if index % 4 == 1 else 1) if index < with_keys else 0),
+            )
+            for index in range(users)
+        ),
+    )
 
 
-def seed_identity_center(session: boto3.Session, account_ids: list[str]) -> None:
+def describe_identity_center(account_names: list[str]) -> MockIdentityCenter:
     """Four permission sets; three are assigned in every account, Billing nowhere.
 
     Every provisioned set is provisioned to every account on purpose: moto answers
     ``ListPermissionSetsProvisionedToAccount`` with every set provisioned anywhere in the instance (AWS: only the
     account's), so a set assigned in some accounts only would cost moto, not AWS, extra calls elsewhere.
     """
-    sso_admin = session.client("sso-admin")
-    identitystore = session.client("identitystore")
-    instance = sso_admin.list_instances()["Instances"][0]
-    instance_arn, store_id = instance["InstanceArn"], instance["IdentityStoreId"]
-    set_arns = {}
-    for name in PERMISSION_SETS:
-        set_arns[name] = sso_admin.create_permission_set(
-            InstanceArn=instance_arn, Name=name, SessionDuration="PT12H" if name == "AdministratorAccess" else "PT1H"
-        )["PermissionSet"]["PermissionSetArn"]
-    sso_admin.attach_managed_policy_to_permission_set(
-        InstanceArn=instance_arn, PermissionSetArn=set_arns["AdministratorAccess"], ManagedPolicyArn=ADMIN_POLICY_ARN
-    )
-    sso_admin.put_inline_policy_to_permission_set(
-        InstanceArn=instance_arn, PermissionSetArn=set_arns["ReadOnly"], InlinePolicy=policy("s3:Get*")
-    )
-    user_ids = [
-        identitystore.create_user(
-            IdentityStoreId=store_id,
-            UserName=f"person-{index}",
-            DisplayName=f"Person {index}",
-            Name={"GivenName": "Person", "FamilyName": str(index)},
-        )["UserId"]
-        for index in range(12)
-    ]
-    group_ids = {
-        name: identitystore.create_group(IdentityStoreId=store_id, DisplayName=name)["GroupId"]
-        for name in ("Platform", "Auditors", "Developers")
-    }
-    for index, user_id in enumerate(user_ids):
-        group_id = list(group_ids.values())[index % 3]
-        identitystore.create_group_membership(IdentityStoreId=store_id, GroupId=group_id, MemberId={"UserId": user_id})
-    plan = [("AdministratorAccess", "GROUP", group_ids["Platform"]), ("ReadOnly", "GROUP", group_ids["Auditors"])]
-    plan.append(("Developer", "GROUP", group_ids["Developers"]))
-    for index, account_id in enumerate(account_ids):
-        assignments = list(plan)
-        if index % 5 == 0:
-            assignments.append(("ReadOnly", "USER", user_ids[0]))  # a direct user assignment now and then
-        for set_name, principal_type, principal_id in assignments:
-            sso_admin.create_account_assignment(
-                InstanceArn=instance_arn,
-                TargetId=account_id,
-                TargetType="AWS_ACCOUNT",
-                PermissionSetArn=set_arns[set_name],
-                PrincipalType=principal_type,
-                PrincipalId=principal_id,
+    groups = ("Platform", "Auditors", "Developers")
+    everywhere = tuple(account_names)
+    return MockIdentityCenter(
+        groups=tuple(MockIdentityCenterGroup(name) for name in groups),
+        users=tuple(
+            MockIdentityCenterUser(
+                f"person-{index}", "Person", str(index), display_name=f"Person {index}", groups=(groups[index % 3],)
             )
-            # AWS provisions the set as part of the assignment; moto needs it asked for (tests/conftest.py)
-            sso_admin.provision_permission_set(
-                InstanceArn=instance_arn,
-                PermissionSetArn=set_arns[set_name],
-                TargetType="AWS_ACCOUNT",
-                TargetId=account_id,
-            )
+            for index in range(12)
+        ),
+        permission_sets=(
+            MockPermissionSet(
+                "AdministratorAccess", session_duration="PT12H", managed_policies=("AdministratorAccess",)
+            ),
+            MockPermissionSet("ReadOnly", session_duration="PT1H", inline_policy=allow("s3:Get*")),
+            MockPermissionSet("Developer", session_duration="PT1H"),
+            MockPermissionSet("Billing", session_duration="PT1H"),
+        ),
+        assignments=(
+            MockAssignment("AdministratorAccess", "GROUP", "Platform", everywhere),
+            MockAssignment("ReadOnly", "GROUP", "Auditors", everywhere),
+            MockAssignment("Developer", "GROUP", "Developers", everywhere),
+            # a direct user assignment now and then
+            MockAssignment("ReadOnly", "USER", "person-0", everywhere[::5]),
+        ),
+    )
+
+
+def seed(session: boto3.Session, description: MockOrganization) -> World:
+    built = build_organization(description, session)
+    members = [account for account in description.accounts() if account is not description.management]
+    return World(
+        session=session,
+        management_id=built.management_account_id,
+        member_ids=[built.account_ids[account.name] for account in members],
+        users_with_keys={
+            built.account_ids[account.name]: sum(1 for user in account.users if user.access_keys)
+            for account in description.accounts()
+        },
+    )
 
 
 # -------------------------------------------------------------------------------------------- recording
@@ -224,6 +201,7 @@ class Recorder:
     """Every call of a scan: operation, the access key that signed it, the parameters (which may name an account)."""
 
     base_access_key: str
+    management_id: str
     latency_seconds: float = 0.0
     calls: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     account_by_key: dict[str, str] = field(default_factory=dict)
@@ -272,7 +250,7 @@ class Recorder:
         for operation, access_key, params in self.calls:
             account = named_account(params) or self.account_by_key.get(access_key or "")
             if account is None and access_key == self.base_access_key and operation in ACCOUNT_IAM_OPERATIONS:
-                account = MANAGEMENT_ACCOUNT_ID
+                account = self.management_id
             if account is None:
                 per_scan[operation] += 1
             else:
@@ -307,7 +285,9 @@ def scan(world: World, concurrency: int, latency_seconds: float) -> Run:
     forget_credential_reports()
     base_credentials = world.session.get_credentials()
     assert base_credentials is not None  # mock_aws sets its own fake ones
-    recorder = Recorder(base_credentials.get_frozen_credentials().access_key, latency_seconds=latency_seconds)
+    recorder = Recorder(
+        base_credentials.get_frozen_credentials().access_key, world.management_id, latency_seconds=latency_seconds
+    )
     recorder.attach(world.session)
     try:
         started = time.perf_counter()
@@ -341,7 +321,7 @@ def forget_credential_reports() -> None:
 
 def check_complete(inventory: Inventory, world: World) -> None:
     """A benchmark of a scan that silently failed halfway would measure nothing: stop instead."""
-    expected = sorted([MANAGEMENT_ACCOUNT_ID, *world.member_ids])
+    expected = sorted([world.management_id, *world.member_ids])
     collected = [account.account_id for account in inventory.accounts]
     errors = [e for e in inventory.errors if e.operation not in MOTO_GAPS]
     if collected != expected or errors:
@@ -416,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="sleep this long in every call")
     args = parser.parse_args(argv)
     # Sealed: nothing of the user's AWS setup can take part, so nothing here can reach a real account.
-    with sealed_aws_environment(), only_aws_managed_policies(AWS_MANAGED_POLICIES_USED):
+    with sealed_aws_environment():
         runs = run_all(args)
     print_summary(runs, args.users, args.latency_ms)
     print_operations(runs)
@@ -426,9 +406,10 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(args: argparse.Namespace) -> list[Run]:
     runs: list[Run] = []
     for members in parse_list(args.accounts):
-        with mock_aws():
+        description = describe_organization(members, args.users, args.key_share)
+        with only_aws_managed_policies(description.aws_managed_policies()), mock_aws():
             started = time.perf_counter()
-            world = seed(boto3.Session(region_name=REGION), members, args.users, args.key_share)
+            world = seed(boto3.Session(region_name=REGION), description)
             print(f"seeded 1 + {members} accounts in {time.perf_counter() - started:.1f} s", file=sys.stderr)
             for concurrency in parse_list(args.concurrency):
                 run = scan(world, concurrency, args.latency_ms / 1000)

@@ -3,8 +3,9 @@
     python bench/html_report.py                      # 1,000 / 10,000 / 50,000 findings
     python bench/html_report.py --sizes 50000 --runs 5 --keep /tmp/reports
 
-For each size it builds a findings document of realistic shape (an organization of many accounts, the v1 rule
-catalog, IAM user and access key ARNs, evidence dicts, a few suppressed findings and a baseline), then measures:
+For each size it builds a findings document of realistic shape (an organization of many accounts, the registry's
+built-in AWS rules, IAM user and access key ARNs, evidence dicts, a few suppressed findings and a baseline), then
+measures:
 
 * render      - ``reports.html.render`` wall time (best of ``--runs``);
 * size        - bytes of ``report.html``;
@@ -44,47 +45,30 @@ from auditor.findings import (  # noqa: E402
     RuleInfo,
     Scope,
     ScopeAccount,
-    Severity,
     SuppressionRecord,
     make_fingerprint,
     summarize,
 )
 from auditor.inventory import CollectionError, ToolInfo  # noqa: E402
-from auditor.reports import ReportOptions  # noqa: E402
-from auditor.reports.html import render  # noqa: E402
-from tests.browser import Browser, BrowserError, find_chromium  # noqa: E402
+from auditor.registry import load_rules  # noqa: E402
+from auditor.reports.html import HtmlReporter  # noqa: E402
+from auditor.rule import Rule  # noqa: E402
+from auditor.rules import BUILTIN_PACK  # noqa: E402
+from auditor.source import AWS_SOURCE  # noqa: E402
+from bench.browser import Browser, BrowserError, find_chromium  # noqa: E402
 
-# The v1 catalog (DESIGN.md): id, title, severity, area, resource type.
-CATALOG = [
-    ("ROOT-001", "Root user has access keys", "critical", "root", "AWS::IAM::RootUser"),
-    ("ROOT-002", "Root user has no MFA", "critical", "root", "AWS::IAM::RootUser"),
-    ("ROOT-003", "Root MFA is virtual, not hardware", "medium", "root", "AWS::IAM::RootUser"),
-    ("ROOT-004", "Root user used recently", "high", "root", "AWS::IAM::RootUser"),
-    ("ORG-001", "Account not in an AWS Organization", "medium", "organization", "AWS::Organizations::Account"),
-    (
-        "IDC-002",
-        "Account reachable only without Identity Center",
-        "medium",
-        "identity-center",
-        "AWS::Organizations::Account",
-    ),
-    ("IDC-003", "Long sessions on a privileged permission set", "low", "identity-center", "AWS::SSO::PermissionSet"),
-    ("IDC-005", "Administrator access in production", "medium", "identity-center", "AWS::SSO::Assignment"),
-    ("IDC-006", "Permission set assigned to a user, not a group", "low", "identity-center", "AWS::SSO::Assignment"),
-    ("USER-001", "IAM user with console password", "medium", "iam-users", "AWS::IAM::User"),
-    ("USER-002", "Console IAM user without MFA", "high", "iam-users", "AWS::IAM::User"),
-    ("USER-003", "IAM user password unused", "medium", "iam-users", "AWS::IAM::User"),
-    ("USER-004", "Policies attached directly to an IAM user", "low", "iam-users", "AWS::IAM::User"),
-    ("USER-005", "IAM user with administrator privileges", "high", "iam-users", "AWS::IAM::User"),
-    ("KEY-001", "Active long-lived access key", "high", "access-keys", "AWS::IAM::AccessKey"),
-    ("KEY-002", "Access key not rotated", "medium", "access-keys", "AWS::IAM::AccessKey"),
-    ("KEY-003", "Access key unused", "medium", "access-keys", "AWS::IAM::AccessKey"),
-    ("KEY-004", "Two active access keys", "low", "access-keys", "AWS::IAM::User"),
-    ("KEY-005", "Access key created with the user and never used", "low", "access-keys", "AWS::IAM::AccessKey"),
-    ("ROLE-001", "Role allows long sessions", "low", "roles", "AWS::IAM::Role"),
-]
-# Findings are mostly about users and keys, as in a real legacy organization.
-WEIGHTS = [1, 1, 1, 1, 1, 2, 2, 2, 4, 8, 6, 6, 8, 3, 16, 12, 10, 4, 4, 6]
+# Findings are mostly about users and keys, as in a real legacy organization: each rule's weight, by its area.
+WEIGHT_BY_AREA = {"access-keys": 9, "users": 5, "roles": 6, "identity-center": 1, "organization": 1, "root": 1}
+# The resource type a finding names, by its rule's area; a rule of another area names an IAM user.
+RESOURCE_TYPE_BY_AREA = {
+    "root": "AWS::IAM::RootUser",
+    "organization": "AWS::Organizations::Account",
+    "identity-center": "AWS::SSO::Assignment",
+    "users": "AWS::IAM::User",
+    "access-keys": "AWS::IAM::AccessKey",
+    "roles": "AWS::IAM::Role",
+}
+FALLBACK_RESOURCE_TYPE = "AWS::IAM::User"
 FIRST = [
     "alice",
     "bob",
@@ -111,6 +95,12 @@ ENVS = ["dev", "staging", "prod", "sandbox", "shared"]
 AS_OF = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
 
 
+def aws_rules() -> list[Rule]:
+    """The built-in rules about an organization's identities, from the registry (the findings here name IAM
+    users in accounts, so only rules reading the AWS source)."""
+    return [rule for rule in load_rules([BUILTIN_PACK], use_entry_points=False).rules if AWS_SOURCE in rule.sources]
+
+
 def make_document(n: int, seed: int = 7) -> FindingsDocument:
     """A findings document with ``n`` findings; deterministic for a given seed."""
     rng = random.Random(seed)
@@ -123,28 +113,31 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
         )
         for i in range(account_count)
     ]
+    catalog = aws_rules()
     rules = [
         RuleInfo(
-            id=rid,
-            title=title,
-            severity=Severity(sev),
-            area=area,
-            rationale=f"{title}: long-lived credentials and console users outside IAM Identity Center are the "
+            id=rule.id,
+            title=rule.title,
+            severity=rule.severity,
+            area=rule.area,
+            rationale=f"{rule.title}: long-lived credentials and console users outside IAM Identity Center are the "
             "most common path to account takeover. Short-term credentials expire on their own.",
-            remediation=f"Fix {rid}: move the people behind this resource to IAM Identity Center (one login, MFA, "
+            remediation=f"Fix {rule.id}: move the people behind this resource to IAM Identity Center (one login, MFA, "
             "permission sets), then delete the IAM user's access keys and login profile.",
             references=[
                 "CIS AWS Foundations Benchmark v3.0.0 1.4",
                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html",
             ],
         )
-        for rid, title, sev, area, _ in CATALOG
+        for rule in catalog
     ]
+    weights = [WEIGHT_BY_AREA.get(rule.area, 1) for rule in catalog]
     findings: list[Finding] = []
     seen: set[str] = set()
     while len(findings) < n:
-        k = rng.choices(range(len(CATALOG)), WEIGHTS)[0]
-        rid, title, sev, _, rtype = CATALOG[k]
+        k = rng.choices(range(len(catalog)), weights)[0]
+        rule = catalog[k]
+        rtype = RESOURCE_TYPE_BY_AREA.get(rule.area, FALLBACK_RESOURCE_TYPE)
         account = rng.choice(accounts)
         user = f"{rng.choice(FIRST)}.{rng.choice(LAST)}{rng.randint(1, 999)}"
         key_id = "AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
@@ -152,7 +145,7 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
         last_used = AS_OF - timedelta(days=rng.randint(0, age))
         resource_id = f"arn:aws:iam::{account.account_id}:user/{rng.choice(TEAMS)}/{user}"
         discriminator = key_id if rtype == "AWS::IAM::AccessKey" else ""
-        fingerprint = make_fingerprint(rid, account.account_id, resource_id, discriminator)
+        fingerprint = make_fingerprint(rule.id, account.account_id, resource_id, discriminator)
         if fingerprint in seen:
             continue
         seen.add(fingerprint)
@@ -171,15 +164,15 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
         findings.append(
             Finding(
                 fingerprint=fingerprint,
-                rule_id=rid,
-                title=title,
-                severity=Severity(sev),
+                rule_id=rule.id,
+                title=rule.title,
+                severity=rule.severity,
                 account_id=account.account_id,
                 account_name=account.account_name,
                 region=None,
                 resource_type=rtype,
                 resource_id=resource_id,
-                message=f"{title}: IAM user {user} in {account.account_name} has access key {key_id} "
+                message=f"{rule.title}: IAM user {user} in {account.account_name} has access key {key_id} "
                 f"created {age} days ago, last used {(AS_OF - last_used).days} days ago.",
                 evidence=evidence,
                 remediation=rules[k].remediation,
@@ -297,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             render_times = []
             for _ in range(args.runs):
                 t0 = time.perf_counter()
-                html = render(document, ReportOptions())
+                html = HtmlReporter().render(document)
                 render_times.append(time.perf_counter() - t0)
             path = out_dir / f"report-{n}.html"
             path.write_bytes(html)

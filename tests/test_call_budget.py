@@ -29,9 +29,23 @@ from typing import Any
 
 import boto3
 import botocore.model
-from conftest import AUDIT_ROLE, MANAGEMENT_ACCOUNT_ID, policy, trust
 
 from auditor.collect import CollectOptions, collect
+from auditor.demo.builder import build_organization
+from auditor.demo.description import (
+    MOTO_MANAGEMENT_NAME,
+    MockAccessKey,
+    MockAccount,
+    MockAssignment,
+    MockIamGroup,
+    MockIamUser,
+    MockIdentityCenter,
+    MockIdentityCenterGroup,
+    MockOrganization,
+    MockPermissionSet,
+    MockRole,
+    allow,
+)
 
 # What one member account with no IAM users costs in an --org scan, with one permission set provisioned to
 # it. Add an entry here only with a reason a reviewer accepts: every account of every scan pays it.
@@ -113,62 +127,42 @@ def operation_counts(calls: list[tuple[str, dict[str, Any]]]) -> dict[str, int]:
     return dict(sorted(Counter(operation for operation, _ in calls).items()))
 
 
+def member(name: str, with_keys: list[str], without_keys: list[str]) -> MockAccount:
+    if not (with_keys or without_keys):
+        return MockAccount(name=name, email=f"{name}@example.com")
+    keys = {user_name: KEYS_PER_USER.get(user_name, 1) for user_name in with_keys}
+    return MockAccount(
+        name=name,
+        email=f"{name}@example.com",
+        groups=(MockIamGroup("team", inline_policies={"read": allow("s3:Get*")}),),
+        roles=(MockRole("app", trusted_service="ec2.amazonaws.com"),),
+        users=tuple(
+            MockIamUser(
+                user_name,
+                groups=("team",),
+                inline_policies={"own": allow("sqs:*")},
+                access_keys=(MockAccessKey(),) * keys.get(user_name, 0),
+            )
+            for user_name in with_keys + without_keys
+        ),
+    )
+
+
 def seed_organization(session: boto3.Session) -> dict[str, str]:
-    """An organization whose members differ only in how many IAM users have access keys."""
-    organizations = session.client("organizations")
-    organizations.create_organization(FeatureSet="ALL")
-    account_ids = {}
-    for name, (with_keys, without_keys) in MEMBERS.items():
-        created = organizations.create_account(Email=f"{name}@example.com", AccountName=name)
-        account_id = account_ids[name] = created["CreateAccountStatus"]["AccountId"]
-        if not (with_keys or without_keys):
-            continue
-        issued = session.client("sts").assume_role(
-            RoleArn=f"arn:aws:iam::{account_id}:role/{AUDIT_ROLE}", RoleSessionName="seeding"
-        )["Credentials"]
-        iam = session.client(
-            "iam",
-            aws_access_key_id=issued["AccessKeyId"],
-            aws_secret_access_key=issued["SecretAccessKey"],
-            aws_session_token=issued["SessionToken"],
-        )
-        iam.create_group(GroupName="team")
-        iam.put_group_policy(GroupName="team", PolicyName="read", PolicyDocument=policy("s3:Get*"))
-        iam.create_role(RoleName="app", AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
-        for user_name in with_keys + without_keys:
-            iam.create_user(UserName=user_name)
-            iam.add_user_to_group(GroupName="team", UserName=user_name)
-            iam.put_user_policy(UserName=user_name, PolicyName="own", PolicyDocument=policy("sqs:*"))
-        for user_name in with_keys:
-            for _ in range(KEYS_PER_USER.get(user_name, 1)):
-                iam.create_access_key(UserName=user_name)
-    _provision_one_permission_set(session, [MANAGEMENT_ACCOUNT_ID, *account_ids.values()])
-    return account_ids
+    """An organization whose members differ only in how many IAM users have access keys.
 
-
-def _provision_one_permission_set(session: boto3.Session, account_ids: list[str]) -> None:
-    """One set assigned (and so provisioned, as AWS does implicitly; moto needs the explicit call) everywhere."""
-    sso_admin = session.client("sso-admin")
-    instance = sso_admin.list_instances()["Instances"][0]
-    instance_arn = instance["InstanceArn"]
-    set_arn = sso_admin.create_permission_set(InstanceArn=instance_arn, Name="ReadOnly")["PermissionSet"][
-        "PermissionSetArn"
-    ]
-    group_id = session.client("identitystore").create_group(
-        IdentityStoreId=instance["IdentityStoreId"], DisplayName="Auditors"
-    )["GroupId"]
-    for account_id in account_ids:
-        sso_admin.create_account_assignment(
-            InstanceArn=instance_arn,
-            TargetId=account_id,
-            TargetType="AWS_ACCOUNT",
-            PermissionSetArn=set_arn,
-            PrincipalType="GROUP",
-            PrincipalId=group_id,
-        )
-        sso_admin.provision_permission_set(
-            InstanceArn=instance_arn, PermissionSetArn=set_arn, TargetType="AWS_ACCOUNT", TargetId=account_id
-        )
+    One permission set is assigned (and so provisioned, as AWS does implicitly) in every account.
+    """
+    organization = MockOrganization(
+        members=tuple(member(name, with_keys, without_keys) for name, (with_keys, without_keys) in MEMBERS.items()),
+        identity_center=MockIdentityCenter(
+            groups=(MockIdentityCenterGroup("Auditors"),),
+            permission_sets=(MockPermissionSet("ReadOnly"),),
+            assignments=(MockAssignment("ReadOnly", "GROUP", "Auditors", (MOTO_MANAGEMENT_NAME, *MEMBERS)),),
+        ),
+    )
+    built = build_organization(organization, session)
+    return {name: built.account_ids[name] for name in MEMBERS}
 
 
 def test_calls_per_account_are_a_constant_plus_one_per_user_with_keys(moto_session: boto3.Session) -> None:

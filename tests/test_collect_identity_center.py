@@ -74,7 +74,7 @@ def assignment_tuples(identity_center: IdentityCenter) -> list[Assignment]:
 
 @pytest.fixture(scope="module")
 def identity_center_world(module_org_world: OrgWorld) -> IdentityCenterWorld:
-    return build_identity_center(module_org_world.session, module_org_world.account_ids)
+    return build_identity_center(module_org_world)
 
 
 @pytest.fixture(scope="module")

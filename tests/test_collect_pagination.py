@@ -37,7 +37,7 @@ def comparable(inventory: Inventory) -> dict[str, Any]:
 
 
 def test_one_item_pages_collect_the_same_inventory(org_world: OrgWorld, monkeypatch: pytest.MonkeyPatch) -> None:
-    build_identity_center(org_world.session, org_world.account_ids)
+    build_identity_center(org_world)
     options = CollectOptions(org=True)
     unpaged = collect(options, org_world.session, sleep=lambda _: None)
     requests: Counter[str] = Counter()

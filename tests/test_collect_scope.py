@@ -36,7 +36,7 @@ TAGS = {"management": {}, "dev": {"env": "dev", "owner": "team-a"}, "prod": {"en
 
 @pytest.fixture(scope="module")
 def world(module_org_world: OrgWorld) -> OrgWorld:
-    build_identity_center(module_org_world.session, module_org_world.account_ids)
+    build_identity_center(module_org_world)
     return module_org_world
 
 

@@ -39,7 +39,7 @@ def server_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[OrgWorld]:
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
         world = build_organization(boto3.Session(region_name=REGION))
-        build_identity_center(world.session, world.account_ids)
+        build_identity_center(world)
         yield world
     finally:
         reset_moto(endpoint)

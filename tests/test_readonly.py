@@ -33,7 +33,7 @@ def record_operations(session: boto3.Session) -> set[tuple[str, str]]:
 
 
 def test_full_org_scan_only_reads_and_only_calls_listed_operations(org_world: OrgWorld) -> None:
-    build_identity_center(org_world.session, org_world.account_ids)
+    build_identity_center(org_world)
     called = record_operations(org_world.session)
 
     inventory = collect(CollectOptions(org=True), org_world.session, sleep=lambda _: None)

@@ -1,6 +1,6 @@
 """report.html: escaping, CSP and self-containment at the markup level, then behaviour in real headless Chromium.
 
-The browser tests drive Debian's chromium over the DevTools protocol (``tests/browser.py``) and skip, saying
+The browser tests drive Debian's chromium over the DevTools protocol (``bench/browser.py``) and skip, saying
 why, where it is not installed (``apt-get install -y chromium``).
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 
 import markupsafe
 import pytest
+import report_fixtures
 
 from auditor.findings import (
     Finding,
@@ -33,13 +34,7 @@ from auditor.findings import (
 )
 from auditor.inventory import CollectionError, ToolInfo
 from auditor.reports.html import HtmlReporter, csp_hash, json_for_script
-
-try:  # rootdir-relative import (tests/ without __init__.py), else as a package
-    import report_fixtures
-    from browser import Browser, BrowserError, Page, find_chromium, live_group_members
-except ImportError:  # pragma: no cover
-    from tests import report_fixtures
-    from tests.browser import Browser, BrowserError, Page, find_chromium, live_group_members
+from bench.browser import Browser, BrowserError, Page, find_chromium, live_group_members
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror="window.__pwned=1;alert(1)"></script><!--'
 HOSTILE_VARIANTS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</script>"]

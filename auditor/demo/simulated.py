@@ -1,0 +1,204 @@
+"""What the demo adds to, or removes from, a collected inventory because moto cannot tell the truth.
+
+Nothing here is hidden from the report: every change is a line in ``inventory.collection.simulated``.
+
+* **Simulated root facts** (``inject_simulated_root``). moto has no root user: its credential report has no
+  ``<root_account>`` row and its account summary hard-wires the root flags to 0. After collection each
+  described account gets a root row and matching ``AccountMFAEnabled`` / ``AccountAccessKeysPresent`` /
+  ``AccountPasswordPresent`` flags, as its ``SimulatedRoot`` claims. Every account touched gets a line in
+  ``collection.simulated``, and nothing is injected into an account whose credential report or summary was
+  not collected.
+* **Coverage gaps are kept, moto's own artefacts are not** (``replace_moto_artefacts``). An error stays in
+  ``inventory.errors`` unless real AWS could never return it *and* the builder knows the true answer; then
+  it is dropped, the true answer recorded, and a line in ``collection.simulated`` says which and why. Dropped:
+  ``organizations:ListDelegatedAdministrators`` (moto rejects ``sso.amazonaws.com``; the demo registers no
+  delegated administrator) and ``sso-admin:GetPermissionsBoundaryForPermissionSet`` (NotImplemented; the demo
+  sets no boundary). Kept: ``iam:ListOrganizationsFeatures`` (NotImplemented in moto), because real scans
+  meet the same gap (trusted access off, audit role outside the management account): the demo shows how a
+  gap is reported, ORG-002 stays a manual check and the scan's coverage is reported as incomplete.
+
+Collected models are treated as immutable: each change builds a new object and assigns it to its field, never
+edits a list or dict the collectors built (inventory models may keep indexes of their own content).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from auditor.collect.organizations import IDENTITY_CENTER_PRINCIPAL
+from auditor.demo.description import MockAccount, MockOrganization
+from auditor.demo.sandbox import REGION
+from auditor.inventory import ROOT_USER, CollectionError, CredentialReportKey, CredentialReportRow, Inventory
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class SimulatedRoot:
+    """What the demo claims about an account's root user (moto cannot model root)."""
+
+    mfa_active: bool
+    password_last_used_days_ago: int | None = None
+    access_key_age_days: int | None = None  # None: no root access key
+    access_key_last_used_days_ago: int | None = None
+
+
+def inject_simulated_root(
+    inventory: Inventory,
+    description: MockOrganization,
+    roots: Mapping[str, SimulatedRoot],
+    account_ids: Mapping[str, str],
+    *,
+    now: datetime,
+) -> None:
+    """Add what moto cannot model (the root user) to the collected inventory, and record that we did."""
+    simulated = []
+    for account in description.accounts():
+        root = roots.get(account.name)
+        account_inventory = inventory.account(account_ids[account.name])
+        if root is None or account_inventory is None:
+            continue
+        injected = []
+        report = account_inventory.credential_report
+        if report is not None:
+            rows = [_root_row(account_inventory.account_id, account, root, now=now)]
+            rows += [row for row in report.rows if not row.is_root]
+            account_inventory.credential_report = _rebuilt(report, rows=rows)
+            injected.append("the root user row of the credential report")
+        if account_inventory.account_summary is not None:
+            account_inventory.account_summary = {**account_inventory.account_summary, **_root_summary_flags(root)}
+            injected.append("the root flags of the account summary")
+        if injected:
+            simulated.append(
+                f"{account.name} ({account_inventory.account_id}): {' and '.join(injected)} are simulated "
+                f"({_describe_root(root)}); moto cannot model the root user"
+            )
+    _record_simulated(inventory, simulated)
+
+
+@dataclass(frozen=True)
+class MotoArtefact:
+    """A collection error that only moto produces, and what the demo organization really has instead."""
+
+    service: str
+    operation: str
+    error_code: str
+    explanation: str
+    record_true_answer: Callable[[Inventory], None] = lambda _inventory: None
+
+    def matches(self, error: CollectionError) -> bool:
+        return (error.service, error.operation, error.error_code) == (self.service, self.operation, self.error_code)
+
+
+def _record_no_delegated_admin(inventory: Inventory) -> None:
+    if inventory.organization is not None:
+        inventory.organization = _rebuilt(
+            inventory.organization, delegated_administrators={IDENTITY_CENTER_PRINCIPAL: []}
+        )
+
+
+# Only errors a real AWS account never returns, and only where the builder knows the true answer.
+# Not here on purpose: iam:ListOrganizationsFeatures (moto: NotImplemented). Real scans hit that gap too
+# (trusted access off, audit role outside the management account), so the demo shows how a gap is reported.
+MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
+    MotoArtefact(
+        "organizations",
+        "ListDelegatedAdministrators",
+        "InvalidInputException",
+        "moto rejects the service principal sso.amazonaws.com, which AWS accepts; the demo organization "
+        "registers no delegated administrator, so none is recorded",
+        record_true_answer=_record_no_delegated_admin,
+    ),
+    MotoArtefact(
+        "sso-admin",
+        "GetPermissionsBoundaryForPermissionSet",
+        "NotImplemented",
+        "moto does not implement it; the demo's permission sets have no permissions boundary, so none is recorded",
+    ),
+)
+
+
+def replace_moto_artefacts(inventory: Inventory) -> None:
+    """Drop the errors in ``MOTO_ARTEFACTS``, record the demo's true answer, and say so in ``simulated``."""
+    simulated = []
+    for artefact in MOTO_ARTEFACTS:
+        dropped = [error for error in inventory.errors if artefact.matches(error)]
+        if not dropped:
+            continue
+        inventory.errors = [error for error in inventory.errors if not artefact.matches(error)]
+        artefact.record_true_answer(inventory)
+        simulated.append(
+            f"dropped {len(dropped)} {artefact.service}:{artefact.operation} error(s) ({artefact.error_code}): "
+            f"{artefact.explanation}"
+        )
+    _record_simulated(inventory, simulated)
+
+
+def _record_simulated(inventory: Inventory, lines: list[str]) -> None:
+    if lines:
+        collection = inventory.collection
+        inventory.collection = _rebuilt(collection, simulated=[*collection.simulated, *lines])
+
+
+def _rebuilt(model: ModelT, **changes: Any) -> ModelT:
+    """A new, validated ``model`` with ``changes``: unlike ``model_copy(update=...)``, nothing derived is kept."""
+    values = {name: getattr(model, name) for name in type(model).model_fields}
+    return type(model).model_validate({**values, **changes})
+
+
+# ------------------------------------------------------------------------------------------------- root
+
+
+def _root_row(account_id: str, account: MockAccount, root: SimulatedRoot, *, now: datetime) -> CredentialReportRow:
+    """The ``<root_account>`` row as the collectors parse a real one (a slot that never held a key is left out)."""
+
+    def ago(days: int | None) -> datetime | None:
+        return None if days is None else now - timedelta(days=days)
+
+    keys = []
+    if root.access_key_age_days is not None:
+        used = root.access_key_last_used_days_ago is not None
+        keys.append(
+            CredentialReportKey(
+                slot=1,
+                active=True,
+                last_rotated=ago(root.access_key_age_days),
+                last_used_date=ago(root.access_key_last_used_days_ago),
+                last_used_region=REGION if used else None,
+                last_used_service="ec2" if used else None,
+            )
+        )
+    return CredentialReportRow(
+        user=ROOT_USER,
+        arn=f"arn:aws:iam::{account_id}:root",
+        user_creation_time=ago(account.age_days),
+        password_enabled=None,  # AWS writes "not_supported" for root
+        password_last_used=ago(root.password_last_used_days_ago),
+        mfa_active=root.mfa_active,
+        access_keys=keys,
+    )
+
+
+def _root_summary_flags(root: SimulatedRoot) -> dict[str, int]:
+    return {
+        "AccountMFAEnabled": int(root.mfa_active),
+        "AccountAccessKeysPresent": int(root.access_key_age_days is not None),
+        "AccountPasswordPresent": 1,
+    }
+
+
+def _describe_root(root: SimulatedRoot) -> str:
+    facts = ["MFA on a hardware key" if root.mfa_active else "no MFA"]
+    if root.access_key_age_days is None:
+        facts.append("no access key")
+    else:
+        facts.append("an active access key")
+    if root.access_key_last_used_days_ago is not None or root.password_last_used_days_ago is not None:
+        last = min(d for d in (root.access_key_last_used_days_ago, root.password_last_used_days_ago) if d is not None)
+        facts.append(f"last used {last} days before the scan")
+    return ", ".join(facts)

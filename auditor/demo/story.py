@@ -1,0 +1,181 @@
+"""The demo's story, as data: "acme", an organization half-way from IAM users to IAM Identity Center.
+
+The organization (account ids are moto's, made repeatable by seeding moto's random generator):
+
+* ``acme-management`` (moto's default account 123456789012): the organization (ALL features) and the
+  Identity Center instance (home region us-east-1). A classic mistake: an IAM user ``admin`` with
+  AdministratorAccess, a console password without MFA and a long-lived key from a laptop.
+* ``/Root/Workloads``: ``acme-development`` and ``acme-production`` (tag ``Environment=production``).
+  Production also holds ``ci-deploy``, a role trusted by the legacy account with MaxSessionDuration 43200.
+* ``/Root/Legacy``: ``acme-legacy``, an older account that joined by invitation and still runs on IAM users:
+  console users without MFA, ``alice`` with admin rights through the ``admins`` group, ``dave`` (virtual
+  MFA, password never used) and ``ci-deployer`` with two ``AKIA`` keys, one ~400 days old and never used.
+  It has no Identity Center assignment.
+* Identity Center: permission set ``AdministratorAccess`` (PT12H, AWS managed AdministratorAccess) assigned
+  directly to the user ``alice@acme.example`` in management, development and production; permission set
+  ``ReadOnly`` (ReadOnlyAccess, PT1H) assigned to the group ``Developers`` (bob, carol) in development.
+  As AWS does on provisioning, each assigned account gets an ``AWSReservedSSO_<set>_<hex>`` role.
+* Root users (simulated, see ``auditor.demo.simulated``): acme-legacy's root has an active access key, no
+  MFA, and was used days ago; the others have MFA and no keys.
+
+The order of accounts, users, keys and permission sets below is the order of moto calls, and so decides the
+ids of a seeded run (see ``auditor.demo.builder``): reordering them changes the demo's finding fingerprints.
+"""
+
+from __future__ import annotations
+
+from auditor.demo.description import (
+    MockAccessKey,
+    MockAccount,
+    MockAssignment,
+    MockIamGroup,
+    MockIamUser,
+    MockIdentityCenter,
+    MockIdentityCenterGroup,
+    MockIdentityCenterUser,
+    MockOrganization,
+    MockOu,
+    MockPermissionSet,
+    MockRole,
+)
+from auditor.demo.simulated import SimulatedRoot
+
+MANAGEMENT = "acme-management"
+DEVELOPMENT = "acme-development"
+PRODUCTION = "acme-production"
+LEGACY = "acme-legacy"
+
+ACME_MANAGEMENT = MockAccount(
+    name=MANAGEMENT,
+    email="aws-management@acme.example",
+    age_days=1200,
+    users=(
+        # The classic mistake from seed 000: an IAM admin user in the management account, with a key on a laptop.
+        MockIamUser(
+            name="admin",
+            age_days=1100,
+            console_password=True,
+            password_last_used_days_ago=60,
+            managed_policies=("AdministratorAccess",),
+            access_keys=(MockAccessKey(age_days=700, last_used_days_ago=2, last_used_service="sts"),),
+        ),
+    ),
+)
+
+ACME_DEVELOPMENT = MockAccount(
+    name=DEVELOPMENT,
+    email="aws-development@acme.example",
+    age_days=300,
+    tags={"Environment": "development"},
+)
+
+ACME_PRODUCTION = MockAccount(
+    name=PRODUCTION,
+    email="aws-production@acme.example",
+    age_days=300,
+    tags={"Environment": "production"},
+    roles=(
+        MockRole(
+            name="ci-deploy",
+            trusted_account=LEGACY,
+            max_session_duration=43200,
+            managed_policies=("PowerUserAccess",),
+        ),
+    ),
+)
+
+ACME_LEGACY = MockAccount(
+    name=LEGACY,
+    email="aws-legacy@acme.example",
+    age_days=2200,
+    invited=True,
+    groups=(MockIamGroup(name="admins", managed_policies=("AdministratorAccess",)),),
+    users=(
+        # Moved to Identity Center months ago; the old admin login is still there.
+        MockIamUser(
+            name="alice",
+            age_days=2000,
+            console_password=True,
+            password_last_used_days_ago=200,
+            groups=("admins",),
+        ),
+        # Still signs in the old way every week.
+        MockIamUser(
+            name="bob",
+            age_days=900,
+            console_password=True,
+            password_last_used_days_ago=5,
+            managed_policies=("ReadOnlyAccess",),
+        ),
+        # Has MFA, never signed in: a leaver or a forgotten invitation.
+        MockIamUser(name="dave", age_days=500, console_password=True, virtual_mfa=True),
+        # Deploys to production with long-lived keys; the first key was never used and never removed.
+        MockIamUser(
+            name="ci-deployer",
+            age_days=400,
+            inline_policies={
+                "assume-ci-deploy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/ci-deploy"}
+                    ],
+                }
+            },
+            access_keys=(
+                MockAccessKey(age_days=400),
+                MockAccessKey(age_days=120, last_used_days_ago=1, last_used_service="sts"),
+            ),
+        ),
+    ),
+)
+
+ACME_IDENTITY_CENTER = MockIdentityCenter(
+    groups=(MockIdentityCenterGroup("Developers", "Application developers: read-only in development"),),
+    users=(
+        MockIdentityCenterUser("alice@acme.example", "Alice", "Chen", emails=("alice@acme.example",)),
+        MockIdentityCenterUser(
+            "bob@acme.example", "Bob", "Okafor", emails=("bob@acme.example",), groups=("Developers",)
+        ),
+        MockIdentityCenterUser(
+            "carol@acme.example", "Carol", "Diaz", emails=("carol@acme.example",), groups=("Developers",)
+        ),
+    ),
+    permission_sets=(
+        # Seed 000: AdministratorAccess at the 12-hour maximum, so nobody has to sign in twice a day.
+        MockPermissionSet("AdministratorAccess", "Full administrator access", "PT12H", ("AdministratorAccess",)),
+        # PT1H is AWS's default; passed explicitly because moto returns the integer 3600 when it is omitted.
+        MockPermissionSet("ReadOnly", "Read-only access", "PT1H", ("ReadOnlyAccess",)),
+    ),
+    assignments=(
+        # Seed 000 assigns the admin set to one user, directly, in all three accounts (IDC-005, IDC-006).
+        MockAssignment("AdministratorAccess", "USER", "alice@acme.example", (MANAGEMENT, DEVELOPMENT, PRODUCTION)),
+        MockAssignment("ReadOnly", "GROUP", "Developers", (DEVELOPMENT,)),
+    ),
+    # Enabling Identity Center in an organization turns on its trusted access.
+    trusted_access=True,
+    reserved_roles=True,
+)
+
+ACME = MockOrganization(
+    management=ACME_MANAGEMENT,
+    ous=(
+        MockOu("Workloads", accounts=(ACME_DEVELOPMENT, ACME_PRODUCTION)),
+        MockOu("Legacy", accounts=(ACME_LEGACY,)),
+    ),
+    # Organizations gives the role it creates full administrator rights.
+    member_role_managed_policies=("AdministratorAccess",),
+    identity_center=ACME_IDENTITY_CENTER,
+)
+
+ACME_ROOTS: dict[str, SimulatedRoot] = {
+    MANAGEMENT: SimulatedRoot(mfa_active=True, password_last_used_days_ago=150),
+    DEVELOPMENT: SimulatedRoot(mfa_active=True),
+    PRODUCTION: SimulatedRoot(mfa_active=True),
+    # The account everyone forgot: root still has an access key, no MFA, and somebody used it last week.
+    LEGACY: SimulatedRoot(
+        mfa_active=False,
+        password_last_used_days_ago=20,
+        access_key_age_days=2000,
+        access_key_last_used_days_ago=6,
+    ),
+}
