@@ -331,11 +331,15 @@ def _progress_printer() -> Callable[[int, int, str], None] | None:
 
 
 def _collect(args: argparse.Namespace) -> Inventory:
-    """The sources this run reads, assembled into one inventory (today: AWS)."""
+    """The sources this run reads, assembled into one inventory: a saved inventory (``scan --from-inventory``,
+    which carries the sources it was collected from), or the AWS source."""
     from auditor.collect import AwsSource
+    from auditor.inventory import Inventory
     from auditor.source import assemble_inventory
 
-    return assemble_inventory([AwsSource(_collect_options(args)).collect()])
+    saved = getattr(args, "from_inventory", None)
+    parts = [Inventory.load(saved)] if saved else [AwsSource(_collect_options(args)).collect()]
+    return assemble_inventory(parts)
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
@@ -347,13 +351,8 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
-    from auditor.inventory import Inventory
-
     ruleset, config, baseline = _prepare_evaluation(args)
-    if args.from_inventory:
-        inventory = Inventory.load(args.from_inventory)
-    else:
-        inventory = _collect(args)
+    inventory = _collect(args)
     if args.save_inventory:
         inventory.save(args.save_inventory)
     return _evaluate_and_report(args, inventory, ruleset, config, baseline)

@@ -1,4 +1,4 @@
-"""Shared fixtures: a sealed-off AWS environment, and a moto organization shaped like the seeds' story.
+"""Shared fixtures: a sealed-off AWS environment, and a small moto organization half-way to Identity Center.
 
 The organization is described in the demo's vocabulary (``auditor.demo.description``) and built by the demo's
 builder, so the tests exercise the same construction the demo and the benchmark rely on.
@@ -155,7 +155,7 @@ TEST_ORGANIZATION = MockOrganization(
     ),
 )
 
-# The seeds' target state: an AdministratorAccess set at 12 h, a default-length read-only set, a group
+# The target state: an AdministratorAccess set at 12 h, a default-length read-only set, a group
 # assigned in dev and prod, and one user assigned directly (IDC-006's case).
 TEST_IDENTITY_CENTER = MockIdentityCenter(
     groups=(MockIdentityCenterGroup("Platform", "platform team"),),

@@ -3,7 +3,8 @@
 The core (``auditor/``) never imports its plug-ins: only the CLI wiring names the built-in rule pack
 (``auditor.rules``, from ``rules/``) and the built-in formats (``auditor.reports``, from ``reports/``).
 Reporters depend on the findings document and the reporter interface only, never on collection, evaluation or
-each other's internals. A change that breaks this fails here with the offending import.
+each other's internals; rules see the inventory and their context, never the configuration or the collectors.
+A change that breaks this fails here with the offending import.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CLI_WIRING = {ROOT / "auditor" / "cli.py"}
 PLUG_INS = ("auditor.rules", "auditor.reports")
 REPORTER_MAY_IMPORT = ("auditor.findings", "auditor.reporter", "auditor.reports")
+RULES_MAY_IMPORT = (
+    "auditor.rule",  # the rule API and RuleContext
+    "auditor.inventory",
+    "auditor.facts",
+    "auditor.findings",  # Severity, ManualCheck
+    "auditor.isoduration",
+    "auditor.timestamps",
+    "auditor.registry",  # RulePack, in the pack's __init__
+    "auditor.catalog",  # the pack's __main__ prints its catalog
+    "auditor.rules",
+)
 
 
 def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
@@ -55,6 +67,20 @@ def test_reporters_depend_on_the_findings_document_only() -> None:
         if module.startswith("auditor") and not is_under(module, REPORTER_MAY_IMPORT)
     ]
     assert len(reporters) >= 4
+    assert offending == []
+
+
+def test_rules_see_the_inventory_and_their_context_only() -> None:
+    """No rule module reaches the configuration (suppressions, switches), the collectors (the network) or the
+    engine: what a rule may know is the inventory and its ``RuleContext``."""
+    rule_modules = sorted((ROOT / "rules").glob("*.py"))
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: imports {module}"
+        for path in rule_modules
+        for line, module in imported_modules(path)
+        if module.startswith("auditor") and not is_under(module, RULES_MAY_IMPORT)
+    ]
+    assert len(rule_modules) >= 8
     assert offending == []
 
 

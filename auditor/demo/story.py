@@ -50,7 +50,7 @@ ACME_MANAGEMENT = MockAccount(
     email="aws-management@acme.example",
     age_days=1200,
     users=(
-        # The classic mistake from seed 000: an IAM admin user in the management account, with a key on a laptop.
+        # The classic mistake: an IAM admin user in the management account, with a long-lived key on a laptop.
         MockIamUser(
             name="admin",
             age_days=1100,
@@ -141,13 +141,13 @@ ACME_IDENTITY_CENTER = MockIdentityCenter(
         ),
     ),
     permission_sets=(
-        # Seed 000: AdministratorAccess at the 12-hour maximum, so nobody has to sign in twice a day.
+        # AdministratorAccess at the 12-hour maximum, so nobody has to sign in twice a day.
         MockPermissionSet("AdministratorAccess", "Full administrator access", "PT12H", ("AdministratorAccess",)),
         # PT1H is AWS's default; passed explicitly because moto returns the integer 3600 when it is omitted.
         MockPermissionSet("ReadOnly", "Read-only access", "PT1H", ("ReadOnlyAccess",)),
     ),
     assignments=(
-        # Seed 000 assigns the admin set to one user, directly, in all three accounts (IDC-005, IDC-006).
+        # The admin set goes to one user, directly, in all three accounts (IDC-005, IDC-006).
         MockAssignment("AdministratorAccess", "USER", "alice@acme.example", (MANAGEMENT, DEVELOPMENT, PRODUCTION)),
         MockAssignment("ReadOnly", "GROUP", "Developers", (DEVELOPMENT,)),
     ),
