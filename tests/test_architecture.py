@@ -10,7 +10,7 @@ A change that breaks this fails here with the offending import.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,42 +46,34 @@ def is_under(module: str, packages: tuple[str, ...]) -> bool:
     return any(module == package or module.startswith(package + ".") for package in packages)
 
 
+def imports_where(paths: list[Path], wrong: Callable[[str], bool]) -> list[str]:
+    """``path:line: imports module`` for every import of ``paths`` that ``wrong`` flags."""
+    return [
+        f"{path.relative_to(ROOT)}:{line}: imports {module}"
+        for path in paths
+        for line, module in imported_modules(path)
+        if wrong(module)
+    ]
+
+
 def test_the_core_never_imports_its_plug_ins() -> None:
     core = [path for path in (ROOT / "auditor").rglob("*.py") if path not in CLI_WIRING]
-    offending = [
-        f"{path.relative_to(ROOT)}:{line}: imports {module}"
-        for path in core
-        for line, module in imported_modules(path)
-        if is_under(module, PLUG_INS)
-    ]
     assert len(core) > 20  # the walk really saw the core
-    assert offending == []
+    assert imports_where(core, lambda module: is_under(module, PLUG_INS)) == []
 
 
 def test_reporters_depend_on_the_findings_document_only() -> None:
     reporters = sorted((ROOT / "reports").glob("*.py"))
-    offending = [
-        f"{path.relative_to(ROOT)}:{line}: imports {module}"
-        for path in reporters
-        for line, module in imported_modules(path)
-        if module.startswith("auditor") and not is_under(module, REPORTER_MAY_IMPORT)
-    ]
     assert len(reporters) >= 4
-    assert offending == []
+    assert imports_where(reporters, lambda m: m.startswith("auditor") and not is_under(m, REPORTER_MAY_IMPORT)) == []
 
 
 def test_rules_see_the_inventory_and_their_context_only() -> None:
     """No rule module reaches the configuration (suppressions, switches), the collectors (the network) or the
     engine: what a rule may know is the inventory and its ``RuleContext``."""
     rule_modules = sorted((ROOT / "rules").glob("*.py"))
-    offending = [
-        f"{path.relative_to(ROOT)}:{line}: imports {module}"
-        for path in rule_modules
-        for line, module in imported_modules(path)
-        if module.startswith("auditor") and not is_under(module, RULES_MAY_IMPORT)
-    ]
     assert len(rule_modules) >= 8
-    assert offending == []
+    assert imports_where(rule_modules, lambda m: m.startswith("auditor") and not is_under(m, RULES_MAY_IMPORT)) == []
 
 
 def test_the_cli_wiring_is_where_the_plug_ins_are_named() -> None:
