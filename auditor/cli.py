@@ -199,7 +199,7 @@ def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -
 
 
 def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
-    formats = formats or _formats()
+    formats = formats or _formats()  # loaded once: --format's choices and help, then the reporters it builds
     parser = _Parser(
         prog="auditor",
         description="Audit the identity security posture of an AWS Organization: IAM users, access keys, root, "
@@ -208,6 +208,7 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
+    parser.set_defaults(format_table=formats)
     parser.add_argument("--debug", action="store_true", help="show tracebacks and botocore retries")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
@@ -429,7 +430,7 @@ def _evaluate_and_report(
     from auditor.pipeline import findings_for
     from auditor.reporter import write_reports
 
-    formats = _formats()
+    formats: Formats = args.format_table
     for problem in formats.problems:
         _warn(problem)
     names = args.formats or [*_builtin_file_formats(), *([CONSOLE_FORMAT] if sys.stdout.isatty() else [])]

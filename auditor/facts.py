@@ -46,7 +46,6 @@ class AccountFacts:
     tags: Mapping[str, str] | None
     is_management: bool
     state: str | None
-    scanned: bool  # entered by the scan (it has an AccountInventory), not only listed by the organization
 
     @property
     def label(self) -> str:
@@ -92,7 +91,6 @@ def account_facts_by_id(
                 tags=entry.tags,
                 is_management=entry.id == organization.management_account_id,
                 state=entry.state,
-                scanned=False,
             )
     for account in accounts:
         facts[account.account_id] = AccountFacts(
@@ -102,7 +100,6 @@ def account_facts_by_id(
             tags=account.tags,
             is_management=account.is_management,
             state=account.state,
-            scanned=True,
         )
     return facts
 

@@ -45,10 +45,6 @@ class Formats:
     def names(self) -> list[str]:
         return list(self.by_name)
 
-    @property
-    def file_names(self) -> list[str]:
-        return [name for name, reporter in self.by_name.items() if reporter.default_filename is not None]
-
 
 def load_formats(builtin: Iterable[type[Reporter]], *, use_entry_points: bool = True) -> Formats:
     """The built-in formats, then installed ones. A broken or clashing installed format is a problem line,

@@ -92,17 +92,14 @@ def _document_grants(
     return [PrivilegeGrant(source, name, arn, _statement_reason(s)) for s in admin_statements(document)[:1]]
 
 
-def _attached_grants(
-    source: str, policy: AttachedPolicy, managed_documents: Mapping[str, Mapping[str, Any] | None]
-) -> list[PrivilegeGrant]:
+def _attached_grants(source: str, policy: AttachedPolicy, account: AccountInventory | None) -> list[PrivilegeGrant]:
+    """``account`` resolves customer-managed policies to their documents (``None``: AWS managed ones only)."""
     aws_name = aws_managed_privileged_name(policy.policy_arn)
     if aws_name:
         return [PrivilegeGrant(source, policy.policy_name, policy.policy_arn, f"AWS managed policy {aws_name}")]
-    return _document_grants(source, policy.policy_name, policy.policy_arn, managed_documents.get(policy.policy_arn))
-
-
-def _managed_documents(account: AccountInventory) -> dict[str, Mapping[str, Any] | None]:
-    return {p.policy_arn: p.document for p in account.managed_policies or []}
+    managed = account.managed_policy(policy.policy_arn) if account is not None else None
+    document = managed.document if managed is not None else None
+    return _document_grants(source, policy.policy_name, policy.policy_arn, document)
 
 
 # ------------------------------------------------------------------------------------------ IAM users
@@ -110,19 +107,17 @@ def _managed_documents(account: AccountInventory) -> dict[str, Mapping[str, Any]
 
 def user_privilege(account: AccountInventory, user: IamUser) -> list[PrivilegeGrant]:
     """Every grant that makes ``user`` privileged, through its own policies or its groups' (empty: none known)."""
-    documents = _managed_documents(account)
     grants: list[PrivilegeGrant] = []
     for policy in user.attached_policies:
-        grants += _attached_grants("attached to user", policy, documents)
+        grants += _attached_grants("attached to user", policy, account)
     for inline in user.inline_policies:
         grants += _document_grants("inline on user", inline.policy_name, None, inline.document)
-    groups = {g.group_name: g for g in account.groups or []}
     for group_name in user.groups:
-        group = groups.get(group_name)
+        group = account.group(group_name)
         if group is None:
             continue  # group details not collected: do not guess
         for policy in group.attached_policies:
-            grants += _attached_grants(f"attached to group {group_name}", policy, documents)
+            grants += _attached_grants(f"attached to group {group_name}", policy, account)
         for inline in group.inline_policies:
             grants += _document_grants(f"inline on group {group_name}", inline.policy_name, None, inline.document)
     return grants
@@ -135,11 +130,10 @@ def _customer_managed_documents(
     permission_set: PermissionSet, accounts: Iterable[AccountInventory]
 ) -> Iterator[tuple[str, str, Mapping[str, Any] | None]]:
     for reference in permission_set.customer_managed_policies:
-        path = reference.path or "/"
         for account in accounts:
-            for policy in account.managed_policies or []:
-                if policy.policy_name == reference.name and (policy.path or "/") == path:
-                    yield account.account_id, policy.policy_arn, policy.document
+            policy = account.managed_policy_named(reference.name, reference.path)
+            if policy is not None:
+                yield account.account_id, policy.policy_arn, policy.document
 
 
 def permission_set_privilege(
@@ -152,7 +146,7 @@ def permission_set_privilege(
     """
     grants: list[PrivilegeGrant] = []
     for policy in permission_set.managed_policies:
-        grants += _attached_grants("permission set managed policy", policy, {})
+        grants += _attached_grants("permission set managed policy", policy, None)
     grants += _document_grants("permission set inline policy", "inline policy", None, permission_set.inline_policy)
     seen: set[str] = set()
     for account_id, arn, document in _customer_managed_documents(permission_set, accounts):

@@ -11,7 +11,7 @@ from auditor.rule import RuleContext
 
 
 def facts(name: str | None = None, ou_path: str | None = None, tags: dict[str, str] | None = None) -> AccountFacts:
-    return AccountFacts("444455556666", name, ou_path, tags, is_management=False, state="ACTIVE", scanned=True)
+    return AccountFacts("444455556666", name, ou_path, tags, is_management=False, state="ACTIVE")
 
 
 def production(*patterns: str) -> RuleContext:
