@@ -19,13 +19,47 @@ from datetime import datetime, timedelta
 from auditor.inventory import AccountInventory, IamUser, Inventory, Organization
 from auditor.timestamps import as_utc
 
-# Internal background documents the rules' rationale was first written from. Users cannot open them: issue
-# "Reports a person acts on" replaces these citations with public AWS, CIS and Security Hub references.
-SEED_000 = "seed 000_b3655fdf9eabeb75"
-SEED_001 = "seed 001_328218ba657c2e95"
-SEED_002 = "seed 002_6bd4a183f92dc993"
-SEED_003 = "seed 003_fc814d2bcae2ca59"
-SEED_004 = "seed 004_63e26f2a312801ba"
+# Public pages the rules cite: every reference a user sees is one they can open. CIS AWS Foundations control ids
+# are cited by number (the benchmark needs a free CIS account); Security Hub controls by id and control page.
+IAM_GUIDE = "https://docs.aws.amazon.com/IAM/latest/UserGuide"
+IDC_GUIDE = "https://docs.aws.amazon.com/singlesignon/latest/userguide"
+
+ACCESS_KEYS = f"{IAM_GUIDE}/id_credentials_access-keys.html"
+CREDENTIAL_REPORT = f"{IAM_GUIDE}/id_credentials_getting-report.html"
+USE_TEMPORARY_CREDENTIALS = f"{IAM_GUIDE}/best-practices.html#bp-users-federation-idp"
+ROTATE_CREDENTIALS = f"{IAM_GUIDE}/best-practices.html#rotate-credentials"
+REMOVE_UNUSED_CREDENTIALS = f"{IAM_GUIDE}/best-practices.html#remove-credentials"
+LEAST_PRIVILEGE = f"{IAM_GUIDE}/best-practices.html#grant-least-privilege"
+MFA_SECURITY_KEY = f"{IAM_GUIDE}/id_credentials_mfa_enable_fido.html"
+ROOT_BEST_PRACTICES = f"{IAM_GUIDE}/root-user-best-practices.html"
+ROOT_TASKS = f"{IAM_GUIDE}/root-user-tasks.html"
+ROOT_MFA = f"{IAM_GUIDE}/enable-mfa-for-root.html"
+CENTRALIZED_ROOT_ACCESS = f"{IAM_GUIDE}/id_root-user.html#id_root-user-access-management"
+ROLE_SESSION_DURATION = f"{IAM_GUIDE}/id_roles_update-role-settings.html#id_roles_update-session-duration"
+IDENTITY_CENTER = f"{IDC_GUIDE}/what-is.html"
+ENABLE_IDENTITY_CENTER = f"{IDC_GUIDE}/get-set-up-for-idc.html"
+ASSIGN_ACCOUNT_ACCESS = f"{IDC_GUIDE}/assignusers.html"
+PERMISSION_SETS = f"{IDC_GUIDE}/permissionsets.html"
+PERMISSION_SET_SESSION_DURATION = f"{IDC_GUIDE}/howtosessionduration.html"
+IDC_DELEGATED_ADMINISTRATION = f"{IDC_GUIDE}/delegated-admin.html"
+IDC_MFA = f"{IDC_GUIDE}/enable-mfa.html"
+IDC_IDENTITY_SOURCE = f"{IDC_GUIDE}/manage-your-identity-source.html"
+IDC_USER_SESSIONS = f"{IDC_GUIDE}/user-interactive-sessions.html"
+INVITE_ACCOUNT = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_invites.html"
+CLI_SSO = "https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.html"
+
+# CIS 1.21 (v3.0.0) / 1.20 (v5.0.0): IAM users are managed centrally through identity federation or Organizations.
+CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]
+
+
+def security_hub(control: str) -> list[str]:
+    """``AWS Security Hub IAM.3`` and its control page (the id is what Security Hub's console shows)."""
+    anchor = control.lower().replace(".", "-")
+    return [
+        f"AWS Security Hub {control}",
+        f"https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#{anchor}",
+    ]
+
 
 SECONDS_PER_DAY = 86400
 

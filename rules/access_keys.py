@@ -19,17 +19,20 @@ from typing import Any
 from auditor.inventory import AccessKey, AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import (
-    SEED_000,
-    SEED_001,
-    SEED_002,
-    SEED_003,
-    SEED_004,
+    ACCESS_KEYS,
+    CIS_CENTRAL,
+    CLI_SSO,
+    CREDENTIAL_REPORT,
+    REMOVE_UNUSED_CREDENTIALS,
+    ROTATE_CREDENTIALS,
+    USE_TEMPORARY_CREDENTIALS,
     account_label,
     accounts_with_users,
     age_days,
     iso,
     older_than,
     paragraphs,
+    security_hub,
     unused_for,
 )
 from auditor.timestamps import as_utc
@@ -102,20 +105,12 @@ def _owner(inventory: Inventory, account: AccountInventory, user: IamUser) -> st
     rationale="""
         An AKIA... access key never expires. It lives in a text file on a laptop, in CI variables, in shell
         history, and sooner or later in a repository. Whoever finds it has the user's permissions until
-        someone notices and deletes the key, which may be never. Every seed is about replacing these keys
-        with IAM Identity Center, which only hands out short-lived ASIA... credentials that expire on their
-        own.
+        someone notices and deletes the key, which may be never. The migration this auditor measures is
+        about replacing these keys with IAM Identity Center, which only hands out short-lived ASIA...
+        credentials that expire on their own.
     """,
     remediation=REPLACE_KEY,
-    references=[
-        "CIS AWS Foundations Benchmark v3.0.0 1.21",
-        "CIS AWS Foundations Benchmark v5.0.0 1.20",
-        SEED_000,
-        SEED_001,
-        SEED_002,
-        SEED_003,
-        SEED_004,
-    ],
+    references=[*CIS_CENTRAL, USE_TEMPORARY_CREDENTIALS, ACCESS_KEYS, CLI_SSO],
 )
 def long_lived_key(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each active long-lived access key (id starting with AKIA) on an IAM user."""
@@ -153,8 +148,9 @@ def long_lived_key(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.14",
         "CIS AWS Foundations Benchmark v5.0.0 1.13",
-        "AWS Security Hub IAM.3",
-        SEED_000,
+        *security_hub("IAM.3"),
+        ROTATE_CREDENTIALS,
+        ACCESS_KEYS,
     ],
     config_keys=("thresholds.max_key_age_days",),
 )
@@ -195,9 +191,10 @@ def key_not_rotated(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.12",
         "CIS AWS Foundations Benchmark v5.0.0 1.11",
-        "AWS Security Hub IAM.22",
-        "AWS Security Hub IAM.8",
-        SEED_000,
+        *security_hub("IAM.22"),
+        *security_hub("IAM.8"),
+        REMOVE_UNUSED_CREDENTIALS,
+        CREDENTIAL_REPORT,
     ],
     config_keys=("thresholds.unused_days",),
 )
@@ -237,7 +234,7 @@ def key_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
         $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
         $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
     """,
-    references=["CIS AWS Foundations Benchmark v3.0.0 1.13", "CIS AWS Foundations Benchmark v5.0.0 1.12", SEED_000],
+    references=["CIS AWS Foundations Benchmark v3.0.0 1.13", "CIS AWS Foundations Benchmark v5.0.0 1.12", ACCESS_KEYS],
 )
 def two_active_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM user with two active access keys (one finding per user)."""
@@ -276,7 +273,12 @@ def two_active_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
         $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
         When creating users, leave programmatic access off; people use `aws sso login` instead.
     """,
-    references=["CIS AWS Foundations Benchmark v3.0.0 1.11", "CIS AWS Foundations Benchmark v5.0.0 1.10", SEED_002],
+    references=[
+        "CIS AWS Foundations Benchmark v3.0.0 1.11",
+        "CIS AWS Foundations Benchmark v5.0.0 1.10",
+        ACCESS_KEYS,
+        CREDENTIAL_REPORT,
+    ],
 )
 def setup_key_never_used(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each active access key that has never been used and was created within one hour of its

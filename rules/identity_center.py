@@ -24,11 +24,16 @@ from auditor.inventory import AccountAssignment, IdentityCenter, Inventory, Perm
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import (
-    SEED_000,
-    SEED_001,
-    SEED_002,
-    SEED_003,
-    SEED_004,
+    ASSIGN_ACCOUNT_ACCESS,
+    CIS_CENTRAL,
+    CLI_SSO,
+    ENABLE_IDENTITY_CENTER,
+    IDC_DELEGATED_ADMINISTRATION,
+    IDENTITY_CENTER,
+    LEAST_PRIVILEGE,
+    PERMISSION_SET_SESSION_DURATION,
+    PERMISSION_SETS,
+    USE_TEMPORARY_CREDENTIALS,
     account_label,
     organization_arn,
     root_arn,
@@ -37,8 +42,6 @@ from auditor.rules._privilege import PrivilegeGrant, grants_evidence, permission
 
 SSO_SERVICE_PRINCIPAL = "sso.amazonaws.com"
 DEFAULT_SESSION_SECONDS = 3600
-ALL_SEEDS = [SEED_000, SEED_001, SEED_002, SEED_003, SEED_004]
-CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -114,7 +117,7 @@ def _permission_set_evidence(ps: PermissionSet) -> dict[str, Any]:
     severity="high",
     area="identity-center",
     rationale="""
-        Every seed arrives at the same target: people sign in once to IAM Identity Center, with MFA, and get
+        The target of the migration: people sign in once to IAM Identity Center, with MFA, and get
         short-lived (ASIA...) credentials for the accounts and permission sets assigned to them. Without an
         Identity Center instance the only ways in are IAM users with passwords and long-lived (AKIA...)
         access keys, or root. Those keys sit in files on laptops, leak into repositories and never expire.
@@ -129,7 +132,7 @@ def _permission_set_evidence(ps: PermissionSet) -> dict[str, Any]:
         $ aws sso-admin create-instance --name <name>
         (creates an account-level instance only; an organization instance is enabled from the console.)
     """,
-    references=[*CIS_CENTRAL, *ALL_SEEDS],
+    references=[*CIS_CENTRAL, IDENTITY_CENTER, ENABLE_IDENTITY_CENTER, USE_TEMPORARY_CREDENTIALS, CLI_SSO],
 )
 def identity_center_not_enabled(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when the collectors looked for an Identity Center instance and found none
@@ -173,8 +176,8 @@ def identity_center_not_enabled(inventory: Inventory, context: RuleContext) -> I
     rationale="""
         An organization account with no Identity Center assignment cannot be reached through the access
         portal, so whoever works in it does so with IAM users, access keys, root, or an undocumented role
-        chain. In the seeds every account, the management account included, gets an assignment so that root
-        and IAM users are no longer needed. Suspended and closed accounts are not reported. Only the accounts
+        chain. Every account, the management account included, needs an assignment so that root and IAM
+        users are no longer needed. Suspended and closed accounts are not reported. Only the accounts
         in the scan's scope are judged (`--accounts`, `--exclude-accounts`, `--ou`): the assignments of the
         others are not listed, so a scan narrowed to one OU says nothing about the rest of the organization.
         To judge the whole organization, scan all of it, or scan it in shards and merge the findings.
@@ -185,7 +188,7 @@ def identity_center_not_enabled(inventory: Inventory, context: RuleContext) -> I
         $ aws sso-admin create-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP --principal-id <group-id>
         Then move the account's IAM users to Identity Center users in that group and delete them (USER-*).
     """,
-    references=[*CIS_CENTRAL, SEED_000, SEED_003],
+    references=[*CIS_CENTRAL, ASSIGN_ACCOUNT_ACCESS],
 )
 def account_without_assignment(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each ACTIVE account of the organization that appears in no Identity Center account
@@ -242,8 +245,8 @@ def _assignments_listed_for(idc: IdentityCenter, org_account_ids: list[str]) -> 
     rationale="""
         A permission set's session duration is how long the credentials from one portal click stay valid. For
         an administrator set, that is how long a stolen browser session or a copied set of temporary keys
-        keeps full control of the account. The seeds pick 12 hours for convenience on a personal setup; for a
-        team, privileged sets deserve a shorter window (the default threshold is 8 hours: a working day)
+        keeps full control of the account. Twelve hours is convenient on a personal setup; for a team,
+        privileged sets deserve a shorter window (the default threshold is 8 hours: a working day)
         while everyday read-only or developer sets can stay long (IDC-004).
     """,
     remediation="""
@@ -254,7 +257,7 @@ def _assignments_listed_for(idc: IdentityCenter, org_account_ids: list[str]) -> 
         $ aws sso-admin provision-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --target-type ALL_PROVISIONED_ACCOUNTS
         Consider a separate, shorter "break-glass" administrator set and a longer non-privileged set for daily work.
     """,
-    references=[SEED_000, SEED_001, SEED_004],
+    references=[PERMISSION_SET_SESSION_DURATION, PERMISSION_SETS],
     config_keys=("thresholds.privileged_session_max",),
 )
 def privileged_long_session(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
@@ -305,8 +308,8 @@ def privileged_long_session(inventory: Inventory, context: RuleContext) -> Itera
     rationale="""
         PT1H is the default session duration of a new permission set. People who must click through the
         portal every hour tend to look for a way around it, usually by going back to long-lived access keys,
-        which is the opposite of the migration's goal. The seeds recommend a sane duration that does not force
-        an hourly sign-in. This is informational: for a rarely used administrator or break-glass set, one hour
+        which is the opposite of the migration's goal. Choose a duration that does not force an hourly
+        sign-in. This is informational: for a rarely used administrator or break-glass set, one hour
         may be exactly what you want (suppress it there).
     """,
     remediation="""
@@ -316,7 +319,7 @@ def privileged_long_session(inventory: Inventory, context: RuleContext) -> Itera
         $ aws sso-admin update-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --session-duration PT8H
         $ aws sso-admin provision-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --target-type ALL_PROVISIONED_ACCOUNTS
     """,
-    references=[SEED_001, SEED_002],
+    references=[PERMISSION_SET_SESSION_DURATION],
 )
 def hourly_session(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each permission set whose session duration is exactly one hour (PT1H, the default)."""
@@ -349,8 +352,8 @@ def hourly_session(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     severity="medium",
     area="identity-center",
     rationale="""
-        The seeds assign AdministratorAccess to every account, production included, and say plainly that a
-        real team would not: anyone holding that assignment can change or delete production with one portal
+        A getting-started setup assigns AdministratorAccess to every account, production included; a real
+        team should not: anyone holding that assignment can change or delete production with one portal
         click. Production should be reached with narrower, task-shaped permission sets (read-only, deploy,
         support), with administrator access kept for a small group and reviewed.
     """,
@@ -363,7 +366,7 @@ def hourly_session(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
         Which accounts count as production is set by `production_patterns` in auditor.toml (account name,
         OU path or tag globs).
     """,
-    references=[SEED_000, SEED_001],
+    references=[LEAST_PRIVILEGE, PERMISSION_SETS, ASSIGN_ACCOUNT_ACCESS],
     config_keys=("production_patterns",),
 )
 def privileged_in_production(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
@@ -421,7 +424,7 @@ def privileged_in_production(inventory: Inventory, context: RuleContext) -> Iter
         Assignments made person by person pile up: nobody can say at a glance who has which access, and a
         change of role or a departure means hunting assignments account by account. Assigning permission sets
         to groups and managing group membership (ideally from the identity provider) keeps access
-        reviewable, which is what the seeds recommend beyond a one-person setup.
+        reviewable beyond a one-person setup.
     """,
     remediation="""
         Create (or reuse) a group for the job, add the user to it, assign the group the same permission set in
@@ -431,7 +434,7 @@ def privileged_in_production(inventory: Inventory, context: RuleContext) -> Iter
         $ aws sso-admin create-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP --principal-id <group-id>
         $ aws sso-admin delete-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type USER --principal-id <user-id>
     """,
-    references=[SEED_004, SEED_001, SEED_002],
+    references=[ASSIGN_ACCOUNT_ACCESS],
 )
 def assigned_to_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each account assignment whose principal type is USER (one finding per account, permission
@@ -472,7 +475,7 @@ def assigned_to_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit
         restricts it) and should be touched as little as possible. When Identity Center is administered only
         from there, every change to users, groups and permission sets needs management-account access.
         Registering a member account as delegated administrator for Identity Center moves that day-to-day
-        work out of it. The seeds point at this setting under Settings > Management.
+        work out of it (IAM Identity Center console > Settings > Management).
     """,
     remediation="""
         In the management account: IAM Identity Center console > Settings > Management tab > Delegated
@@ -481,7 +484,7 @@ def assigned_to_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit
         Permission sets provisioned to the management account itself can still only be managed from the
         management account.
     """,
-    references=[SEED_002],
+    references=[IDC_DELEGATED_ADMINISTRATION],
 )
 def no_delegated_administrator(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires when Identity Center is enabled, the organization's delegated administrators were read, and none

@@ -8,7 +8,7 @@ administrator); ORG-002 checks it when it can, and MANUAL-006 covers the case wh
 from __future__ import annotations
 
 from auditor.findings import ManualCheck
-from auditor.rules._common import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
+from auditor.rules._common import CENTRALIZED_ROOT_ACCESS, IDC_IDENTITY_SOURCE, IDC_MFA, IDC_USER_SESSIONS
 
 _MFA_SETTINGS = (
     "Open the IAM Identity Center console in the Identity Center home region (as the management account or "
@@ -32,7 +32,7 @@ MANUAL_CHECKS: list[ManualCheck] = [
             "sign-in context changes (context-aware)', never 'Never (disabled)'.",
             "If you use an external identity provider, confirm that the provider enforces MFA instead.",
         ],
-        references=[SEED_002, SEED_003, SEED_000],
+        references=[IDC_MFA],
     ),
     ManualCheck(
         id="MANUAL-002",
@@ -48,14 +48,14 @@ MANUAL_CHECKS: list[ManualCheck] = [
             "Under 'Users can authenticate with these MFA types', keep 'Security keys and built-in "
             "authenticators' enabled (and 'Authenticator apps' if your users need them).",
         ],
-        references=[SEED_002, SEED_000],
+        references=[IDC_MFA],
     ),
     ManualCheck(
         id="MANUAL-003",
         title="Identity Center requires MFA registration at sign-in",
         rationale=(
             "Requiring MFA means little if a user without a device is simply let in. New users should be "
-            "made to register a device at their first sign-in, as in the seeds' walk-throughs."
+            "made to register a device at their first sign-in."
         ),
         steps=[
             _MFA_SETTINGS,
@@ -64,7 +64,7 @@ MANUAL_CHECKS: list[ManualCheck] = [
             "device at sign in' (not 'Allow them to sign in').",
             "Keep 'Users can add and manage their own MFA devices' enabled so users can replace a lost device.",
         ],
-        references=[SEED_002, SEED_003],
+        references=[IDC_MFA],
     ),
     ManualCheck(
         id="MANUAL-004",
@@ -83,7 +83,7 @@ MANUAL_CHECKS: list[ManualCheck] = [
             "If your company has a corporate directory and the source is 'Identity Center directory', plan "
             "Actions > Change identity source to your identity provider with automatic (SCIM) provisioning.",
         ],
-        references=[SEED_004, SEED_002],
+        references=[IDC_IDENTITY_SOURCE],
     ),
     ManualCheck(
         id="MANUAL-005",
@@ -99,7 +99,7 @@ MANUAL_CHECKS: list[ManualCheck] = [
             "Go to Settings > Authentication tab > Session settings and choose Configure.",
             "Check the session duration of user interactive sessions: keep it at a working day or less.",
         ],
-        references=[SEED_002, SEED_001],
+        references=[IDC_USER_SESSIONS],
     ),
     ManualCheck(
         id="MANUAL-006",
@@ -116,6 +116,6 @@ MANUAL_CHECKS: list[ManualCheck] = [
             "are enabled, or run: aws iam list-organizations-features (EnabledFeatures must list "
             "RootCredentialsManagement and RootSessions).",
         ],
-        references=[SEED_000, SEED_004, "CIS AWS Foundations Benchmark v7.0.0 2.1.1"],
+        references=["CIS AWS Foundations Benchmark v7.0.0 2.1.1", CENTRALIZED_ROOT_ACCESS],
     ),
 ]

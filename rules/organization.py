@@ -12,7 +12,15 @@ from collections.abc import Iterator
 
 from auditor.inventory import Inventory
 from auditor.rule import Hit, RuleContext, rule
-from auditor.rules._common import SEED_000, SEED_001, SEED_003, SEED_004, account_label, organization_arn, root_arn
+from auditor.rules._common import (
+    CENTRALIZED_ROOT_ACCESS,
+    CIS_CENTRAL,
+    ENABLE_IDENTITY_CENTER,
+    INVITE_ACCOUNT,
+    account_label,
+    organization_arn,
+    root_arn,
+)
 
 CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
 
@@ -25,8 +33,8 @@ CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
     rationale="""
         IAM Identity Center hands out short-lived credentials to the accounts of one organization. A
         stand-alone account cannot be reached that way, so the people who work in it keep IAM users,
-        passwords and long-lived access keys, and its root user cannot be managed centrally. The seeds start
-        from the same place: create (or join) an organization first, then enable Identity Center on top of it.
+        passwords and long-lived access keys, and its root user cannot be managed centrally. The migration
+        starts here: create (or join) an organization first, then enable Identity Center on top of it.
     """,
     remediation="""
         From the organization's management account, invite the account: AWS Organizations console > AWS
@@ -39,12 +47,7 @@ CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
         $ aws organizations create-organization --feature-set ALL
         Then assign Identity Center access to the account (IDC-002) and retire its IAM users.
     """,
-    references=[
-        "CIS AWS Foundations Benchmark v3.0.0 1.21",
-        "CIS AWS Foundations Benchmark v5.0.0 1.20",
-        SEED_003,
-        SEED_001,
-    ],
+    references=[*CIS_CENTRAL, INVITE_ACCOUNT, ENABLE_IDENTITY_CENTER],
 )
 def account_not_in_organization(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for a scanned account that read its own organization membership and has none
@@ -72,7 +75,7 @@ def account_not_in_organization(inventory: Inventory, context: RuleContext) -> I
         accounts from getting root credentials at all. RootSessions lets it run the few tasks that truly
         need root (unlocking a bucket policy, for example) through short, task-scoped sts:AssumeRoot
         sessions. Together they remove dozens of root passwords, MFA devices and recovery e-mails that
-        would otherwise have to be guarded, which is the seeds' goal of never using root day to day.
+        would otherwise have to be guarded, and they make "root is never used day to day" enforceable.
 
         When the feature list cannot be read (the call is only allowed from the management account or an
         IAM delegated administrator), the rule does not guess: the report's manual check MANUAL-006 asks
@@ -89,8 +92,7 @@ def account_not_in_organization(inventory: Inventory, context: RuleContext) -> I
     """,
     references=[
         "CIS AWS Foundations Benchmark v7.0.0 2.1.1",
-        SEED_000,
-        SEED_004,
+        CENTRALIZED_ROOT_ACCESS,
     ],
 )
 def centralized_root_access(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:

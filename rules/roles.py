@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from auditor.inventory import Inventory
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, RuleContext, rule
-from auditor.rules._common import SEED_001, account_label
+from auditor.rules._common import ROLE_SESSION_DURATION, USE_TEMPORARY_CREDENTIALS, account_label
 
 
 @rule(
@@ -23,8 +23,8 @@ from auditor.rules._common import SEED_001, account_label
     rationale="""
         A role's MaxSessionDuration caps how long credentials from one AssumeRole call stay valid, so it is
         also how long a leaked set of temporary credentials stays useful. Short-lived credentials are the
-        point of moving away from access keys (seed 001 sets a deliberate session length for the same
-        reason); a role that allows 12-hour sessions gives much of that back. The default threshold is 4
+        point of moving away from access keys; a role that allows 12-hour sessions gives much of that
+        back. The default threshold is 4
         hours; raise it in auditor.toml for roles that genuinely run long jobs, or suppress them by ARN.
     """,
     remediation="""
@@ -33,7 +33,7 @@ from auditor.rules._common import SEED_001, account_label
         $ aws iam update-role --role-name <role> --max-session-duration 3600
         Callers asking for longer sessions (DurationSeconds) will then get an error and must re-assume the role.
     """,
-    references=[SEED_001],
+    references=[ROLE_SESSION_DURATION, USE_TEMPORARY_CREDENTIALS],
     config_keys=("thresholds.role_session_max",),
 )
 def long_role_sessions(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:

@@ -13,7 +13,19 @@ from typing import Any
 
 from auditor.inventory import AccountInventory, CredentialReportRow, Inventory
 from auditor.rule import Hit, RuleContext, rule
-from auditor.rules._common import SEED_000, SEED_003, SEED_004, account_label, age_days, iso, root_arn, within
+from auditor.rules._common import (
+    CENTRALIZED_ROOT_ACCESS,
+    MFA_SECURITY_KEY,
+    ROOT_BEST_PRACTICES,
+    ROOT_MFA,
+    ROOT_TASKS,
+    account_label,
+    age_days,
+    iso,
+    root_arn,
+    security_hub,
+    within,
+)
 from auditor.timestamps import latest
 
 ROOT_TYPE = "AWS::IAM::Root"
@@ -77,8 +89,8 @@ def _hit(account: AccountInventory, message: str, evidence: dict[str, Any]) -> H
         policies or permission boundaries (service control policies do not apply to a management account's
         root either), it never expires, and it usually ends up in a file on someone's laptop or in a
         repository. Whoever reads it owns the account, including billing and account closure. The target
-        state in the seeds is that root is used only to set an account up and is then left alone; nothing
-        should ever need a root key.
+        state is a root user used only to set an account up and then left alone; nothing should ever need a
+        root key.
     """,
     remediation="""
         Delete the root access keys (deactivate first if you must find out what still uses them).
@@ -95,9 +107,9 @@ def _hit(account: AccountInventory, message: str, evidence: dict[str, Any]) -> H
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.4",
         "CIS AWS Foundations Benchmark v5.0.0 1.3",
-        "AWS Security Hub IAM.4",
-        SEED_000,
-        SEED_004,
+        *security_hub("IAM.4"),
+        ROOT_BEST_PRACTICES,
+        CENTRALIZED_ROOT_ACCESS,
     ],
 )
 def root_access_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
@@ -133,8 +145,8 @@ def root_access_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit
     area="root",
     rationale="""
         Without MFA the root user is one password (or one password-reset email) away from a full takeover of
-        the account, and root bypasses every IAM control. The seeds' target state is a root user that is
-        locked away with a strong second factor, while daily work happens through IAM Identity Center users
+        the account, and root bypasses every IAM control. The target state is a root user that is locked
+        away with a strong second factor, while daily work happens through IAM Identity Center users
         who must register MFA at their first sign-in.
 
         Accounts whose root user has no password and no access keys at all (member accounts created or
@@ -152,9 +164,9 @@ def root_access_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.5",
         "CIS AWS Foundations Benchmark v5.0.0 1.4",
-        "AWS Security Hub IAM.9",
-        SEED_000,
-        SEED_003,
+        *security_hub("IAM.9"),
+        ROOT_MFA,
+        CENTRALIZED_ROOT_ACCESS,
     ],
 )
 def root_without_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
@@ -184,8 +196,8 @@ def root_without_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit
     rationale="""
         A virtual MFA device is a secret stored in an app on a phone or laptop: it can be backed up, synced,
         phished along with the password, or lost with the device. A hardware security key or passkey
-        bound to the sign-in page resists phishing and cannot be copied. The seeds use a security key for
-        exactly this reason. For the one identity that can do anything, the stronger factor is worth it.
+        bound to the sign-in page resists phishing and cannot be copied. For the one identity that can do
+        anything, the stronger factor is worth it.
     """,
     remediation="""
         Console: sign in as the root user, open the account menu > Security credentials > Multi-factor
@@ -196,8 +208,9 @@ def root_without_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.6",
         "CIS AWS Foundations Benchmark v5.0.0 1.5",
-        "AWS Security Hub IAM.6",
-        SEED_000,
+        *security_hub("IAM.6"),
+        MFA_SECURITY_KEY,
+        ROOT_MFA,
     ],
 )
 def root_virtual_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
@@ -222,9 +235,9 @@ def root_virtual_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit
     rationale="""
         Routine use of root means routine exposure of the one credential that cannot be limited, and it
         usually means something that should have its own identity (a person, a pipeline) borrows root
-        instead. The seeds are explicit: root is for setting the account up; afterwards people sign in
-        through IAM Identity Center and root stays unused. Recent use is worth a look even when legitimate,
-        since only a handful of tasks truly need root.
+        instead. Root is for setting the account up; afterwards people sign in through IAM Identity Center
+        and root stays unused. Recent use is worth a look even when legitimate, since only a handful of
+        tasks truly need root.
     """,
     remediation="""
         Find out who used root and why (CloudTrail events with userIdentity.type "Root"; root console
@@ -237,8 +250,8 @@ def root_virtual_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.7",
         "CIS AWS Foundations Benchmark v5.0.0 1.6",
-        SEED_000,
-        SEED_004,
+        ROOT_BEST_PRACTICES,
+        ROOT_TASKS,
     ],
     config_keys=("thresholds.root_usage_days",),
 )

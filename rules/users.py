@@ -13,20 +13,23 @@ from typing import Any
 from auditor.inventory import AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import (
-    SEED_000,
-    SEED_001,
-    SEED_002,
-    SEED_004,
+    ASSIGN_ACCOUNT_ACCESS,
+    CIS_CENTRAL,
+    CREDENTIAL_REPORT,
+    LEAST_PRIVILEGE,
+    MFA_SECURITY_KEY,
+    PERMISSION_SETS,
+    REMOVE_UNUSED_CREDENTIALS,
+    USE_TEMPORARY_CREDENTIALS,
     account_label,
     accounts_with_users,
     age_days,
     iso,
     paragraphs,
+    security_hub,
     unused_for,
 )
 from auditor.rules._privilege import grants_evidence, user_privilege
-
-CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]
 
 MIGRATE_USER = """
     To retire the user: give the person an IAM Identity Center user (or find their user from your identity
@@ -68,9 +71,9 @@ def _console_users(inventory: Inventory) -> Iterator[tuple[AccountInventory, Iam
     area="users",
     rationale="""
         A console password on an IAM user is a second identity system next to IAM Identity Center: its own
-        password policy, its own MFA, its own joiners and leavers, in every account separately. The seeds'
-        end state is that people sign in through the access portal only, and IAM users are cleaned up once
-        their owners have an Identity Center user.
+        password policy, its own MFA, its own joiners and leavers, in every account separately. The end
+        state is that people sign in through the access portal only, and IAM users are cleaned up once their
+        owners have an Identity Center user.
     """,
     remediation=paragraphs(
         """
@@ -80,7 +83,7 @@ def _console_users(inventory: Inventory) -> Iterator[tuple[AccountInventory, Iam
     """,
         MIGRATE_USER,
     ),
-    references=[*CIS_CENTRAL, SEED_001, SEED_002],
+    references=[*CIS_CENTRAL, USE_TEMPORARY_CREDENTIALS, ASSIGN_ACCOUNT_ACCESS],
 )
 def console_password(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for each IAM user with a console password (a login profile; `password_enabled` = true)."""
@@ -121,8 +124,8 @@ def console_password(inventory: Inventory, context: RuleContext) -> Iterator[Hit
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.10",
         "CIS AWS Foundations Benchmark v5.0.0 1.9",
-        "AWS Security Hub IAM.5",
-        SEED_002,
+        *security_hub("IAM.5"),
+        MFA_SECURITY_KEY,
     ],
 )
 def console_user_without_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
@@ -165,9 +168,10 @@ def console_user_without_mfa(inventory: Inventory, context: RuleContext) -> Iter
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.12",
         "CIS AWS Foundations Benchmark v5.0.0 1.11",
-        "AWS Security Hub IAM.8",
-        "AWS Security Hub IAM.22",
-        SEED_001,
+        *security_hub("IAM.8"),
+        *security_hub("IAM.22"),
+        REMOVE_UNUSED_CREDENTIALS,
+        CREDENTIAL_REPORT,
     ],
     config_keys=("thresholds.unused_days",),
 )
@@ -210,7 +214,7 @@ def password_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
         Permissions attached to individual users drift: each user ends up with a slightly different set that
         nobody reviews, and access lingers when the person's job changes. Granting through groups (in IAM,
         and in Identity Center through groups assigned permission sets) keeps access reviewable by role,
-        which is the model the seeds move to.
+        which is the model the migration moves to.
     """,
     remediation="""
         Put the user in a group that carries the policy, then detach the user's own policies. Console: IAM >
@@ -223,8 +227,8 @@ def password_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.15",
         "CIS AWS Foundations Benchmark v5.0.0 1.14",
-        "AWS Security Hub IAM.2",
-        SEED_004,
+        *security_hub("IAM.2"),
+        LEAST_PRIVILEGE,
     ],
 )
 def direct_user_policies(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
@@ -272,9 +276,9 @@ def direct_user_policies(inventory: Inventory, context: RuleContext) -> Iterator
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.16",
         "CIS AWS Foundations Benchmark v5.0.0 1.15",
-        "AWS Security Hub IAM.1",
-        SEED_000,
-        SEED_004,
+        *security_hub("IAM.1"),
+        LEAST_PRIVILEGE,
+        PERMISSION_SETS,
     ],
 )
 def privileged_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
@@ -302,9 +306,9 @@ def privileged_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
     severity="high",
     area="users",
     rationale="""
-        The management account controls the whole organization (no service control policy limits it) and the
-        seeds keep it for organization and Identity Center administration only, reached through Identity
-        Center like every other account. An IAM user there, whatever its policies today, is a long-lived
+        The management account controls the whole organization (no service control policy limits it) and
+        belongs to organization and Identity Center administration only, reached through Identity Center like
+        every other account. An IAM user there, whatever its policies today, is a long-lived
         identity in the one account where a compromise reaches every account. One finding per user, so each
         can be tracked or suppressed on its own.
     """,
@@ -315,7 +319,7 @@ def privileged_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
     """,
         MIGRATE_USER,
     ),
-    references=[*CIS_CENTRAL, SEED_000, SEED_004],
+    references=[*CIS_CENTRAL, USE_TEMPORARY_CREDENTIALS, ASSIGN_ACCOUNT_ACCESS],
 )
 def management_account_users(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """Fires for every IAM user in the organization's management account (one finding per user)."""
