@@ -31,6 +31,8 @@ SCHEMA_VERSION: Literal["1"] = "1"
 
 ROOT_USER = "<root_account>"
 IDENTITY_CENTER_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+# Identity Center's service principal: the key of its delegated administrators in Organization.delegated_administrators
+IDENTITY_CENTER_PRINCIPAL = "sso.amazonaws.com"
 
 
 class Model(BaseModel):
@@ -58,13 +60,20 @@ class IndexedModel(Model):
 
     def _index(self, name: str, items: Sequence[Item] | None, key: Callable[[Item], Hashable]) -> dict[Any, Item]:
         """``items`` by ``key`` (the first item wins a duplicate key), rebuilt when the list is replaced."""
-        source: Sequence[Item] = items if items is not None else ()
-        cached = self._indexes.get(name)
-        if cached is None or cached[0] is not source:
+
+        def build() -> dict[Any, Item]:
             by_key: dict[Any, Item] = {}
-            for item in source:
+            for item in items or ():
                 by_key.setdefault(key(item), item)
-            cached = (source, by_key)
+            return by_key
+
+        return self._cached(name, (items,), build)
+
+    def _cached(self, name: str, sources: tuple[object, ...], build: Callable[[], dict[Any, Any]]) -> dict[Any, Any]:
+        """``build()``, kept until one of ``sources`` (the objects it was built from) is replaced."""
+        cached = self._indexes.get(name)
+        if cached is None or not _same_objects(cached[0], sources):
+            cached = (sources, build())
             self._indexes[name] = cached
         return cached[1]
 
@@ -499,11 +508,8 @@ class Inventory(IndexedModel):
     def account_facts(self, account_id: str) -> AccountFacts | None:
         """Name, OU, tags and state of any account the scan entered or the organization lists."""
         sources = (self.organization, self.organization.accounts if self.organization else None, self.accounts)
-        cached = self._indexes.get("account facts")
-        if cached is None or not _same_objects(cached[0], sources):
-            cached = (sources, account_facts_by_id(self.organization, self.accounts))
-            self._indexes["account facts"] = cached
-        return cached[1].get(account_id)
+        facts = self._cached("account facts", sources, lambda: account_facts_by_id(self.organization, self.accounts))
+        return facts.get(account_id)
 
     def account_name(self, account_id: str) -> str | None:
         facts = self.account_facts(account_id)

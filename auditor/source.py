@@ -59,10 +59,10 @@ def _collection(collections: Iterable[CollectionInfo]) -> CollectionInfo:
         started_at=min(info.started_at for info in infos),
         finished_at=max(f for f in finished if f is not None) if all(f is not None for f in finished) else None,
         caller=next((info.caller for info in infos if info.caller is not None), None),
-        sources=_unique(source for info in infos for source in info.sources),
+        sources=list(dict.fromkeys(source for info in infos for source in info.sources)),
         regions=sorted({region for info in infos for region in info.regions}),
-        simulated=_unique(note for info in infos for note in info.simulated),
-        sources_collected=_unique(name for info in infos for name in info.sources_collected),
+        simulated=list(dict.fromkeys(note for info in infos for note in info.simulated)),
+        sources_collected=list(dict.fromkeys(name for info in infos for name in info.sources_collected)),
     )
 
 
@@ -80,7 +80,3 @@ def _accounts(parts: Sequence[Inventory]) -> list[AccountInventory]:
             raise ValueError(f"assemble_inventory: account {account.account_id} comes from two parts")
         accounts[account.account_id] = account
     return [accounts[key] for key in sorted(accounts)]
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.inventory import AccountAssignment, IdentityCenter, Inventory, PermissionSet
+from auditor.inventory import IDENTITY_CENTER_PRINCIPAL, AccountAssignment, IdentityCenter, Inventory, PermissionSet
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules._common import (
@@ -40,7 +40,6 @@ from auditor.rules._common import (
 )
 from auditor.rules._privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
 
-SSO_SERVICE_PRINCIPAL = "sso.amazonaws.com"
 DEFAULT_SESSION_SECONDS = 3600
 
 
@@ -493,7 +492,7 @@ def no_delegated_administrator(inventory: Inventory, context: RuleContext) -> It
     organization = inventory.organization
     if idc is None or organization is None or organization.delegated_administrators is None:
         return
-    delegated = organization.delegated_administrators.get(SSO_SERVICE_PRINCIPAL) or []
+    delegated = organization.delegated_administrators.get(IDENTITY_CENTER_PRINCIPAL) or []
     if delegated:
         return
     owner = _owner_account(inventory, idc)

@@ -15,10 +15,8 @@ from auditor.collect.calls import CallContext, call, call_paginated
 from auditor.collect.concurrency import map_concurrently
 from auditor.collect.responses import result_list, tag_dict
 from auditor.collect.session import AccountAccess
-from auditor.inventory import OrgAccount, Organization, OrganizationalUnit
+from auditor.inventory import IDENTITY_CENTER_PRINCIPAL, OrgAccount, Organization, OrganizationalUnit
 from auditor.timestamps import as_utc
-
-IDENTITY_CENTER_PRINCIPAL = "sso.amazonaws.com"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from auditor.demo.description import MOTO_MANAGEMENT_EMAIL, MOTO_MANAGEMENT_NAME
 from auditor.demo.sandbox import REGION
 
 if TYPE_CHECKING:  # moto is the optional `demo` extra: imported where it is used
-    from moto.organizations.models import FakeAccount, OrganizationsBackend
+    from moto.organizations.models import OrganizationsBackend
 
 
 def give_history(description: MockOrganization, organization: BuiltOrganization, *, now: datetime) -> None:
@@ -34,18 +34,24 @@ def give_history(description: MockOrganization, organization: BuiltOrganization,
         return (now - timedelta(days=days)).replace(tzinfo=None)  # moto keeps naive UTC datetimes
 
     management = description.management
-    if (management.name, management.email) != (MOTO_MANAGEMENT_NAME, MOTO_MANAGEMENT_EMAIL):
+    renames_management = (management.name, management.email) != (MOTO_MANAGEMENT_NAME, MOTO_MANAGEMENT_EMAIL)
+    dated_accounts = [account for account in description.accounts() if account.age_days is not None or account.invited]
+    if renames_management or dated_accounts:  # only then is moto's backend touched (a server's is not reachable)
         organizations = _organizations_backend(organization)
-        assert organizations.org is not None  # build_organization created it
-        org_account = _org_account(organization, organization.management_account_id)
-        org_account.name = management.name
-        org_account.email = organizations.org.master_account_email = management.email
+        moto_accounts = {moto_account.id: moto_account for moto_account in organizations.accounts}
+        if renames_management:
+            assert organizations.org is not None  # build_organization created it
+            moto_management = moto_accounts[organization.management_account_id]
+            moto_management.name = management.name
+            moto_management.email = organizations.org.master_account_email = management.email
+        for account in dated_accounts:
+            moto_account = moto_accounts[organization.account_ids[account.name]]
+            if account.age_days is not None:
+                moto_account.create_time = ago(account.age_days)  # ListAccounts' JoinedTimestamp
+            if account.invited:
+                moto_account.joined_method = "INVITED"
     for account in description.accounts():
         account_id = organization.account_ids[account.name]
-        if account.age_days is not None:
-            _org_account(organization, account_id).create_time = ago(account.age_days)  # ListAccounts' JoinedTimestamp
-        if account.invited:
-            _org_account(organization, account_id).joined_method = "INVITED"
         for user in account.users:
             if _has_history(user):
                 _edit_user(account_id, user, ago)
@@ -79,7 +85,3 @@ def _organizations_backend(organization: BuiltOrganization) -> OrganizationsBack
     from moto.organizations.models import organizations_backends
 
     return organizations_backends[organization.management_account_id]["aws"]
-
-
-def _org_account(organization: BuiltOrganization, account_id: str) -> FakeAccount:
-    return next(account for account in _organizations_backend(organization).accounts if account.id == account_id)

@@ -13,7 +13,6 @@ import hashlib
 import json
 from typing import Any
 
-from auditor.collect.organizations import IDENTITY_CENTER_PRINCIPAL
 from auditor.demo.built import BuiltIdentityCenter, BuiltOrganization
 from auditor.demo.description import (
     MockIdentityCenter,
@@ -22,7 +21,7 @@ from auditor.demo.description import (
     PolicyDocument,
     aws_managed_policy_arn,
 )
-from auditor.inventory import IDENTITY_CENTER_ROLE_PATH
+from auditor.inventory import IDENTITY_CENTER_PRINCIPAL, IDENTITY_CENTER_ROLE_PATH
 
 
 def build_identity_center(description: MockIdentityCenter, organization: BuiltOrganization) -> BuiltIdentityCenter:

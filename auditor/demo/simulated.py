@@ -30,10 +30,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from auditor.collect.organizations import IDENTITY_CENTER_PRINCIPAL
 from auditor.demo.description import MockAccount, MockOrganization
 from auditor.demo.sandbox import REGION
-from auditor.inventory import ROOT_USER, CollectionError, CredentialReportKey, CredentialReportRow, Inventory
+from auditor.inventory import (
+    IDENTITY_CENTER_PRINCIPAL,
+    ROOT_USER,
+    CollectionError,
+    CredentialReportKey,
+    CredentialReportRow,
+    Inventory,
+)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
