@@ -167,6 +167,11 @@ class FindingsDocument(Model):
     rules: list[RuleInfo] = Field(default_factory=list)  # every rule of the run, each with its status
     notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
 
+    @property
+    def rules_not_evaluated(self) -> list[RuleInfo]:
+        """Rules that did not run (source off, disabled, failed): their silence is not a pass."""
+        return [rule for rule in self.rules if rule.status != "evaluated"]
+
     def dump_json(self) -> str:
         """Deterministic: the same document gives the same text (model field order, lists in their order)."""
         return self.model_dump_json(indent=2)

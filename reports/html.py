@@ -246,7 +246,7 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
         "simulated": simulated,
         "scanned_count": len(document.scope.accounts_scanned),
-        "not_evaluated": [r for r in document.rules if r.status != "evaluated"],
+        "not_evaluated": document.rules_not_evaluated,
     }
 
 

@@ -91,7 +91,7 @@ def build_sarif(
 
     notifications = [_coverage_notification(error) for error in document.errors]
     notifications += [_notice_notification(notice) for notice in document.notices]
-    notifications += [_not_evaluated_notification(rule) for rule in _not_evaluated(document)]
+    notifications += [_not_evaluated_notification(rule) for rule in document.rules_not_evaluated]
     if left_out:
         notifications.append(
             {
@@ -380,7 +380,7 @@ def _notification_descriptors(document: FindingsDocument, left_out: int) -> list
         "coverage-gap": bool(document.errors),
         "notice": bool(document.notices),
         "results-truncated": bool(left_out),
-        "rule-not-evaluated": bool(_not_evaluated(document)),
+        "rule-not-evaluated": bool(document.rules_not_evaluated),
     }
     descriptors = []
     for descriptor_id, (level, short, full) in NOTIFICATION_DESCRIPTORS.items():
@@ -395,10 +395,6 @@ def _notification_descriptors(document: FindingsDocument, left_out: int) -> list
                 }
             )
     return descriptors
-
-
-def _not_evaluated(document: FindingsDocument) -> list[RuleInfo]:
-    return [rule for rule in document.rules if rule.status != "evaluated"]
 
 
 def _not_evaluated_notification(rule: RuleInfo) -> dict[str, Any]:
@@ -445,7 +441,7 @@ def _run_properties(document: FindingsDocument, *, omitted_suppressed: bool) -> 
         "accounts_scanned": len(document.scope.accounts_scanned),
         "coverage_gaps": len(document.errors),
         "manual_checks": [check.id for check in document.manual_checks],
-        "rules_not_evaluated": [rule.id for rule in _not_evaluated(document)],
+        "rules_not_evaluated": [rule.id for rule in document.rules_not_evaluated],
         "suppressed_results_omitted": omitted_suppressed,
     }
     if document.inventory_collected_at is not None:

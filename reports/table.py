@@ -260,7 +260,7 @@ def _notices(document: FindingsDocument, width: int) -> str:
 
 def _not_evaluated(document: FindingsDocument, width: int) -> str:
     """Rules that did not run: their silence is not a pass, so the summary names them."""
-    skipped = [r for r in document.rules if r.status != "evaluated"]
+    skipped = document.rules_not_evaluated
     if not skipped:
         return ""
     lines = [f"Rules not evaluated: {len(skipped)} (no findings from them here; that is not a pass)"]
