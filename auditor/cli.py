@@ -4,14 +4,16 @@ This is the one module that names the plug-ins: the built-in rule pack (``audito
 report formats (``auditor.reports``). The core stages take them as arguments.
 
 Exit codes (a contract scripts depend on): 0 nothing at or above --fail-on; 1 findings at or above it;
-2 could not run (usage, config, credentials, unreadable input); 3 ran and nothing failed the gate, but
-coverage is incomplete (some account, API or rule pack could not be read).
+2 could not run (usage, config, credentials, unreadable input, an output path that cannot be written, or a
+scan that read no account at all); 3 ran and nothing failed the gate, but coverage is incomplete (some account,
+API, rule pack or rule could not be read or run); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,6 +32,10 @@ if TYPE_CHECKING:  # the heavy modules (boto3, jinja2) load only for the command
     from auditor.reporter import Formats, Reporter
 
 DEFAULT_OUTPUT_DIR = Path("auditor-report")
+# Mirrors of auditor.evaluate's and auditor.collect's defaults (those modules are heavy to import for --help);
+# tests/test_reliability.py checks they agree.
+DEFAULT_RULE_TIMEOUT_SECONDS = 60.0
+DEFAULT_ACCOUNT_TIMEOUT_SECONDS = 900.0
 DEFAULT_SARIF_CATEGORY = "aws-identity-auditor"
 CONSOLE_FORMAT = "table"  # printed by default when stdout is a terminal
 
@@ -37,9 +43,13 @@ EPILOG = """\
 exit codes:
   0  nothing at or above --fail-on
   1  findings at or above --fail-on (suppressed and baseline findings never count)
-  2  could not run: usage, configuration, credentials or unreadable input
+  2  could not run: usage, configuration, credentials, unreadable input, an unwritable output
+     path, or no account read at all
   3  ran and nothing failed the gate, but coverage is incomplete (see "errors" in the reports)
+130  interrupted (Ctrl-C); with --save-inventory the partial inventory is saved
 """
+
+MAX_ERROR_LINE = 300  # an error is one line a person can read, whatever the input held
 
 
 # ------------------------------------------------------------------------------------------- parsing
@@ -85,6 +95,16 @@ def _positive_int(value: str) -> int:
         number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not 0 < number <= 86400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds between 0 and 86400, got {value!r}")
     return number
 
 
@@ -142,6 +162,19 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--identity-center-region", metavar="REGION", help="the Identity Center home region (default: --region)"
     )
+    group.add_argument(
+        "--account-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_ACCOUNT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="time one account may take; past it the account is a coverage gap (default: %(default)g)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="time the whole scan may take; accounts not read by then are coverage gaps (default: no limit)",
+    )
 
 
 def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -> None:
@@ -157,6 +190,14 @@ def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -
         default=[],
         metavar="DIR",
         help="also load rules from the *.py files in DIR; repeatable",
+    )
+    group.add_argument(
+        "--rule-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_RULE_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="time one rule (or one rule pack's import) may take; past it the rule is abandoned and "
+        "reported as failed (default: %(default)g)",
     )
     group.add_argument(
         "--format",
@@ -315,6 +356,8 @@ def _collect_options(args: argparse.Namespace) -> CollectOptions:
         region=args.region,
         identity_center_region=args.identity_center_region,
         progress=_progress_printer(),
+        account_timeout=args.account_timeout,
+        timeout=args.timeout,
     )
 
 
@@ -344,19 +387,67 @@ def _collect(args: argparse.Namespace) -> Inventory:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
-    inventory = _collect(args)
+    from auditor.safefile import check_writable_file
+
+    check_writable_file(args.output, "-o/--output")  # before the collection, not an hour after it
+    inventory = _collect_or_save_partial(args, args.output)
     inventory.save(args.output)
     _say(f"inventory of {len(inventory.accounts)} account(s) written to {args.output}")
     _report_gaps(inventory.errors)
+    if _read_no_account(inventory):
+        return _no_account_read(inventory)
     return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     ruleset, config, baseline = _prepare_evaluation(args)
-    inventory = _collect(args)
+    _check_outputs(args)
+    inventory = _collect_or_save_partial(args, args.save_inventory)
     if args.save_inventory:
         inventory.save(args.save_inventory)
     return _evaluate_and_report(args, inventory, ruleset, config, baseline)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every path this run will write is checked (and its directories created) before anything is collected."""
+    from auditor.safefile import check_writable_file, prepare_output_dir
+
+    if args.save_inventory:
+        check_writable_file(args.save_inventory, "--save-inventory")
+    if any(args.format_table.by_name[name].default_filename for name in _format_names(args)):
+        prepare_output_dir(args.output_dir)
+
+
+def _collect_or_save_partial(args: argparse.Namespace, save_to: Path | None) -> Inventory:
+    """The collected inventory; on Ctrl-C, what was read is saved to ``save_to`` (marked partial) first."""
+    from auditor.collect import ScanInterrupted
+
+    try:
+        return _collect(args)
+    except ScanInterrupted as interrupted:
+        if save_to is not None:
+            interrupted.inventory.save(save_to)
+            missing = sum(1 for e in interrupted.inventory.errors if e.error_code == "Interrupted" and e.account_id)
+            _say(
+                f"interrupted: partial inventory written to {save_to} ({missing} account(s) not read, listed as errors)"
+            )
+        raise
+
+
+def _read_no_account(inventory: Inventory) -> bool:
+    """An AWS scan that read no account audited nothing: it must not pass a gate (a file-only scan reads none)."""
+    from auditor.source import AWS_SOURCE
+
+    return AWS_SOURCE in inventory.collection.sources_collected and not inventory.accounts
+
+
+def _no_account_read(inventory: Inventory) -> int:
+    entered = sum(1 for e in inventory.errors if e.account_id)
+    print(
+        f"auditor: error: no account was read ({entered} coverage gap(s) in the reports say why): nothing was audited",
+        file=sys.stderr,
+    )
+    return int(ExitCode.ERROR)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -378,7 +469,7 @@ def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, Find
     from auditor.findings import FindingsDocument
 
     config = load_config(args.config)
-    ruleset = _load_rules(args.rules_dirs)
+    ruleset = _load_rules(args.rules_dirs, getattr(args, "rule_timeout", DEFAULT_RULE_TIMEOUT_SECONDS))
     config.check_rule_ids(ruleset.ids)
     baseline = FindingsDocument.load(args.baseline) if args.baseline else None
     for problem in ruleset.problems:
@@ -386,11 +477,11 @@ def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, Find
     return ruleset, config, baseline
 
 
-def _load_rules(rules_dirs: Sequence[Path]) -> RuleSet:
+def _load_rules(rules_dirs: Sequence[Path], timeout: float | None = DEFAULT_RULE_TIMEOUT_SECONDS) -> RuleSet:
     from auditor.registry import load_rules
     from auditor.rules import BUILTIN_PACK
 
-    return load_rules([BUILTIN_PACK], rules_dirs)
+    return load_rules([BUILTIN_PACK], rules_dirs, timeout=timeout)
 
 
 def _formats() -> Formats:
@@ -433,9 +524,8 @@ def _evaluate_and_report(
     formats: Formats = args.format_table
     for problem in formats.problems:
         _warn(problem)
-    names = args.formats or [*_builtin_file_formats(), *([CONSOLE_FORMAT] if sys.stdout.isatty() else [])]
-    reporters = _reporters(names, formats, args)
-    document = findings_for(inventory, ruleset, config, baseline=baseline)
+    reporters = _reporters(_format_names(args), formats, args)
+    document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
     for reporter in reporters:
         if reporter.default_filename is None:
             sys.stdout.write(reporter.render(document).decode("utf-8"))
@@ -443,7 +533,13 @@ def _evaluate_and_report(
     for path in write_reports(document, reporters, args.output_dir):
         _say(f"wrote {path}")
     _report_gaps(document.errors)
+    if _read_no_account(inventory):
+        return _no_account_read(inventory)
     return gate(document, args.fail_on)
+
+
+def _format_names(args: argparse.Namespace) -> list[str]:
+    return list(args.formats or [*_builtin_file_formats(), *([CONSOLE_FORMAT] if sys.stdout.isatty() else [])])
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
@@ -479,7 +575,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 def _cmd_merge(args: argparse.Namespace) -> int:
     from auditor.baseline import merge
     from auditor.findings import FindingsDocument
+    from auditor.safefile import check_writable_file
 
+    check_writable_file(args.output, "-o/--output")
     merged = merge([FindingsDocument.load(path) for path in args.inputs])
     merged.save(args.output)
     _say(f"merged {len(args.inputs)} file(s), {len(merged.findings)} finding(s) into {args.output}")
@@ -519,6 +617,8 @@ def _report_gaps(errors: Sequence[CollectionError]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The program. Called without ``argv`` (the ``auditor`` command, ``python -m auditor``), a Ctrl-C ends the
+    process at once after the partial inventory is saved: threads still waiting on AWS are not waited for."""
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.debug)
@@ -526,27 +626,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except AuditorError as exc:
         if args.debug:
-            raise
-        print(f"auditor: error: {exc}", file=sys.stderr)
+            _print_traceback()
+        print(_one_line(f"auditor: error: {exc}"), file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
-        return 130
+        if argv is None:
+            _exit_now(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return int(ExitCode.OK)
     except Exception as exc:  # the contract: one line, never a traceback, unless --debug
         if args.debug:
-            raise
+            _print_traceback()
         print(
-            f"auditor: error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+            _one_line(f"auditor: error: unexpected {type(exc).__name__}: {exc}")
+            + ("" if args.debug else " (run with --debug for details)"),
             file=sys.stderr,
         )
         return int(ExitCode.ERROR)
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+def _one_line(message: str) -> str:
+    """The first line, at most ``MAX_ERROR_LINE`` characters: a 200 KB "line" helps nobody."""
+    line = (message.splitlines() or [""])[0]
+    return line if len(line) <= MAX_ERROR_LINE else line[: MAX_ERROR_LINE - 1] + "…"
+
+
+def _print_traceback() -> None:
+    """``--debug``: the traceback, redacted like the log, and the exit code stays the documented one."""
+    import traceback
+
+    from auditor.redact import redact
+
+    sys.stderr.write(redact(traceback.format_exc()))
+
+
+def _exit_now(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 def _configure_logging(debug: bool) -> None:
     import logging
 
+    from auditor.redact import install
+
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    install(logging.getLogger().handlers)  # every record ends at the root's handlers: none passes unredacted
     if not debug:
         logging.getLogger("botocore").setLevel(logging.ERROR)

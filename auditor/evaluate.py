@@ -6,17 +6,30 @@ snapshot again gives the same findings with the same fingerprints.
 Every rule of the set gets a status, so that no report can mistake silence for a pass: a rule switched off in
 the config is ``disabled``; a rule reading a source that did not run is ``not_evaluated``; a rule that raises is
 ``failed`` (and its error is a coverage gap, as for anything else that could not be read).
+
+Rules are untrusted code (the pull-request gate loads them from the pull request): each check runs isolated
+(``auditor.isolation``) under a time limit. Whatever it raises, ``SystemExit`` included, or a time limit it
+overruns makes the rule ``failed`` with a gap naming it; a hit that is not a well-formed :class:`Hit` (wrong
+types, evidence that is not JSON) is dropped with a gap naming the rule. The other rules' findings and every
+report are still produced.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from auditor.config import Config, Suppression
-from auditor.findings import Finding, ManualCheck, RuleStatus, SuppressionRecord, make_fingerprint
+from auditor.findings import FileLocation, Finding, ManualCheck, RuleStatus, SuppressionRecord, make_fingerprint
 from auditor.inventory import CollectionError, Inventory
+from auditor.isolation import run_isolated
 from auditor.registry import RuleSet
 from auditor.rule import Hit, Rule, RuleContext
+
+DEFAULT_RULE_TIMEOUT_SECONDS = 60.0  # a built-in rule takes well under a second on a 1,000-account inventory
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,14 @@ class Evaluation:
     outcomes: dict[str, RuleOutcome] = field(default_factory=dict)  # rule id -> status
 
 
-def evaluate(inventory: Inventory, ruleset: RuleSet, config: Config) -> Evaluation:
+def evaluate(
+    inventory: Inventory,
+    ruleset: RuleSet,
+    config: Config,
+    *,
+    rule_timeout: float | None = DEFAULT_RULE_TIMEOUT_SECONDS,
+) -> Evaluation:
+    """``rule_timeout``: seconds each rule's check may take (``None``: no limit); past it the rule is abandoned."""
     errors = list(inventory.errors)
     errors += [
         CollectionError(service="auditor", operation="load rules", error_code="RulePackError", message=problem)
@@ -50,25 +70,32 @@ def evaluate(inventory: Inventory, ruleset: RuleSet, config: Config) -> Evaluati
         if outcome is not None:
             outcomes[rule.id] = outcome
             continue
-        try:
-            hits = list(rule.check(inventory, context))
-        except Exception as exc:  # one broken rule must not hide the others' findings
-            message = str(exc) or repr(exc)
-            errors.append(
-                CollectionError(
-                    service="auditor", operation=f"evaluate {rule.id}", error_code=type(exc).__name__, message=message
-                )
-            )
-            outcomes[rule.id] = RuleOutcome("failed", f"{type(exc).__name__}: {message}")
+        ran = run_isolated(partial(_hits_of, rule, inventory, context), rule_timeout, rule.id)
+        if ran.timed_out:  # one broken rule must not hide the others' findings, nor hang the run
+            message = f"did not finish within {rule_timeout:g} s (--rule-timeout); abandoned"
+            errors.append(_rule_error(rule, "RuleTimeout", message))
+            outcomes[rule.id] = RuleOutcome("failed", f"RuleTimeout: {message}")
+            continue
+        if ran.error is not None:
+            errors.append(_rule_error(rule, type(ran.error).__name__, ran.error_text()))
+            outcomes[rule.id] = RuleOutcome("failed", ran.describe_error())
             continue
         outcomes[rule.id] = RuleOutcome("evaluated")
-        for hit in hits:
-            finding = _finding(rule, hit, inventory, config)
+        dropped: list[str] = []
+        for hit in ran.value or []:
+            finding, problem = _valid_finding(rule, hit, inventory, config)
+            if finding is None:
+                dropped.append(problem)
+                continue
             facts = inventory.account_facts(hit.account_id) if hit.account_id else None
             account_tags = facts.tags if facts is not None and facts.tags is not None else {}
             tags = {**account_tags, **hit.tags}
             _apply_suppression(finding, config.suppressions, tags, inventory, suppression_use)
             findings.setdefault(finding.fingerprint, finding)
+        if dropped:
+            errors.append(
+                _rule_error(rule, "InvalidHit", f"{len(dropped)} invalid hit(s) dropped; the first: {dropped[0]}")
+            )
     notices += suppression_use.notices(config.suppressions)
     ordered = sorted(
         findings.values(),
@@ -94,6 +121,50 @@ def _outcome_before_running(rule: Rule, inventory: Inventory, config: Config) ->
         names = ", ".join(missing)
         return RuleOutcome("not_evaluated", f"needs the {names} source, which did not run in this scan")
     return None
+
+
+def _hits_of(rule: Rule, inventory: Inventory, context: RuleContext) -> list[Any]:
+    return list(rule.check(inventory, context))
+
+
+def _rule_error(rule: Rule, code: str, message: str) -> CollectionError:
+    return CollectionError(service="auditor", operation=f"evaluate {rule.id}", error_code=code, message=message[:300])
+
+
+_HIT_TYPES: dict[str, tuple[type, ...]] = {
+    "account_id": (str, type(None)),
+    "resource_type": (str,),
+    "resource_id": (str,),
+    "message": (str,),
+    "evidence": (Mapping,),
+    "discriminator": (str,),
+    "region": (str, type(None)),
+    "location": (FileLocation, type(None)),
+    "tags": (Mapping,),
+}
+
+
+def _valid_finding(rule: Rule, hit: Any, inventory: Inventory, config: Config) -> tuple[Finding | None, str]:
+    """The finding for ``hit``, or ``None`` and why the hit is unusable (it would break the JSON reports)."""
+    if not isinstance(hit, Hit):
+        return None, f"yielded a {type(hit).__name__}, not a Hit"
+    for name, types in _HIT_TYPES.items():
+        value = getattr(hit, name)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            expected = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+            return None, f"Hit.{name} is a {type(value).__name__}, expected {expected}"
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in hit.tags.items()):
+        return None, "Hit.tags must map strings to strings"
+    try:
+        json.dumps(dict(hit.evidence), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return None, f"Hit.evidence is not JSON: {str(exc)[:120]}"
+    try:
+        finding = _finding(rule, hit, inventory, config)
+        finding.model_dump_json()
+    except Exception as exc:  # noqa: BLE001 - whatever the surprise, drop this hit, keep the run
+        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+    return finding, ""
 
 
 def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Finding:

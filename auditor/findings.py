@@ -18,6 +18,7 @@ from pydantic import Field
 from auditor.errors import InputError
 from auditor.inventory import CollectionError, Model, ToolInfo
 from auditor.jsonfile import load_versioned
+from auditor.safefile import write_text_atomic
 
 FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
 
@@ -177,7 +178,8 @@ class FindingsDocument(Model):
         return self.model_dump_json(indent=2)
 
     def save(self, path: Path) -> None:
-        path.write_text(self.dump_json() + "\n", encoding="utf-8")
+        """Atomically; a symlink at ``path`` is replaced, not followed (``auditor.safefile``)."""
+        write_text_atomic(path, self.dump_json() + "\n")
 
     @classmethod
     def load(cls, path: Path) -> FindingsDocument:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from auditor.facts import AccountFacts, account_facts_by_id, join_credential_report, merge_account_facts
 from auditor.jsonfile import load_versioned
+from auditor.safefile import write_text_atomic
 
 SCHEMA_VERSION: Literal["1"] = "1"
 
@@ -527,7 +528,8 @@ class Inventory(IndexedModel):
         return self.model_dump_json(indent=2, exclude_none=False)
 
     def save(self, path: Path) -> None:
-        path.write_text(self.dump_json() + "\n", encoding="utf-8")
+        """Atomically; a symlink at ``path`` is replaced, not followed (``auditor.safefile``)."""
+        write_text_atomic(path, self.dump_json() + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Inventory:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from auditor.baseline import apply_baseline
 from auditor.config import Config
 from auditor.document import build_document
-from auditor.evaluate import evaluate
+from auditor.evaluate import DEFAULT_RULE_TIMEOUT_SECONDS, evaluate
 from auditor.findings import FindingsDocument
 from auditor.inventory import Inventory
 from auditor.registry import RuleSet
@@ -24,8 +24,9 @@ def findings_for(
     *,
     baseline: FindingsDocument | None = None,
     generated_at: datetime | None = None,
+    rule_timeout: float | None = DEFAULT_RULE_TIMEOUT_SECONDS,
 ) -> FindingsDocument:
-    evaluation = evaluate(inventory, ruleset, config)
+    evaluation = evaluate(inventory, ruleset, config, rule_timeout=rule_timeout)
     document = build_document(inventory, evaluation, ruleset, generated_at or datetime.now(UTC))
     if baseline is not None:
         document = apply_baseline(document, baseline)

@@ -3,7 +3,8 @@
 The core names no pack: the CLI wiring passes the built-in one (``auditor.rules.BUILTIN_PACK``). Each source is
 loaded on its own: a pack that fails to import, or yields something that is not a rule, becomes one
 ``problems`` line (shown in every report, and the run's coverage counts as incomplete) while every other pack
-still runs.
+still runs. A pack's import is untrusted code: it runs isolated (``auditor.isolation``), so ``sys.exit()`` at
+import time or an import that never returns is a problem line too, not the end of the run.
 
 An installed pack registers ``name = "module:OBJECT"`` in the entry-point group ``auditor.rules``; the object may
 be a :class:`RulePack` (rules plus manual checks), a module (its ``RULES``, else every rule defined in it), a
@@ -14,18 +15,21 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from functools import partial
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from auditor.errors import InputError
 from auditor.findings import ManualCheck
+from auditor.isolation import run_isolated
 from auditor.rule import Rule, rules_in
 
 ENTRY_POINT_GROUP = "auditor.rules"
+DEFAULT_LOAD_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -68,27 +72,48 @@ class RuleSet:
 
 
 def load_rules(
-    packs: Iterable[RulePack] = (), rules_dirs: Sequence[Path] = (), *, use_entry_points: bool = True
+    packs: Iterable[RulePack] = (),
+    rules_dirs: Sequence[Path] = (),
+    *,
+    use_entry_points: bool = True,
+    timeout: float | None = DEFAULT_LOAD_TIMEOUT_SECONDS,
 ) -> RuleSet:
-    """``packs`` first (their ids win a clash), then installed packs, then the ``*.py`` files of ``rules_dirs``."""
+    """``packs`` first (their ids win a clash), then installed packs, then the ``*.py`` files of ``rules_dirs``.
+
+    ``timeout``: seconds one pack's import may take before it is abandoned as a problem (``None``: no limit).
+    """
     ruleset = RuleSet()
     for pack in packs:
         ruleset.add_pack(pack)
     if use_entry_points:
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             origin = f"rule pack {ep.name!r} ({ep.value})"
-            try:
-                ruleset.add_pack(pack_from(ep.load(), origin))
-            except Exception as exc:  # a third party's bug must not stop the built-in rules
-                ruleset.problems.append(f"{origin} failed to load: {type(exc).__name__}: {exc}")
+            _add_isolated(ruleset, partial(_entry_point_pack, ep, origin), origin, timeout)
     for directory in rules_dirs:
         for path in _rule_files(directory):
-            try:
-                ruleset.add_pack(pack_from(_import_file(path), str(path)))
-            except Exception as exc:
-                ruleset.problems.append(f"rules file {path} failed to load: {type(exc).__name__}: {exc}")
+            origin = f"rules file {path}"
+            _add_isolated(ruleset, partial(_file_pack, path), origin, timeout)
     ruleset.rules.sort(key=lambda r: r.id)
     return ruleset
+
+
+def _entry_point_pack(ep: EntryPoint, origin: str) -> RulePack:
+    return pack_from(ep.load(), origin)
+
+
+def _file_pack(path: Path) -> RulePack:
+    return pack_from(_import_file(path), str(path))
+
+
+def _add_isolated(ruleset: RuleSet, load: Callable[[], RulePack], origin: str, timeout: float | None) -> None:
+    """A third party's bug (even ``sys.exit()`` or an endless loop at import) must not stop the built-in rules."""
+    loaded = run_isolated(load, timeout, origin)
+    if loaded.timed_out:
+        ruleset.problems.append(f"{origin} failed to load: did not finish importing within {timeout:g} s")
+    elif loaded.error is not None:
+        ruleset.problems.append(f"{origin} failed to load: {loaded.describe_error()}")
+    elif loaded.value is not None:
+        ruleset.add_pack(loaded.value)
 
 
 def pack_from(obj: Any, origin: str) -> RulePack:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from auditor.findings import FindingsDocument
+from auditor.safefile import prepare_output_dir, write_atomic
 
 ENTRY_POINT_GROUP = "auditor.reporters"
 
@@ -76,8 +77,8 @@ def write_reports(document: FindingsDocument, reporters: Sequence[Reporter], out
     for reporter in reporters:
         if reporter.default_filename is None:
             continue
-        output_dir.mkdir(parents=True, exist_ok=True)
+        prepare_output_dir(output_dir)
         path = output_dir / reporter.default_filename
-        path.write_bytes(reporter.render(document))
+        write_atomic(path, reporter.render(document))
         written.append(path)
     return written

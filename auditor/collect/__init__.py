@@ -7,6 +7,6 @@ Every AWS operation it may call is listed in :mod:`auditor.collect.operations`.
 """
 
 from auditor.collect.options import CollectOptions
-from auditor.collect.runner import AwsSource, collect
+from auditor.collect.runner import AwsSource, ScanInterrupted, collect
 
-__all__ = ["AwsSource", "CollectOptions", "collect"]
+__all__ = ["AwsSource", "CollectOptions", "ScanInterrupted", "collect"]

@@ -7,14 +7,16 @@ collectors never see botocore exceptions: they get the response, or ``None`` and
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from auditor.collect.credentials import EXPIRED_TOKEN_CODES, refresh_client_credentials
 from auditor.collect.operations import REGIONAL_SERVICES, require_listed
 from auditor.inventory import CollectionError
 
@@ -54,12 +56,58 @@ class ErrorSink:
             return sorted(self._errors, key=CollectionError.sort_key)
 
 
+class ScanStopped(Exception):
+    """Raised *before* a call when the scan must not make it: Ctrl-C, ``--timeout`` or ``--account-timeout``.
+
+    Collectors do not catch it: it unwinds the account (or phase) to the runner, which records one gap.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ScanControl:
+    """What every call of one scan checks first: whether the scan was cancelled, or ran out of time."""
+
+    def __init__(self, timeout: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.cancelled = threading.Event()
+        self.deadline = clock() + timeout if timeout is not None else None
+        self.timeout = timeout
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def account_deadline(self, seconds: float | None) -> float | None:
+        return self.clock() + seconds if seconds is not None else None
+
+    def check(self, account_deadline: float | None = None, account_timeout: float | None = None) -> None:
+        if self.cancelled.is_set():
+            raise ScanStopped("Interrupted", "the scan was interrupted (Ctrl-C) before this was read")
+        now = self.clock()
+        if self.deadline is not None and now >= self.deadline:
+            raise ScanStopped("ScanTimeout", f"the scan's --timeout ({self.timeout:g} s) ran out before this was read")
+        if account_deadline is not None and now >= account_deadline:
+            limit = f" ({account_timeout:g} s)" if account_timeout is not None else ""
+            raise ScanStopped("AccountTimeout", f"the account's --account-timeout{limit} ran out; the rest is unread")
+
+
 @dataclass(frozen=True)
 class CallContext:
-    """Whose data a call reads: the account the error entries are filed under, and where they go."""
+    """Whose data a call reads: the account the error entries are filed under, and where they go.
+
+    ``control`` and ``deadline`` bound the scan: every call checks them first (``ScanStopped``).
+    """
 
     errors: ErrorSink
     account_id: str | None
+    control: ScanControl = field(default_factory=ScanControl)
+    deadline: float | None = None  # this account's --account-timeout, on control's clock
+    account_timeout: float | None = None  # the limit the deadline came from, for the message
+
+    def check_limits(self) -> None:
+        self.control.check(self.deadline, self.account_timeout)
 
 
 def error_code_of(exc: BaseException) -> str:
@@ -141,6 +189,28 @@ def _run(
     send: Callable[[], dict[str, Any]],
 ) -> dict[str, Any] | None:
     require_listed(client.meta.service_model.service_name, operation)
+    ctx.check_limits()
+    try:
+        return send()
+    except AWS_FAILURES as exc:
+        code = error_code_of(exc)
+        if error_answers and code in error_answers:
+            return error_answers[code]
+        if code in EXPIRED_TOKEN_CODES and refresh_client_credentials(client):
+            return _retry_once(ctx, client, operation, error_answers, send)
+        record_failure(ctx, client, operation, exc)
+        return None
+
+
+def _retry_once(
+    ctx: CallContext,
+    client: Any,
+    operation: str,
+    error_answers: Mapping[str, dict[str, Any]] | None,
+    send: Callable[[], dict[str, Any]],
+) -> dict[str, Any] | None:
+    """The call again after an ``ExpiredToken`` and a forced refresh; a second failure is a gap as usual."""
+    ctx.check_limits()
     try:
         return send()
     except AWS_FAILURES as exc:
@@ -161,6 +231,8 @@ def guarded(
     """
     try:
         return collect_step()
+    except ScanStopped:
+        raise  # the runner records it once for the whole account or phase
     except Exception as exc:  # noqa: BLE001 - the whole point: one account's surprise must not end the scan
         ctx.errors.add(
             CollectionError(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# A large account (thousands of users, one ListAccessKeys each) reads in a few minutes; 15 minutes means stuck.
+DEFAULT_ACCOUNT_TIMEOUT_SECONDS = 900.0
+
 
 @dataclass
 class CollectOptions:
@@ -20,3 +23,6 @@ class CollectOptions:
     region: str | None = None  # region for regional clients; default: the session's region or us-east-1
     identity_center_region: str | None = None  # where to look for the Identity Center instance; default = region
     progress: Callable[[int, int, str], None] | None = None  # (done, total, account_id) after each account
+    # seconds one account may take (entering it included); past it the account is a gap. None: no limit
+    account_timeout: float | None = DEFAULT_ACCOUNT_TIMEOUT_SECONDS
+    timeout: float | None = None  # seconds the whole scan may take; accounts not read by then are gaps

@@ -8,6 +8,7 @@ was entered, a part that could not be read is ``None`` plus an error entry.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -18,7 +19,7 @@ import boto3
 
 import auditor
 from auditor.collect.account import collect_account
-from auditor.collect.calls import CallContext, ErrorSink, guarded
+from auditor.collect.calls import CallContext, ErrorSink, ScanControl, ScanStopped, guarded
 from auditor.collect.credential_report import Sleep
 from auditor.collect.identity_center import IdentityCenterSource, collect_identity_center
 from auditor.collect.options import CollectOptions
@@ -38,6 +39,7 @@ from auditor.errors import InputError
 from auditor.inventory import (
     AccountInventory,
     CallerIdentity,
+    CollectionError,
     CollectionInfo,
     IdentityCenter,
     Inventory,
@@ -97,7 +99,30 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
         identified_profiles[0] if identified_profiles else identify(base_access(factory, base_session, region))
     )
     scan = _Scan(options, driver, caller, sleep)
-    accesses_by_account = _first_access_per_account([(driver, caller), *identified_profiles])
+    try:
+        return _run_scan(
+            scan,
+            accesses_by_account=_first_access_per_account([(driver, caller), *identified_profiles]),
+            region=region,
+            started_at=started_at,
+        )
+    except KeyboardInterrupt:
+        scan.control.cancel()  # calls still in flight stop before their next request
+        raise ScanInterrupted(scan.partial_inventory(region, started_at)) from None
+
+
+class ScanInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a scan: ``inventory`` is what was read so far, every account not read listed as an error."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        super().__init__("interrupted")
+        self.inventory = inventory
+
+
+def _run_scan(
+    scan: _Scan, *, accesses_by_account: dict[str, AccountAccess], region: str, started_at: datetime
+) -> Inventory:
+    options, driver, caller = scan.options, scan.driver, scan.caller
     organization = scan.organization() if options.org else None
     if organization is not None:
         # Scope first, then pay per account: tags (and below, assignments) only for the selected accounts.
@@ -106,27 +131,15 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
         targets = scan.org_targets(organization, selected_ids, accesses_by_account)
     else:
         targets = scan.direct_targets(accesses_by_account)
+    if not targets:
+        raise InputError(_nothing_selected(options, accesses_by_account))
     accounts = scan.accounts(targets, organization)
     identity_center_region = options.identity_center_region or region
     identity_center = scan.identity_center(
         _identity_center_source(driver, caller, organization, accounts, accesses_by_account, identity_center_region),
         _assignment_account_ids(organization, targets, accounts),
     )
-    return Inventory(
-        tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
-        collection=CollectionInfo(
-            started_at=started_at,
-            finished_at=datetime.now(UTC),
-            caller=caller,
-            sources=_sources(options),
-            regions=sorted({region, identity_center_region}),
-            sources_collected=[AWS_SOURCE],
-        ),
-        organization=organization,
-        identity_center=identity_center,
-        accounts=accounts,
-        errors=scan.errors.sorted(),
-    )
+    return scan.inventory(region, started_at, identity_center, accounts)
 
 
 class _Scan:
@@ -139,27 +152,88 @@ class _Scan:
         self.sleep = sleep
         self.errors = ErrorSink()
         self.workers = max(1, options.concurrency)
+        self.control = ScanControl(options.timeout)
+        # what was read so far, for the partial inventory of an interrupted scan
+        self.organization_read: Organization | None = None
+        self.targets: list[_Target] = []
+        self.collected: list[AccountInventory] = []
+        self._collected_lock = threading.Lock()
+
+    def inventory(
+        self,
+        region: str,
+        started_at: datetime,
+        identity_center: IdentityCenter | None,
+        accounts: list[AccountInventory],
+    ) -> Inventory:
+        identity_center_region = self.options.identity_center_region or region
+        return Inventory(
+            tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
+            collection=CollectionInfo(
+                started_at=started_at,
+                finished_at=datetime.now(UTC),
+                caller=self.caller,
+                sources=_sources(self.options),
+                regions=sorted({region, identity_center_region}),
+                sources_collected=[AWS_SOURCE],
+            ),
+            organization=self.organization_read,
+            identity_center=identity_center,
+            accounts=accounts,
+            errors=self.errors.sorted(),
+        )
+
+    def partial_inventory(self, region: str, started_at: datetime) -> Inventory:
+        """What an interrupted scan read: the accounts finished so far; every other one is an error entry."""
+        with self._collected_lock:
+            accounts = sorted(self.collected, key=lambda account: account.account_id)
+        done = {account.account_id for account in accounts}
+        failed = {error.account_id for error in self.errors.sorted()}
+        for target in self.targets:
+            if target.account_id not in done and target.account_id not in failed:
+                self.errors.add(_stopped_error(target.account_id, "collect_account", INTERRUPTED))
+        self.errors.add(
+            CollectionError(
+                service="auditor",
+                operation="scan",
+                error_code=INTERRUPTED.code,
+                message="the scan was interrupted (Ctrl-C): this inventory is partial",
+            )
+        )
+        return self.inventory(region, started_at, None, accounts)
+
+    def _stopped(self, account_id: str | None, operation: str, stop: ScanStopped) -> None:
+        self.errors.add(_stopped_error(account_id, operation, stop))
 
     def organization(self) -> Organization | None:
         """``None`` when the organization cannot be listed: the scan then covers the driver's own account."""
-        ctx = CallContext(self.errors, self.caller.account_id)
-        return guarded(
-            ctx,
-            "organization",
-            lambda: collect_organization(ctx, self.driver, self.workers),
-            operation="collect_organization",
-        )
+        ctx = CallContext(self.errors, self.caller.account_id, self.control)
+        try:
+            self.organization_read = guarded(
+                ctx,
+                "organization",
+                lambda: collect_organization(ctx, self.driver, self.workers),
+                operation="collect_organization",
+            )
+        except ScanStopped as stop:
+            self._stopped(self.caller.account_id, "collect_organization", stop)
+        return self.organization_read
 
     def with_tags(self, organization: Organization, account_ids: list[str]) -> Organization:
         """The organization with the tags of ``account_ids`` read; the others stay ``None`` (not read)."""
-        ctx = CallContext(self.errors, self.caller.account_id)
-        tagged = guarded(
-            ctx,
-            "account tags",
-            lambda: with_account_tags(ctx, self.driver, organization, account_ids, self.workers),
-            operation="collect_organization",
-        )
-        return tagged or organization
+        ctx = CallContext(self.errors, self.caller.account_id, self.control)
+        try:
+            tagged = guarded(
+                ctx,
+                "account tags",
+                lambda: with_account_tags(ctx, self.driver, organization, account_ids, self.workers),
+                operation="collect_organization",
+            )
+        except ScanStopped as stop:
+            self._stopped(self.caller.account_id, "collect_organization", stop)
+            tagged = None
+        self.organization_read = tagged or organization
+        return self.organization_read
 
     def org_targets(
         self, organization: Organization, account_ids: list[str], accesses_by_account: dict[str, AccountAccess]
@@ -180,20 +254,33 @@ class _Scan:
         ]
 
     def accounts(self, targets: list[_Target], organization: Organization | None) -> list[AccountInventory]:
-        """Collect accounts concurrently; report progress as each one finishes."""
-        collected: list[AccountInventory] = []
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        """Collect accounts concurrently; report progress as each one finishes.
+
+        On Ctrl-C the queued accounts are cancelled and the pool is not waited for: the accounts in flight stop
+        before their next call (``ScanControl``), and the caller builds the partial inventory at once.
+        """
+        self.targets = list(targets)
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="auditor-account")
+        try:
             futures = {pool.submit(self._account, target, organization): target.account_id for target in targets}
             for done, future in enumerate(as_completed(futures), start=1):
                 account = future.result()
                 if account is not None:
-                    collected.append(account)
+                    with self._collected_lock:
+                        self.collected.append(account)
                 if self.options.progress:
                     self.options.progress(done, len(targets), futures[future])
-        return sorted(collected, key=lambda account: account.account_id)
+        except BaseException:
+            self.control.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        with self._collected_lock:
+            return sorted(self.collected, key=lambda account: account.account_id)
 
     def _account(self, target: _Target, organization: Organization | None) -> AccountInventory | None:
-        ctx = CallContext(self.errors, target.account_id)
+        timeout = self.options.account_timeout
+        ctx = CallContext(self.errors, target.account_id, self.control, self.control.account_deadline(timeout), timeout)
 
         def enter_and_collect() -> AccountInventory | None:
             access = target.access or assume_role(
@@ -203,16 +290,46 @@ class _Scan:
                 return None
             return collect_account(ctx, access, target.account_id, organization, target.org_account, self.sleep)
 
-        return guarded(ctx, "account", enter_and_collect)
+        try:
+            return guarded(ctx, "account", enter_and_collect)
+        except ScanStopped as stop:  # the account's deadline, the scan's, or Ctrl-C: the account is a gap
+            self._stopped(target.account_id, "collect_account", stop)
+            return None
 
     def identity_center(self, source: IdentityCenterSource, account_ids: list[str]) -> IdentityCenter | None:
-        ctx = CallContext(self.errors, source.account_id)
-        return guarded(
-            ctx,
-            "identity center",
-            lambda: collect_identity_center(ctx, source, account_ids, self.workers),
-            operation="collect_identity_center",
+        ctx = CallContext(self.errors, source.account_id, self.control)
+        try:
+            return guarded(
+                ctx,
+                "identity center",
+                lambda: collect_identity_center(ctx, source, account_ids, self.workers),
+                operation="collect_identity_center",
+            )
+        except ScanStopped as stop:
+            self._stopped(source.account_id, "collect_identity_center", stop)
+            return None
+
+
+INTERRUPTED = ScanStopped("Interrupted", "not read: the scan was interrupted (Ctrl-C)")
+
+
+def _stopped_error(account_id: str | None, operation: str, stop: ScanStopped) -> CollectionError:
+    return CollectionError(
+        account_id=account_id, service="auditor", operation=operation, error_code=stop.code, message=str(stop)
+    )
+
+
+def _nothing_selected(options: CollectOptions, accesses_by_account: dict[str, AccountAccess]) -> str:
+    """Why the scope is empty, in one line: a scan of nothing must not pass a gate."""
+    if options.accounts is not None and not options.accounts:
+        return "--accounts names no account id: nothing to scan"
+    if not options.org:
+        reachable = ", ".join(sorted(accesses_by_account))
+        return (
+            f"no account to scan: --accounts/--exclude-accounts leave none of the accounts reached ({reachable}); "
+            "use --org to scan member accounts"
         )
+    return "no account to scan: the scope options leave no ACTIVE account of the organization"
 
 
 def _first_access_per_account(

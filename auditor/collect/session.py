@@ -7,8 +7,15 @@ account is reached another way (an assumed role, another ``--profile``). Two rea
 * everything registered on the base session's event system (a test's recorder, a debugging hook) sees every
   call of the scan, whichever account it reads.
 
-The price: credentials taken from other profiles or AssumeRole are frozen at the start (no refresh). Both
-last at least an hour, which is far longer than one account's collection takes.
+Credentials from other profiles and from AssumeRole are refreshable (``credentials.py``): a scan longer than
+one role session re-assumes the role instead of failing every later call of the account.
+
+Time is bounded per call (``CONNECT_TIMEOUT_SECONDS``, ``READ_TIMEOUT_SECONDS``, ``DEFAULT_MAX_ATTEMPTS``):
+IAM and Organizations answer in well under a second, and even the largest ``GetAccountAuthorizationDetails``
+page in a few seconds, so a read that is silent for 20 s is a hung connection, not a slow answer. The worst
+case of one call is attempts x (connect or read timeout) plus backoff: 5 x 20 s + about 15 s, against 303 s
+with botocore's defaults (60 s reads). Five attempts stay: IAM throttles bursts, and standard-mode retries
+with backoff are what make throttling a delay instead of a gap.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -35,6 +43,7 @@ from botocore.exceptions import (
 )
 
 from auditor.collect.calls import CallContext, call
+from auditor.collect.credentials import EXPIRED_TOKEN_CODES, refreshable, sign_with
 from auditor.collect.operations import require_listed
 from auditor.errors import AuditorError, CredentialsError
 from auditor.inventory import CallerIdentity
@@ -42,19 +51,10 @@ from auditor.inventory import CallerIdentity
 DEFAULT_REGION = "us-east-1"
 ROLE_SESSION_NAME = "identity-auditor"
 DEFAULT_MAX_ATTEMPTS = 5
-CONNECT_TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 20
 
 SSO_FAILURES = (SSOTokenLoadError, UnauthorizedSSOTokenError, TokenRetrievalError, SSOError)
-EXPIRED_TOKEN_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
-
-
-@dataclass(frozen=True)
-class AwsCredentials:
-    """Credentials for one account; kept in memory only, never logged (repr hides them) nor written out."""
-
-    access_key_id: str = field(repr=False)
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
 
 
 class ClientFactory:
@@ -66,18 +66,22 @@ class ClientFactory:
         with credential_errors_explained(explicit_profile_name(base_session)):
             self._config = _client_config(base_session)
 
-    def client(self, service: str, region: str, credentials: AwsCredentials | None = None) -> Any:
-        explicit_credentials = (
-            {
-                "aws_access_key_id": credentials.access_key_id,
-                "aws_secret_access_key": credentials.secret_access_key,
-                "aws_session_token": credentials.session_token,
-            }
-            if credentials
-            else {}
-        )
+    def client(self, service: str, region: str, credentials: Credentials | None = None) -> Any:
+        """``credentials``: botocore credentials (refreshable ones stay refreshable); ``None``: the base session's."""
+        if credentials is None:
+            with self._lock:
+                return self._base_session.client(service, region_name=region, config=self._config)
+        frozen = credentials.get_frozen_credentials()
         with self._lock:
-            return self._base_session.client(service, region_name=region, config=self._config, **explicit_credentials)
+            client = self._base_session.client(
+                service,
+                region_name=region,
+                config=self._config,
+                aws_access_key_id=frozen.access_key,
+                aws_secret_access_key=frozen.secret_key,
+                aws_session_token=frozen.token,
+            )
+        return sign_with(client, credentials)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,8 @@ class AccountAccess:
     factory: ClientFactory
     region: str
     collected_via: str
-    credentials: AwsCredentials | None = None  # None: the base session's own credential chain
+    # None: the base session's own credential chain; kept in memory only, never logged (repr hides it)
+    credentials: Credentials | None = field(default=None, repr=False)
     profile_name: str | None = None  # named in error messages ("run aws sso login --profile X")
     caller_arn: str | None = None
 
@@ -110,6 +115,7 @@ def _client_config(base_session: boto3.Session) -> Config:
             "total_max_attempts": int(max_attempts),
         },
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
     )
 
 
@@ -140,17 +146,21 @@ def base_access(factory: ClientFactory, base_session: boto3.Session, region: str
 
 
 def profile_access(factory: ClientFactory, profile_name: str, region: str) -> AccountAccess:
-    """Resolve a ``~/.aws/config`` profile (static keys, SSO, credential_process...) to credentials now."""
+    """Resolve a ``~/.aws/config`` profile (static keys, SSO, credential_process...) to credentials now.
+
+    The credentials object of botocore's provider is kept, not a frozen copy: SSO and role profiles refresh
+    through their own provider during a long scan.
+    """
     with credential_errors_explained(profile_name):
         profile_credentials = boto3.Session(profile_name=profile_name).get_credentials()
         if profile_credentials is None:
             raise NoCredentialsError()
-        frozen = profile_credentials.get_frozen_credentials()
+        profile_credentials.get_frozen_credentials()  # resolve now: an expired SSO login fails here, in one line
     return AccountAccess(
         factory=factory,
         region=region,
         collected_via=f"profile:{profile_name}",
-        credentials=AwsCredentials(frozen.access_key, frozen.secret_key, frozen.token),
+        credentials=profile_credentials,
         profile_name=profile_name,
     )
 
@@ -167,7 +177,11 @@ def identify(access: AccountAccess) -> tuple[AccountAccess, CallerIdentity]:
 def assume_role(
     ctx: CallContext, via: AccountAccess, account_id: str, role_name: str, external_id: str | None
 ) -> AccountAccess | None:
-    """Assume the audit role in a member account; ``None`` (and an error entry filed under it) on failure."""
+    """Assume the audit role in a member account; ``None`` (and an error entry filed under it) on failure.
+
+    The credentials refresh themselves by assuming the role again (``credentials.py``); a failed refresh is the
+    failing call's gap.
+    """
     params: dict[str, Any] = {
         "RoleArn": f"arn:aws:iam::{account_id}:role/{role_name}",
         "RoleSessionName": ROLE_SESSION_NAME,
@@ -177,12 +191,16 @@ def assume_role(
     response = call(ctx, via.client("sts"), "AssumeRole", **params)
     if response is None:
         return None
-    issued = response["Credentials"]
+
+    def assume_again() -> dict[str, Any]:
+        require_listed("sts", "AssumeRole")
+        return dict(via.client("sts").assume_role(**params)["Credentials"])
+
     return AccountAccess(
         factory=via.factory,
         region=via.region,
         collected_via=f"role:{role_name}",
-        credentials=AwsCredentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"]),
+        credentials=refreshable(response["Credentials"], assume_again),
         caller_arn=response["AssumedRoleUser"]["Arn"],
     )
 

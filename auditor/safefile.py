@@ -1,0 +1,101 @@
+"""Every file the tool writes goes through here: checked before the run, written atomically, never through a link.
+
+Why:
+
+* a report, inventory or findings path that cannot be written must fail *before* a collection that may take an
+  hour, not after it (:func:`check_writable_file`, :func:`prepare_output_dir`);
+* a reader (a CI step, a dashboard, ``--baseline`` of the next run) must never see half a file: the bytes go to
+  a temporary file in the same directory, which is then renamed over the target (``os.replace`` is atomic on
+  one filesystem);
+* a symbolic link planted at the target (in a shared CI workspace, say) is *replaced* by the new file, never
+  followed: the rename replaces the link itself, so the link's target is left untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from auditor.errors import InputError
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; a symlink at ``path`` is replaced, not followed.
+
+    Raises ``InputError`` (exit 2) with one line naming the path when it cannot be written.
+    """
+    path = Path(path)
+    directory = path.parent
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is an ordinary file
+        if path.is_dir() and not path.is_symlink():
+            raise IsADirectoryError(21, "is a directory")
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_atomic(path, text.encode("utf-8"))
+
+
+def check_writable_file(path: Path, what: str) -> None:
+    """Fail now (exit 2, one line) if ``path`` could not be written later; creates its missing parent directories.
+
+    ``what`` names the option in the message (``--save-inventory``, ``collect -o``).
+    """
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        raise InputError(f"{what} {path}: is a directory, expected a file path")
+    _check_directory(path.parent if str(path.parent) else Path("."), what)
+
+
+def prepare_output_dir(directory: Path, what: str = "--output-dir") -> None:
+    """Create ``directory`` (and its parents) and prove a file can be written in it, before anything is collected."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{what} {directory}: exists and is not a directory")
+    _check_directory(directory, what)
+
+
+def _check_directory(directory: Path, what: str) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError(f"{what} {directory}: a file is in the way of the directory") from None
+    except OSError as exc:
+        raise InputError(f"{what} {directory}: cannot create the directory: {exc.strerror or exc}") from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".auditor-write-check.", dir=directory)
+    except OSError as exc:
+        raise InputError(f"{what} {directory}: cannot write there: {exc.strerror or exc}") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+
+
+def _read_umask() -> int:
+    """The process umask, read once at import (setting and restoring it is the only portable way, and is not
+    safe while other threads create files)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+_UMASK = _read_umask()
