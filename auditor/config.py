@@ -44,6 +44,9 @@ from auditor.isoduration import parse_duration
 from auditor.patterns import AccountPattern, check_tag_pattern, glob_match, tag_match
 
 DEFAULT_CONFIG_NAME = "auditor.toml"
+MAX_DAYS = 3650
+MIN_SESSION_SECONDS = 900  # STS's shortest session
+MAX_SESSION_SECONDS = 43200  # the longest role or permission-set session AWS allows
 
 
 class Thresholds(Model):
@@ -51,16 +54,30 @@ class Thresholds(Model):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    unused_days: int = Field(45, ge=1, description="Days without use after which a password or key is unused.")
-    max_key_age_days: int = Field(90, ge=1, description="Age after which an active access key needs rotation.")
-    root_usage_days: int = Field(90, ge=1, description="Root use within this many days is reported.")
-    privileged_session_max: str = Field("PT8H", description="Longest acceptable privileged permission-set session.")
-    role_session_max: str = Field("PT4H", description="Longest acceptable IAM role MaxSessionDuration.")
+    # Strict: TOML has real integers, so ``unused_days = true`` or ``"45"`` is a mistake, not 1 or 45. Bounded:
+    # 1..3650 days (ten years) covers every sensible policy and keeps date arithmetic far from overflow.
+    unused_days: int = Field(
+        45, ge=1, le=MAX_DAYS, strict=True, description="Days without use after which a password or key is unused."
+    )
+    max_key_age_days: int = Field(
+        90, ge=1, le=MAX_DAYS, strict=True, description="Age after which an active access key needs rotation."
+    )
+    root_usage_days: int = Field(
+        90, ge=1, le=MAX_DAYS, strict=True, description="Root use within this many days is reported."
+    )
+    privileged_session_max: str = Field(
+        "PT8H", strict=True, description="Longest acceptable privileged permission-set session (PT15M..PT12H)."
+    )
+    role_session_max: str = Field(
+        "PT4H", strict=True, description="Longest acceptable IAM role MaxSessionDuration (PT15M..PT12H)."
+    )
 
     @field_validator("privileged_session_max", "role_session_max")
     @classmethod
     def _iso_duration(cls, value: str) -> str:
-        parse_duration(value)  # raises ValueError with the offending value
+        seconds = parse_duration(value)  # raises ValueError with the offending value
+        if not MIN_SESSION_SECONDS <= seconds <= MAX_SESSION_SECONDS:
+            raise ValueError(f"{value!r} is outside PT15M..PT12H, the session lengths AWS allows")
         return value
 
     @property

@@ -37,4 +37,12 @@ def describe_validation_error(exc: ValidationError) -> str:
     message = first["msg"]
     if first["type"] == "value_error":
         message = message.removeprefix("Value error, ")
-    return f"{where}: {message} (got {first.get('input')!r})"
+    return f"{where[:80]}: {message[:150]} (got {_short_repr(first.get('input'))})"
+
+
+def _short_repr(value: object, limit: int = 60) -> str:
+    """The offending input, shortened: a whole file's content is not "one clear line"."""
+    text = repr(value)
+    if isinstance(value, dict | list):
+        text = f"{type(value).__name__} of {len(value)} item(s)" if len(text) > limit else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"

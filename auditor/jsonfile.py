@@ -10,6 +10,7 @@ dialect declared; ``auditor schema findings`` prints the one published as ``docs
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,7 +27,8 @@ def load_versioned(path: Path, model: type[M], *, kind: str, schema_version: str
     """Parse ``path`` as ``model``; ``kind`` names the file in messages ("inventory", "findings")."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
     except FileNotFoundError:
         raise InputError(f"{path}: no such {kind} file") from None
     except IsADirectoryError:
@@ -39,6 +41,11 @@ def load_versioned(path: Path, model: type[M], *, kind: str, schema_version: str
         raise InputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     if not isinstance(raw, dict) or "schema_version" not in raw:
         raise InputError(f"{path}: not an auditor {kind} file (no schema_version)")
+    other = _kind_of(raw)
+    if other is not None and other != kind:
+        raise InputError(f"{path}: this is an auditor {other} file, expected a {kind} file")
+    if _ESCAPED_SURROGATE.search(text):
+        raw = _without_lone_surrogates(raw)
     if raw["schema_version"] != schema_version:
         raise InputError(
             f"{path}: {kind} schema_version {raw['schema_version']!r} is not supported "
@@ -48,6 +55,31 @@ def load_versioned(path: Path, model: type[M], *, kind: str, schema_version: str
         return model.model_validate(raw)
     except ValidationError as exc:
         raise InputError(f"{path}: invalid {kind} file: {describe_validation_error(exc)}") from None
+
+
+# JSON can spell a lone UTF-16 surrogate ("\ud800"); Python then holds a str that no UTF-8 writer accepts.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# A key only each kind of file has at its top level: naming the kind beats a 200 KB validation error.
+_KIND_MARKERS = {"inventory": "collection", "findings": "findings"}
+
+
+def _kind_of(raw: dict[str, Any]) -> str | None:
+    kinds = [kind for kind, marker in _KIND_MARKERS.items() if marker in raw]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """Every string with its lone surrogates replaced by U+FFFD, so every report can still be written."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)  # json.loads has already joined the valid pairs
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:

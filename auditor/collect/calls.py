@@ -56,6 +56,11 @@ class ErrorSink:
             return sorted(self._errors, key=CollectionError.sort_key)
 
 
+def monotonic_now() -> float:
+    """The scan's clock (a function of this module, so a test can make time pass without waiting)."""
+    return time.monotonic()
+
+
 class ScanStopped(Exception):
     """Raised *before* a call when the scan must not make it: Ctrl-C, ``--timeout`` or ``--account-timeout``.
 
@@ -70,10 +75,10 @@ class ScanStopped(Exception):
 class ScanControl:
     """What every call of one scan checks first: whether the scan was cancelled, or ran out of time."""
 
-    def __init__(self, timeout: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
+    def __init__(self, timeout: float | None = None, clock: Callable[[], float] | None = None) -> None:
+        self.clock = clock or monotonic_now
         self.cancelled = threading.Event()
-        self.deadline = clock() + timeout if timeout is not None else None
+        self.deadline = self.clock() + timeout if timeout is not None else None
         self.timeout = timeout
 
     def cancel(self) -> None:

@@ -157,6 +157,7 @@ class _Scan:
         self.organization_read: Organization | None = None
         self.targets: list[_Target] = []
         self.collected: list[AccountInventory] = []
+        self.finished: set[str] = set()  # account ids whose collection ended, entered or not
         self._collected_lock = threading.Lock()
 
     def inventory(
@@ -187,10 +188,10 @@ class _Scan:
         """What an interrupted scan read: the accounts finished so far; every other one is an error entry."""
         with self._collected_lock:
             accounts = sorted(self.collected, key=lambda account: account.account_id)
-        done = {account.account_id for account in accounts}
-        failed = {error.account_id for error in self.errors.sorted()}
+        with self._collected_lock:
+            finished = set(self.finished)
         for target in self.targets:
-            if target.account_id not in done and target.account_id not in failed:
+            if target.account_id not in finished:  # an account refused earlier keeps its own gap
                 self.errors.add(_stopped_error(target.account_id, "collect_account", INTERRUPTED))
         self.errors.add(
             CollectionError(
@@ -265,8 +266,9 @@ class _Scan:
             futures = {pool.submit(self._account, target, organization): target.account_id for target in targets}
             for done, future in enumerate(as_completed(futures), start=1):
                 account = future.result()
-                if account is not None:
-                    with self._collected_lock:
+                with self._collected_lock:
+                    self.finished.add(futures[future])
+                    if account is not None:
                         self.collected.append(account)
                 if self.options.progress:
                     self.options.progress(done, len(targets), futures[future])
