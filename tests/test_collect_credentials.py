@@ -12,11 +12,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError
 from conftest import AUDIT_ROLE, MANAGEMENT_ACCOUNT_ID, OrgWorld
 
 from auditor.collect import CollectOptions, collect
-from auditor.collect.session import ClientFactory
+from auditor.collect.credentials import client_credentials
+from auditor.collect.session import ClientFactory, profile_access
 from auditor.errors import CredentialsError, ExitCode
 from auditor.inventory import Inventory
 
@@ -154,3 +156,13 @@ def test_clients_retry_in_standard_mode_unless_the_user_configured_otherwise(mon
 
     assert (default_retries["mode"], default_retries["total_max_attempts"]) == ("standard", 5)
     assert (configured_retries["mode"], configured_retries["total_max_attempts"]) == ("adaptive", 2)
+
+
+def test_profile_credentials_stay_refreshable(aws_config: Path) -> None:
+    """A role or SSO profile keeps botocore's own credentials object (not a frozen copy), so a scan longer than
+    one session refreshes it through the profile's provider; every client of that account signs with it."""
+    access = profile_access(ClientFactory(boto3.Session()), "dev", "us-east-1")
+
+    assert isinstance(access.credentials, RefreshableCredentials)
+    assert client_credentials(access.client("iam")) is access.credentials
+    assert "Refreshable" not in repr(access)  # never printed: repr leaves the credentials out

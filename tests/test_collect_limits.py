@@ -2,19 +2,24 @@
 
 Time is made to pass without waiting: the scan's clock (``auditor.collect.calls.monotonic_now``) is replaced by
 a counter that a botocore hook advances, so "this account took 20 minutes" is deterministic and instant.
-Expiring credentials are simulated with botocore hooks too: moto never expires the sessions it issues.
+Expiring credentials are simulated with botocore hooks too: moto never expires the sessions it issues. So are
+throttling, HTTP 500s and connection resets (``before-send`` hooks answer instead of moto), with botocore's
+backoff recorded instead of slept.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import botocore.endpoint
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.credentials import RefreshableCredentials
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 from conftest import MANAGEMENT_ACCOUNT_ID, OrgWorld
 
 import auditor.collect.calls
@@ -179,3 +184,98 @@ def test_client_timeouts_and_attempts_are_bounded(moto_session: boto3.Session) -
     assert config.retries == {"mode": "standard", "total_max_attempts": DEFAULT_MAX_ATTEMPTS}
     assert DEFAULT_MAX_ATTEMPTS * READ_TIMEOUT_SECONDS <= 100  # worst hung call, against 303 s before
     assert DEFAULT_ACCOUNT_TIMEOUT_SECONDS == 900
+
+
+# ------------------------------------------------------------- faults that already worked, kept working
+
+
+class _Raw:
+    """Just enough of a urllib3 response for botocore to read an injected body."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
+THROTTLED = (
+    b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+    b"</ErrorResponse>"
+)
+
+
+@pytest.fixture
+def retry_delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """botocore's backoff between attempts, recorded instead of slept."""
+    delays: list[float] = []
+
+    class _Time:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(time, name)
+
+        def sleep(self, seconds: float) -> None:
+            delays.append(seconds)
+
+    monkeypatch.setattr(botocore.endpoint, "time", _Time())
+    return delays
+
+
+def inject(session: boto3.Session, event: str, failures: int, fail: Any) -> list[int]:
+    """The first ``failures`` requests of ``event`` get ``fail(request)`` instead of reaching moto."""
+    sent: list[int] = []
+
+    def hook(request: Any, **_: Any) -> Any:
+        sent.append(1)
+        return fail(request) if len(sent) <= failures else None
+
+    session.events.register(f"before-send.{event}", hook)
+    return sent
+
+
+def test_a_throttling_burst_is_retried_not_a_gap(org_world: OrgWorld, retry_delays: list[float]) -> None:
+    sent = inject(org_world.session, "iam.GetAccountSummary", 3, lambda r: AWSResponse(r.url, 400, {}, _Raw(THROTTLED)))
+
+    inventory = collect(CollectOptions(org=True), org_world.session, sleep=lambda _: None)
+
+    assert len(sent) == 4 + 3 and len(retry_delays) == 3  # four accounts, three throttled attempts retried
+    assert not [e for e in inventory.errors if e.operation == "GetAccountSummary"]
+    assert all(a.account_summary is not None for a in inventory.accounts)
+
+
+def test_connection_resets_are_retried(org_world: OrgWorld, retry_delays: list[float]) -> None:
+    def reset(request: Any) -> None:
+        raise ConnectionClosedError(endpoint_url=request.url)
+
+    inject(org_world.session, "iam.GetAccountSummary", 2, reset)
+
+    inventory = collect(CollectOptions(org=True), org_world.session, sleep=lambda _: None)
+
+    assert len(retry_delays) == 2
+    assert not [e for e in inventory.errors if e.operation == "GetAccountSummary"]
+
+
+def test_a_persistent_500_is_a_gap_after_five_attempts_and_the_rest_is_read(
+    org_world: OrgWorld, retry_delays: list[float]
+) -> None:
+    dev_id = org_world.account_ids["dev"]
+    sent = inject(
+        org_world.session, "iam.GetAccountSummary", 10_000, lambda r: AWSResponse(r.url, 500, {}, _Raw(b"<html/>"))
+    )
+
+    inventory = collect(CollectOptions(org=True), org_world.session, sleep=lambda _: None)
+
+    assert len(sent) == 4 * DEFAULT_MAX_ATTEMPTS
+    assert {e.account_id for e in inventory.errors if e.operation == "GetAccountSummary"} == set(
+        org_world.account_ids.values()
+    )
+    dev = inventory.account(dev_id)
+    assert (
+        dev is not None
+        and dev.account_summary is None
+        and [u.user_name for u in dev.users or []]
+        == [
+            "dev-alice",
+            "dev-ci",
+        ]
+    )
