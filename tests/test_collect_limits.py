@@ -19,7 +19,7 @@ import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.credentials import RefreshableCredentials
-from botocore.exceptions import ClientError, ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 from conftest import MANAGEMENT_ACCOUNT_ID, OrgWorld
 
 import auditor.collect.calls
@@ -279,3 +279,28 @@ def test_a_persistent_500_is_a_gap_after_five_attempts_and_the_rest_is_read(
             "dev-ci",
         ]
     )
+
+
+def test_a_silent_endpoint_costs_one_call_s_attempts_not_one_per_call(
+    org_world: OrgWorld, retry_delays: list[float]
+) -> None:
+    """Was: one unresponsive account cost 1,205 s (every call waited out every attempt). Now the first call of an
+    account that times out through all its attempts marks the endpoint; the account's other calls to it are
+    gaps without being sent, and the other services are still read."""
+
+    def silent(request: Any) -> None:
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    sent = inject(org_world.session, "iam", 10_000, silent)
+
+    inventory = collect(CollectOptions(org=True), org_world.session, sleep=lambda _: None)
+
+    accounts = len(org_world.account_ids)
+    timed_out = [e for e in inventory.errors if e.error_code == "ReadTimeoutError"]
+    # one timed-out call per account, plus the organization phase's iam:ListOrganizationsFeatures; nothing more
+    assert len(timed_out) == accounts + 1 and len(sent) == (accounts + 1) * DEFAULT_MAX_ATTEMPTS
+    iam_gaps = [e for e in inventory.errors if e.service == "iam"]
+    skipped = [e for e in iam_gaps if e.error_code == "EndpointUnresponsive"]
+    assert skipped and all("did not answer an earlier call" in e.message for e in skipped)
+    assert {a.account_id for a in inventory.accounts} == set(org_world.account_ids.values())  # entered via STS
+    assert inventory.organization is not None and len(inventory.organization.accounts) == accounts

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from botocore import xform_name
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from botocore.parsers import ResponseParserError
 
 from auditor.collect.credentials import EXPIRED_TOKEN_CODES, refresh_client_credentials
@@ -37,6 +43,16 @@ AWS_FAILURES: tuple[type[BaseException], ...] = (
 )
 
 T = TypeVar("T")
+
+# Raised by botocore only after every attempt of a call went unanswered (or could not connect).
+SILENT_ENDPOINT_FAILURES = (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError)
+
+
+class EndpointUnresponsive(Exception):
+    """The gap recorded for a call not sent because its endpoint let an earlier call of the context time out."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(f"not sent: {endpoint} did not answer an earlier call (all attempts timed out)")
 
 
 class ErrorSink:
@@ -103,6 +119,9 @@ class CallContext:
     """Whose data a call reads: the account the error entries are filed under, and where they go.
 
     ``control`` and ``deadline`` bound the scan: every call checks them first (``ScanStopped``).
+    ``unresponsive`` holds the endpoints that let a call of this context time out through all its attempts:
+    the context's later calls to them are recorded as gaps without being sent, so one silent endpoint costs
+    one call's time limit, not one per call.
     """
 
     errors: ErrorSink
@@ -110,6 +129,7 @@ class CallContext:
     control: ScanControl = field(default_factory=ScanControl)
     deadline: float | None = None  # this account's --account-timeout, on control's clock
     account_timeout: float | None = None  # the limit the deadline came from, for the message
+    unresponsive: set[str] = field(default_factory=set)  # endpoint URLs that did not answer
 
     def check_limits(self) -> None:
         self.control.check(self.deadline, self.account_timeout)
@@ -195,6 +215,10 @@ def _run(
 ) -> dict[str, Any] | None:
     require_listed(client.meta.service_model.service_name, operation)
     ctx.check_limits()
+    endpoint = str(client.meta.endpoint_url)
+    if endpoint in ctx.unresponsive:
+        record_failure(ctx, client, operation, EndpointUnresponsive(endpoint))
+        return None
     try:
         return send()
     except AWS_FAILURES as exc:
@@ -203,6 +227,8 @@ def _run(
             return error_answers[code]
         if code in EXPIRED_TOKEN_CODES and refresh_client_credentials(client):
             return _retry_once(ctx, client, operation, error_answers, send)
+        if isinstance(exc, SILENT_ENDPOINT_FAILURES):
+            ctx.unresponsive.add(endpoint)
         record_failure(ctx, client, operation, exc)
         return None
 
