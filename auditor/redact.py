@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 REDACTED = "***"
 
@@ -69,27 +70,44 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Rewrite ``record`` in place: its message rendered, redacted and frozen (args cleared); its exception and
+    stack text redacted."""
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a malformed record must still be shown, as its raw template
+        message = str(record.msg)
+    record.msg = redact(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
 class RedactingFilter(logging.Filter):
-    """Rewrites each record in place: its message is rendered, redacted and frozen (args cleared)."""
+    """On a handler: every record that handler emits is redacted, whichever logger it came from."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record must still be shown, as its raw template
-            message = str(record.msg)
-        record.msg = redact(message)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+        redact_record(record)
         return True
 
 
 def install(handlers: list[logging.Handler]) -> None:
-    """Add the filter to ``handlers`` (the root logger's: every record of every logger ends there)."""
+    """Redact on two paths: a filter on ``handlers`` (the root logger's, where every record of every logger
+    ends), and the log record factory, so a handler added later (by a plug-in, say) gets redacted records too."""
     for handler in handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "redacts", False):
+        return
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return redact_record(factory(*args, **kwargs))
+
+    redacting_factory.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting_factory)

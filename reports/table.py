@@ -29,7 +29,7 @@ _COLOR = {
     Severity.INFO: "\x1b[2m",
 }
 _RESET = "\x1b[0m"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")  # + lone surrogates
 
 
 class TableReporter(Reporter):

@@ -387,3 +387,41 @@ def test_lone_surrogates_in_an_inventory_do_not_break_any_report(tmp_path: Path)
     assert code == 0
     assert all((out / name).is_file() for name in FILE_FORMATS)
     assert "deploy\ufffder" in (out / "findings.json").read_text(encoding="utf-8")
+
+
+def test_a_handler_added_after_the_setup_still_gets_redacted_records() -> None:
+    import io
+    import logging
+
+    from auditor.redact import install
+
+    original = logging.getLogRecordFactory()
+    stream = io.StringIO()
+    late = logging.StreamHandler(stream)
+    logger = logging.getLogger("test.redaction.late")
+    try:
+        install([])
+        logger.addHandler(late)
+        logger.propagate = False
+        logger.warning("Response body:\nb'<SessionToken>%s</SessionToken>'", "IQoJsecretTOKEN")
+        try:
+            raise ValueError("X-Amz-Security-Token=IQoJsecretTOKEN")
+        except ValueError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(late)
+        logging.setLogRecordFactory(original)
+    assert "IQoJsecretTOKEN" not in stream.getvalue()
+    assert "<SessionToken>***</SessionToken>" in stream.getvalue() and "ValueError" in stream.getvalue()
+
+
+def test_the_table_shows_a_lone_surrogate_escaped() -> None:
+    """A document built in memory (a library caller's) can hold one even though loaded files cannot."""
+    from report_fixtures import make_document
+
+    from auditor.reports.table import TableReporter
+
+    document = make_document()
+    document.findings[0].account_name = "work\ud800loads"
+
+    assert b"work\\ud800loads" in TableReporter(color=False).render(document)
