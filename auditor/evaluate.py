@@ -17,6 +17,7 @@ report are still produced.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -70,7 +71,10 @@ def evaluate(
         if outcome is not None:
             outcomes[rule.id] = outcome
             continue
-        ran = run_isolated(partial(_hits_of, rule, inventory, context), rule_timeout, rule.id)
+        abandoned = threading.Event()
+        ran = run_isolated(
+            partial(_hits_of, rule, inventory, context, abandoned), rule_timeout, rule.id, abandoned=abandoned
+        )
         if ran.timed_out:  # one broken rule must not hide the others' findings, nor hang the run
             message = f"did not finish within {rule_timeout:g} s (--rule-timeout); abandoned"
             errors.append(_rule_error(rule, "RuleTimeout", message))
@@ -123,8 +127,14 @@ def _outcome_before_running(rule: Rule, inventory: Inventory, config: Config) ->
     return None
 
 
-def _hits_of(rule: Rule, inventory: Inventory, context: RuleContext) -> list[Any]:
-    return list(rule.check(inventory, context))
+def _hits_of(rule: Rule, inventory: Inventory, context: RuleContext, abandoned: threading.Event) -> list[Any]:
+    """The rule's hits, consumed one by one: once abandoned, a rule that yields forever stops at its next hit."""
+    hits = []
+    for hit in rule.check(inventory, context):
+        if abandoned.is_set():
+            break
+        hits.append(hit)
+    return hits
 
 
 def _rule_error(rule: Rule, code: str, message: str) -> CollectionError:

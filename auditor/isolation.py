@@ -44,8 +44,14 @@ class Isolated(Generic[T]):
         return f"{type(self.error).__name__}: {self.error_text()}" if self.error is not None else ""
 
 
-def run_isolated(work: Callable[[], T], timeout: float | None, name: str) -> Isolated[T]:
-    """``work()`` in a daemon thread; wait at most ``timeout`` seconds (``None``: no limit)."""
+def run_isolated(
+    work: Callable[[], T], timeout: float | None, name: str, *, abandoned: threading.Event | None = None
+) -> Isolated[T]:
+    """``work()`` in a daemon thread; wait at most ``timeout`` seconds (``None``: no limit).
+
+    ``abandoned`` is set when the time runs out, for work that can notice it (a rule's hits are consumed one
+    by one, so a generator that yields forever stops at its next hit instead of filling memory).
+    """
     box: dict[str, object] = {}
     finished = threading.Event()
 
@@ -60,6 +66,8 @@ def run_isolated(work: Callable[[], T], timeout: float | None, name: str) -> Iso
     worker = threading.Thread(target=target, name=f"auditor-isolated-{name}", daemon=True)
     worker.start()
     if not finished.wait(timeout):
+        if abandoned is not None:
+            abandoned.set()
         return Isolated(timed_out=True)
     if "error" in box:
         return Isolated(error=box["error"])  # type: ignore[arg-type]

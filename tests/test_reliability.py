@@ -425,3 +425,28 @@ def test_the_table_shows_a_lone_surrogate_escaped() -> None:
     document.findings[0].account_name = "work\ud800loads"
 
     assert b"work\\ud800loads" in TableReporter(color=False).render(document)
+
+
+def test_a_rule_yielding_forever_is_abandoned_and_its_thread_stops(inventory_file: Path, tmp_path: Path) -> None:
+    """An endless generator must not fill memory in the background once abandoned: it stops at its next hit."""
+    import threading
+
+    body = team_rule(
+        1,
+        """
+        n = 0
+        while True:
+            n += 1
+            yield Hit(account_id=None, resource_type="AWS::IAM::User", resource_id=str(n), message="m")
+        """,
+    )
+    out = tmp_path / "out"
+
+    assert scan(inventory_file, out, "--rules-dir", str(rules_dir(tmp_path, body)), "--rule-timeout", "0.5") == 3
+
+    doc = findings_doc(out)
+    assert [e["error_code"] for e in rule_errors(doc, "TEAM-001")] == ["RuleTimeout"]
+    assert not [f for f in doc["findings"] if f["rule_id"] == "TEAM-001"]
+    for worker in [t for t in threading.enumerate() if t.name == "auditor-isolated-TEAM-001"]:
+        worker.join(timeout=60)  # a bound on the wait, not a sleep: it returns as soon as the thread ends
+        assert not worker.is_alive()

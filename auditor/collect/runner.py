@@ -87,6 +87,10 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
     account whose role cannot be assumed is absent from ``inventory.accounts`` (an error entry under its id
     says why); a part of an account that cannot be read is ``None``. Without a credential report, every
     user's access keys are listed (with it, only users whose report row shows a key).
+
+    Bounded: ``options.account_timeout`` and ``options.timeout`` turn what is not read in time into error
+    entries (``AccountTimeout``, ``ScanTimeout``). Ctrl-C raises :class:`ScanInterrupted` carrying the partial
+    inventory, once the queued accounts are cancelled; the calls in flight stop before their next request.
     """
     if options.ous and not options.org:
         raise InputError("--ou needs --org: organizational units are only known from the organization listing")
