@@ -173,7 +173,8 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=_positive_seconds,
         metavar="SECONDS",
-        help="time the whole scan may take; accounts not read by then are coverage gaps (default: no limit)",
+        help="time the whole collection may take; what is not read by then is a coverage gap, and the reports "
+        "are still written (default: no limit)",
     )
 
 
