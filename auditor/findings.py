@@ -63,6 +63,7 @@ class FileLocation(Model):
 
     path: str
     line: int = 1
+    column: int | None = None  # 1-based, when the source knows it (a secret in a source file); SARIF startColumn
 
 
 class SuppressionRecord(Model):

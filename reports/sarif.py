@@ -27,6 +27,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from auditor import HOMEPAGE, TOOL_NAME
 from auditor.findings import Finding, FindingsDocument, RuleInfo, Severity
 from auditor.reporter import Reporter
 
@@ -239,7 +240,7 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     tags = ["security", rule.area]
     if any("CIS" in ref for ref in rule.references):
         tags.append("cis")
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": camel_case(rule.title) or rule.id.replace("-", ""),
         "shortDescription": {"text": _limit(rule.title)},
@@ -252,6 +253,10 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
             "precision": "high",  # rules read recorded facts; they do not guess
         },
     }
+    help_uri = next((ref for ref in rule.references if _URL.match(ref)), None)
+    if help_uri:  # the rule's first public reference: where a reader learns more (SARIF2012 wants one)
+        descriptor["helpUri"] = help_uri
+    return descriptor
 
 
 def camel_case(title: str) -> str:
@@ -280,6 +285,8 @@ def _markdown_reference(reference: str) -> str:
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, finding.location.line) if finding.location else 1}
+    if finding.location is not None and finding.location.column is not None:
+        region["startColumn"] = max(1, finding.location.column)  # only where the finding knows it (a file)
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -388,6 +395,7 @@ def _notification_descriptors(document: FindingsDocument, left_out: int) -> list
             descriptors.append(
                 {
                     "id": descriptor_id,
+                    "name": camel_case(short),  # not the id: SARIF1001 forbids a name equal to the id
                     "shortDescription": {"text": short},
                     "fullDescription": {"text": full},
                     "help": {"text": full},
@@ -452,18 +460,21 @@ def _run_properties(document: FindingsDocument, *, omitted_suppressed: bool) -> 
 def _information_uri(distribution: str) -> str | None:
     """The project's home page from the installed package metadata (``[project.urls]`` in pyproject.toml).
 
-    Never invented: without one the (optional) ``informationUri`` is left out rather than pointing nowhere.
+    Never invented: without one the (optional) ``informationUri`` is left out rather than pointing nowhere. For
+    this tool itself, ``auditor.HOMEPAGE`` (the same address as pyproject's ``Homepage``, a test keeps them
+    equal) stands in when the installed metadata is older than the source (an editable install).
     """
+    own = HOMEPAGE if distribution == TOOL_NAME else None
     try:
         metadata = importlib.metadata.metadata(distribution)
     except importlib.metadata.PackageNotFoundError:
-        return None
+        return own
     candidates = [metadata["Home-page"]] if "Home-page" in metadata else []
     for entry in metadata.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "documentation", "source", "repository"):
             candidates.append(url.strip())
-    return next((url for url in candidates if url and _URL.match(url)), None)
+    return next((url for url in candidates if url and _URL.match(url)), own)
 
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$")

@@ -386,3 +386,22 @@ def test_many_results_stay_under_the_limit() -> None:
     ]
     log = render(make_document(findings, errors=[]))
     assert len(log["runs"][0]["results"]) == 300
+
+
+def test_rules_link_their_first_public_reference_and_the_driver_its_home_page() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from auditor import HOMEPAGE
+
+    log = render(make_document())
+    driver = log["runs"][0]["tool"]["driver"]
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["urls"]["Homepage"] == HOMEPAGE == driver["informationUri"]
+    for rule in driver["rules"]:
+        urls = [ref for ref in rule["help"]["text"].split() if ref.startswith("https://")]
+        if urls:
+            assert rule["helpUri"] == urls[0]
+        else:
+            assert "helpUri" not in rule
+    assert "helpUri" in {key for rule in driver["rules"] for key in rule}
