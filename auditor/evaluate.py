@@ -143,9 +143,11 @@ def _apply_suppression(
     """``tags``: the resource's own over its account's. Account tags never read are left out, so a tag
     suppression cannot match on them: the finding stays visible rather than hidden on a guess."""
     today = inventory.as_of.date()
+    resources = _resource_names(finding)
     for index, suppression in enumerate(suppressions):
-        if not suppression.matches(
-            finding.rule_id, finding.account_id, finding.account_name, finding.resource_id, tags
+        if not any(
+            suppression.matches(finding.rule_id, finding.account_id, finding.account_name, resource, tags)
+            for resource in resources
         ):
             continue
         expired = suppression.expires is not None and suppression.expires < today
@@ -158,3 +160,14 @@ def _apply_suppression(
         use.live.add(index)
         finding.suppressed = True
         return
+
+
+def _resource_names(finding: Finding) -> list[str]:
+    """What a suppression's ``resource`` glob may match: the resource, and for an access key also its user's
+    ARN (``evidence.user_arn``), so "the keys of arn:aws:iam::*:user/ci-*" can be written, and suppressions
+    written when key findings named the user (0.1.0) still match."""
+    names = [finding.resource_id]
+    user_arn = finding.evidence.get("user_arn")
+    if isinstance(user_arn, str) and user_arn and user_arn != finding.resource_id:
+        names.append(user_arn)
+    return names

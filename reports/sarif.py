@@ -27,7 +27,6 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from auditor import HOMEPAGE, TOOL_NAME
 from auditor.findings import Finding, FindingsDocument, RuleInfo, Severity
 from auditor.reporter import Reporter
 
@@ -113,7 +112,7 @@ def build_sarif(
         "version": document.tool.version,
         "rules": [_rule(rule) for rule in rules],
     }
-    information_uri = _information_uri(document.tool.name)
+    information_uri = document.tool.information_uri or _information_uri(document.tool.name)
     if information_uri:
         driver["informationUri"] = information_uri
     if _SEMVER.match(document.tool.version):
@@ -460,21 +459,19 @@ def _run_properties(document: FindingsDocument, *, omitted_suppressed: bool) -> 
 def _information_uri(distribution: str) -> str | None:
     """The project's home page from the installed package metadata (``[project.urls]`` in pyproject.toml).
 
-    Never invented: without one the (optional) ``informationUri`` is left out rather than pointing nowhere. For
-    this tool itself, ``auditor.HOMEPAGE`` (the same address as pyproject's ``Homepage``, a test keeps them
-    equal) stands in when the installed metadata is older than the source (an editable install).
+    Used when the document does not name one (``tool.information_uri``, written since issue 10). Never invented:
+    without one the (optional) ``informationUri`` is left out rather than pointing nowhere.
     """
-    own = HOMEPAGE if distribution == TOOL_NAME else None
     try:
         metadata = importlib.metadata.metadata(distribution)
     except importlib.metadata.PackageNotFoundError:
-        return own
+        return None
     candidates = [metadata["Home-page"]] if "Home-page" in metadata else []
     for entry in metadata.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "documentation", "source", "repository"):
             candidates.append(url.strip())
-    return next((url for url in candidates if url and _URL.match(url)), own)
+    return next((url for url in candidates if url and _URL.match(url)), None)
 
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$")

@@ -1,8 +1,12 @@
 """Access key rules (KEY-001..005).
 
-Per-key findings use ``resource_type`` ``AWS::IAM::AccessKey``, the owning user's ARN as ``resource_id``
-(access keys have no ARN) and the access key id as ``discriminator``; KEY-004 is about the user. The user's
-tags go with every finding. Secrets are never read, only key ids and dates.
+Per-key findings use ``resource_type`` ``AWS::IAM::AccessKey`` and the access key id as ``resource_id`` (access
+keys have no ARN; the id is what a person searches CloudTrail and the console for), so each key is its own
+finding and its own SARIF alert; the owning user's ARN is in the evidence (``user_arn``). KEY-004 is about the
+user. The user's tags go with every finding. Secrets are never read, only key ids and dates.
+
+In 0.1.0 the resource was the user's ARN with the key id as discriminator: ``auditor.baseline`` maps those
+fingerprints to the current ones, so older baselines keep matching.
 
 Last use comes from the credential report, whose key slots are joined to the keys when the inventory is
 assembled (``auditor.facts``). "Never used" is a claim only the report can make: a key with no last-use date
@@ -85,10 +89,9 @@ def _key_hit(
     return Hit(
         account_id=account.account_id,
         resource_type=KEY_TYPE,
-        resource_id=user.arn,
-        discriminator=key.access_key_id,
+        resource_id=key.access_key_id,
         message=message,
-        evidence={**_key_evidence(context, user, key), **extra},
+        evidence={**_key_evidence(context, user, key), "user_arn": user.arn, **extra},
         tags=dict(user.tags),
     )
 

@@ -35,8 +35,8 @@ from auditor.rules._common import (
     PERMISSION_SETS,
     USE_TEMPORARY_CREDENTIALS,
     account_label,
+    account_resource,
     organization_arn,
-    root_arn,
 )
 from auditor.rules._privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
 
@@ -158,7 +158,7 @@ def identity_center_not_enabled(inventory: Inventory, context: RuleContext) -> I
         yield Hit(
             account_id=account.account_id,
             resource_type="AWS::Organizations::Account",
-            resource_id=root_arn(account.account_id),
+            resource_id=account_resource(inventory, account.account_id),
             message=f"Account {account_label(inventory, account.account_id)} has no IAM Identity Center instance.",
             evidence=evidence,
         )
@@ -209,7 +209,7 @@ def account_without_assignment(inventory: Inventory, context: RuleContext) -> It
         yield Hit(
             account_id=org_account.id,
             resource_type="AWS::Organizations::Account",
-            resource_id=root_arn(org_account.id),
+            resource_id=account_resource(inventory, org_account.id),
             message=(
                 f"Account {account_label(inventory, org_account.id)} has no IAM Identity Center assignment: "
                 "nobody can reach it through the access portal."

@@ -18,8 +18,8 @@ from auditor.rules._common import (
     ENABLE_IDENTITY_CENTER,
     INVITE_ACCOUNT,
     account_label,
+    account_resource,
     organization_arn,
-    root_arn,
 )
 
 CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
@@ -58,7 +58,7 @@ def account_not_in_organization(inventory: Inventory, context: RuleContext) -> I
         yield Hit(
             account_id=account.account_id,
             resource_type="AWS::Organizations::Account",
-            resource_id=root_arn(account.account_id),
+            resource_id=account_resource(inventory, account.account_id),
             message=f"Account {account_label(inventory, account.account_id)} is not a member of any AWS Organization.",
             evidence={"in_organization": False, "collected_via": account.collected_via},
         )

