@@ -42,6 +42,7 @@ def build_document(
                 area=r.area,
                 rationale=r.rationale,
                 remediation=r.remediation,
+                fix=r.fix.placeholders() if r.fix is not None else None,
                 references=list(r.references),
                 status=evaluation.outcomes[r.id].status,
                 status_reason=evaluation.outcomes[r.id].reason,

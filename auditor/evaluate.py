@@ -97,22 +97,35 @@ def _outcome_before_running(rule: Rule, inventory: Inventory, config: Config) ->
 
 
 def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Finding:
+    account_name = inventory.account_name(hit.account_id) if hit.account_id else None
     return Finding(
         fingerprint=make_fingerprint(rule.id, hit.account_id, hit.resource_id, hit.discriminator),
         rule_id=rule.id,
         title=rule.title,
         severity=config.rules.severity.get(rule.id, rule.severity),
         account_id=hit.account_id,
-        account_name=inventory.account_name(hit.account_id) if hit.account_id else None,
+        account_name=account_name,
         region=hit.region,
         resource_type=hit.resource_type,
         resource_id=hit.resource_id,
         message=hit.message,
         evidence=dict(hit.evidence),
         remediation=rule.remediation,
+        fix=rule.fix.fill(_facts(hit, account_name)) if rule.fix is not None else None,
         references=list(rule.references),
         location=hit.location,
     )
+
+
+def _facts(hit: Hit, account_name: str | None) -> dict[str, object]:
+    """What a rule's fix template is filled with: the evidence, and where the finding is."""
+    return {
+        **hit.evidence,
+        "account_id": hit.account_id,
+        "account_name": account_name,
+        "resource_id": hit.resource_id,
+        "region": hit.region,
+    }
 
 
 @dataclass

@@ -27,7 +27,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from auditor.findings import Finding, FindingsDocument, RuleInfo, Severity
+from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity
 from auditor.reporter import Reporter
 
 SARIF_VERSION = "2.1.0"
@@ -232,7 +232,9 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     references_text = "".join(f"\n- {ref}" for ref in rule.references)
     references_md = "".join(f"\n- {_markdown_reference(ref)}" for ref in rule.references)
     help_text = rule.remediation.strip() or rule.title
-    help_markdown = _markdown_text(help_text)
+    # Markdown: the structured fix (console steps, then commands and Terraform in fenced code) when the rule has
+    # one; else the prose with its "$ command" lines fenced, so GitHub does not run them together.
+    help_markdown = _fix_markdown(rule.fix) if rule.fix is not None else _prose_markdown(help_text)
     if rule.references:
         help_text += f"\n\nReferences:{references_text}"
         help_markdown += f"\n\n**References**\n{references_md}"
@@ -271,6 +273,28 @@ def _limit(text: str, limit: int = MAX_DESCRIPTION) -> str:
 def _markdown_text(text: str) -> str:
     # GitHub sanitises rendered markdown; escaping angle brackets keeps text like "<root_account>" visible.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _fix_markdown(fix: Remediation) -> str:
+    escaped = fix.model_copy(update={"console": [_markdown_text(step) for step in fix.console]})
+    return escaped.markdown()
+
+
+def _prose_markdown(text: str) -> str:
+    """Prose with each run of ``$ command`` lines as one fenced ``sh`` block."""
+    out: list[str] = []
+    commands: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("$ "):
+            commands.append(line[2:])
+            continue
+        if commands:
+            out += ["", "```sh", *commands, "```", ""]
+            commands = []
+        out.append(_markdown_text(line))
+    if commands:
+        out += ["", "```sh", *commands, "```"]
+    return "\n".join(out).strip()
 
 
 def _markdown_reference(reference: str) -> str:
@@ -331,6 +355,8 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
         "resource_id": finding.resource_id,
         "region": finding.region,
         "evidence": dumped["evidence"],
+        # This finding's own fix (its user, key, account...): the rule's help shows the template.
+        "remediation": finding.fix.model_dump(mode="json", exclude_none=True) if finding.fix else None,
     }
     return {key: value for key, value in properties.items() if value is not None}
 

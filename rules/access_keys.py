@@ -22,6 +22,7 @@ from typing import Any
 
 from auditor.inventory import AccessKey, AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, RuleContext, rule
+from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
     ACCESS_KEYS,
     CIS_CENTRAL,
@@ -102,6 +103,7 @@ def _owner(inventory: Inventory, account: AccountInventory, user: IamUser) -> st
 
 @rule(
     id="KEY-001",
+    fix=fixes.KEY_REPLACE,
     title="Active long-lived access key",
     severity="high",
     area="access-keys",
@@ -133,6 +135,7 @@ def long_lived_key(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
 
 @rule(
     id="KEY-002",
+    fix=fixes.KEY_ROTATE,
     title="Access key not rotated",
     severity="medium",
     area="access-keys",
@@ -176,6 +179,7 @@ def key_not_rotated(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
 
 @rule(
     id="KEY-003",
+    fix=fixes.KEY_UNUSED,
     title="Access key unused",
     severity="medium",
     area="access-keys",
@@ -224,6 +228,7 @@ def key_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
 
 @rule(
     id="KEY-004",
+    fix=fixes.KEY_TWO_ACTIVE,
     title="Two active access keys",
     severity="low",
     area="access-keys",
@@ -262,6 +267,7 @@ def two_active_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
 
 @rule(
     id="KEY-005",
+    fix=fixes.KEY_SETUP,
     title="Access key created with the user and never used",
     severity="low",
     area="access-keys",

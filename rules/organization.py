@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from auditor.inventory import Inventory
 from auditor.rule import Hit, RuleContext, rule
+from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
     CENTRALIZED_ROOT_ACCESS,
     CIS_CENTRAL,
@@ -27,6 +28,7 @@ CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
 
 @rule(
     id="ORG-001",
+    fix=fixes.ORG_INVITE,
     title="Account not in an AWS Organization",
     severity="medium",
     area="organization",
@@ -66,6 +68,7 @@ def account_not_in_organization(inventory: Inventory, context: RuleContext) -> I
 
 @rule(
     id="ORG-002",
+    fix=fixes.ORG_ROOT_ACCESS,
     title="Centralized root access not enabled",
     severity="medium",
     area="organization",
