@@ -40,6 +40,8 @@ NO_ACCOUNT = "-"  # findings about no account (local files, source trees), as in
 OTHER_AREA = "other"  # a finding whose rule is missing from document.rules
 SIMULATED_PREFIX = "simulated:"
 FIXED_LIST_LIMIT = 500  # fixed findings listed server-side; the rest are counted
+FIX_FIRST_LIMIT = 15  # resources in the "fix first" list; the findings table has the rest
+FIX_FIRST_OPEN = 3  # of which the first few are shown expanded
 
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 _BASELINE_CODES = {"new": 1, "unchanged": 2}
@@ -176,6 +178,71 @@ class _Rule:
     worst: str | None = None
 
 
+@dataclass
+class _Action:
+    """One entry of "fix first": a resource (an IAM user together with its access keys) and its findings."""
+
+    name: str
+    kind: str
+    account: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def worst(self) -> Severity:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)
+
+    def rank_key(self) -> tuple[int, int, int, str, str]:
+        worst = self.worst
+        at_worst = sum(1 for f in self.findings if f.severity == worst)
+        return (-worst.rank, -at_worst, -len(self.findings), self.account, self.name)
+
+
+_KIND = {
+    "AWS::IAM::User": "IAM user",
+    "AWS::IAM::Root": "root user",
+    "AWS::IAM::Role": "IAM role",
+    "AWS::Organizations::Account": "account",
+    "AWS::Organizations::Organization": "organization",
+    "AWS::SSO::PermissionSet": "permission set",
+    "AWS::SSO::Assignment": "permission set assignments",
+    "AWS::SSO::Instance": "Identity Center instance",
+}
+
+
+def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tuple[list[_Action], int]:
+    """Active findings grouped by what a person acts on, worst first: ``(top actions, how many more)``.
+
+    An access key's findings go under its user (``evidence.user_arn``): deleting the user fixes them all. Within a
+    resource, findings are worst first. Resources rank by their worst finding, then by how many findings they
+    have at that severity, then in total.
+    """
+    groups: dict[tuple[str, str], _Action] = {}
+    for f in findings:
+        if f.suppressed:
+            continue
+        user_arn = f.evidence.get("user_arn")
+        if isinstance(user_arn, str) and user_arn:
+            key, kind, name = user_arn, "IAM user", str(f.evidence.get("user_name") or _tail(user_arn))
+        else:
+            key, kind = f.resource_id, _KIND.get(f.resource_type, f.resource_type)
+            named = f.evidence.get("permission_set_name") or f.evidence.get("user_name") or f.evidence.get("role_name")
+            name = str(named) if named and f.resource_type != "AWS::IAM::Root" else _tail(f.resource_id)
+            if f.resource_type == "AWS::IAM::Root":
+                name = "root"
+        account = f"{f.account_name} ({f.account_id})" if f.account_name else (f.account_id or "(no account)")
+        action = groups.setdefault((f.account_id or "", key), _Action(name=name, kind=kind, account=account))
+        action.findings.append(f)
+    ranked = sorted(groups.values(), key=_Action.rank_key)
+    for action in ranked[:limit]:
+        action.findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.resource_id))
+    return ranked[:limit], max(0, len(ranked) - limit)
+
+
+def _tail(resource_id: str) -> str:
+    parts = [p for p in resource_id.replace(":", "/").split("/") if p]
+    return parts[-1] if parts else resource_id
+
+
 def _context(document: FindingsDocument) -> dict[str, Any]:
     rules: dict[str, _Rule] = {
         r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references))
@@ -211,10 +278,18 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
     for r in rules.values():
         if r.area not in areas:
             areas.append(r.area)
-    # Scanned accounts first (management first), then accounts only findings name, then "no account".
+    # Worst first (by worst severity, then by active findings), "no account" last; ties: scanned accounts,
+    # the management account first, then by id.
     ordered_accounts = sorted(
         accounts.values(),
-        key=lambda a: (a.account_id == NO_ACCOUNT, not a.scanned, not a.is_management, a.account_id),
+        key=lambda a: (
+            a.account_id == NO_ACCOUNT,
+            -_rank(a.worst) if a.worst else 1,
+            -a.active,
+            not a.scanned,
+            not a.is_management,
+            a.account_id,
+        ),
     )
     area_totals = {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas}
     area_worst = {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas}
@@ -226,8 +301,12 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
     for f in active:
         by_severity[f.severity.value] += 1
 
+    actions, actions_more = fix_first(document.findings)
     return {
         "doc": document,
+        "fix_first": actions,
+        "fix_first_more": actions_more,
+        "fix_first_open": FIX_FIRST_OPEN,
         "severities": [s.value for s in SEVERITIES],
         "accounts": ordered_accounts,
         "rules": sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id)),
@@ -326,6 +405,8 @@ def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[s
         item["x"] = f.title
     if f.remediation != rule.remediation:
         item["d"] = f.remediation
+    if f.fix is not None:  # this finding's own fix: [console steps, CLI lines, Terraform]
+        item["fx"] = [f.fix.console, f.fix.cli, f.fix.terraform or ""]
     if list(f.references) != rule.references:
         item["f"] = list(f.references)
     if f.suppressed:
