@@ -161,6 +161,8 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
             "tags": {"team": rng.choice(TEAMS), "owner": f"{user}@example.com"},
         }
         suppressed = rng.random() < 0.03
+        facts = {**evidence, "account_id": account.account_id, "account_name": account.account_name}
+        fix = rule.fix.fill(facts) if rule.fix is not None else None  # as evaluation fills it, per finding
         findings.append(
             Finding(
                 fingerprint=fingerprint,
@@ -176,6 +178,7 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
                 f"created {age} days ago, last used {(AS_OF - last_used).days} days ago.",
                 evidence=evidence,
                 remediation=rules[k].remediation,
+                fix=fix,
                 references=list(rules[k].references),
                 suppressed=suppressed,
                 suppression=SuppressionRecord(
