@@ -128,6 +128,7 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
                 "CIS AWS Foundations Benchmark v3.0.0 1.4",
                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html",
             ],
+            fix=rule.fix.placeholders() if rule.fix is not None else None,  # as the document carries it
         )
         for rule in catalog
     ]

@@ -135,3 +135,26 @@ def test_800_pixels_wide_has_no_horizontal_page_scroll(browser: Browser, tmp_pat
         no_errors(narrow)
     finally:
         narrow.close()
+
+
+def test_each_findings_details_show_its_own_fix(page: Page, tmp_path: Path, demo_document) -> None:  # noqa: F811
+    """report.js rebuilds each fix from its rule's template and the finding's values: exactly the fix the
+    finding has in findings.json, for every demo finding."""
+    open_demo(page, tmp_path, demo_document)
+    shown = page.evaluate(
+        "Array.prototype.map.call(document.querySelectorAll('#rows tr.row'), function (tr) {"
+        "  tr.click(); var d = tr.nextElementSibling;"
+        "  var text = function (sel) { var n = d.querySelector(sel); return n ? n.textContent : ''; };"
+        "  return [tr.cells[1].textContent,"
+        "          Array.prototype.map.call(d.querySelectorAll('ol.fix-console li'), li => li.textContent),"
+        "          text('pre.fix-cli'), text('pre.fix-terraform')];"
+        "})"
+    )
+    active = [f for f in demo_document.findings if not f.suppressed]
+    assert len(shown) == len(active)
+    for (rule_id, console, cli, terraform), f in zip(shown, active, strict=True):
+        assert rule_id == f.rule_id and f.fix is not None
+        assert console == f.fix.console
+        assert cli == "\n".join(f.fix.cli)
+        assert terraform == (f.fix.terraform or "")
+    no_errors(page)

@@ -208,6 +208,21 @@
     td.appendChild(el("h4", "", text));
   }
 
+  /* A finding's fix lines: each is its text, or [i, values...] = line i of the rule's template (rule.fx) with
+     its <fields> replaced, in order, by the values (html.py compact_fix). Plain text only, via textContent. */
+  var FIELD = /<[a-z][a-z0-9_]*>/;
+
+  function fixLines(rule, fx, section) {
+    var templates = rule.fx ? (section === 2 ? (rule.fx[2] ? [rule.fx[2]] : []) : rule.fx[section]) : [];
+    return (fx[section] || []).map(function (item) {
+      if (typeof item === "string") return item;
+      var parts = String(templates[item[0]] || "").split(FIELD);
+      var text = parts[0];
+      for (var k = 1; k < parts.length; k++) text += String(item[k]) + parts[k];
+      return text;
+    });
+  }
+
   function fillDetail(td, f) {
     var rule = RULES[f.r];
     var dl = el("dl");
@@ -234,15 +249,16 @@
     td.appendChild(el("pre", "evidence", f.e ? JSON.stringify(f.e, null, 2) : "(none)"));
     heading(td, "Remediation");
     if (f.fx) {
-      if (f.fx[0].length) {
+      var console_ = fixLines(rule, f.fx, 0), cli = fixLines(rule, f.fx, 1), terraform = fixLines(rule, f.fx, 2);
+      if (console_.length) {
         var ol = el("ol", "fix-console");
-        for (var c = 0; c < f.fx[0].length; c++) ol.appendChild(el("li", "", f.fx[0][c]));
+        for (var c = 0; c < console_.length; c++) ol.appendChild(el("li", "", console_[c]));
         td.appendChild(ol);
       }
-      if (f.fx[1].length) td.appendChild(el("pre", "fix-cli", f.fx[1].join("\n")));
-      if (f.fx[2]) {
+      if (cli.length) td.appendChild(el("pre", "fix-cli", cli.join("\n")));
+      if (terraform.length) {
         heading(td, "Terraform");
-        td.appendChild(el("pre", "fix-terraform", f.fx[2]));
+        td.appendChild(el("pre", "fix-terraform", terraform.join("\n")));
       }
     } else {
       td.appendChild(el("p", "remediation", f.d !== undefined ? f.d : rule.remediation));
