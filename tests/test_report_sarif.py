@@ -407,3 +407,20 @@ def test_rules_link_their_first_public_reference_and_the_driver_its_home_page() 
         else:
             assert "helpUri" not in rule
     assert "helpUri" in {key for rule in driver["rules"] for key in rule}
+
+
+def test_file_findings_with_a_column_get_start_column() -> None:
+    from auditor.findings import FileLocation
+
+    document = make_document()
+    cloud = document.findings[0]
+    document.findings[1].location = FileLocation(path="src/app.py", line=12, column=7)
+    log = render(document)
+    regions = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["locations"][0]["physicalLocation"][
+            "region"
+        ]
+        for r in log["runs"][0]["results"]
+    }
+    assert regions["src/app.py"] == {"startLine": 12, "startColumn": 7}
+    assert "startColumn" not in regions[sarif.artifact_uri(cloud)]  # a cloud resource has no column
