@@ -13,7 +13,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from auditor.errors import InputError
 from auditor.inventory import CollectionError, Model, ToolInfo
@@ -75,6 +75,15 @@ class Remediation(Model):
     console: list[str] = Field(default_factory=list)
     cli: list[str] = Field(default_factory=list)
     terraform: str | None = None  # HCL
+    # Not serialised: per section, [template line index, value, ...] for each line, as the template filled it.
+    _template_values: list[list[list[Any]]] | None = PrivateAttr(default=None)
+
+    def record_template_values(self, values: list[list[list[Any]]] | None) -> None:
+        self._template_values = values
+
+    def template_values(self) -> list[list[list[Any]]] | None:
+        """How each line was filled from its rule's template (``None`` when unknown, e.g. read from a file)."""
+        return self._template_values
 
     def markdown(self) -> str:
         """Markdown with fenced code blocks (SARIF ``help.markdown``; GitHub renders it)."""

@@ -114,18 +114,32 @@ class FixTemplate:
         known = {key: value for key, value in facts.items() if value is not None and value != ""}
         if self.derive is not None:
             known.update({k: v for k, v in self.derive(known).items() if v is not None and v != ""})
-        terraform = (
-            "\n".join(_fill_lines(self.terraform.strip("\n").split("\n"), known, _hcl)) if self.terraform else ""
+        console = _fill_lines(self.console, known, _one_line)
+        cli = _fill_lines(self.cli, known, _shell)
+        terraform_lines = _fill_lines(self.terraform.strip("\n").split("\n"), known, _hcl) if self.terraform else []
+        remediation = Remediation(
+            console=[line for _, _, line in console],
+            cli=[line for _, _, line in cli],
+            terraform=textwrap.dedent("\n".join(line for _, _, line in terraform_lines)) or None,
         )
-        return Remediation(
-            console=_fill_lines(self.console, known, _one_line),
-            cli=_fill_lines(self.cli, known, _shell),
-            terraform=textwrap.dedent(terraform) or None,
+        # Which template line each line came from, with its values: lets a report send the values alone.
+        terraform_values = [value for _, values, _ in terraform_lines for value in values]
+        one_to_one = len(terraform_lines) == len(self.terraform.strip("\n").split("\n"))
+        remediation.record_template_values(
+            [
+                [[index, *values] for index, values, _ in console],
+                [[index, *values] for index, values, _ in cli],
+                [[0, *terraform_values]] if terraform_lines and one_to_one else [],
+            ]
+            if (one_to_one or not terraform_lines)
+            else None
         )
+        return remediation
 
     def placeholders(self) -> Remediation:
-        """The template with every field as ``<field>``: the rule-level view (SARIF rule help, the catalog)."""
-        return self.fill({})
+        """The template with every field as ``<field>``: the rule-level view (SARIF rule help, the catalog).
+        Nothing is derived, so each template line gives exactly one line (its index is its line number)."""
+        return FixTemplate(console=self.console, cli=self.cli, terraform=self.terraform).fill({})
 
 
 def _one_line(value: Any) -> str:
@@ -140,9 +154,10 @@ def _hcl(value: Any) -> str:
     return _one_line(value).replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${").replace("%{", "%%{")
 
 
-def _fill_lines(lines: Iterable[str], facts: Facts, quote: Callable[[Any], str]) -> list[str]:
-    filled: list[str] = []
-    for line in lines:
+def _fill_lines(lines: Iterable[str], facts: Facts, quote: Callable[[Any], str]) -> list[tuple[int, list[str], str]]:
+    """``(template line index, the values put in its fields in order, the filled line)`` per output line."""
+    filled: list[tuple[int, list[str], str]] = []
+    for index, line in enumerate(lines):
         fields = list(dict.fromkeys(_FIELD.findall(line)))
         lists = {name: facts[name] for name in fields if isinstance(facts.get(name), list | tuple)}
         rounds: list[dict[str, Any]] = [{}]
@@ -152,13 +167,16 @@ def _fill_lines(lines: Iterable[str], facts: Facts, quote: Callable[[Any], str])
                 {name: values[i] if i < len(values) else None for name, values in lists.items()} for i in range(count)
             ]
         for overrides in rounds:
+            used: list[str] = []
 
-            def value_of(match: re.Match[str], overrides: dict[str, Any] = overrides) -> str:
+            def value_of(match: re.Match[str], overrides: dict[str, Any] = overrides, used: list[str] = used) -> str:
                 name = match.group(1)
                 value = overrides[name] if name in overrides else facts.get(name)
-                return f"<{name}>" if value is None or isinstance(value, list | tuple | dict) else quote(value)
+                text = f"<{name}>" if value is None or isinstance(value, list | tuple | dict) else quote(value)
+                used.append(text)
+                return text
 
-            filled.append(_FIELD.sub(value_of, line))
+            filled.append((index, used, _FIELD.sub(value_of, line)))
     return filled
 
 

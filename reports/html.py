@@ -392,13 +392,36 @@ def _payload(document: FindingsDocument, context: dict[str, Any]) -> dict[str, A
     }
 
 
+_FIELD = re.compile(r"<[a-z][a-z0-9_]*>")
+
+
 @functools.lru_cache(maxsize=4096)
-def _line_pattern(template: str) -> re.Pattern[str] | None:
-    """A template line (``<field>`` where each finding has its value) as a regex capturing the values."""
-    parts = re.split(r"<[a-z][a-z0-9_]*>", template)
-    if len(parts) == 1:
+def _template_parts(template: str) -> tuple[str, ...]:
+    """A template line's literal text around its ``<field>`` markers."""
+    return tuple(_FIELD.split(template))
+
+
+def _values_in(line: str, parts: tuple[str, ...]) -> list[str] | None:
+    """The values that turn the template ``parts`` into ``line`` (each the shortest that fits), or ``None``.
+
+    String searches, not a regex: a 50,000-finding report runs this for every line of every fix. Whatever is
+    found, literal parts and values joined in order give back ``line`` exactly, which is all report.js needs.
+    """
+    if not line.startswith(parts[0]) or not line.endswith(parts[-1]):
         return None
-    return re.compile("".join(re.escape(p) + "(.*?)" for p in parts[:-1]) + re.escape(parts[-1]), re.DOTALL)
+    values: list[str] = []
+    position = len(parts[0])
+    end = len(line) - len(parts[-1])
+    for literal in parts[1:-1]:
+        found = line.find(literal, position, end) if literal else position
+        if found < 0:
+            return None
+        values.append(line[position:found])
+        position = found + len(literal)
+    if position > end:
+        return None
+    values.append(line[position:end])
+    return values
 
 
 def compact_fix(fix: Remediation, template: Remediation | None) -> list[Any]:
@@ -408,6 +431,9 @@ def compact_fix(fix: Remediation, template: Remediation | None) -> list[Any]:
     Most of a fix is its rule's text; only the names differ. Sending the names alone keeps a 50,000-finding
     page near its size without fixes; report.js puts the lines back together (literal text + values).
     """
+    recorded = fix.template_values()
+    if recorded is not None and template is not None:
+        return recorded  # filled in this run: the values are known, nothing to parse
     sections: list[tuple[list[str], list[str]]] = [
         (fix.console, template.console if template else []),
         (fix.cli, template.cli if template else []),
@@ -420,12 +446,8 @@ def compact_fix(fix: Remediation, template: Remediation | None) -> list[Any]:
         for line in lines:
             items.append(line)
             for index in range(start, len(templates)):
-                pattern = _line_pattern(templates[index])
-                if pattern is None:
-                    values: tuple[str, ...] | None = () if line == templates[index] else None
-                else:
-                    match = pattern.fullmatch(line)
-                    values = match.groups() if match is not None else None
+                parts = _template_parts(templates[index])
+                values = _values_in(line, parts) if len(parts) > 1 else ([] if line == parts[0] else None)
                 if values is not None:
                     items[-1] = [index, *values]
                     start = index  # template lines come in order; a list fact repeats the same one

@@ -198,7 +198,7 @@ USER_DIRECT_POLICIES = FixTemplate(
         "IAM console (account {account_name}, {account_id}) > Users > {user_name} > Permissions > Remove.",
     ),
     cli=(
-        "aws iam add-user-to-group --group-name <group> --user-name {user_name}",
+        "aws iam add-user-to-group --group-name <group-name> --user-name {user_name}",
         "aws iam detach-user-policy --user-name {user_name} --policy-arn {policy_arn}",
         "aws iam delete-user-policy --user-name {user_name} --policy-name {inline_policy_name}",
     ),
