@@ -137,9 +137,14 @@ def test_800_pixels_wide_has_no_horizontal_page_scroll(browser: Browser, tmp_pat
         narrow.close()
 
 
-def test_each_findings_details_show_its_own_fix(page: Page, tmp_path: Path, demo_document) -> None:  # noqa: F811
+@pytest.mark.parametrize("reloaded", [False, True], ids=["as-evaluated", "read-from-findings-json"])
+def test_each_findings_details_show_its_own_fix(page: Page, tmp_path: Path, demo_document, reloaded: bool) -> None:  # noqa: F811
     """report.js rebuilds each fix from its rule's template and the finding's values: exactly the fix the
-    finding has in findings.json, for every demo finding."""
+    finding has in findings.json, for every demo finding; also for a document read back from findings.json,
+    where the values are recovered from the filled lines."""
+    if reloaded:
+        demo_document = FindingsDocument.model_validate_json(demo_document.dump_json())
+        assert all(f.fix is None or f.fix.template_values() is None for f in demo_document.findings)
     open_demo(page, tmp_path, demo_document)
     shown = page.evaluate(
         "Array.prototype.map.call(document.querySelectorAll('#rows tr.row'), function (tr) {"
