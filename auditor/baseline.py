@@ -9,6 +9,11 @@ line number or timestamp. One rule decides what a baseline *covers*, shared by `
   baseline must not quietly undo that);
 * a baseline finding is **fixed** when its fingerprint is gone now, unless it was suppressed in the baseline:
   a suppressed finding was never an open problem, so its disappearance is not reported as a fix.
+
+Fingerprints changed once, deliberately (issue 10, after 0.1.0): access key findings are about the key
+(resource = key id; was the user's ARN with the key id as discriminator) and account-level findings about the
+account (resource = its Organizations ARN or id; was the root principal's ARN). :func:`legacy_fingerprints` maps
+the old fingerprints to the new ones, so a baseline written by the older version still matches.
 """
 
 from __future__ import annotations
@@ -17,7 +22,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from auditor.errors import ExitCode, InputError
-from auditor.findings import Finding, FindingsDocument, RuleInfo, Scope, ScopeAccount, Severity, summarize
+from auditor.findings import (
+    Finding,
+    FindingsDocument,
+    RuleInfo,
+    Scope,
+    ScopeAccount,
+    Severity,
+    make_fingerprint,
+    summarize,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ def apply_baseline(document: FindingsDocument, baseline: FindingsDocument) -> Fi
 
 
 def diff(old: FindingsDocument, new: FindingsDocument) -> DiffResult:
+    old = with_current_fingerprints(old, new)
     old_by_fingerprint = {f.fingerprint: f for f in old.findings}
     current = {f.fingerprint for f in new.findings}
     new_findings: list[Finding] = []
@@ -69,6 +84,50 @@ def diff(old: FindingsDocument, new: FindingsDocument) -> DiffResult:
         if f.fingerprint not in current and not f.suppressed
     ]
     return DiffResult(new=new_findings, fixed=fixed, unchanged=unchanged)
+
+
+# ------------------------------------------------------------------------------------- fingerprint migration
+
+ACCESS_KEY_TYPE = "AWS::IAM::AccessKey"
+ACCOUNT_TYPE = "AWS::Organizations::Account"
+
+
+def legacy_fingerprints(findings: Iterable[Finding]) -> dict[str, str]:
+    """Old fingerprint -> current fingerprint, for the findings whose identity changed after 0.1.0.
+
+    Computed from the *current* findings, which carry what the old identity was made of: an access key
+    finding's ``evidence.user_arn`` (the old resource) and key id (the old discriminator); an account-level
+    finding's account id (the old resource was ``arn:aws:iam::<id>:root``).
+    """
+    mapping: dict[str, str] = {}
+    for f in findings:
+        old: str | None = None
+        if f.resource_type == ACCESS_KEY_TYPE:
+            user_arn = f.evidence.get("user_arn")
+            if isinstance(user_arn, str) and user_arn and f.resource_id != user_arn:
+                old = make_fingerprint(f.rule_id, f.account_id, user_arn, f.resource_id)
+        elif f.resource_type == ACCOUNT_TYPE and f.account_id:
+            old = make_fingerprint(f.rule_id, f.account_id, f"arn:aws:iam::{f.account_id}:root")
+        if old is not None and old != f.fingerprint:
+            mapping[old] = f.fingerprint
+    return mapping
+
+
+def with_current_fingerprints(old: FindingsDocument, new: FindingsDocument) -> FindingsDocument:
+    """``old`` with every legacy fingerprint that a finding of ``new`` claims renamed to the current one; the
+    rest (findings fixed since, or of other rules) untouched. A document with nothing to rename is returned as is."""
+    mapping = legacy_fingerprints(new.findings)
+    current = {f.fingerprint for f in old.findings}
+    if not any(fp in mapping and mapping[fp] not in current for fp in current):
+        return old
+
+    def renamed(findings: list[Finding]) -> list[Finding]:
+        return [
+            f.model_copy(update={"fingerprint": mapping[f.fingerprint]}) if f.fingerprint in mapping else f
+            for f in findings
+        ]
+
+    return old.model_copy(update={"findings": renamed(old.findings), "fixed": renamed(old.fixed)})
 
 
 # ------------------------------------------------------------------------------------------------- merge

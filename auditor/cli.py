@@ -240,6 +240,29 @@ def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -
     )
 
 
+def _add_global_options(parser: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    """Options every command takes, before or after its name (``auditor --debug scan``, ``auditor scan --debug``).
+
+    After the command they default to "not given" (SUPPRESS), so they never overwrite a value given before it.
+    """
+    default: Any = argparse.SUPPRESS if after_command else False
+    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks and botocore retries")
+
+
+def _add_demo_options(parser: argparse.ArgumentParser) -> None:
+    from auditor.demo.scenarios import SCENARIOS
+
+    group = parser.add_argument_group("the mock organization")
+    group.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        metavar="NAME",
+        help="change the mock organization before scanning: "
+        + "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values()),
+    )
+    group.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
+
+
 def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     formats = formats or _formats()  # loaded once: --format's choices and help, then the reporters it builds
     parser = _Parser(
@@ -251,7 +274,7 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
     parser.set_defaults(format_table=formats)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and botocore retries")
+    _add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -279,7 +302,12 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     )
     _add_source_options(collect)
     collect.add_argument(
-        "-o", "--output", type=Path, default=Path("inventory.json"), metavar="FILE", help="(default: %(default)s)"
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("inventory.json"),
+        metavar="FILE",
+        help="where to write the inventory (default: %(default)s)",
     )
     collect.set_defaults(handler=_cmd_collect)
 
@@ -288,22 +316,45 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         help="scan a built-in mock organization (no AWS account needed)",
         description="Build an in-process mock organization (moto) shaped like a company moving from IAM users to "
         "IAM Identity Center, and run the full scan on it. Root-user facts, which moto cannot model, are "
-        "simulated and labelled as such in every report.",
+        "simulated and labelled as such in every report. Takes the scan's report and gate options, so the CI "
+        "flow (baseline, --fail-on) can be tried without AWS; --scenario changes the organization.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_demo_options(demo)
     _add_evaluation_options(demo, formats)
     demo.set_defaults(handler=_cmd_demo)
 
-    rules = commands.add_parser("rules", help="list the rule catalog, or show one rule", description="The rules.")
-    rules.add_argument("action", nargs="?", choices=["list", "show"], default="list")
-    rules.add_argument("rule_id", nargs="?", metavar="ID")
-    rules.add_argument("--rules-dir", dest="rules_dirs", type=Path, action="append", default=[], metavar="DIR")
+    rules = commands.add_parser(
+        "rules",
+        help="list the rule catalog, or show one rule",
+        description="List the rules (`auditor rules`), or show one with its rationale, remediation and references "
+        "(`auditor rules KEY-001`, or `auditor rules show KEY-001`).",
+    )
+    rules.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        metavar="list|show|ID",
+        help="`list` (the default) lists every rule; `show ID` or just `ID` shows one rule",
+    )
+    rules.add_argument("rule_id", nargs="?", metavar="ID", help="the rule to show with `show`, e.g. KEY-001")
+    rules.add_argument(
+        "--rules-dir",
+        dest="rules_dirs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load rules from the *.py files in DIR; repeatable",
+    )
     rules.set_defaults(handler=_cmd_rules)
 
     diff = commands.add_parser(
         "diff", help="compare two findings.json files", description="Print what is new, fixed and unchanged."
     )
-    diff.add_argument("old", type=Path)
-    diff.add_argument("new", type=Path)
+    diff.add_argument("old", type=Path, metavar="OLD.json", help="the earlier findings.json (e.g. last week's)")
+    diff.add_argument("new", type=Path, metavar="NEW.json", help="the later findings.json")
     diff.set_defaults(handler=_cmd_diff)
 
     merge = commands.add_parser(
@@ -311,8 +362,8 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         help="combine findings.json shards into one",
         description="Combine the findings.json files of parallel scan jobs (e.g. one per OU) into one document.",
     )
-    merge.add_argument("inputs", type=Path, nargs="+", metavar="FILE")
-    merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    merge.add_argument("inputs", type=Path, nargs="+", metavar="FILE", help="the findings.json files to combine")
+    merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="where to write the result")
     merge.set_defaults(handler=_cmd_merge)
 
     policy = commands.add_parser(
@@ -334,8 +385,16 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         description="Print the JSON Schema of findings.json (as published in docs/findings.schema.json) or of "
         "inventory.json.",
     )
-    schema.add_argument("which", nargs="?", choices=["findings", "inventory"], default="findings")
+    schema.add_argument(
+        "which",
+        nargs="?",
+        choices=["findings", "inventory"],
+        default="findings",
+        help="findings (the default: findings.json) or inventory (inventory.json)",
+    )
     schema.set_defaults(handler=_cmd_schema)
+    for command in commands.choices.values():  # global options work after the command too
+        _add_global_options(command, after_command=True)
     return parser
 
 
@@ -453,15 +512,20 @@ def _no_account_read(inventory: Inventory) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from auditor.demo import demo_inventory
+    from auditor.demo.scenarios import scenario_named
 
     ruleset, config, baseline = _prepare_evaluation(args)
-    _say("building the demo organization (moto, in-process; no AWS account is used)...")
-    inventory = demo_inventory()
-    code = _evaluate_and_report(args, inventory, ruleset, config, baseline)
-    # The demo's coverage gap is moto's (it does not implement iam:ListOrganizationsFeatures): the reports show
-    # it, as they would for a real account, but a first run on a fresh machine should not look like a failure
-    # unless a gate was asked for.
-    return code if args.fail_on else ExitCode.OK
+    scenario = scenario_named(args.scenario) if args.scenario else None
+    _say(
+        "building the demo organization (moto, in-process; no AWS account is used)"
+        + (f", scenario {scenario.name}" if scenario else "")
+        + "..."
+    )
+    inventory = demo_inventory(progress=_progress_printer(), scenario=scenario)
+    if args.save_inventory:
+        inventory.save(args.save_inventory)
+    # The exit code is the real one, as for a scan: the demo's reports say which gaps the simulator causes.
+    return _evaluate_and_report(args, inventory, ruleset, config, baseline)
 
 
 def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument | None]:
@@ -551,9 +615,13 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     ruleset = _load_rules(args.rules_dirs)
     for problem in ruleset.problems:
         _warn(problem)
-    if args.action == "show" or args.rule_id:
+    if args.action not in ("list", "show"):  # `auditor rules KEY-001`
+        if args.rule_id:
+            raise InputError(f"rules: unexpected {args.rule_id!r} (e.g. `auditor rules KEY-001`)")
+        args.rule_id = args.action
+    if args.action != "list" or args.rule_id:
         if not args.rule_id:
-            raise InputError("rules show: which rule? e.g. `auditor rules show KEY-001`")
+            raise InputError("rules show: which rule? e.g. `auditor rules KEY-001`")
         rule = ruleset.get(args.rule_id.upper())
         if rule is None:
             raise InputError(f"unknown rule id {args.rule_id!r} (see `auditor rules`)")
@@ -622,6 +690,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     process at once after the partial inventory is saved: threads still waiting on AWS are not waited for."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.debug = getattr(args, "debug", False)
     _configure_logging(args.debug)
     try:
         return int(args.handler(args))

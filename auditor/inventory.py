@@ -467,6 +467,7 @@ class CallerIdentity(Model):
 class ToolInfo(Model):
     name: str
     version: str
+    information_uri: str | None = None  # the tool's home page (README); SARIF's driver informationUri
 
 
 class CollectionInfo(Model):

@@ -27,7 +27,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from auditor.findings import Finding, FindingsDocument, RuleInfo, Severity
+from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity
 from auditor.reporter import Reporter
 
 SARIF_VERSION = "2.1.0"
@@ -112,7 +112,7 @@ def build_sarif(
         "version": document.tool.version,
         "rules": [_rule(rule) for rule in rules],
     }
-    information_uri = _information_uri(document.tool.name)
+    information_uri = document.tool.information_uri or _information_uri(document.tool.name)
     if information_uri:
         driver["informationUri"] = information_uri
     if _SEMVER.match(document.tool.version):
@@ -232,14 +232,16 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     references_text = "".join(f"\n- {ref}" for ref in rule.references)
     references_md = "".join(f"\n- {_markdown_reference(ref)}" for ref in rule.references)
     help_text = rule.remediation.strip() or rule.title
-    help_markdown = _markdown_text(help_text)
+    # Markdown: the structured fix (console steps, then commands and Terraform in fenced code) when the rule has
+    # one; else the prose with its "$ command" lines fenced, so GitHub does not run them together.
+    help_markdown = _fix_markdown(rule.fix) if rule.fix is not None else _prose_markdown(help_text)
     if rule.references:
         help_text += f"\n\nReferences:{references_text}"
         help_markdown += f"\n\n**References**\n{references_md}"
     tags = ["security", rule.area]
     if any("CIS" in ref for ref in rule.references):
         tags.append("cis")
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": camel_case(rule.title) or rule.id.replace("-", ""),
         "shortDescription": {"text": _limit(rule.title)},
@@ -252,6 +254,10 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
             "precision": "high",  # rules read recorded facts; they do not guess
         },
     }
+    help_uri = next((ref for ref in rule.references if _URL.match(ref)), None)
+    if help_uri:  # the rule's first public reference: where a reader learns more (SARIF2012 wants one)
+        descriptor["helpUri"] = help_uri
+    return descriptor
 
 
 def camel_case(title: str) -> str:
@@ -269,6 +275,28 @@ def _markdown_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _fix_markdown(fix: Remediation) -> str:
+    escaped = fix.model_copy(update={"console": [_markdown_text(step) for step in fix.console]})
+    return escaped.markdown()
+
+
+def _prose_markdown(text: str) -> str:
+    """Prose with each run of ``$ command`` lines as one fenced ``sh`` block."""
+    out: list[str] = []
+    commands: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("$ "):
+            commands.append(line[2:])
+            continue
+        if commands:
+            out += ["", "```sh", *commands, "```", ""]
+            commands = []
+        out.append(_markdown_text(line))
+    if commands:
+        out += ["", "```sh", *commands, "```"]
+    return "\n".join(out).strip()
+
+
 def _markdown_reference(reference: str) -> str:
     if _URL.match(reference):
         return f"<{reference}>"
@@ -280,6 +308,8 @@ def _markdown_reference(reference: str) -> str:
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, finding.location.line) if finding.location else 1}
+    if finding.location is not None and finding.location.column is not None:
+        region["startColumn"] = max(1, finding.location.column)  # only where the finding knows it (a file)
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -325,6 +355,8 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
         "resource_id": finding.resource_id,
         "region": finding.region,
         "evidence": dumped["evidence"],
+        # This finding's own fix (its user, key, account...): the rule's help shows the template.
+        "remediation": finding.fix.model_dump(mode="json", exclude_none=True) if finding.fix else None,
     }
     return {key: value for key, value in properties.items() if value is not None}
 
@@ -388,6 +420,7 @@ def _notification_descriptors(document: FindingsDocument, left_out: int) -> list
             descriptors.append(
                 {
                     "id": descriptor_id,
+                    "name": camel_case(short),  # not the id: SARIF1001 forbids a name equal to the id
                     "shortDescription": {"text": short},
                     "fullDescription": {"text": full},
                     "help": {"text": full},
@@ -452,7 +485,8 @@ def _run_properties(document: FindingsDocument, *, omitted_suppressed: bool) -> 
 def _information_uri(distribution: str) -> str | None:
     """The project's home page from the installed package metadata (``[project.urls]`` in pyproject.toml).
 
-    Never invented: without one the (optional) ``informationUri`` is left out rather than pointing nowhere.
+    Used when the document does not name one (``tool.information_uri``, written since issue 10). Never invented:
+    without one the (optional) ``informationUri`` is left out rather than pointing nowhere.
     """
     try:
         metadata = importlib.metadata.metadata(distribution)

@@ -115,6 +115,20 @@ def root_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:root"
 
 
+def account_resource(inventory: Inventory, account_id: str) -> str:
+    """How an account-level finding names its resource: the account's Organizations ARN
+    (``arn:aws:organizations::<management>:account/o-.../<id>``) when the organization listed it, else the bare
+    account id. Never the root principal's ARN, which reads like (and is) the root user."""
+    organization = inventory.organization
+    if organization is not None:
+        for org_account in organization.accounts:
+            if org_account.id == account_id:
+                return org_account.arn or (
+                    f"arn:aws:organizations::{organization.management_account_id}:account/{organization.id}/{account_id}"
+                )
+    return account_id
+
+
 def organization_arn(organization: Organization) -> str:
     return organization.arn or (
         f"arn:aws:organizations::{organization.management_account_id}:organization/{organization.id}"

@@ -313,3 +313,36 @@ def test_merged_document_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "merged.json"
     merged.save(path)
     assert FindingsDocument.load(path) == merged
+
+
+# ------------------------------------------------------------------------------------ fingerprint migration
+
+
+def test_baseline_with_the_old_fingerprints_still_matches() -> None:
+    """findings-legacy-fingerprints.json was written by the previous version (commit 03c369c) from
+    demo-inventory.json: access key findings named the user, account findings the root principal. Evaluated
+    again now, with the new identities, every finding is unchanged and nothing is called fixed."""
+    from conftest import FIXTURES
+
+    from auditor.config import Config
+    from auditor.inventory import Inventory
+    from auditor.pipeline import findings_for
+    from auditor.registry import load_rules
+    from auditor.rules import BUILTIN_PACK
+
+    old = FindingsDocument.load(FIXTURES / "findings-legacy-fingerprints.json")
+    inventory = Inventory.load(FIXTURES / "demo-inventory.json")
+    current = findings_for(inventory, load_rules([BUILTIN_PACK]), Config())
+    keys = [f for f in current.findings if f.resource_type == "AWS::IAM::AccessKey"]
+    accounts = [f for f in current.findings if f.rule_id == "IDC-002"]
+    assert keys and accounts
+    assert all(f.resource_id.startswith("AKIA") for f in keys)  # the key, not its user
+    assert all(":root" not in f.resource_id for f in accounts)  # the account, not the root principal
+    old_fingerprints = {f.fingerprint for f in old.findings}
+    assert {f.fingerprint for f in keys + accounts}.isdisjoint(old_fingerprints)  # identities did change
+
+    marked = apply_baseline(current, old)
+    assert {f.baseline_state for f in marked.findings} == {"unchanged"}
+    assert marked.fixed == []
+    assert gate(marked, Severity.LOW) != ExitCode.FINDINGS
+    assert diff(old, current).new == []

@@ -134,7 +134,8 @@ def test_markdown_has_one_fixed_form_per_rule(builtin):
     for r in builtin.rules:
         section = text.split(f"## {r.id}: {r.title}\n", 1)[1].split("\n## ", 1)[0]
         headings = re.findall(r"^### (.+)$", section, flags=re.M)
-        assert headings == ["What it checks", "Why it matters", "How to fix", "Configuration", "References"], r.id
+        fix = ["Each finding's fix"] if r.fix is not None else []
+        assert headings == ["What it checks", "Why it matters", "How to fix", *fix, "Configuration", "References"], r.id
         assert f"Default severity: **{r.severity.value}**" in section
     assert "- `thresholds.unused_days` (default `45`)" in text
     assert "## Manual checks" in text and "### MANUAL-001:" in text
