@@ -18,6 +18,7 @@ from pydantic import Field
 from auditor.errors import InputError
 from auditor.inventory import CollectionError, Model, ToolInfo
 from auditor.jsonfile import load_versioned
+from auditor.readiness.models import Readiness
 
 FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
 
@@ -166,6 +167,8 @@ class FindingsDocument(Model):
     manual_checks: list[ManualCheck] = Field(default_factory=list)
     rules: list[RuleInfo] = Field(default_factory=list)  # every rule of the run, each with its status
     notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
+    # Migration readiness (auditor.readiness): None in documents written before it, and in merged shards
+    readiness: Readiness | None = None
 
     @property
     def rules_not_evaluated(self) -> list[RuleInfo]:
