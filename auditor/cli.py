@@ -286,6 +286,61 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     )
     policy.set_defaults(handler=_cmd_policy)
 
+    readiness = commands.add_parser(
+        "readiness",
+        help="migration readiness: who still uses IAM users, who they are in Identity Center, the plan",
+        description="Classify every IAM user (human, workload, break-glass, stale), match people to Identity Center "
+        "users, give each account a verdict (migrated, ready, blocked) and write migration-plan.md and "
+        "migration-plan.csv: the steps, in an order that locks nobody out. See docs/migration.md.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_source_options(readiness)
+    _add_inventory_input(readiness)
+    readiness.add_argument(
+        "--demo", action="store_true", help="assess the built-in demo organization (moto; no AWS account needed)"
+    )
+    readiness.add_argument(
+        "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
+    )
+    readiness.add_argument(
+        "--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR, metavar="DIR", help="(default: %(default)s)"
+    )
+    readiness.set_defaults(handler=_cmd_readiness)
+
+    sso_config = commands.add_parser(
+        "sso-config",
+        help="print the ~/.aws/config for an Identity Center user, a group or everyone",
+        description="Print an AWS CLI config: one [sso-session] and one [profile] per account and permission set "
+        "the principal reaches in Identity Center (directly or through groups).",
+    )
+    _add_source_options(sso_config)
+    _add_inventory_input(sso_config)
+    principal = sso_config.add_mutually_exclusive_group(required=True)
+    principal.add_argument("--user", metavar="NAME", help="an identity-store user name (or user id)")
+    principal.add_argument("--group", metavar="NAME", help="an identity-store group name (or group id)")
+    principal.add_argument("--all", action="store_true", help="every account x permission set assigned to anyone")
+    sso_config.add_argument(
+        "--start-url",
+        metavar="URL",
+        help="the access portal URL (default: https://<identity-store-id>.awsapps.com/start)",
+    )
+    sso_config.add_argument(
+        "--session-name", metavar="NAME", help="the [sso-session] name (default: the instance name)"
+    )
+    sso_config.add_argument(
+        "--profile-region", metavar="REGION", help="each profile's region (default: the Identity Center home region)"
+    )
+    sso_config.add_argument(
+        "--profile-template",
+        default="<account-name>-<permission-set>",
+        metavar="TEMPLATE",
+        help="profile names from <account-name>, <account-id>, <permission-set> (default: %(default)s)",
+    )
+    sso_config.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    sso_config.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    sso_config.set_defaults(handler=_cmd_sso_config)
+
     schema = commands.add_parser(
         "schema",
         help="print a JSON Schema",
@@ -295,6 +350,12 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     schema.add_argument("which", nargs="?", choices=["findings", "inventory"], default="findings")
     schema.set_defaults(handler=_cmd_schema)
     return parser
+
+
+def _add_inventory_input(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from-inventory", type=Path, metavar="FILE", help="read a saved inventory.json instead of calling AWS"
+    )
 
 
 # ------------------------------------------------------------------------------------------ commands
@@ -490,6 +551,47 @@ def _cmd_policy(args: argparse.Namespace) -> int:
     from auditor.policy import audit_role_policy
 
     print(json.dumps(audit_role_policy(args.role_name), indent=2))
+    return ExitCode.OK
+
+
+def _cmd_readiness(args: argparse.Namespace) -> int:
+    from auditor.config import load_config
+    from auditor.readiness.commands import summary_line, write_plan
+
+    config = load_config(args.config)
+    if args.demo:
+        from auditor.demo import demo_inventory
+
+        inventory = demo_inventory()
+    else:
+        inventory = _collect(args)
+    readiness, written = write_plan(inventory, config, args.output_dir)
+    _say(summary_line(readiness))
+    for path in written:
+        _say(f"wrote {path}")
+    _report_gaps(inventory.errors)
+    return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
+
+
+def _cmd_sso_config(args: argparse.Namespace) -> int:
+    from auditor.readiness.commands import write_new_file
+    from auditor.readiness.sso_config import check_template, render_sso_config
+
+    check_template(args.profile_template)
+    text = render_sso_config(
+        _collect(args),
+        user=args.user,
+        group=args.group,
+        start_url=args.start_url,
+        session=args.session_name,
+        region=args.profile_region,
+        template=args.profile_template,
+    )
+    if args.output is None:
+        sys.stdout.write(text)
+        return ExitCode.OK
+    write_new_file(args.output, text, args.force)
+    _say(f"wrote {args.output}")
     return ExitCode.OK
 
 

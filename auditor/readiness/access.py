@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from auditor.inventory import AccountInventory, AttachedPolicy, IamUser, IdentityCenter, Inventory, PermissionSet
-from auditor.readiness.models import ACCESS_RANK, AccessGrant, AccessLevel
 from auditor.privilege import PrivilegeGrant, permission_set_privilege, user_privilege
+from auditor.readiness.models import ACCESS_RANK, AccessGrant, AccessLevel
 
 READ_ONLY_POLICIES = frozenset({"ReadOnlyAccess", "ViewOnlyAccess", "SecurityAudit"})
 _NOT_ADMINISTRATOR = "AWS managed policy PowerUserAccess"

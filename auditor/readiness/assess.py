@@ -137,7 +137,11 @@ def _user(
         match=match,
     )
     exception = next(
-        (e.reason for e in config.readiness.exceptions if glob_match(e.user, user.arn) or glob_match(e.user, user.user_name)),
+        (
+            e.reason
+            for e in config.readiness.exceptions
+            if glob_match(e.user, user.arn) or glob_match(e.user, user.user_name)
+        ),
         None,
     )
     result = IamUserReadiness(

@@ -9,6 +9,7 @@ Last use that is not known (no credential report row) is never read as "unused".
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from auditor.config import ReadinessConfig
@@ -19,7 +20,7 @@ from auditor.readiness.models import KeyEvidence, MatchedBy, UserClass, UserEvid
 from auditor.timestamps import as_utc
 
 
-def configured(patterns: dict[str, str] | list[str], user: IamUser) -> str | None:
+def configured(patterns: Iterable[str], user: IamUser) -> str | None:
     """The first pattern (a glob on the ARN or the user name) that matches ``user``."""
     return next((p for p in patterns if glob_match(p, user.arn) or glob_match(p, user.user_name)), None)
 
