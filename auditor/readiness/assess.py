@@ -197,6 +197,7 @@ def _account(
                 )
             )
         blockers += blockers_for(users)
+    blockers.sort(key=lambda b: (BLOCKER_CODES.index(b.code), b.subject))
     by_arn = {user.arn: user for user in account.users or []}
     remaining = {u.arn for u in users if has_credentials(by_arn[u.arn])}
     humans = [u for u in users if u.user_class == "human" and u.exception is None]
