@@ -45,6 +45,24 @@ def _aws_managed_name(policy: AttachedPolicy) -> str | None:
     return arn.rsplit("/", 1)[-1] if ":iam::aws:policy/" in arn else None
 
 
+class IamLevels:
+    """IAM users' levels in one account. Users with the same groups and attached policies (and no inline
+    policy) have the same level: it is computed once per such combination, not once per user."""
+
+    def __init__(self, account: AccountInventory) -> None:
+        self._account = account
+        self._levels: dict[tuple[tuple[str, ...], tuple[str, ...]], AccessLevel] = {}
+
+    def of(self, user: IamUser) -> AccessLevel:
+        if user.inline_policies:
+            return iam_user_level(self._account, user)
+        key = (tuple(user.groups), tuple(p.policy_arn for p in user.attached_policies))
+        level = self._levels.get(key)
+        if level is None:
+            level = self._levels[key] = iam_user_level(self._account, user)
+        return level
+
+
 def iam_user_level(account: AccountInventory, user: IamUser) -> AccessLevel:
     policies = list(user.attached_policies)
     other = bool(user.inline_policies)
@@ -78,6 +96,7 @@ class AccessMap:
         self._inventory = inventory
         self._idc = identity_center
         self._production = production
+        self._account_names: dict[str, str | None] = {}
         self._sets: dict[tuple[str, str], _SetInAccount | None] = {}
         groups_of: dict[str, list[str]] = {}
         for membership in identity_center.memberships or []:
@@ -89,6 +108,7 @@ class AccessMap:
                 (assignment.account_id, assignment.permission_set_arn)
             )
         self.grants: dict[str, list[AccessGrant]] = {}
+        self._levels: dict[tuple[str, str], AccessLevel] = {}  # (user id, account id) -> highest level
         for user in identity_center.users or []:
             reached = [("direct", target) for target in by_principal.get(("USER", user.user_id), [])]
             for group_id in groups_of.get(user.user_id, []):
@@ -99,6 +119,9 @@ class AccessMap:
                 (grant for via, (account_id, ps_arn) in reached if (grant := self._grant(via, account_id, ps_arn))),
                 key=lambda g: (g.account_id, g.permission_set, g.via),
             )
+            for grant in self.grants[user.user_id]:
+                key = (user.user_id, grant.account_id)
+                self._levels[key] = highest([self._levels.get(key, "none"), grant.level])
 
     def _set_in(self, account_id: str, ps_arn: str) -> _SetInAccount | None:
         key = (account_id, ps_arn)
@@ -118,7 +141,7 @@ class AccessMap:
         described = self._set_in(account_id, ps_arn)
         return AccessGrant(
             account_id=account_id,
-            account_name=self._inventory.account_name(account_id),
+            account_name=self._account_name(account_id),
             permission_set_arn=ps_arn,
             permission_set=described.name if described else ps_arn.rsplit("/", 1)[-1],
             via=via,
@@ -128,5 +151,10 @@ class AccessMap:
             production=account_id in self._production,
         )
 
+    def _account_name(self, account_id: str) -> str | None:
+        if account_id not in self._account_names:
+            self._account_names[account_id] = self._inventory.account_name(account_id)
+        return self._account_names[account_id]
+
     def level_in(self, user_id: str, account_id: str) -> AccessLevel:
-        return highest(g.level for g in self.grants.get(user_id, []) if g.account_id == account_id)
+        return self._levels.get((user_id, account_id), "none")

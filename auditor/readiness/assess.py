@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from auditor.config import Config
 from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
-from auditor.patterns import first_match, glob_match
-from auditor.readiness.access import AccessMap, iam_user_level
-from auditor.readiness.classify import classify
+from auditor.patterns import first_match
+from auditor.readiness.access import AccessMap, IamLevels
+from auditor.readiness.classify import ClassPatterns, classify
 from auditor.readiness.match import IdentityIndex, Match, user_email
 from auditor.readiness.models import (
     ACCESS_RANK,
@@ -48,6 +48,7 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
     }
     access_map = AccessMap(inventory, enabled, production) if enabled is not None else None
     index = IdentityIndex(enabled.users or []) if enabled is not None else IdentityIndex([])
+    patterns = ClassPatterns.of(config.readiness)
     readiness = Readiness(
         identity_center_status=idc.status if idc is not None else "unknown",
         identity_store_id=enabled.identity_store_id if enabled else None,
@@ -58,7 +59,8 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
         if account.users is None:
             readiness.accounts_not_assessed.append(_not_assessed(account, "its IAM users could not be read"))
             continue
-        users = [_user(inventory, config, account, user, index, access_map) for user in account.users]
+        levels = IamLevels(account)
+        users = [_user(inventory, config, patterns, account, user, levels, index, access_map) for user in account.users]
         users.sort(key=lambda u: u.user_name)
         readiness.iam_users += users
         reason = _cannot_judge(idc, account.account_id)
@@ -120,50 +122,46 @@ def _cannot_judge(idc: IdentityCenter | None, account_id: str) -> str | None:
 def _user(
     inventory: Inventory,
     config: Config,
+    patterns: ClassPatterns,
     account: AccountInventory,
     user: IamUser,
+    levels: IamLevels,
     index: IdentityIndex,
     access_map: AccessMap | None,
 ) -> IamUserReadiness:
     email, email_from = user_email(user, config.readiness.email_tag)
     match = index.match(user, email, email_from) if access_map is not None else Match("unmatched")
+    iam_access = levels.of(user)
     user_class, evidence = classify(
         user,
         as_of=inventory.as_of,
         unused_days=config.thresholds.unused_days,
-        config=config.readiness,
+        patterns=patterns,
         email=email,
         email_from=email_from,
         match=match,
     )
-    exception = next(
-        (
-            e.reason
-            for e in config.readiness.exceptions
-            if glob_match(e.user, user.arn) or glob_match(e.user, user.user_name)
-        ),
-        None,
-    )
-    result = IamUserReadiness(
+    # Who the user is in Identity Center matters for people (and for stale users, to say who they were).
+    judged = user_class in ("human", "stale") and access_map is not None
+    found = match.user if judged else None
+    level = access_map.level_in(found.user_id, account.account_id) if found is not None and access_map else None
+    return IamUserReadiness(
         account_id=account.account_id,
         account_name=account.account_name,
         user_name=user.user_name,
         arn=user.arn,
         user_class=user_class,
         evidence=evidence,
-        iam_access=iam_user_level(account, user),
-        exception=exception,
+        identity_center_user=found.user_name if found is not None else None,
+        identity_center_user_id=found.user_id if found is not None else None,
+        match=match.status if judged else None,
+        matched_by=match.matched_by if judged else None,
+        candidates=list(match.candidates) if judged else [],
+        iam_access=iam_access,
+        identity_center_access=level,
+        access_gap=level is not None and ACCESS_RANK[level] < ACCESS_RANK[iam_access],
+        exception=patterns.exception(user),
     )
-    if user_class in ("human", "stale") and access_map is not None:
-        result.match = match.status
-        result.matched_by = match.matched_by
-        result.candidates = list(match.candidates)
-        if match.user is not None:
-            result.identity_center_user = match.user.user_name
-            result.identity_center_user_id = match.user.user_id
-            result.identity_center_access = access_map.level_in(match.user.user_id, account.account_id)
-            result.access_gap = ACCESS_RANK[result.identity_center_access] < ACCESS_RANK[result.iam_access]
-    return result
 
 
 def _account(

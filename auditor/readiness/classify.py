@@ -9,32 +9,74 @@ Last use that is not known (no credential report row) is never read as "unused".
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from auditor.config import ReadinessConfig
-from auditor.inventory import IamUser
+from auditor.inventory import AccessKey, IamUser
 from auditor.patterns import glob_match
 from auditor.readiness.match import Match
 from auditor.readiness.models import KeyEvidence, MatchedBy, UserClass, UserEvidence
 from auditor.timestamps import as_utc
 
 
-def configured(patterns: Iterable[str], user: IamUser) -> str | None:
-    """The first pattern (a glob on the ARN or the user name) that matches ``user``."""
-    return next((p for p in patterns if glob_match(p, user.arn) or glob_match(p, user.user_name)), None)
+class UserPatterns:
+    """Globs on an IAM user's ARN or name (``auditor.patterns.glob_match``: case ignored), asked of every user.
+
+    One combined regular expression rejects the users no pattern matches (nearly all of them) in one step; for
+    the others, ``glob_match`` names the first pattern that matches, so the answer is the project's matcher's.
+    """
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = list(patterns)
+        combined = "|".join(f"(?:{fnmatch.translate(p.lower())})" for p in self.patterns)
+        self._any = re.compile(combined) if self.patterns else None
+
+    def first(self, user: IamUser) -> str | None:
+        """The first pattern that matches ``user``'s ARN or name."""
+        if self._any is None or not (self._any.match(user.arn.lower()) or self._any.match(user.user_name.lower())):
+            return None
+        return next((p for p in self.patterns if glob_match(p, user.arn) or glob_match(p, user.user_name)), None)
+
+
+@dataclass(frozen=True)
+class ClassPatterns:
+    """``auditor.toml``'s ``[readiness]`` patterns, compiled once per assessment."""
+
+    config: ReadinessConfig
+    classes: UserPatterns
+    break_glass: UserPatterns
+    exceptions: UserPatterns
+
+    @classmethod
+    def of(cls, config: ReadinessConfig) -> ClassPatterns:
+        return cls(
+            config,
+            UserPatterns(config.classes),
+            UserPatterns(config.break_glass),
+            UserPatterns(e.user for e in config.exceptions),
+        )
+
+    def exception(self, user: IamUser) -> str | None:
+        """The reason of the first declared exception ``user`` matches."""
+        pattern = self.exceptions.first(user)
+        return next((e.reason for e in self.config.exceptions if e.user == pattern), None) if pattern else None
 
 
 def last_use(user: IamUser) -> datetime | None:
-    uses = [user.password_last_used, *(key.last_used_date for key in user.access_keys)]
-    known = [as_utc(use) for use in uses if use is not None]
-    return max(known) if known else None
+    uses = [as_utc(key.last_used_date) for key in user.access_keys if key.last_used_date is not None]
+    if user.password_last_used is not None:
+        uses.append(as_utc(user.password_last_used))
+    return max(uses) if uses else None
 
 
-def used_within(user: IamUser, as_of: datetime, days: int) -> bool | None:
-    """``None`` when last use is unknown; a user created within ``days`` counts as used (it is new)."""
-    cutoff = as_of - timedelta(days=days)
-    used = last_use(user)
+def used_within(user: IamUser, used: datetime | None, cutoff: datetime) -> bool | None:
+    """Whether ``user`` (last used at ``used``) was used since ``cutoff``: ``None`` when last use is unknown; a
+    user created since ``cutoff`` counts as used (it is new)."""
     if used is not None and used >= cutoff:
         return True
     if as_utc(user.create_date) >= cutoff:
@@ -49,12 +91,15 @@ def classify(
     *,
     as_of: datetime,
     unused_days: int,
-    config: ReadinessConfig,
+    patterns: ClassPatterns,
     email: str | None,
     email_from: MatchedBy | None,
     match: Match,
 ) -> tuple[UserClass, UserEvidence]:
-    active = user.active_keys
+    active = [key for key in user.access_keys if key.is_active]
+    used = last_use(user)
+    recent = used_within(user, used, as_of - timedelta(days=unused_days))
+    user_class, source, reasons = _decide(user, active, recent, unused_days, patterns, email, email_from, match)
     evidence = UserEvidence(
         console_password=user.password_enabled,
         password_last_used=user.password_last_used,
@@ -70,26 +115,38 @@ def classify(
         ],
         email=email,
         email_from=("user-name" if email_from == "email" else "tag") if email else None,
-        last_used=last_use(user),
-        used_within_unused_days=used_within(user, as_of, unused_days),
+        last_used=used,
+        used_within_unused_days=recent,
+        class_source=source,
+        reasons=reasons,
     )
-    reasons = evidence.reasons
-    override = configured(config.classes, user)
+    return user_class, evidence
+
+
+ClassSource = Literal["evidence", "break-glass", "override"]
+
+
+def _decide(
+    user: IamUser,
+    active: list[AccessKey],
+    recent: bool | None,
+    unused_days: int,
+    patterns: ClassPatterns,
+    email: str | None,
+    email_from: MatchedBy | None,
+    match: Match,
+) -> tuple[UserClass, ClassSource, list[str]]:
+    override = patterns.classes.first(user)
     if override is not None:
-        evidence.class_source = "override"
-        reasons.append(f"auditor.toml readiness.classes {override!r}")
-        return config.classes[override], evidence
-    pattern = configured(config.break_glass, user)
+        return patterns.config.classes[override], "override", [f"auditor.toml readiness.classes {override!r}"]
+    pattern = patterns.break_glass.first(user)
     if pattern is not None:
-        evidence.class_source = "break-glass"
-        reasons.append(f"matches readiness.break_glass {pattern!r}")
-        return "break-glass", evidence
+        return "break-glass", "break-glass", [f"matches readiness.break_glass {pattern!r}"]
     if not user.password_enabled and not active:
-        reasons.append("no console password and no active access key")
-        return "stale", evidence
-    if evidence.used_within_unused_days is False:
-        reasons.append(f"no password or key use within {unused_days} days")
-        return "stale", evidence
+        return "stale", "evidence", ["no console password and no active access key"]
+    if recent is False:
+        return "stale", "evidence", [f"no password or key use within {unused_days} days"]
+    reasons = []
     if user.password_enabled:
         reasons.append("console password")
     if user.mfa_active:
@@ -99,10 +156,9 @@ def classify(
     if match.status != "unmatched":
         reasons.append(f"identity store {match.status} ({', '.join(match.candidates)})")
     if reasons:
-        return "human", evidence
+        return "human", "evidence", reasons
     services = sorted({key.last_used_service for key in active if key.last_used_service})
-    reasons.append(
-        "active access key(s) and no console password"
-        + (f"; keys last used by {', '.join(services)}" if services else "")
+    reason = "active access key(s) and no console password" + (
+        f"; keys last used by {', '.join(services)}" if services else ""
     )
-    return "workload", evidence
+    return "workload", "evidence", [reason]
