@@ -97,7 +97,7 @@ def account(index: int, users_per_account: int) -> AccountInventory:
             create_date=created,
             password_enabled=password,
             password_last_used=AS_OF - timedelta(days=3) if password else None,
-            mfa_active=kind % 2 == 0,
+            mfa_active=kind < 6 and kind % 2 == 0,
             groups=["admins"] if kind == 0 else ["readers"],
             attached_policies=[aws_policy("PowerUserAccess")] if kind == 1 else [],
             access_keys=keys,
@@ -157,9 +157,12 @@ def inventory(accounts: int, users: int) -> Inventory:
         IdentityStoreUser(user_id=f"u-{name}", user_name=name, emails=[f"{name}@example.com"]) for name in people
     ]
     groups = [IdentityStoreGroup(group_id=f"g-{set_name}", display_name=set_name) for set_name in SETS]
+    # people reach in Identity Center what their IAM users have (admins, power users, readers), with a few gaps
+    by_kind = {0: "AdministratorAccess", 1: "PowerUser"}
     memberships = [
-        GroupMembership(group_id=f"g-{list(SETS)[i % len(SETS)]}", user_id=user.user_id)
-        for i, user in enumerate(store_users)
+        GroupMembership(group_id=f"g-{by_kind.get(n % 10, 'ReadOnly') if n % 50 else 'Billing'}", user_id=f"u-{name}")
+        for name in people
+        for n in [int(name.removeprefix("person"))]
     ]
     assignments = [
         AccountAssignment(

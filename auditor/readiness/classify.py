@@ -21,7 +21,6 @@ from auditor.inventory import AccessKey, IamUser
 from auditor.patterns import glob_match
 from auditor.readiness.match import Match
 from auditor.readiness.models import KeyEvidence, MatchedBy, UserClass, UserEvidence
-from auditor.timestamps import as_utc
 
 
 class UserPatterns:
@@ -68,9 +67,10 @@ class ClassPatterns:
 
 
 def last_use(user: IamUser) -> datetime | None:
-    uses = [as_utc(key.last_used_date) for key in user.access_keys if key.last_used_date is not None]
+    """The latest password or key use (the inventory's datetimes are timezone-aware: they compare as they are)."""
+    uses = [key.last_used_date for key in user.access_keys if key.last_used_date is not None]
     if user.password_last_used is not None:
-        uses.append(as_utc(user.password_last_used))
+        uses.append(user.password_last_used)
     return max(uses) if uses else None
 
 
@@ -79,7 +79,7 @@ def used_within(user: IamUser, used: datetime | None, cutoff: datetime) -> bool 
     user created since ``cutoff`` counts as used (it is new)."""
     if used is not None and used >= cutoff:
         return True
-    if as_utc(user.create_date) >= cutoff:
+    if user.create_date >= cutoff:
         return True
     if used is None and not user.in_credential_report:
         return None

@@ -28,7 +28,7 @@ def user_email(user: IamUser, email_tag: str) -> tuple[str | None, MatchedBy | N
     if is_email(user.user_name):
         return user.user_name, "email"
     wanted = email_tag.lower()
-    for key, value in sorted(user.tags.items()):
+    for key, value in user.tags.items():
         if key.lower() == wanted and is_email(value.strip()):
             return value.strip(), "tag"
     return None, None
