@@ -39,12 +39,13 @@ def start_url(identity_center: IdentityCenter | None) -> str | None:
 def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
     idc = inventory.identity_center
     enabled = idc if idc is not None and idc.status == "enabled" else None
-    patterns = config.production_account_patterns
+    # production as the rules see it (RuleContext.production_pattern): auditor.toml's production_patterns
+    production_patterns = config.production_account_patterns
     production = {
         account_id
         for account_id in {a.account_id for a in inventory.accounts}
         | {a.id for a in (inventory.organization.accounts if inventory.organization else [])}
-        if first_match(patterns, inventory.account_facts(account_id)) is not None
+        if first_match(production_patterns, inventory.account_facts(account_id)) is not None
     }
     access_map = AccessMap(inventory, enabled, production) if enabled is not None else None
     index = IdentityIndex(enabled.users or []) if enabled is not None else IdentityIndex([])
