@@ -7,6 +7,8 @@ for one snapshot.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from auditor.config import Config
 from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
 from auditor.patterns import first_match
@@ -215,16 +217,21 @@ def _account(
 
 
 def _summary(readiness: Readiness) -> ReadinessSummary:
-    humans = [u for u in readiness.iam_users if u.user_class == "human" and u.exception is None]
-    blockers = [b for a in readiness.accounts for b in a.blockers]
+    """Counted in one pass over the users (there can be tens of thousands)."""
+    classes = Counter(u.user_class for u in readiness.iam_users)
+    matches = Counter(u.match for u in readiness.iam_users if u.user_class == "human" and u.exception is None)
+    verdicts = Counter(a.verdict for a in readiness.accounts)
+    blockers = Counter(b.code for a in readiness.accounts for b in a.blockers)
     return ReadinessSummary(
-        accounts_by_verdict={v: sum(1 for a in readiness.accounts if a.verdict == v) for v in VERDICTS},
-        users_by_class={c: sum(1 for u in readiness.iam_users if u.user_class == c) for c in USER_CLASSES},
-        humans=len(humans),
-        humans_matched=sum(1 for u in humans if u.match == "matched"),
-        humans_unmatched=sum(1 for u in humans if u.match == "unmatched"),
-        humans_ambiguous=sum(1 for u in humans if u.match == "ambiguous"),
-        access_gaps=sum(1 for u in humans if u.access_gap),
+        accounts_by_verdict={v: verdicts[v] for v in VERDICTS},
+        users_by_class={c: classes[c] for c in USER_CLASSES},
+        humans=sum(matches.values()),
+        humans_matched=matches["matched"],
+        humans_unmatched=matches["unmatched"],
+        humans_ambiguous=matches["ambiguous"],
+        access_gaps=sum(
+            1 for u in readiness.iam_users if u.access_gap and u.user_class == "human" and u.exception is None
+        ),
         active_keys_left=sum(len(u.evidence.active_keys) for u in readiness.iam_users),
-        blockers_by_code={code: sum(1 for b in blockers if b.code == code) for code in BLOCKER_CODES},
+        blockers_by_code={code: blockers[code] for code in BLOCKER_CODES},
     )
