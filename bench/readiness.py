@@ -16,7 +16,7 @@ permission sets across the accounts. Then it times, best of ``--runs``:
 
 The share printed is readiness over the rest of the pipeline (pipeline minus readiness), and over evaluate.
 
-Times are CPU seconds, best of ``--runs``. Not a test: nothing here asserts a time. Figures are recorded in docs/benchmarks.md.
+Times are CPU seconds, best of ``--runs``. Not a test: nothing here asserts a time. Figures: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def account(index: int, users_per_account: int) -> AccountInventory:
             password_enabled=password,
             password_last_used=AS_OF - timedelta(days=3) if password else None,
             mfa_active=kind < 6 and kind % 2 == 0,
-            groups=["admins"] if kind == 0 else ["readers"],
+            # in odd accounts the few people Identity Center gives less (Billing) are readers: no gap there
+            groups=["admins"] if kind == 0 and not (n % 50 == 0 and index % 2) else ["readers"],
             attached_policies=[aws_policy("PowerUserAccess")] if kind == 1 else [],
             access_keys=keys,
             tags={"email": f"person{n}@example.com"} if kind < 3 else {},
