@@ -771,3 +771,27 @@ def test_html_section_renders_in_chromium_without_errors(tmp_path: Path) -> None
         page.close()
     finally:
         browser.close()
+
+
+def test_break_glass_users_are_kept_with_a_password_and_mfa_only() -> None:
+    user = make_user("breakglass", DEV, password=True, mfa=False, keys=[make_key(7)])
+    inventory = make_inventory(
+        accounts=[make_account(DEV, "dev", users=[user])],
+        identity_center=identity_center(),  # type: ignore[arg-type]
+    )
+    readiness = assess_readiness(inventory, Config())
+    assert readiness.accounts[0].verdict == "migrated"  # break-glass users do not count
+    steps = [(s.track, s.action, s.command) for s in build_plan(inventory, readiness).steps]
+    assert steps == [
+        (
+            "break-glass",
+            "Keep breakglass for emergencies, but with a console password only: delete its access key(s)",
+            "aws iam delete-access-key --user-name breakglass --access-key-id AKIATEST000000000007",
+        ),
+        (
+            "break-glass",
+            "Register a FIDO security key as breakglass's MFA device (console: IAM > Users > breakglass > "
+            "Security credentials > Assign MFA device), keep it in a safe",
+            None,
+        ),
+    ]

@@ -181,6 +181,27 @@ def _account_steps(
             f"Move {workload.user_name} to {workload.replacement}; deploy it and check it works",
         )
         steps += _switch_off(account, iam_user, None, "workloads")
+    for user in users:
+        if user.user_class != "break-glass":
+            continue
+        if user.evidence.active_keys:
+            keys = " ".join(k.access_key_id for k in user.evidence.active_keys)
+            step(
+                "break-glass",
+                user.arn,
+                f"Keep {user.user_name} for emergencies, but with a console password only: delete its access key(s)",
+                "\n".join(
+                    f"aws iam delete-access-key --user-name {q(user.user_name)} --access-key-id {key}"
+                    for key in keys.split()
+                ),
+            )
+        if user.evidence.mfa_active is False:
+            step(
+                "break-glass",
+                user.arn,
+                f"Register a FIDO security key as {user.user_name}'s MFA device (console: IAM > Users > "
+                f"{user.user_name} > Security credentials > Assign MFA device), keep it in a safe",
+            )
     root = verdict.root
     if root is not None and root.active_access_keys:
         step(
