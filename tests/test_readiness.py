@@ -795,3 +795,14 @@ def test_break_glass_users_are_kept_with_a_password_and_mfa_only() -> None:
             None,
         ),
     ]
+
+
+def test_html_lists_the_people_who_block(tmp_path: Path) -> None:
+    document = findings_for(organization(), load_rules([BUILTIN_PACK]), CONFIG)
+    html = HtmlReporter().render(document).decode()
+    rows = re.findall(r'<tr data-match="([^"]*)">\s*<td>([^<]*)</td>\s*<td class="mono wrap">([^<]*)</td>', html)
+    assert sorted((account, user, match) for match, account, user in rows) == [
+        ("management", "frank", "unmatched"),
+        ("prod", "dan", "ambiguous"),
+        ("prod", "erin", "matched"),
+    ]
