@@ -170,7 +170,10 @@ def _account_steps(
     for user in switch_off:
         iam_user = by_name.get(user.user_name)
         if iam_user is not None:
-            steps += _switch_off(account, iam_user, user, "people")
+            switched = _switch_off(account, iam_user, user, "people")
+            if user.user_class == "stale" and switched:
+                switched[0].note = f"stale: {'; '.join(user.evidence.reasons)}"
+            steps += switched
     for workload in verdict.workloads:
         iam_user = by_name.get(workload.user_name)
         if iam_user is None:
