@@ -167,7 +167,7 @@ class FindingsDocument(Model):
     manual_checks: list[ManualCheck] = Field(default_factory=list)
     rules: list[RuleInfo] = Field(default_factory=list)  # every rule of the run, each with its status
     notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
-    # Migration readiness (auditor.readiness): None in documents written before it, and in merged shards
+    # Migration readiness (auditor.readiness): None in documents written before it (merge unites the shards')
     readiness: Readiness | None = None
 
     @property

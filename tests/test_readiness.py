@@ -806,3 +806,39 @@ def test_html_lists_the_people_who_block(tmp_path: Path) -> None:
         ("prod", "dan", "ambiguous"),
         ("prod", "erin", "matched"),
     ]
+
+
+# ---------------------------------------------------------------------------------------------- merge
+
+
+def test_merged_shards_carry_the_union_of_their_readiness(tmp_path: Path) -> None:
+    """Two shards (one scan job per part of the organization) merge into the whole organization's section."""
+    whole = organization()
+    ruleset = load_rules([BUILTIN_PACK])
+    paths = []
+    for name, keep in (("a", {MGMT, DEV}), ("b", {PROD, LEGACY, SANDBOX})):
+        shard = whole.model_copy(update={"accounts": [a for a in whole.accounts if a.account_id in keep]})
+        idc = whole.identity_center
+        assert idc is not None and idc.assignments is not None
+        shard.identity_center = idc.model_copy(
+            update={
+                "assignments": [a for a in idc.assignments if a.account_id in keep],
+                "assignments_listed_accounts": sorted(keep),
+            }
+        )
+        path = tmp_path / f"{name}.json"
+        findings_for(Inventory.model_validate(shard.model_dump()), ruleset, CONFIG).save(path)
+        paths.append(path)
+    out = tmp_path / "all.json"
+    assert main(["merge", *map(str, paths), "-o", str(out)]) == 0
+    merged = FindingsDocument.load(out).readiness
+    expected = assess_readiness(whole, CONFIG)
+    assert merged is not None
+    assert verdicts(merged) == verdicts(expected)
+    assert merged.summary == expected.summary
+    assert [u.arn for u in merged.iam_users] == sorted(
+        (u.arn for u in expected.iam_users), key=lambda arn: (arn.split(":")[4], arn.rsplit("/", 1)[-1])
+    )
+    alice = next(u for u in merged.identity_center_users if u.user_name == "alice")
+    assert [g.account_id for g in alice.access] == [MGMT, PROD]  # one grant seen by each shard
+    assert merged.production_administrators == expected.production_administrators

@@ -98,7 +98,7 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
             for grant in user.access
             if grant.privileged and grant.production
         ]
-    readiness.summary = _summary(readiness)
+    readiness.summary = summary_of(readiness)
     return readiness
 
 
@@ -216,7 +216,7 @@ def _account(
     )
 
 
-def _summary(readiness: Readiness) -> ReadinessSummary:
+def summary_of(readiness: Readiness) -> ReadinessSummary:
     """Counted in one pass over the users (there can be tens of thousands)."""
     classes = Counter(u.user_class for u in readiness.iam_users)
     matches = Counter(u.match for u in readiness.iam_users if u.user_class == "human" and u.exception is None)
