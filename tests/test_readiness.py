@@ -392,6 +392,12 @@ def test_unknown_identity_center_or_assignments_give_no_verdict() -> None:
     assert [(a.account_id, a.reason) for a in partial.accounts_not_assessed] == [
         (PROD, "its Identity Center assignments could not be read (see the coverage gaps)")
     ]
+    for missing, reason in [
+        ("memberships", "the identity store's group memberships could not be read (see the coverage gaps)"),
+        ("permission_sets", "the permission sets could not be read (see the coverage gaps)"),
+    ]:
+        unread = assess_readiness(organization(identity_center(**{missing: None})), CONFIG)
+        assert unread.accounts == [] and {a.reason for a in unread.accounts_not_assessed} == {reason}
     no_users = make_inventory(accounts=[make_account(DEV, "dev")], identity_center=identity_center())  # type: ignore[arg-type]
     assert assess_readiness(no_users, CONFIG).accounts_not_assessed[0].reason == "its IAM users could not be read"
 

@@ -114,6 +114,11 @@ def _cannot_judge(idc: IdentityCenter | None, account_id: str) -> str | None:
         return None
     if idc.users is None:
         return "the identity store's users could not be listed (see the coverage gaps)"
+    # without these, access through groups or a set's strength is unknown: a gap could be invented
+    if idc.memberships is None:
+        return "the identity store's group memberships could not be read (see the coverage gaps)"
+    if idc.permission_sets is None:
+        return "the permission sets could not be read (see the coverage gaps)"
     if idc.assignments is None or account_id in idc.assignments_unreadable_accounts:
         return "its Identity Center assignments could not be read (see the coverage gaps)"
     listed = idc.assignments_listed_accounts
