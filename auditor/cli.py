@@ -556,7 +556,7 @@ def _cmd_policy(args: argparse.Namespace) -> int:
 
 def _cmd_readiness(args: argparse.Namespace) -> int:
     from auditor.config import load_config
-    from auditor.readiness.commands import summary_line, write_plan
+    from auditor.readiness.commands import account_lines, summary_line, write_plan
 
     config = load_config(args.config)
     if args.demo:
@@ -566,6 +566,8 @@ def _cmd_readiness(args: argparse.Namespace) -> int:
     else:
         inventory = _collect(args)
     readiness, written = write_plan(inventory, config, args.output_dir)
+    for line in account_lines(readiness):
+        _say(line)
     _say(summary_line(readiness))
     for path in written:
         _say(f"wrote {path}")

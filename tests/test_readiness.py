@@ -694,7 +694,10 @@ def test_readiness_command_writes_the_plan(
         rows = list(csv.DictReader(handle))
     assert [r["step"] for r in rows] == [str(n) for n in range(1, len(rows) + 1)]
     assert rows[-1]["account_name"] == "management"
-    assert "accounts: 1 migrated, 1 ready, 3 blocked" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "accounts: 1 migrated, 1 ready, 3 blocked" in err
+    assert "prod (333333333333): blocked: human-ambiguous, access-gap\n" in err
+    assert "sandbox (555555555555): migrated\n" in err
 
 
 def test_sso_config_command_prints_and_never_overwrites(

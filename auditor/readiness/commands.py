@@ -34,6 +34,20 @@ def summary_line(readiness: Readiness) -> str:
     )
 
 
+def account_lines(readiness: Readiness) -> list[str]:
+    """One line per account for the terminal: ``acme-legacy (561740743005): blocked: no-assignments, access-gap``."""
+    lines = []
+    for account in readiness.accounts:
+        label = f"{account.account_name} ({account.account_id})" if account.account_name else account.account_id
+        codes = ", ".join(dict.fromkeys(b.code for b in account.blockers))
+        lines.append(f"{label}: {account.verdict}" + (f": {codes}" if codes else ""))
+    for skipped in readiness.accounts_not_assessed:
+        lines.append(
+            f"{skipped.account_name or skipped.account_id} ({skipped.account_id}): not assessed: {skipped.reason}"
+        )
+    return lines
+
+
 def write_new_file(path: Path, text: str, force: bool) -> None:
     """Write ``text``; an existing file is replaced only with ``force`` (it may be someone's ~/.aws/config)."""
     try:
