@@ -32,6 +32,7 @@ from auditor.findings import (
     make_fingerprint,
     summarize,
 )
+from auditor.readiness.merge import merge_readiness
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ def merge(documents: Sequence[FindingsDocument]) -> FindingsDocument:
         manual_checks=sorted(_first_by_id(c for d in documents for c in d.manual_checks), key=lambda c: c.id),
         rules=_merged_rules(documents),
         notices=notices,
+        readiness=merge_readiness([d.readiness for d in by_age if d.readiness is not None]),
     )
 
 

@@ -379,6 +379,65 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     )
     policy.set_defaults(handler=_cmd_policy)
 
+    readiness = commands.add_parser(
+        "readiness",
+        help="migration readiness: who still uses IAM users, who they are in Identity Center, the plan",
+        description="Classify every IAM user (human, workload, break-glass, stale), match people to Identity Center "
+        "users, give each account a verdict (migrated, ready, blocked) and write migration-plan.md and "
+        "migration-plan.csv: the steps, in an order that locks nobody out. See docs/migration.md.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_source_options(readiness)
+    _add_inventory_input(readiness)
+    readiness.add_argument(
+        "--demo", action="store_true", help="assess the built-in demo organization (moto; no AWS account needed)"
+    )
+    readiness.add_argument(
+        "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
+    )
+    readiness.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEFAULT_OUTPUT_DIR,
+        metavar="DIR",
+        help="where migration-plan.md and migration-plan.csv are written (default: %(default)s)",
+    )
+    readiness.set_defaults(handler=_cmd_readiness)
+
+    sso_config = commands.add_parser(
+        "sso-config",
+        help="print the ~/.aws/config for an Identity Center user, a group or everyone",
+        description="Print an AWS CLI config: one [sso-session] and one [profile] per account and permission set "
+        "the principal reaches in Identity Center (directly or through groups).",
+    )
+    _add_source_options(sso_config)
+    _add_inventory_input(sso_config)
+    principal = sso_config.add_mutually_exclusive_group(required=True)
+    principal.add_argument("--user", metavar="NAME", help="an identity-store user name (or user id)")
+    principal.add_argument("--group", metavar="NAME", help="an identity-store group name (or group id)")
+    principal.add_argument("--all", action="store_true", help="every account x permission set assigned to anyone")
+    sso_config.add_argument(
+        "--start-url",
+        metavar="URL",
+        help="the access portal URL (default: https://<identity-store-id>.awsapps.com/start)",
+    )
+    sso_config.add_argument(
+        "--session-name", metavar="NAME", help="the [sso-session] name (default: the instance name)"
+    )
+    sso_config.add_argument(
+        "--profile-region", metavar="REGION", help="each profile's region (default: the Identity Center home region)"
+    )
+    sso_config.add_argument(
+        "--profile-template",
+        default="<account-name>-<permission-set>",
+        metavar="TEMPLATE",
+        help="profile names from <account-name>, <account-id>, <permission-set> (default: %(default)s)",
+    )
+    sso_config.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    sso_config.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    sso_config.set_defaults(handler=_cmd_sso_config)
+
     schema = commands.add_parser(
         "schema",
         help="print a JSON Schema",
@@ -396,6 +455,12 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     for command in commands.choices.values():  # global options work after the command too
         _add_global_options(command, after_command=True)
     return parser
+
+
+def _add_inventory_input(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from-inventory", type=Path, metavar="FILE", help="read a saved inventory.json instead of calling AWS"
+    )
 
 
 # ------------------------------------------------------------------------------------------ commands
@@ -657,6 +722,53 @@ def _cmd_policy(args: argparse.Namespace) -> int:
     from auditor.policy import audit_role_policy
 
     print(json.dumps(audit_role_policy(args.role_name), indent=2))
+    return ExitCode.OK
+
+
+def _cmd_readiness(args: argparse.Namespace) -> int:
+    from auditor.config import load_config
+    from auditor.readiness.commands import account_lines, summary_line, write_plan
+    from auditor.safefile import prepare_output_dir
+
+    config = load_config(args.config)
+    prepare_output_dir(args.output_dir)
+    if args.demo:
+        from auditor.demo import demo_inventory
+
+        inventory = demo_inventory()
+    else:
+        inventory = _collect(args)
+    readiness, written = write_plan(inventory, config, args.output_dir)
+    for line in account_lines(readiness):
+        _say(line)
+    _say(summary_line(readiness))
+    for path in written:
+        _say(f"wrote {path}")
+    _report_gaps(inventory.errors)
+    return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
+
+
+def _cmd_sso_config(args: argparse.Namespace) -> int:
+    from auditor.readiness.commands import check_new_file, write_new_file
+    from auditor.readiness.sso_config import check_template, render_sso_config
+
+    check_template(args.profile_template)
+    if args.output is not None:
+        check_new_file(args.output, args.force)
+    text = render_sso_config(
+        _collect(args),
+        user=args.user,
+        group=args.group,
+        start_url=args.start_url,
+        session=args.session_name,
+        region=args.profile_region,
+        template=args.profile_template,
+    )
+    if args.output is None:
+        sys.stdout.write(text)
+        return ExitCode.OK
+    write_new_file(args.output, text, args.force)
+    _say(f"wrote {args.output}")
     return ExitCode.OK
 
 

@@ -18,6 +18,7 @@ from pydantic import Field, PrivateAttr
 from auditor.errors import InputError
 from auditor.inventory import CollectionError, Model, ToolInfo
 from auditor.jsonfile import load_versioned
+from auditor.readiness.models import Readiness
 from auditor.safefile import write_text_atomic
 
 FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
@@ -212,6 +213,8 @@ class FindingsDocument(Model):
     manual_checks: list[ManualCheck] = Field(default_factory=list)
     rules: list[RuleInfo] = Field(default_factory=list)  # every rule of the run, each with its status
     notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
+    # Migration readiness (auditor.readiness): None in documents written before it (merge unites the shards')
+    readiness: Readiness | None = None
 
     @property
     def rules_not_evaluated(self) -> list[RuleInfo]:

@@ -293,3 +293,33 @@ def test_missing_moto_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setitem(sys.modules, "moto", None)  # makes `import moto` raise ImportError
     with pytest.raises(AuditorError, match=r"pip install 'aws-identity-auditor\[demo\]'"):
         demo.demo_inventory()
+
+
+# ------------------------------------------------------------------------------------- migration readiness
+
+
+def test_demo_shows_every_readiness_verdict_and_a_readable_plan(inventory: Inventory) -> None:
+    from auditor.config import Config
+    from auditor.readiness.assess import assess_readiness
+    from auditor.readiness.plan import build_plan, render_markdown
+
+    readiness = assess_readiness(inventory, Config())
+    assert {a.account_name: (a.verdict, [b.code for b in a.blockers]) for a in readiness.accounts} == {
+        "acme-management": ("ready", []),
+        "acme-development": ("migrated", []),
+        "acme-production": ("migrated", []),
+        "acme-legacy": ("blocked", ["no-assignments", "access-gap"]),
+    }
+    users = {(u.account_name, u.user_name): u for u in readiness.iam_users}
+    admin = users[("acme-management", "admin")]
+    assert (admin.user_class, admin.matched_by, admin.identity_center_user) == ("human", "tag", "alice@acme.example")
+    bob = users[("acme-legacy", "bob")]
+    assert (bob.iam_access, bob.identity_center_access, bob.access_gap) == ("read-only", "none", True)
+    assert users[("acme-legacy", "ci-deployer")].user_class == "workload"
+    assert users[("acme-legacy", "dave")].user_class == "stale"
+    assert [(p.user_name, p.account_name) for p in readiness.production_administrators] == [
+        ("alice@acme.example", "acme-production")
+    ]
+    markdown = render_markdown(build_plan(inventory, readiness))
+    assert markdown.index("## acme-legacy") < markdown.index("## acme-management")  # management account last
+    assert "Give bob@acme.example ReadOnly in acme-legacy" in markdown
