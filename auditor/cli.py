@@ -144,7 +144,9 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -> None:
+def _add_evaluation_options(
+    parser: argparse.ArgumentParser, formats: Formats, sarif_category: str = DEFAULT_SARIF_CATEGORY
+) -> None:
     group = parser.add_argument_group("evaluation and reports")
     group.add_argument(
         "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
@@ -186,13 +188,18 @@ def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -
         help="a previous findings.json: mark findings new or unchanged, list fixed ones; only new ones fail",
     )
     group.add_argument(
+        "--baseline-missing-ok",
+        action="store_true",
+        help="when the --baseline file does not exist yet (the first run), start from none: every finding is new",
+    )
+    group.add_argument(
         "--sarif-omit-suppressed",
         action="store_true",
         help="leave suppressed findings out of the SARIF (GitHub shows SARIF-suppressed results as open alerts)",
     )
     group.add_argument(
         "--sarif-category",
-        default=DEFAULT_SARIF_CATEGORY,
+        default=sarif_category,
         metavar="NAME",
         help="SARIF automationDetails category; uploads with the same category replace each other",
     )
@@ -226,8 +233,53 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         "--from-inventory", type=Path, metavar="FILE", help="evaluate a saved inventory.json instead of calling AWS"
     )
     snapshot.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
+    scan.add_argument(
+        "--local",
+        action="store_true",
+        help="also read this machine's AWS CLI files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, else ~/.aws): "
+        "LOCAL-001, LOCAL-002",
+    )
     _add_evaluation_options(scan, formats)
     scan.set_defaults(handler=_cmd_scan)
+
+    local = commands.add_parser(
+        "local",
+        help="check this machine's AWS CLI files (no AWS call)",
+        description="Read the AWS CLI's shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE and "
+        "AWS_CONFIG_FILE, else ~/.aws/credentials and ~/.aws/config) and report long-lived keys (LOCAL-001) and "
+        "profiles not on an sso-session (LOCAL-002). Secret values are never read into any output.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_evaluation_options(local, formats, sarif_category=f"{DEFAULT_SARIF_CATEGORY}-local")
+    local.set_defaults(handler=_cmd_local)
+
+    scan_code = commands.add_parser(
+        "scan-code",
+        help="find AWS access keys in a source tree (no AWS call)",
+        description="Report every AKIA/ASIA access key id in PATH (SECRET-001) with file, line and column: "
+        "critical with a secret-looking value next to it, high alone, info for AWS's documentation examples. In "
+        "a git work tree the files git tracks or would track are read (so .gitignore is respected); elsewhere "
+        "the tree is walked honouring .gitignore files. Binaries, files over --max-file-size and symbolic links "
+        "are skipped.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan_code.add_argument("path", type=Path, nargs="?", default=Path("."), metavar="PATH", help="(default: .)")
+    scan_code.add_argument(
+        "--since",
+        metavar="REF",
+        help="report only lines added since this git ref (e.g. the pull request's base: origin/main)",
+    )
+    scan_code.add_argument(
+        "--max-file-size",
+        type=_positive_int,
+        default=5 * 1024 * 1024,
+        metavar="BYTES",
+        help="skip larger files (default: %(default)s)",
+    )
+    _add_evaluation_options(scan_code, formats, sarif_category=f"{DEFAULT_SARIF_CATEGORY}-code")
+    scan_code.set_defaults(handler=_cmd_scan_code)
 
     collect = commands.add_parser(
         "collect",
@@ -340,6 +392,10 @@ def _collect(args: argparse.Namespace) -> Inventory:
 
     saved = getattr(args, "from_inventory", None)
     parts = [Inventory.load(saved)] if saved else [AwsSource(_collect_options(args)).collect()]
+    if getattr(args, "local", False):
+        from auditor.collect.local_files import CliFilesSource
+
+        parts.append(CliFilesSource().collect())
     return assemble_inventory(parts)
 
 
@@ -353,10 +409,53 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     ruleset, config, baseline = _prepare_evaluation(args)
+    if args.save_inventory:  # before collecting: a run of many minutes must not end on a missing directory
+        args.save_inventory.parent.mkdir(parents=True, exist_ok=True)
     inventory = _collect(args)
     if args.save_inventory:
         inventory.save(args.save_inventory)
     return _evaluate_and_report(args, inventory, ruleset, config, baseline)
+
+
+def _cmd_local(args: argparse.Namespace) -> int:
+    from auditor.collect.local_files import CliFilesSource
+
+    ruleset, config, baseline = _prepare_evaluation(args)
+    inventory = CliFilesSource().collect()
+    files = inventory.cli_files
+    if files is not None:
+        read = ", ".join(files.files_read) or "none"
+        _say(f"AWS CLI files read: {read}; {len(files.profiles)} profile(s)")
+    return _evaluate_and_report(args, inventory, _rules_for_sources(ruleset, inventory), config, baseline)
+
+
+def _cmd_scan_code(args: argparse.Namespace) -> int:
+    from auditor.codescan import CodeSource
+
+    ruleset, config, baseline = _prepare_evaluation(args)
+    inventory = CodeSource(args.path, since=args.since, max_file_bytes=args.max_file_size).collect()
+    scan = inventory.code_scan
+    if scan is not None:
+        how = "files git tracks or would track" if scan.git else "files not excluded by .gitignore"
+        _say(
+            f"scanned {scan.files_scanned} file(s) ({how}"
+            + (f", lines added since {scan.since}" if scan.since else "")
+            + f"); skipped {scan.skipped_binary} binary and {len(scan.skipped_large)} large file(s)"
+        )
+    return _evaluate_and_report(args, inventory, _rules_for_sources(ruleset, inventory), config, baseline)
+
+
+def _rules_for_sources(ruleset: RuleSet, inventory: Inventory) -> RuleSet:
+    """Only the rules whose sources this run read: a source-tree report lists no cloud rule as "not evaluated"
+    (nobody asked for them), and cloud manual checks do not belong in it."""
+    from auditor.registry import RuleSet
+
+    collected = set(inventory.collection.sources_collected)
+    return RuleSet(
+        rules=[rule for rule in ruleset.rules if set(rule.sources) <= collected],
+        problems=list(ruleset.problems),
+        origin=dict(ruleset.origin),
+    )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -380,7 +479,11 @@ def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, Find
     config = load_config(args.config)
     ruleset = _load_rules(args.rules_dirs)
     config.check_rule_ids(ruleset.ids)
-    baseline = FindingsDocument.load(args.baseline) if args.baseline else None
+    baseline = None
+    if args.baseline and args.baseline_missing_ok and not args.baseline.exists():
+        _warn(f"no baseline at {args.baseline} yet (--baseline-missing-ok): every finding counts as new")
+    elif args.baseline:
+        baseline = FindingsDocument.load(args.baseline)
     for problem in ruleset.problems:
         _warn(problem)
     return ruleset, config, baseline

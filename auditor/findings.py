@@ -63,6 +63,7 @@ class FileLocation(Model):
 
     path: str
     line: int = 1
+    column: int | None = None  # 1-based, where the finding starts on the line (source trees)
 
 
 class SuppressionRecord(Model):
@@ -91,7 +92,9 @@ class Finding(Model):
     location: FileLocation | None = None
     suppressed: bool = False
     suppression: SuppressionRecord | None = None
-    baseline_state: Literal["new", "unchanged"] | None = None
+    # With a baseline: "new", "unchanged", or "not_reverified": a baseline finding this scan could not check again
+    # (its account was out of scope or unreadable, its rule did not run), carried forward as still open.
+    baseline_state: Literal["new", "unchanged", "not_reverified"] | None = None
 
 
 class ManualCheck(Model):
@@ -149,6 +152,7 @@ class Summary(Model):
     new: int | None = None  # with a baseline
     unchanged: int | None = None
     fixed: int | None = None
+    not_reverified: int | None = None  # baseline findings carried forward unchecked (counted in total/active)
 
 
 class FindingsDocument(Model):
@@ -208,4 +212,5 @@ def summarize(findings: list[Finding], fixed: list[Finding] | None = None, with_
         summary.new = sum(1 for f in findings if f.baseline_state == "new")
         summary.unchanged = sum(1 for f in findings if f.baseline_state == "unchanged")
         summary.fixed = len(fixed or [])
+        summary.not_reverified = sum(1 for f in findings if f.baseline_state == "not_reverified")
     return summary

@@ -21,6 +21,7 @@ Severity: ``level`` for SARIF consumers and ``properties["security-severity"]`` 
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import re
@@ -33,6 +34,7 @@ from auditor.reporter import Reporter
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
+SOURCE_ROOT = "%SRCROOT%"  # uriBaseId of files in the scanned tree: the checkout root
 FINGERPRINT_KEY = "auditorFingerprint/v1"  # versioned: a change of fingerprint scheme gets a new key
 MAX_DESCRIPTION = 1024  # GitHub: shortDescription / fullDescription text limit
 MAX_RESULTS_PER_RUN = 25_000  # GitHub rejects runs with more results
@@ -145,7 +147,26 @@ def automation_id(document: FindingsDocument, category: str) -> str:
         or "default"
     )
     category = "/".join(_segment(part) for part in category.split("/") if part.strip()) or DEFAULT_CATEGORY
-    return f"{category}/{_segment(scope_id)}/"
+    shard = shard_label(document)
+    return f"{category}/{_segment(scope_id)}/" + (f"{shard}/" if shard else "")
+
+
+def shard_label(document: FindingsDocument) -> str | None:
+    """The selection a shard scanned (``--ou``, ``--accounts``, ``--exclude-accounts``, recorded in the
+    document's sources), as one path segment; ``None`` for an unsharded scan.
+
+    Shards of one organization must not share an ``automationDetails.id``: each upload would close the other
+    shards' alerts as fixed (and upload-sarif ignores its ``category`` input once the file sets one)."""
+    selection = [
+        source for source in document.scope.sources if source.startswith(("ou:", "accounts:", "exclude-accounts:"))
+    ]
+    if not selection:
+        return None
+    label = _segment("+".join(sorted(selection)).replace(":", "-").replace(",", "-"))
+    if len(label) > 80:  # a long account list: keep it readable and still distinct
+        digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:12]
+        label = f"{label[:60]}-{digest}"
+    return label
 
 
 def artifact_uri(finding: Finding) -> str:
@@ -153,6 +174,16 @@ def artifact_uri(finding: Finding) -> str:
     if finding.location is not None and finding.location.path.strip():
         return _file_uri(finding.location.path)
     return cloud_placeholder_uri(finding)
+
+
+def artifact_location(finding: Finding) -> dict[str, Any]:
+    """``uri`` plus, for a file of the scanned tree (a relative path), ``uriBaseId`` ``%SRCROOT%``: the checkout
+    root, which is what code scanning resolves it against."""
+    location: dict[str, Any] = {"uri": artifact_uri(finding)}
+    path = finding.location.path if finding.location is not None else ""
+    if path.strip() and location["uri"] != "local" and not location["uri"].startswith("local/"):
+        location["uriBaseId"] = SOURCE_ROOT
+    return location
 
 
 def cloud_placeholder_uri(finding: Finding) -> str:
@@ -280,6 +311,8 @@ def _markdown_reference(reference: str) -> str:
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, finding.location.line) if finding.location else 1}
+    if finding.location is not None and finding.location.column:
+        region["startColumn"] = finding.location.column
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -287,7 +320,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": finding.message.strip() or finding.title},
         "locations": [
             {
-                "physicalLocation": {"artifactLocation": {"uri": artifact_uri(finding)}, "region": region},
+                "physicalLocation": {"artifactLocation": artifact_location(finding), "region": region},
                 "logicalLocations": [
                     {
                         "name": _short_name(finding.resource_id),
@@ -304,7 +337,8 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "properties": _result_properties(finding),
     }
     if finding.baseline_state is not None:
-        result["baselineState"] = finding.baseline_state
+        # SARIF has no "not re-verified": such a finding is still open, so it stays "unchanged" (and its alert open)
+        result["baselineState"] = "unchanged" if finding.baseline_state == "not_reverified" else finding.baseline_state
     if finding.suppressed:
         result["suppressions"] = [_suppression(finding)]
     return result

@@ -86,7 +86,7 @@ def test_new_high_finding_fails_the_gate() -> None:
 
 def test_fixed_findings_are_listed() -> None:
     baseline = make_document([*sample_findings(), new_user_finding()])
-    marked = apply_baseline(make_document(), baseline)
+    marked = apply_baseline(make_document(errors=[]), baseline)  # complete: every account read
     assert [f.fingerprint for f in marked.fixed] == [new_user_finding().fingerprint]
     assert marked.fixed[0].baseline_state is None
     assert marked.summary.fixed == 1
@@ -170,7 +170,7 @@ def test_gate_counts_new_but_not_unchanged() -> None:
 
 def test_diff_on_content() -> None:
     old_findings = [*sample_findings()[1:], new_user_finding()]  # ROOT-001 absent, mallory present
-    result = diff(make_document(old_findings), make_document())
+    result = diff(make_document(old_findings), make_document(errors=[]))
     assert isinstance(result, DiffResult)
     assert [f.rule_id for f in result.new] == ["ROOT-001"]
     assert [f.resource_id for f in result.fixed] == [f"arn:aws:iam::{PROD}:user/mallory"]
@@ -189,7 +189,7 @@ def test_diff_identical_is_all_unchanged() -> None:
 
 def test_render_diff_lists_new_and_fixed() -> None:
     old_findings = [*sample_findings()[2:], new_user_finding()]  # ROOT-001 and alice's USER-002 are new
-    text = render_diff(apply_baseline(make_document(), make_document(old_findings)))
+    text = render_diff(apply_baseline(make_document(errors=[]), make_document(old_findings)))
     lines = text.splitlines()
     assert lines[0] == "2 new, 1 fixed, 6 unchanged"
     new_at, fixed_at = lines.index("New (critical 1, high 1)"), lines.index("Fixed (high 1)")
