@@ -38,6 +38,7 @@ SOURCE_ROOT = "%SRCROOT%"  # uriBaseId of files in the scanned tree: the checkou
 FINGERPRINT_KEY = "auditorFingerprint/v1"  # versioned: a change of fingerprint scheme gets a new key
 MAX_DESCRIPTION = 1024  # GitHub: shortDescription / fullDescription text limit
 MAX_RESULTS_PER_RUN = 25_000  # GitHub rejects runs with more results
+MAX_ALERTS_KEPT = 5_000  # ... and keeps only this many of a run's results as alerts
 
 LEVEL = {
     Severity.CRITICAL: "error",
@@ -85,10 +86,11 @@ def build_sarif(
     findings = [f for f in document.findings if not (omit_suppressed and f.suppressed)]
     # Worst first: GitHub keeps only the first results of a big run, so those should be the ones that matter.
     findings = sorted(findings, key=lambda f: -f.severity.rank)
-    left_out = max(0, len(findings) - MAX_RESULTS_PER_RUN)
-    findings = findings[:MAX_RESULTS_PER_RUN]
+    findings, groups = split_for_github(findings)
+    left_out = max(0, len(findings) + len(groups) - MAX_RESULTS_PER_RUN)
+    findings = findings[: max(0, MAX_RESULTS_PER_RUN - len(groups))]
 
-    rules = _rules_for(document, findings)
+    rules = _rules_for(document, findings + [group[0] for group in groups])
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
 
     notifications = [_coverage_notification(error) for error in document.errors]
@@ -105,6 +107,8 @@ def build_sarif(
                 "descriptor": {"id": "results-truncated"},
             }
         )
+    if groups:
+        notifications.append(_aggregated_notification(groups))
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
@@ -119,7 +123,7 @@ def build_sarif(
         driver["informationUri"] = information_uri
     if _SEMVER.match(document.tool.version):
         driver["semanticVersion"] = document.tool.version
-    descriptors = _notification_descriptors(document, left_out)
+    descriptors = _notification_descriptors(document, left_out, aggregated=len(groups))
     if descriptors:
         driver["notifications"] = descriptors
 
@@ -127,7 +131,8 @@ def build_sarif(
         "tool": {"driver": driver},
         "automationDetails": {"id": automation_id(document, category)},
         "invocations": [invocation],
-        "results": [_result(f, rule_index[f.rule_id]) for f in findings],
+        "results": [_result(f, rule_index[f.rule_id]) for f in findings]
+        + [_aggregate_result(group, rule_index[group[0].rule_id]) for group in groups],
         "properties": _run_properties(document, omitted_suppressed=omit_suppressed),
     }
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
@@ -400,6 +405,13 @@ NOTIFICATION_DESCRIPTORS: dict[str, tuple[str, str, str]] = {
         f"GitHub accepts at most {MAX_RESULTS_PER_RUN} results per run: the lowest-severity ones were left out "
         "of this file. findings.json has every finding.",
     ),
+    "results-aggregated": (
+        "warning",
+        "Lower-severity results aggregated",
+        f"GitHub keeps only {MAX_ALERTS_KEPT} results per run as alerts. This run had more findings, so every "
+        "critical and high finding is its own result and the others are aggregated into one result per rule and "
+        "account (or per rule), with a count. findings.json lists every finding.",
+    ),
     "rule-not-evaluated": (
         "note",
         "A rule did not run",
@@ -409,8 +421,9 @@ NOTIFICATION_DESCRIPTORS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _notification_descriptors(document: FindingsDocument, left_out: int) -> list[dict[str, Any]]:
+def _notification_descriptors(document: FindingsDocument, left_out: int, aggregated: int = 0) -> list[dict[str, Any]]:
     used = {
+        "results-aggregated": bool(aggregated),
         "coverage-gap": bool(document.errors),
         "notice": bool(document.notices),
         "results-truncated": bool(left_out),
@@ -501,3 +514,85 @@ def _information_uri(distribution: str) -> str | None:
 
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$")
+
+
+# ------------------------------------------------------------------------------------- GitHub's limits
+
+
+def split_for_github(findings: list[Finding]) -> tuple[list[Finding], list[list[Finding]]]:
+    """``(individual, groups)``: what becomes one result each, and what is aggregated into one result per group.
+
+    Up to ``MAX_ALERTS_KEPT`` findings, every finding is its own result. Beyond it GitHub would keep an arbitrary
+    subset as alerts, so every critical and high finding stays its own result and the rest are grouped by rule
+    and account (by rule alone if that still does not fit), worst first.
+    """
+    if len(findings) <= MAX_ALERTS_KEPT:
+        return findings, []
+    individual = [f for f in findings if f.severity.rank >= Severity.HIGH.rank]
+    rest = [f for f in findings if f.severity.rank < Severity.HIGH.rank]
+    groups = _grouped(rest, by_account=True)
+    if len(individual) + len(groups) > MAX_ALERTS_KEPT:
+        groups = _grouped(rest, by_account=False)
+    return individual, groups
+
+
+def _grouped(findings: list[Finding], *, by_account: bool) -> list[list[Finding]]:
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        key = (finding.rule_id, (finding.account_id or "-") if by_account else "*")
+        groups.setdefault(key, []).append(finding)
+    return sorted(
+        groups.values(), key=lambda g: (-max(f.severity.rank for f in g), g[0].rule_id, g[0].account_id or "")
+    )
+
+
+def _aggregate_result(group: list[Finding], rule_index: int) -> dict[str, Any]:
+    """One result standing for ``group`` (same rule; same account unless grouped by rule alone). Its identity is
+    the rule and account, so the alert persists while the group does."""
+    first = group[0]
+    worst = max(group, key=lambda f: f.severity.rank).severity
+    accounts = sorted({f.account_id or "-" for f in group})
+    account = accounts[0] if len(accounts) == 1 else "all-accounts"
+    identity = hashlib.sha256(f"aggregate\x1f{first.rule_id}\x1f{account}".encode()).hexdigest()[:32]
+    where = f"account {account}" if account != "all-accounts" else f"{len(accounts)} accounts"
+    return {
+        "ruleId": first.rule_id,
+        "ruleIndex": rule_index,
+        "level": LEVEL[worst],
+        "message": {
+            "text": f"{len(group)} {first.rule_id} finding(s) in {where}, aggregated into one result because the "
+            f"organization has more findings than GitHub keeps as alerts ({MAX_ALERTS_KEPT}); findings.json lists "
+            "each one"
+        },
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": "/".join(["aws", _segment(account), "aggregated", _segment(first.rule_id)])
+                    },
+                    "region": {"startLine": 1},
+                }
+            }
+        ],
+        "partialFingerprints": {"primaryLocationLineHash": identity, FINGERPRINT_KEY: identity},
+        "properties": {
+            "aggregated": True,
+            "count": len(group),
+            "severity": worst.value,
+            "accounts": accounts[:100],
+            "resource_ids": [f.resource_id for f in group[:20]],
+        },
+    }
+
+
+def _aggregated_notification(groups: list[list[Finding]]) -> dict[str, Any]:
+    count = sum(len(group) for group in groups)
+    return {
+        "level": "warning",
+        "message": {
+            "text": f"{count} medium, low and info finding(s) aggregated into {len(groups)} result(s) (one per rule "
+            f"and account): GitHub keeps only {MAX_ALERTS_KEPT} results per run as alerts, and every critical and "
+            "high finding is kept as its own result"
+        },
+        "descriptor": {"id": "results-aggregated"},
+    }
