@@ -336,6 +336,11 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         default="OrganizationAccountAccessRole",
         help="the member-account role the scanner assumes (default: %(default)s)",
     )
+    policy.add_argument(
+        "--member-template",
+        action="store_true",
+        help="print instead a CloudFormation template (for a StackSet) of the read-only member-account role",
+    )
     policy.set_defaults(handler=_cmd_policy)
 
     schema = commands.add_parser(
@@ -590,8 +595,11 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _cmd_policy(args: argparse.Namespace) -> int:
-    from auditor.policy import audit_role_policy
+    from auditor.policy import audit_role_policy, member_role_template
 
+    if args.member_template:
+        print(json.dumps(member_role_template(args.role_name), indent=2))
+        return ExitCode.OK
     print(json.dumps(audit_role_policy(args.role_name), indent=2))
     return ExitCode.OK
 
