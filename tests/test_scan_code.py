@@ -221,3 +221,10 @@ def test_hex_digests_are_not_secrets_but_base64_values_are() -> None:
     assert [m.secret_nearby for m in find_keys(far)] == [False]
     near = ("AKIAQWERTYUIOPASDFG1\n\n\n" + SECRET + "\n").encode()
     assert [m.secret_nearby for m in find_keys(near)] == [True]
+
+
+def test_a_subdirectory_reports_paths_from_the_checkout_root(repo: Path) -> None:
+    """SARIF's %SRCROOT% is the checkout: a key in app/ scanned as `scan-code app` is still app/settings.py."""
+    scan = CodeSource(repo / "app").collect().code_scan
+    assert scan is not None
+    assert sorted((h.path, h.line) for h in scan.hits) == [("app/settings.py", 2), ("app/split.js", 2)]

@@ -25,7 +25,9 @@ _PREFIXES = (b"AKIA", b"ASIA")
 _KEY = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 # quote, optional concatenation operator, quote: the seam between two string literals on one line
 _SEAM = re.compile(r"""(["'])\s*(?:\+|\.|\|\||&)?\s*(["'])""")
-_SEAM_BYTES = re.compile(rb"""["']\s*(?:\+|\.|\|\||&)?\s*["']""")
+# upper-case letters or digits on both sides of a seam: the only seams that can split a key id
+_SPLIT = re.compile(r"""[A-Z0-9]["']\s*(?:\+|\.|\|\||&)?\s*["'][A-Z0-9]""")
+_SPLIT_BYTES = re.compile(rb"""[A-Z0-9]["']\s*(?:\+|\.|\|\||&)?\s*["'][A-Z0-9]""")
 _SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 
 
@@ -42,7 +44,7 @@ def might_hold_a_key(data: bytes) -> bool:
     """Cheap test on the whole file (C-speed ``in`` and one regex): can :func:`find_keys` find anything?"""
     if any(prefix in data for prefix in _PREFIXES):
         return True
-    return b"IA" in data and _SEAM_BYTES.search(data) is not None
+    return _SPLIT_BYTES.search(data) is not None
 
 
 def find_keys(data: bytes) -> Iterator[KeyMatch]:
@@ -74,7 +76,7 @@ def _keys_in_line(line: str) -> Iterator[tuple[int, str]]:
         for match in _KEY.finditer(line):
             seen.add(match.start())
             yield match.start() + 1, match.group(0)
-    if "'" not in line and '"' not in line:
+    if ("'" not in line and '"' not in line) or not _SPLIT.search(line):
         return
     joined, origin = _close_seams(line)
     if joined == line:

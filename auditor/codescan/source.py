@@ -39,7 +39,12 @@ class CodeSource(Source):
 
     def collect(self) -> Inventory:
         started_at = datetime.now(UTC)
-        in_git = git_top_level(self.root) is not None
+        top = git_top_level(self.root)
+        in_git = top is not None
+        # In a work tree, paths are reported from its top (what SARIF's %SRCROOT% is: the checkout), even when
+        # a subdirectory is scanned; outside git, from the directory given.
+        prefix = self.root.relative_to(top.resolve()).as_posix() if top is not None else "."
+        prefix = "" if prefix == "." else prefix + "/"
         if self.since is not None and not in_git:
             raise InputError(f"scan-code --since needs a git work tree; {self.root} is not in one")
         wanted = added_lines(self.root, self.since) if self.since is not None else None
@@ -60,7 +65,7 @@ class CodeSource(Source):
                     continue
                 scan.hits.append(
                     CodeKeyHit(
-                        path=name,
+                        path=prefix + name,
                         line=match.line,
                         column=match.column,
                         key_id=match.key_id,
