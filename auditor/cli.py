@@ -550,8 +550,21 @@ def _evaluate_and_report(
             sys.stdout.flush()
     for path in write_reports(document, reporters, args.output_dir):
         _say(f"wrote {path}")
+    if "sarif" in names:
+        _warn_sarif_aggregation(document)
     _report_gaps(document.errors)
     return gate(document, args.fail_on)
+
+
+def _warn_sarif_aggregation(document: FindingsDocument) -> None:
+    from auditor.reports.sarif import MAX_ALERTS_KEPT
+
+    if len(document.findings) > MAX_ALERTS_KEPT:
+        _warn(
+            f"{len(document.findings)} findings: more than the {MAX_ALERTS_KEPT} alerts GitHub keeps per SARIF run, so "
+            "findings.sarif has every critical and high finding as its own result and the others aggregated per "
+            "rule and account (findings.json has them all)"
+        )
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:

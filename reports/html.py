@@ -42,7 +42,7 @@ SIMULATED_PREFIX = "simulated:"
 FIXED_LIST_LIMIT = 500  # fixed findings listed server-side; the rest are counted
 
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
-_BASELINE_CODES = {"new": 1, "unchanged": 2}
+_BASELINE_CODES = {"new": 1, "unchanged": 2, "not_reverified": 3}  # report.js BASELINE, same order
 
 
 class HtmlReporter(Reporter):
@@ -242,6 +242,7 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "has_baseline": has_baseline,
         "new": sum(1 for f in document.findings if f.baseline_state == "new"),
         "unchanged": sum(1 for f in document.findings if f.baseline_state == "unchanged"),
+        "not_reverified": sum(1 for f in document.findings if f.baseline_state == "not_reverified"),
         "fixed": document.fixed[:FIXED_LIST_LIMIT],
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
         "simulated": simulated,

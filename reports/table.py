@@ -134,6 +134,8 @@ def _counts(document: FindingsDocument, color: bool) -> str:
         line += f", {summary.suppressed} suppressed"
     if summary.new is not None:
         line += f"\nBaseline: {summary.new} new, {summary.unchanged or 0} unchanged, {summary.fixed or 0} fixed"
+        if summary.not_reverified:
+            line += f", {summary.not_reverified} not re-verified (carried forward, still open)"
     return line
 
 

