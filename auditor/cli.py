@@ -201,7 +201,8 @@ def _add_evaluation_options(
         "--sarif-category",
         default=sarif_category,
         metavar="NAME",
-        help="SARIF automationDetails category; uploads with the same category replace each other",
+        help="SARIF automationDetails.id prefix (the scan's organization or account, and a shard's --ou/--accounts/"
+        "--exclude-accounts selection, are appended); uploads with the same id replace each other",
     )
 
 

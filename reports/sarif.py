@@ -11,7 +11,13 @@ result gets ``locations[0].physicalLocation.artifactLocation.uri``:
 Alert identity across runs is the finding's fingerprint (rule id + account + resource + discriminator, never a
 line number), given to GitHub as ``partialFingerprints``. ``automationDetails.id`` is
 ``<category>/<organization or account>/`` - the trailing slash makes the whole value the category, so every
-nightly upload replaces the previous one and alerts it no longer contains are closed as fixed.
+nightly upload replaces the previous one and alerts it no longer contains are closed as fixed. A shard (a scan
+limited by ``--ou``, ``--accounts`` or ``--exclude-accounts``) appends its selection, ``…/<organization>/ou-…/``,
+so shards do not close each other's alerts. Findings a scan could not re-verify (an account it could not read)
+are carried forward from the baseline and stay results, so their alerts stay open.
+
+GitHub keeps 5,000 results of a run as alerts: above that, every critical and high finding stays its own result
+and the rest are aggregated per rule and account (``split_for_github``), with a notification saying so.
 
 Severity: ``level`` for SARIF consumers and ``properties["security-severity"]`` for GitHub, which maps
 >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, below that low; we use mid-band values. ``info`` findings get

@@ -87,7 +87,7 @@ class CodeSource(Source):
 
     def _read(self, name: str, scan: CodeScan, errors: list[CollectionError]) -> bytes | None:
         """The file's bytes, or ``None`` for what is not read: links, non-files, binaries, large files."""
-        path = self.root / name
+        path = os.path.join(self.root, name)  # strings, not Path objects: this runs once per file of the tree
         try:
             info = os.lstat(path)
         except FileNotFoundError:
@@ -101,7 +101,7 @@ class CodeSource(Source):
             scan.skipped_large.append(name)
             return None
         try:
-            with open(path, "rb") as handle:
+            with open(path, "rb", buffering=0) as handle:  # one read, no buffer copy
                 data = handle.read()
         except OSError as exc:
             errors.append(_read_error(name, exc))
