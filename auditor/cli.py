@@ -401,6 +401,8 @@ def _collect(args: argparse.Namespace) -> Inventory:
     if getattr(args, "local", False):
         from auditor.collect.local_files import CliFilesSource
 
+        if any(part.cli_files is not None for part in parts):
+            raise InputError("--local: the saved inventory already holds AWS CLI files (it was collected with --local)")
         parts.append(CliFilesSource().collect())
     return assemble_inventory(parts)
 

@@ -194,3 +194,21 @@ def test_cloud_scan_reports_local_rules_not_evaluated(tmp_path: Path) -> None:
     assert main(["scan", "--from-inventory", str(saved), "--format", "json", "--output-dir", str(out)]) == 0
     statuses = {r["id"]: r["status"] for r in json.loads((out / "findings.json").read_text())["rules"]}
     assert {statuses[i] for i in ("LOCAL-001", "LOCAL-002", "SECRET-001")} == {"not_evaluated"}
+
+
+def test_save_inventory_creates_its_directory_and_local_is_not_read_twice(
+    cli_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from factories import make_inventory
+
+    saved = tmp_path / "inventory.json"
+    make_inventory(accounts=[]).save(saved)
+    nested = (
+        tmp_path / "not" / "yet" / "inventory.json"
+    )  # the nightly's auditor-report/inventory.json on a fresh runner
+    args = ["scan", "--from-inventory", str(saved), "--local", "--format", "json", "--output-dir", str(tmp_path / "o")]
+    assert main([*args, "--save-inventory", str(nested)]) == 0
+    again = Inventory.load(nested)
+    assert again.cli_files is not None and again.collection.sources_collected == ["aws", "local"]
+    assert main(["scan", "--from-inventory", str(nested), "--local", "--output-dir", str(tmp_path / "p")]) == 2
+    assert "already holds AWS CLI files" in capsys.readouterr().err
