@@ -246,9 +246,9 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     local = commands.add_parser(
         "local",
         help="check this machine's AWS CLI files (no AWS call)",
-        description="Read the AWS CLI's shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE and "
-        "AWS_CONFIG_FILE, else ~/.aws/credentials and ~/.aws/config) and report long-lived keys (LOCAL-001) and "
-        "profiles not on an sso-session (LOCAL-002). Secret values are never read into any output.",
+        description="Read the AWS CLI's shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE and\n"
+        "AWS_CONFIG_FILE, else ~/.aws/credentials and ~/.aws/config) and report long-lived keys (LOCAL-001)\n"
+        "and profiles not on an sso-session (LOCAL-002). Secret values are never read into any output.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -258,11 +258,11 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     scan_code = commands.add_parser(
         "scan-code",
         help="find AWS access keys in a source tree (no AWS call)",
-        description="Report every AKIA/ASIA access key id in PATH (SECRET-001) with file, line and column: "
-        "critical with a secret-looking value next to it, high alone, info for AWS's documentation examples. In "
-        "a git work tree the files git tracks or would track are read (so .gitignore is respected); elsewhere "
-        "the tree is walked honouring .gitignore files. Binaries, files over --max-file-size and symbolic links "
-        "are skipped.",
+        description="Report every AKIA/ASIA access key id in PATH (SECRET-001) with file, line and column:\n"
+        "critical with a secret-looking value next to it, high alone, info for AWS's documentation examples.\n"
+        "In a git work tree the files git tracks or would track are read (so .gitignore is respected);\n"
+        "elsewhere the tree is walked honouring .gitignore files. Binaries, files over --max-file-size and\n"
+        "symbolic links are skipped.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
