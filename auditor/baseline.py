@@ -14,6 +14,8 @@ line number or timestamp. One rule decides what a baseline *covers*, shared by `
   failed; its rule did not run) is **not re-verified**: it is carried forward, still open, into the current
   document (``baseline_state`` ``not_reverified``), so reports, SARIF uploads and later baselines keep it. It never
   fails the gate (it is not new) and is never counted as fixed.
+  A shard (a scan with an ``--ou``/``--accounts``/``--exclude-accounts`` selection) says nothing about the accounts
+  it did not select: their baseline findings are neither fixed nor carried (``outside_selection``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from dataclasses import dataclass, field
 
 from auditor.errors import ExitCode, InputError
 from auditor.findings import Finding, FindingsDocument, RuleInfo, Scope, ScopeAccount, Severity, summarize
+
+# How a shard's selection is recorded in ``scope.sources`` (``auditor.collect.runner``)
+SELECTION_PREFIXES = ("ou:", "accounts:", "exclude-accounts:")
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def diff(old: FindingsDocument, new: FindingsDocument) -> DiffResult:
     fixed: list[Finding] = []
     carried: list[Finding] = []
     for f in old.findings:
-        if f.fingerprint in current:
+        if f.fingerprint in current or outside_selection(f, new):
             continue
         reason = not_reverified_reason(f, new)
         if reason is not None:
@@ -88,6 +93,18 @@ def diff(old: FindingsDocument, new: FindingsDocument) -> DiffResult:
         elif not f.suppressed:
             fixed.append(f.model_copy(update={"baseline_state": None}))
     return DiffResult(new=new_findings, fixed=fixed, unchanged=unchanged, not_reverified=carried)
+
+
+def outside_selection(finding: Finding, document: FindingsDocument) -> bool:
+    """A shard (``--ou``, ``--accounts``, ``--exclude-accounts``) says nothing about the accounts it did not
+    select: their baseline findings are neither fixed nor carried into this shard's reports (they belong to
+    another shard, whose SARIF category is its own). An account the shard selected but could not read has an
+    error entry, and is carried forward instead."""
+    account = finding.account_id
+    if account is None or not any(s.startswith(SELECTION_PREFIXES) for s in document.scope.sources):
+        return False
+    scanned = {a.account_id for a in document.scope.accounts_scanned}
+    return account not in scanned and not any(error.account_id == account for error in document.errors)
 
 
 def not_reverified_reason(finding: Finding, document: FindingsDocument) -> str | None:
@@ -135,8 +152,12 @@ def merge(documents: Sequence[FindingsDocument]) -> FindingsDocument:
     by_age = sorted(documents, key=lambda d: d.generated_at)
     findings: dict[str, Finding] = {}
     fixed: dict[str, Finding] = {}
-    for document in by_age:  # later documents overwrite: the freshest view of a finding wins
-        findings.update((f.fingerprint, f) for f in document.findings)
+    for document in by_age:  # later documents overwrite: the freshest view of a finding wins...
+        for f in document.findings:
+            previous = findings.get(f.fingerprint)
+            # ...except that a copy carried forward unverified never replaces one a shard actually saw
+            if f.baseline_state != "not_reverified" or previous is None or previous.baseline_state == "not_reverified":
+                findings[f.fingerprint] = f
         fixed.update((f.fingerprint, f) for f in document.fixed)
     for fingerprint in findings:
         fixed.pop(fingerprint, None)  # one shard's "fixed" is another's still-present finding

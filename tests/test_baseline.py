@@ -313,3 +313,19 @@ def test_merged_document_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "merged.json"
     merged.save(path)
     assert FindingsDocument.load(path) == merged
+
+
+def test_merge_prefers_a_finding_a_shard_saw_over_a_carried_copy() -> None:
+    """Shard A could not read an account and carried its finding forward; shard B read it. Whatever the order of
+    the shards (A is newer here, so it would otherwise win), the merged document holds B's copy."""
+    from report_fixtures import GENERATED_AT
+
+    seen = sample_findings()[0].model_copy(update={"baseline_state": "unchanged"})
+    carried = seen.model_copy(update={"baseline_state": "not_reverified", "message": "not re-verified (x): m"})
+    older = make_document([seen], errors=[])
+    newer = make_document([carried], errors=[], generated_at=GENERATED_AT + timedelta(hours=1))
+    for documents in ([older, newer], [newer, older]):
+        (merged_finding,) = merge(documents).findings
+        assert merged_finding.baseline_state == "unchanged"
+    (only,) = merge([newer]).findings
+    assert only.baseline_state == "not_reverified"

@@ -79,10 +79,20 @@ def test_an_account_that_cannot_be_entered_keeps_its_findings_open(moto_session:
     }
     assert all(f.message.count("not re-verified") == 1 for f in again.findings if f.baseline_state == "not_reverified")
 
-    # Out of scope (--exclude-accounts) is the same: not looked at, so not fixed.
+    # A shard that does not select prod (--exclude-accounts here) says nothing about it: prod's findings are not
+    # fixed, and not carried into this shard's reports either (they belong to the shard that selects prod).
     out_of_scope = collect(
         CollectOptions(org=True, exclude_accounts=[prod]), session=moto_session, sleep=lambda _: None
     )
     excluded = findings_for(out_of_scope, ruleset, Config(), baseline=baseline)
-    assert {f.fingerprint for f in excluded.findings if f.account_id == prod} == prod_findings
     assert excluded.fixed == []
+    assert not [f for f in excluded.findings if f.baseline_state == "not_reverified"]
+    assert prod not in {f.account_id for f in excluded.findings if f.rule_id == "KEY-001"}
+
+    # The shard that selects prod but cannot enter it carries prod's findings forward.
+    prod_only = collect(CollectOptions(org=True, accounts=[prod]), session=moto_session, sleep=lambda _: None)
+    assert prod_only.errors and prod in {e.account_id for e in prod_only.errors}  # still refused: carried
+    refused_shard = findings_for(prod_only, ruleset, Config(), baseline=baseline)
+    assert {f.fingerprint for f in refused_shard.findings if f.baseline_state == "not_reverified"} == {
+        f.fingerprint for f in carried
+    }
