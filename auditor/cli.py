@@ -178,7 +178,9 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -> None:
+def _add_evaluation_options(
+    parser: argparse.ArgumentParser, formats: Formats, sarif_category: str = DEFAULT_SARIF_CATEGORY
+) -> None:
     group = parser.add_argument_group("evaluation and reports")
     group.add_argument(
         "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
@@ -228,15 +230,21 @@ def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -
         help="a previous findings.json: mark findings new or unchanged, list fixed ones; only new ones fail",
     )
     group.add_argument(
+        "--baseline-missing-ok",
+        action="store_true",
+        help="when the --baseline file does not exist yet (the first run), start from none: every finding is new",
+    )
+    group.add_argument(
         "--sarif-omit-suppressed",
         action="store_true",
         help="leave suppressed findings out of the SARIF (GitHub shows SARIF-suppressed results as open alerts)",
     )
     group.add_argument(
         "--sarif-category",
-        default=DEFAULT_SARIF_CATEGORY,
+        default=sarif_category,
         metavar="NAME",
-        help="SARIF automationDetails category; uploads with the same category replace each other",
+        help="SARIF automationDetails.id prefix (the scan's organization or account, and a shard's --ou/--accounts/"
+        "--exclude-accounts selection, are appended); uploads with the same id replace each other",
     )
 
 
@@ -291,8 +299,55 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         "--from-inventory", type=Path, metavar="FILE", help="evaluate a saved inventory.json instead of calling AWS"
     )
     snapshot.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
+    scan.add_argument(
+        "--local",
+        action="store_true",
+        help="also read this machine's AWS CLI files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, else ~/.aws): "
+        "LOCAL-001, LOCAL-002",
+    )
     _add_evaluation_options(scan, formats)
     scan.set_defaults(handler=_cmd_scan)
+
+    local = commands.add_parser(
+        "local",
+        help="check this machine's AWS CLI files (no AWS call)",
+        description="Read the AWS CLI's shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE and\n"
+        "AWS_CONFIG_FILE, else ~/.aws/credentials and ~/.aws/config) and report long-lived keys (LOCAL-001)\n"
+        "and profiles not on an sso-session (LOCAL-002). Secret values are never read into any output.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_evaluation_options(local, formats, sarif_category=f"{DEFAULT_SARIF_CATEGORY}-local")
+    local.set_defaults(handler=_cmd_local)
+
+    scan_code = commands.add_parser(
+        "scan-code",
+        help="find AWS access keys in a source tree (no AWS call)",
+        description="Report every AKIA/ASIA access key id in PATH (SECRET-001) with file, line and column:\n"
+        "critical with a secret-looking value next to it, high alone, info for AWS's documentation examples.\n"
+        "In a git work tree the files git tracks or would track are read (so .gitignore is respected);\n"
+        "elsewhere the tree is walked honouring .gitignore files. Binaries, files over --max-file-size and\n"
+        "symbolic links are skipped.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan_code.add_argument(
+        "path", type=Path, nargs="?", default=Path("."), metavar="PATH", help="the directory to scan (default: .)"
+    )
+    scan_code.add_argument(
+        "--since",
+        metavar="REF",
+        help="report only lines added since this git ref (e.g. the pull request's base: origin/main)",
+    )
+    scan_code.add_argument(
+        "--max-file-size",
+        type=_positive_int,
+        default=5 * 1024 * 1024,
+        metavar="BYTES",
+        help="skip larger files (default: %(default)s)",
+    )
+    _add_evaluation_options(scan_code, formats, sarif_category=f"{DEFAULT_SARIF_CATEGORY}-code")
+    scan_code.set_defaults(handler=_cmd_scan_code)
 
     collect = commands.add_parser(
         "collect",
@@ -376,6 +431,11 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         "--role-name",
         default="OrganizationAccountAccessRole",
         help="the member-account role the scanner assumes (default: %(default)s)",
+    )
+    policy.add_argument(
+        "--member-template",
+        action="store_true",
+        help="print instead a CloudFormation template (for a StackSet) of the read-only member-account role",
     )
     policy.set_defaults(handler=_cmd_policy)
 
@@ -508,6 +568,12 @@ def _collect(args: argparse.Namespace) -> Inventory:
 
     saved = getattr(args, "from_inventory", None)
     parts = [Inventory.load(saved)] if saved else [AwsSource(_collect_options(args)).collect()]
+    if getattr(args, "local", False):
+        from auditor.collect.local_files import CliFilesSource
+
+        if any(part.cli_files is not None for part in parts):
+            raise InputError("--local: the saved inventory already holds AWS CLI files (it was collected with --local)")
+        parts.append(CliFilesSource().collect())
     return assemble_inventory(parts)
 
 
@@ -537,7 +603,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """Every path this run will write is checked (and its directories created) before anything is collected."""
     from auditor.safefile import check_writable_file, prepare_output_dir
 
-    if args.save_inventory:
+    if getattr(args, "save_inventory", None):
         check_writable_file(args.save_inventory, "--save-inventory")
     if any(args.format_table.by_name[name].default_filename for name in _format_names(args)):
         prepare_output_dir(args.output_dir)
@@ -575,6 +641,49 @@ def _no_account_read(inventory: Inventory) -> int:
     return int(ExitCode.ERROR)
 
 
+def _cmd_local(args: argparse.Namespace) -> int:
+    from auditor.collect.local_files import CliFilesSource
+
+    ruleset, config, baseline = _prepare_evaluation(args)
+    _check_outputs(args)
+    inventory = CliFilesSource().collect()
+    files = inventory.cli_files
+    if files is not None:
+        read = ", ".join(files.files_read) or "none"
+        _say(f"AWS CLI files read: {read}; {len(files.profiles)} profile(s)")
+    return _evaluate_and_report(args, inventory, _rules_for_sources(ruleset, inventory), config, baseline)
+
+
+def _cmd_scan_code(args: argparse.Namespace) -> int:
+    from auditor.codescan import CodeSource
+
+    ruleset, config, baseline = _prepare_evaluation(args)
+    _check_outputs(args)
+    inventory = CodeSource(args.path, since=args.since, max_file_bytes=args.max_file_size).collect()
+    scan = inventory.code_scan
+    if scan is not None:
+        how = "files git tracks or would track" if scan.git else "files not excluded by .gitignore"
+        _say(
+            f"scanned {scan.files_scanned} file(s) ({how}"
+            + (f", lines added since {scan.since}" if scan.since else "")
+            + f"); skipped {scan.skipped_binary} binary and {len(scan.skipped_large)} large file(s)"
+        )
+    return _evaluate_and_report(args, inventory, _rules_for_sources(ruleset, inventory), config, baseline)
+
+
+def _rules_for_sources(ruleset: RuleSet, inventory: Inventory) -> RuleSet:
+    """Only the rules whose sources this run read: a source-tree report lists no cloud rule as "not evaluated"
+    (nobody asked for them), and cloud manual checks do not belong in it."""
+    from auditor.registry import RuleSet
+
+    collected = set(inventory.collection.sources_collected)
+    return RuleSet(
+        rules=[rule for rule in ruleset.rules if set(rule.sources) <= collected],
+        problems=list(ruleset.problems),
+        origin=dict(ruleset.origin),
+    )
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from auditor.demo import demo_inventory
     from auditor.demo.scenarios import scenario_named
@@ -601,7 +710,11 @@ def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, Find
     config = load_config(args.config)
     ruleset = _load_rules(args.rules_dirs, getattr(args, "rule_timeout", DEFAULT_RULE_TIMEOUT_SECONDS))
     config.check_rule_ids(ruleset.ids)
-    baseline = FindingsDocument.load(args.baseline) if args.baseline else None
+    baseline = None
+    if args.baseline and args.baseline_missing_ok and not args.baseline.exists():
+        _warn(f"no baseline at {args.baseline} yet (--baseline-missing-ok): every finding counts as new")
+    elif args.baseline:
+        baseline = FindingsDocument.load(args.baseline)
     for problem in ruleset.problems:
         _warn(problem)
     return ruleset, config, baseline
@@ -654,7 +767,8 @@ def _evaluate_and_report(
     formats: Formats = args.format_table
     for problem in formats.problems:
         _warn(problem)
-    reporters = _reporters(_format_names(args), formats, args)
+    names = _format_names(args)
+    reporters = _reporters(names, formats, args)
     document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
     for reporter in reporters:
         if reporter.default_filename is None:
@@ -662,6 +776,8 @@ def _evaluate_and_report(
             sys.stdout.flush()
     for path in write_reports(document, reporters, args.output_dir):
         _say(f"wrote {path}")
+    if "sarif" in names:
+        _warn_sarif_aggregation(document)
     _report_gaps(document.errors)
     if _read_no_account(inventory):
         return _no_account_read(inventory)
@@ -670,6 +786,17 @@ def _evaluate_and_report(
 
 def _format_names(args: argparse.Namespace) -> list[str]:
     return list(args.formats or [*_builtin_file_formats(), *([CONSOLE_FORMAT] if sys.stdout.isatty() else [])])
+
+
+def _warn_sarif_aggregation(document: FindingsDocument) -> None:
+    from auditor.reports.sarif import MAX_ALERTS_KEPT
+
+    if len(document.findings) > MAX_ALERTS_KEPT:
+        _warn(
+            f"{len(document.findings)} findings: more than the {MAX_ALERTS_KEPT} alerts GitHub keeps per SARIF run, so "
+            "findings.sarif has every critical and high finding as its own result and the others aggregated per "
+            "rule and account (findings.json has them all)"
+        )
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
@@ -719,8 +846,11 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _cmd_policy(args: argparse.Namespace) -> int:
-    from auditor.policy import audit_role_policy
+    from auditor.policy import audit_role_policy, member_role_template
 
+    if args.member_template:
+        print(json.dumps(member_role_template(args.role_name), indent=2))
+        return ExitCode.OK
     print(json.dumps(audit_role_policy(args.role_name), indent=2))
     return ExitCode.OK
 

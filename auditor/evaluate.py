@@ -183,7 +183,7 @@ def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Find
         fingerprint=make_fingerprint(rule.id, hit.account_id, hit.resource_id, hit.discriminator),
         rule_id=rule.id,
         title=rule.title,
-        severity=config.rules.severity.get(rule.id, rule.severity),
+        severity=config.rules.severity.get(rule.id, hit.severity or rule.severity),
         account_id=hit.account_id,
         account_name=account_name,
         region=hit.region,

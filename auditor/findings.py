@@ -137,7 +137,9 @@ class Finding(Model):
     location: FileLocation | None = None
     suppressed: bool = False
     suppression: SuppressionRecord | None = None
-    baseline_state: Literal["new", "unchanged"] | None = None
+    # With a baseline: "new", "unchanged", or "not_reverified": a baseline finding this scan could not check again
+    # (its account was out of scope or unreadable, its rule did not run), carried forward as still open.
+    baseline_state: Literal["new", "unchanged", "not_reverified"] | None = None
 
 
 class ManualCheck(Model):
@@ -196,6 +198,7 @@ class Summary(Model):
     new: int | None = None  # with a baseline
     unchanged: int | None = None
     fixed: int | None = None
+    not_reverified: int | None = None  # baseline findings carried forward unchecked (counted in total/active)
 
 
 class FindingsDocument(Model):
@@ -258,4 +261,5 @@ def summarize(findings: list[Finding], fixed: list[Finding] | None = None, with_
         summary.new = sum(1 for f in findings if f.baseline_state == "new")
         summary.unchanged = sum(1 for f in findings if f.baseline_state == "unchanged")
         summary.fixed = len(fixed or [])
+        summary.not_reverified = sum(1 for f in findings if f.baseline_state == "not_reverified")
     return summary

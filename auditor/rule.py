@@ -63,6 +63,9 @@ class Hit:
     region: str | None = None
     location: FileLocation | None = None
     tags: Mapping[str, str] = field(default_factory=dict)  # the resource's own tags, for tag suppressions
+    # This finding's severity when it differs from the rule's (a key with its secret next to it is worse than a
+    # lone key id). ``[rules] severity`` in auditor.toml still overrides it.
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)

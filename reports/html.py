@@ -45,7 +45,7 @@ FIX_FIRST_LIMIT = 15  # resources in the "fix first" list; the findings table ha
 FIX_FIRST_OPEN = 3  # of which the first few are shown expanded
 
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
-_BASELINE_CODES = {"new": 1, "unchanged": 2}
+_BASELINE_CODES = {"new": 1, "unchanged": 2, "not_reverified": 3}  # report.js BASELINE, same order
 
 
 class HtmlReporter(Reporter):
@@ -327,6 +327,7 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "has_baseline": has_baseline,
         "new": sum(1 for f in document.findings if f.baseline_state == "new"),
         "unchanged": sum(1 for f in document.findings if f.baseline_state == "unchanged"),
+        "not_reverified": sum(1 for f in document.findings if f.baseline_state == "not_reverified"),
         "fixed": document.fixed[:FIXED_LIST_LIMIT],
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
         "simulated": simulated,

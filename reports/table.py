@@ -138,6 +138,8 @@ def _counts(document: FindingsDocument, color: bool) -> str:
         line += f", {summary.suppressed} suppressed"
     if summary.new is not None:
         line += f"\nBaseline: {summary.new} new, {summary.unchanged or 0} unchanged, {summary.fixed or 0} fixed"
+        if summary.not_reverified:
+            line += f", {summary.not_reverified} not re-verified (carried forward, still open)"
     return line
 
 
@@ -230,9 +232,12 @@ def render_diff(document: FindingsDocument, width: int | None = None) -> str:
     width = max(width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 60)
     new = [f for f in document.findings if f.baseline_state == "new"]
     unchanged = [f for f in document.findings if f.baseline_state == "unchanged"]
+    carried = [f for f in document.findings if f.baseline_state == "not_reverified"]
     fixed = document.fixed
     suppressed_new = sum(1 for f in new if f.suppressed)
     first = f"{len(new)} new, {len(fixed)} fixed, {len(unchanged)} unchanged"
+    if carried:
+        first += f", {len(carried)} not re-verified (still open)"
     if suppressed_new:
         first += f" ({suppressed_new} of the new are suppressed)"
     lines = [first]
@@ -240,7 +245,13 @@ def render_diff(document: FindingsDocument, width: int | None = None) -> str:
         lines += ["", f"New ({_count_by_severity(new)})", findings_table(new, width, state_column=False)]
     if fixed:
         lines += ["", f"Fixed ({_count_by_severity(fixed)})", findings_table(fixed, width, state_column=False)]
-    if not new and not fixed:
+    if carried:
+        lines += [
+            "",
+            f"Not re-verified, carried forward as open ({_count_by_severity(carried)})",
+            findings_table(carried, width, state_column=False),
+        ]
+    if not new and not fixed and not carried:
         lines += ["", "No change."]
     return "\n".join(lines)
 

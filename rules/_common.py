@@ -47,6 +47,7 @@ IDC_IDENTITY_SOURCE = f"{IDC_GUIDE}/manage-your-identity-source.html"
 IDC_USER_SESSIONS = f"{IDC_GUIDE}/user-interactive-sessions.html"
 INVITE_ACCOUNT = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_invites.html"
 CLI_SSO = "https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.html"
+CLI_CONFIG_FILES = "https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"
 
 # CIS 1.21 (v3.0.0) / 1.20 (v5.0.0): IAM users are managed centrally through identity federation or Organizations.
 CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]

@@ -423,3 +423,55 @@ resource "aws_iam_role" "this" {
 """,
     derive=_role_seconds,
 )
+
+# ------------------------------------------------------------------------------------------------ keys outside AWS
+
+_USER_FROM_KEY = "<user-name-from-get-caller-identity>"
+
+LOCAL_FILE_KEY = FixTemplate(
+    console=(
+        "Find whose key it is: `aws sts get-caller-identity --profile {profile}` prints the IAM user's ARN "
+        "(account and user name).",
+        "Move the profile to IAM Identity Center: `aws configure sso --profile {profile}` writes it on the "
+        "[sso-session] form; then `aws sso login --profile {profile}`.",
+        "Delete the aws_access_key_id and aws_secret_access_key lines of [{profile}] in {file} (line {line}).",
+        f"IAM console > Users > {_USER_FROM_KEY} > Security credentials > {{key_id}} > Deactivate; once nothing "
+        "breaks, Delete.",
+    ),
+    cli=(
+        "aws sts get-caller-identity --profile {profile}",
+        "aws configure sso --profile {profile}",
+        f"aws iam update-access-key --user-name {_USER_FROM_KEY} --access-key-id {{key_id}} --status Inactive",
+        f"aws iam delete-access-key --user-name {_USER_FROM_KEY} --access-key-id {{key_id}}",
+    ),
+)
+LOCAL_PROFILE_FORM = FixTemplate(
+    console=(
+        "Run `aws configure sso --profile {profile}`: it rewrites the profile to point at a shared [sso-session] "
+        "section (sso_session, sso_account_id, sso_role_name).",
+        "Remove the profile's old sso_start_url and sso_region lines, or its static keys, from {file} (section "
+        "[{profile}], line {line}).",
+        "One sign-in then serves every profile of the session: `aws sso login --sso-session <session-name>`.",
+    ),
+    cli=(
+        "aws configure sso --profile {profile}",
+        "aws sso login --profile {profile}",
+    ),
+)
+SOURCE_KEY = FixTemplate(
+    console=(
+        "Treat {key_id} as compromised, whatever happens to this change: `aws sts get-access-key-info "
+        "--access-key-id {key_id}` names its account, and CloudTrail > Event history filtered by access key "
+        "{key_id} shows its user and what it did.",
+        "Deactivate it at once (IAM console > Users > <user-name> > Security credentials > {key_id} > "
+        "Deactivate), look for use you do not recognise, then Delete.",
+        "Remove it from {file} (line {line}, column {column}); load credentials from the environment instead "
+        "(`aws sso login` for people, an IAM role for workloads). Rewriting git history does not un-publish a "
+        "key that was pushed: deactivate first.",
+    ),
+    cli=(
+        "aws sts get-access-key-info --access-key-id {key_id}",
+        "aws iam update-access-key --user-name <user-name> --access-key-id {key_id} --status Inactive",
+        "aws iam delete-access-key --user-name <user-name> --access-key-id {key_id}",
+    ),
+)
