@@ -13,7 +13,7 @@ import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from auditor.config import ReadinessConfig
@@ -89,16 +89,18 @@ def used_within(user: IamUser, used: datetime | None, cutoff: datetime) -> bool 
 def classify(
     user: IamUser,
     *,
-    as_of: datetime,
+    cutoff: datetime,
     unused_days: int,
     patterns: ClassPatterns,
     email: str | None,
     email_from: MatchedBy | None,
     match: Match,
 ) -> tuple[UserClass, UserEvidence]:
-    active = [key for key in user.access_keys if key.is_active]
-    used = last_use(user)
-    recent = used_within(user, used, as_of - timedelta(days=unused_days))
+    """``cutoff``: the collection time less ``unused_days`` (computed once per assessment, not per user)."""
+    keys = user.access_keys
+    active = [key for key in keys if key.status == "Active"] if keys else []
+    used = last_use(user) if keys else user.password_last_used
+    recent = used_within(user, used, cutoff)
     user_class, source, reasons = _decide(user, active, recent, unused_days, patterns, email, email_from, match)
     evidence = UserEvidence(
         console_password=user.password_enabled,

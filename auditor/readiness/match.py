@@ -20,13 +20,16 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 def is_email(value: str | None) -> bool:
-    return value is not None and EMAIL.match(value) is not None
+    # most names have no "@": they are rejected without the regular expression
+    return value is not None and "@" in value and EMAIL.match(value) is not None
 
 
 def user_email(user: IamUser, email_tag: str) -> tuple[str | None, MatchedBy | None]:
     """The e-mail the user name is, else the one its e-mail tag holds (tag key matched ignoring case)."""
     if is_email(user.user_name):
         return user.user_name, "email"
+    if not user.tags:
+        return None, None
     wanted = email_tag.lower()
     for key, value in user.tags.items():
         if key.lower() == wanted and is_email(value.strip()):
@@ -40,6 +43,9 @@ class Match:
     matched_by: MatchedBy | None = None
     user: IdentityStoreUser | None = None
     candidates: tuple[str, ...] = field(default_factory=tuple)
+
+
+UNMATCHED = Match("unmatched")
 
 
 class IdentityIndex:
@@ -63,7 +69,7 @@ class IdentityIndex:
             if found is not None:
                 return found
         found = _decided(self._by_name, user.user_name.lower(), "user-name")
-        return found if found is not None else Match("unmatched")
+        return found if found is not None else UNMATCHED
 
 
 def _decided(index: Mapping[str, list[IdentityStoreUser]], key: str, matched_by: MatchedBy) -> Match | None:
