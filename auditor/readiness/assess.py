@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from auditor.config import Config
 from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
@@ -31,6 +34,10 @@ from auditor.readiness.models import (
     ReadinessSummary,
 )
 from auditor.readiness.verdict import blockers_for, root_hygiene, verdict_of, workloads_of
+
+# The per-user records are validated an account at a time, from their fields: one call into pydantic's core
+# per account instead of three per user (record, evidence, key) halves their cost, with the same checks.
+USER_RECORDS: TypeAdapter[list[IamUserReadiness]] = TypeAdapter(list[IamUserReadiness])
 
 
 def start_url(identity_center: IdentityCenter | None) -> str | None:
@@ -66,8 +73,9 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
             readiness.accounts_not_assessed.append(_not_assessed(account, "its IAM users could not be read"))
             continue
         levels = IamLevels(account)
-        users = [_user(config, cutoff, patterns, account, user, levels, index, access_map) for user in account.users]
-        users.sort(key=lambda u: u.user_name)
+        fields = [_user(config, cutoff, patterns, account, user, levels, index, access_map) for user in account.users]
+        fields.sort(key=lambda u: u["user_name"])
+        users = USER_RECORDS.validate_python(fields)
         readiness.iam_users += users
         reason = _cannot_judge(idc, account.account_id)
         if reason is not None:
@@ -141,7 +149,8 @@ def _user(
     levels: IamLevels,
     index: IdentityIndex,
     access_map: AccessMap | None,
-) -> IamUserReadiness:
+) -> dict[str, Any]:
+    """The fields of the user's ``IamUserReadiness``."""
     email, email_from = user_email(user, config.readiness.email_tag)
     match = index.match(user, email, email_from) if access_map is not None else UNMATCHED
     iam_access = levels.of(user)
@@ -158,23 +167,23 @@ def _user(
     judged = access_map is not None and (user_class == "human" or user_class == "stale")
     found = match.user if judged else None
     level = access_map.level_in(found.user_id, account.account_id) if found is not None and access_map else None
-    return IamUserReadiness(
-        account_id=account.account_id,
-        account_name=account.account_name,
-        user_name=user.user_name,
-        arn=user.arn,
-        user_class=user_class,
-        evidence=evidence,
-        identity_center_user=found.user_name if found is not None else None,
-        identity_center_user_id=found.user_id if found is not None else None,
-        match=match.status if judged else None,
-        matched_by=match.matched_by if judged else None,
-        candidates=list(match.candidates) if judged else [],
-        iam_access=iam_access,
-        identity_center_access=level,
-        access_gap=level is not None and ACCESS_RANK[level] < ACCESS_RANK[iam_access],
-        exception=patterns.exception(user),
-    )
+    return {
+        "account_id": account.account_id,
+        "account_name": account.account_name,
+        "user_name": user.user_name,
+        "arn": user.arn,
+        "user_class": user_class,
+        "evidence": evidence,
+        "identity_center_user": found.user_name if found is not None else None,
+        "identity_center_user_id": found.user_id if found is not None else None,
+        "match": match.status if judged else None,
+        "matched_by": match.matched_by if judged else None,
+        "candidates": list(match.candidates) if judged else [],
+        "iam_access": iam_access,
+        "identity_center_access": level,
+        "access_gap": level is not None and ACCESS_RANK[level] < ACCESS_RANK[iam_access],
+        "exception": patterns.exception(user),
+    }
 
 
 def _account(
