@@ -55,6 +55,7 @@ class IdentityIndex:
     def __init__(self, users: Iterable[IdentityStoreUser]) -> None:
         self._by_email: dict[str, list[IdentityStoreUser]] = {}
         self._by_name: dict[str, list[IdentityStoreUser]] = {}
+        self._answers: dict[tuple[str, str | None, MatchedBy | None], Match] = {}
         for user in users:
             addresses = {email.lower() for email in user.emails}
             if is_email(user.user_name):
@@ -64,11 +65,19 @@ class IdentityIndex:
             self._by_name.setdefault(user.user_name.lower(), []).append(user)
 
     def match(self, user: IamUser, email: str | None, email_from: MatchedBy | None) -> Match:
+        # the same person has an IAM user in many accounts: each answer is worked out once
+        key = (user.user_name.lower(), email.lower() if email is not None else None, email_from)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = self._match(key[0], key[1], email_from)
+        return found
+
+    def _match(self, user_name: str, email: str | None, email_from: MatchedBy | None) -> Match:
         if email is not None:
-            found = _decided(self._by_email, email.lower(), email_from or "email")
+            found = _decided(self._by_email, email, email_from or "email")
             if found is not None:
                 return found
-        found = _decided(self._by_name, user.user_name.lower(), "user-name")
+        found = _decided(self._by_name, user_name, "user-name")
         return found if found is not None else UNMATCHED
 
 

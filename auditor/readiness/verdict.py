@@ -15,10 +15,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
+from pydantic import TypeAdapter
+
 from auditor.inventory import AccountInventory
 from auditor.readiness.models import Blocker, IamUserReadiness, RootHygiene, Verdict, WorkloadUser
 
-_CI_WORDS = ("ci", "cd", "deploy", "github", "gitlab", "jenkins", "pipeline", "circleci", "buildkite", "terraform")
+_CI_WORDS = frozenset(
+    ("ci", "cd", "deploy", "github", "gitlab", "jenkins", "pipeline", "circleci", "buildkite", "terraform")
+)
 
 
 def blockers_for(users: Sequence[IamUserReadiness]) -> list[Blocker]:
@@ -71,7 +75,7 @@ def workload_replacement(user_name: str, services: Collection[str]) -> str:
     user's active keys were last used for."""
     name = user_name.lower()
     words = name.replace("_", "-").split("-")
-    if any(word in _CI_WORDS for word in words) or "github" in name or "gitlab" in name:
+    if not _CI_WORDS.isdisjoint(words) or "github" in name or "gitlab" in name:
         return "an IAM role the CI system assumes through OIDC (no stored key)"
     if "ses" in services or "smtp" in name:
         return "SES SMTP credentials need an IAM user: declare it in readiness.exceptions"
@@ -80,32 +84,40 @@ def workload_replacement(user_name: str, services: Collection[str]) -> str:
     return "an instance profile or task role if it runs in AWS; IAM Roles Anywhere if it runs outside AWS"
 
 
+# validated an account at a time, from their fields (one call into pydantic-core, not one per workload)
+_WORKLOADS: TypeAdapter[list[WorkloadUser]] = TypeAdapter(list[WorkloadUser])
+
+
 def workloads_of(users: Sequence[IamUserReadiness]) -> list[WorkloadUser]:
     """The workloads' track, from each user's evidence (its active keys as collected)."""
-    return [
-        WorkloadUser(
-            user_name=user.user_name,
-            arn=user.arn,
-            active_keys=[key.access_key_id for key in keys],
-            # the service of the most recently used (or created) key that names one
-            last_used_service=next(
-                (
-                    k.last_used_service
-                    for k in (
-                        sorted(keys, key=lambda k: k.last_used or k.created, reverse=True) if len(keys) > 1 else keys
-                    )
-                    if k.last_used_service
+    return _WORKLOADS.validate_python(
+        [
+            {
+                "user_name": user.user_name,
+                "arn": user.arn,
+                "active_keys": [key.access_key_id for key in keys],
+                # the service of the most recently used (or created) key that names one
+                "last_used_service": next(
+                    (
+                        k.last_used_service
+                        for k in (
+                            sorted(keys, key=lambda k: k.last_used or k.created, reverse=True)
+                            if len(keys) > 1
+                            else keys
+                        )
+                        if k.last_used_service
+                    ),
+                    None,
                 ),
-                None,
-            ),
-            replacement=workload_replacement(
-                user.user_name, {k.last_used_service for k in keys if k.last_used_service}
-            ),
-        )
-        for user in users
-        if user.user_class == "workload" and user.exception is None
-        for keys in [user.evidence.active_keys]
-    ]
+                "replacement": workload_replacement(
+                    user.user_name, {k.last_used_service for k in keys if k.last_used_service}
+                ),
+            }
+            for user in users
+            if user.user_class == "workload" and user.exception is None
+            for keys in [user.evidence.active_keys]
+        ]
+    )
 
 
 def root_hygiene(account: AccountInventory, as_of: datetime, root_usage_days: int) -> RootHygiene | None:
