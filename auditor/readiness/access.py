@@ -56,7 +56,8 @@ class IamLevels:
     def of(self, user: IamUser) -> AccessLevel:
         if user.inline_policies:
             return iam_user_level(self._account, user)
-        key = (tuple(user.groups), tuple(p.policy_arn for p in user.attached_policies))
+        policies = user.attached_policies
+        key = (tuple(user.groups), tuple([p.policy_arn for p in policies]) if policies else ())
         level = self._levels.get(key)
         if level is None:
             level = self._levels[key] = iam_user_level(self._account, user)
@@ -98,6 +99,7 @@ class AccessMap:
         self._production = production
         self._account_names: dict[str, str | None] = {}
         self._sets: dict[tuple[str, str], _SetInAccount | None] = {}
+        self._grants: dict[tuple[str, str, str], AccessGrant] = {}
         groups_of: dict[str, list[str]] = {}
         for membership in identity_center.memberships or []:
             groups_of.setdefault(membership.user_id, []).append(membership.group_id)
@@ -116,7 +118,7 @@ class AccessMap:
                 via = f"group {group.display_name if group else group_id}"
                 reached += [(via, target) for target in by_principal.get(("GROUP", group_id), [])]
             self.grants[user.user_id] = sorted(
-                (grant for via, (account_id, ps_arn) in reached if (grant := self._grant(via, account_id, ps_arn))),
+                [self._grant(via, account_id, ps_arn) for via, (account_id, ps_arn) in reached],
                 key=lambda g: (g.account_id, g.permission_set, g.via),
             )
             for grant in self.grants[user.user_id]:
@@ -137,7 +139,15 @@ class AccessMap:
                 self._sets[key] = _SetInAccount(ps.name, level, privileged)
         return self._sets[key]
 
-    def _grant(self, via: str, account_id: str, ps_arn: str) -> AccessGrant | None:
+    def _grant(self, via: str, account_id: str, ps_arn: str) -> AccessGrant:
+        """One grant per way in: the members of a group share it (it is plain data, never changed)."""
+        key = (via, account_id, ps_arn)
+        grant = self._grants.get(key)
+        if grant is None:
+            grant = self._grants[key] = self._new_grant(via, account_id, ps_arn)
+        return grant
+
+    def _new_grant(self, via: str, account_id: str, ps_arn: str) -> AccessGrant:
         described = self._set_in(account_id, ps_arn)
         return AccessGrant(
             account_id=account_id,

@@ -8,13 +8,17 @@ for one snapshot.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from auditor.config import Config
 from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
 from auditor.patterns import first_match
 from auditor.readiness.access import AccessMap, IamLevels
 from auditor.readiness.classify import ClassPatterns, classify
-from auditor.readiness.match import IdentityIndex, Match, user_email
+from auditor.readiness.match import UNMATCHED, IdentityIndex, user_email
 from auditor.readiness.models import (
     ACCESS_RANK,
     BLOCKER_CODES,
@@ -29,7 +33,11 @@ from auditor.readiness.models import (
     Readiness,
     ReadinessSummary,
 )
-from auditor.readiness.verdict import blockers_for, has_credentials, root_hygiene, verdict_of, workloads_of
+from auditor.readiness.verdict import blockers_for, root_hygiene, verdict_of, workloads_of
+
+# The per-user records are validated an account at a time, from their fields: one call into pydantic's core
+# per account instead of three per user (record, evidence, key) halves their cost, with the same checks.
+USER_RECORDS: TypeAdapter[list[IamUserReadiness]] = TypeAdapter(list[IamUserReadiness])
 
 
 def start_url(identity_center: IdentityCenter | None) -> str | None:
@@ -52,6 +60,8 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
     access_map = AccessMap(inventory, enabled, production) if enabled is not None else None
     index = IdentityIndex(enabled.users or []) if enabled is not None else IdentityIndex([])
     patterns = ClassPatterns.of(config.readiness)
+    assignments = Counter(a.account_id for a in ((idc.assignments if idc else None) or []))  # per account, once
+    cutoff = inventory.as_of - timedelta(days=config.thresholds.unused_days)  # "recently used" is since then
     readiness = Readiness(
         identity_center_status=idc.status if idc is not None else "unknown",
         identity_store_id=enabled.identity_store_id if enabled else None,
@@ -63,14 +73,17 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
             readiness.accounts_not_assessed.append(_not_assessed(account, "its IAM users could not be read"))
             continue
         levels = IamLevels(account)
-        users = [_user(inventory, config, patterns, account, user, levels, index, access_map) for user in account.users]
-        users.sort(key=lambda u: u.user_name)
+        fields = [_user(config, cutoff, patterns, account, user, levels, index, access_map) for user in account.users]
+        fields.sort(key=lambda u: u["user_name"])
+        users = USER_RECORDS.validate_python(fields)
         readiness.iam_users += users
         reason = _cannot_judge(idc, account.account_id)
         if reason is not None:
             readiness.accounts_not_assessed.append(_not_assessed(account, reason))
             continue
-        readiness.accounts.append(_account(inventory, config, account, users, account.account_id in production))
+        readiness.accounts.append(
+            _account(inventory, config, account, users, account.account_id in production, assignments)
+        )
     if access_map is not None and enabled is not None:
         readiness.identity_center_users = [
             IdentityCenterUserAccess(
@@ -128,21 +141,22 @@ def _cannot_judge(idc: IdentityCenter | None, account_id: str) -> str | None:
 
 
 def _user(
-    inventory: Inventory,
     config: Config,
+    cutoff: datetime,
     patterns: ClassPatterns,
     account: AccountInventory,
     user: IamUser,
     levels: IamLevels,
     index: IdentityIndex,
     access_map: AccessMap | None,
-) -> IamUserReadiness:
+) -> dict[str, Any]:
+    """The fields of the user's ``IamUserReadiness``."""
     email, email_from = user_email(user, config.readiness.email_tag)
-    match = index.match(user, email, email_from) if access_map is not None else Match("unmatched")
+    match = index.match(user, email, email_from) if access_map is not None else UNMATCHED
     iam_access = levels.of(user)
     user_class, evidence = classify(
         user,
-        as_of=inventory.as_of,
+        cutoff=cutoff,
         unused_days=config.thresholds.unused_days,
         patterns=patterns,
         email=email,
@@ -150,26 +164,26 @@ def _user(
         match=match,
     )
     # Who the user is in Identity Center matters for people (and for stale users, to say who they were).
-    judged = user_class in ("human", "stale") and access_map is not None
+    judged = access_map is not None and (user_class == "human" or user_class == "stale")
     found = match.user if judged else None
     level = access_map.level_in(found.user_id, account.account_id) if found is not None and access_map else None
-    return IamUserReadiness(
-        account_id=account.account_id,
-        account_name=account.account_name,
-        user_name=user.user_name,
-        arn=user.arn,
-        user_class=user_class,
-        evidence=evidence,
-        identity_center_user=found.user_name if found is not None else None,
-        identity_center_user_id=found.user_id if found is not None else None,
-        match=match.status if judged else None,
-        matched_by=match.matched_by if judged else None,
-        candidates=list(match.candidates) if judged else [],
-        iam_access=iam_access,
-        identity_center_access=level,
-        access_gap=level is not None and ACCESS_RANK[level] < ACCESS_RANK[iam_access],
-        exception=patterns.exception(user),
-    )
+    return {
+        "account_id": account.account_id,
+        "account_name": account.account_name,
+        "user_name": user.user_name,
+        "arn": user.arn,
+        "user_class": user_class,
+        "evidence": evidence,
+        "identity_center_user": found.user_name if found is not None else None,
+        "identity_center_user_id": found.user_id if found is not None else None,
+        "match": match.status if judged else None,
+        "matched_by": match.matched_by if judged else None,
+        "candidates": list(match.candidates) if judged else [],
+        "iam_access": iam_access,
+        "identity_center_access": level,
+        "access_gap": level is not None and ACCESS_RANK[level] < ACCESS_RANK[iam_access],
+        "exception": patterns.exception(user),
+    }
 
 
 def _account(
@@ -178,6 +192,7 @@ def _account(
     account: AccountInventory,
     users: list[IamUserReadiness],
     is_production: bool,
+    assignments_by_account: Counter[str],
 ) -> AccountReadiness:
     idc = inventory.identity_center
     account_id = account.account_id
@@ -192,7 +207,7 @@ def _account(
             )
         )
     else:
-        assignments = sum(1 for a in idc.assignments or [] if a.account_id == account_id)
+        assignments = assignments_by_account[account_id]
         if not assignments:
             blockers.append(
                 Blocker(
@@ -204,8 +219,8 @@ def _account(
             )
         blockers += blockers_for(users)
     blockers.sort(key=lambda b: (BLOCKER_CODES.index(b.code), b.subject))
-    by_arn = {user.arn: user for user in account.users or []}
-    remaining = {u.arn for u in users if has_credentials(by_arn[u.arn])}
+    # a console password or an active key, from the evidence already gathered
+    remaining = {u.arn for u in users if u.evidence.console_password or u.evidence.active_keys}
     humans = [u for u in users if u.user_class == "human" and u.exception is None]
     return AccountReadiness(
         account_id=account_id,
@@ -216,7 +231,7 @@ def _account(
         humans=len(humans),
         humans_matched=sum(1 for u in humans if u.match == "matched"),
         identity_center_assignments=assignments,
-        workloads=workloads_of([(by_arn[u.arn], u) for u in users]),
+        workloads=workloads_of(users),
         root=root_hygiene(account, inventory.as_of, config.thresholds.root_usage_days),
     )
 

@@ -13,14 +13,14 @@ import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from auditor.config import ReadinessConfig
 from auditor.inventory import AccessKey, IamUser
 from auditor.patterns import glob_match
 from auditor.readiness.match import Match
-from auditor.readiness.models import KeyEvidence, MatchedBy, UserClass, UserEvidence
+from auditor.readiness.models import MatchedBy, UserClass
 
 
 class UserPatterns:
@@ -89,37 +89,41 @@ def used_within(user: IamUser, used: datetime | None, cutoff: datetime) -> bool 
 def classify(
     user: IamUser,
     *,
-    as_of: datetime,
+    cutoff: datetime,
     unused_days: int,
     patterns: ClassPatterns,
     email: str | None,
     email_from: MatchedBy | None,
     match: Match,
-) -> tuple[UserClass, UserEvidence]:
-    active = [key for key in user.access_keys if key.is_active]
-    used = last_use(user)
-    recent = used_within(user, used, as_of - timedelta(days=unused_days))
+) -> tuple[UserClass, dict[str, Any]]:
+    """The class and the fields of its ``UserEvidence``. ``cutoff``: the collection time less ``unused_days``
+    (computed once per assessment, not per user)."""
+    keys = user.access_keys
+    active = [key for key in keys if key.status == "Active"] if keys else []
+    used = last_use(user) if keys else user.password_last_used
+    recent = used_within(user, used, cutoff)
     user_class, source, reasons = _decide(user, active, recent, unused_days, patterns, email, email_from, match)
-    evidence = UserEvidence(
-        console_password=user.password_enabled,
-        password_last_used=user.password_last_used,
-        mfa_active=user.mfa_active,
-        active_keys=[
-            KeyEvidence(
-                access_key_id=key.access_key_id,
-                created=key.create_date,
-                last_used=key.last_used_date,
-                last_used_service=key.last_used_service,
-            )
+    # the fields of UserEvidence: validated with the user's record (assess.py validates an account at a time)
+    evidence = {
+        "console_password": user.password_enabled,
+        "password_last_used": user.password_last_used,
+        "mfa_active": user.mfa_active,
+        "active_keys": [
+            {
+                "access_key_id": key.access_key_id,
+                "created": key.create_date,
+                "last_used": key.last_used_date,
+                "last_used_service": key.last_used_service,
+            }
             for key in active
         ],
-        email=email,
-        email_from=("user-name" if email_from == "email" else "tag") if email else None,
-        last_used=used,
-        used_within_unused_days=recent,
-        class_source=source,
-        reasons=reasons,
-    )
+        "email": email,
+        "email_from": ("user-name" if email_from == "email" else "tag") if email else None,
+        "last_used": used,
+        "used_within_unused_days": recent,
+        "class_source": source,
+        "reasons": reasons,
+    }
     return user_class, evidence
 
 

@@ -20,13 +20,16 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 def is_email(value: str | None) -> bool:
-    return value is not None and EMAIL.match(value) is not None
+    # most names have no "@": they are rejected without the regular expression
+    return value is not None and "@" in value and EMAIL.match(value) is not None
 
 
 def user_email(user: IamUser, email_tag: str) -> tuple[str | None, MatchedBy | None]:
     """The e-mail the user name is, else the one its e-mail tag holds (tag key matched ignoring case)."""
     if is_email(user.user_name):
         return user.user_name, "email"
+    if not user.tags:
+        return None, None
     wanted = email_tag.lower()
     for key, value in user.tags.items():
         if key.lower() == wanted and is_email(value.strip()):
@@ -42,6 +45,9 @@ class Match:
     candidates: tuple[str, ...] = field(default_factory=tuple)
 
 
+UNMATCHED = Match("unmatched")
+
+
 class IdentityIndex:
     """The identity store's users by lower-cased e-mail (their ``emails`` and an e-mail-shaped user name) and
     by lower-cased user name; built once per assessment."""
@@ -49,6 +55,7 @@ class IdentityIndex:
     def __init__(self, users: Iterable[IdentityStoreUser]) -> None:
         self._by_email: dict[str, list[IdentityStoreUser]] = {}
         self._by_name: dict[str, list[IdentityStoreUser]] = {}
+        self._answers: dict[tuple[str, str | None, MatchedBy | None], Match] = {}
         for user in users:
             addresses = {email.lower() for email in user.emails}
             if is_email(user.user_name):
@@ -58,12 +65,20 @@ class IdentityIndex:
             self._by_name.setdefault(user.user_name.lower(), []).append(user)
 
     def match(self, user: IamUser, email: str | None, email_from: MatchedBy | None) -> Match:
+        # the same person has an IAM user in many accounts: each answer is worked out once
+        key = (user.user_name.lower(), email.lower() if email is not None else None, email_from)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = self._match(key[0], key[1], email_from)
+        return found
+
+    def _match(self, user_name: str, email: str | None, email_from: MatchedBy | None) -> Match:
         if email is not None:
-            found = _decided(self._by_email, email.lower(), email_from or "email")
+            found = _decided(self._by_email, email, email_from or "email")
             if found is not None:
                 return found
-        found = _decided(self._by_name, user.user_name.lower(), "user-name")
-        return found if found is not None else Match("unmatched")
+        found = _decided(self._by_name, user_name, "user-name")
+        return found if found is not None else UNMATCHED
 
 
 def _decided(index: Mapping[str, list[IdentityStoreUser]], key: str, matched_by: MatchedBy) -> Match | None:

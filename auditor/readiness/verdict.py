@@ -12,17 +12,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from auditor.inventory import AccountInventory, IamUser
+from pydantic import TypeAdapter
+
+from auditor.inventory import AccountInventory
 from auditor.readiness.models import Blocker, IamUserReadiness, RootHygiene, Verdict, WorkloadUser
 
-_CI_WORDS = ("ci", "cd", "deploy", "github", "gitlab", "jenkins", "pipeline", "circleci", "buildkite", "terraform")
-
-
-def has_credentials(user: IamUser) -> bool:
-    return bool(user.password_enabled) or bool(user.active_keys)
+_CI_WORDS = frozenset(
+    ("ci", "cd", "deploy", "github", "gitlab", "jenkins", "pipeline", "circleci", "buildkite", "terraform")
+)
 
 
 def blockers_for(users: Sequence[IamUserReadiness]) -> list[Blocker]:
@@ -69,39 +69,55 @@ def verdict_of(blockers: Sequence[Blocker], users: Sequence[IamUserReadiness], r
     return "ready" if remaining - kept else "migrated"
 
 
-def workload_replacement(user: IamUser) -> str:
+def workload_replacement(user_name: str, services: Collection[str]) -> str:
     """What to use instead of the key: an OIDC role for CI systems, a role where the code runs in AWS, Roles
-    Anywhere outside AWS; services that only take IAM user credentials are named."""
-    services = {key.last_used_service for key in user.active_keys if key.last_used_service}
-    words = user.user_name.lower().replace("_", "-").split("-")
-    if any(word in _CI_WORDS for word in words) or any(w in user.user_name.lower() for w in ("github", "gitlab")):
+    Anywhere outside AWS; services that only take IAM user credentials are named. ``services``: those the
+    user's active keys were last used for."""
+    name = user_name.lower()
+    words = name.replace("_", "-").split("-")
+    if not _CI_WORDS.isdisjoint(words) or "github" in name or "gitlab" in name:
         return "an IAM role the CI system assumes through OIDC (no stored key)"
-    if "ses" in services or "smtp" in user.user_name.lower():
+    if "ses" in services or "smtp" in name:
         return "SES SMTP credentials need an IAM user: declare it in readiness.exceptions"
     if "codecommit" in services:
         return "CodeCommit through the git-remote-codecommit helper with Identity Center or role credentials"
     return "an instance profile or task role if it runs in AWS; IAM Roles Anywhere if it runs outside AWS"
 
 
-def workloads_of(users: Sequence[tuple[IamUser, IamUserReadiness]]) -> list[WorkloadUser]:
-    return [
-        WorkloadUser(
-            user_name=user.user_name,
-            arn=user.arn,
-            active_keys=[key.access_key_id for key in user.active_keys],
-            last_used_service=next(
-                (
-                    k.last_used_service
-                    for k in sorted(user.active_keys, key=lambda k: k.last_used_date or k.create_date, reverse=True)
-                    if k.last_used_service
+# validated an account at a time, from their fields (one call into pydantic-core, not one per workload)
+_WORKLOADS: TypeAdapter[list[WorkloadUser]] = TypeAdapter(list[WorkloadUser])
+
+
+def workloads_of(users: Sequence[IamUserReadiness]) -> list[WorkloadUser]:
+    """The workloads' track, from each user's evidence (its active keys as collected)."""
+    return _WORKLOADS.validate_python(
+        [
+            {
+                "user_name": user.user_name,
+                "arn": user.arn,
+                "active_keys": [key.access_key_id for key in keys],
+                # the service of the most recently used (or created) key that names one
+                "last_used_service": next(
+                    (
+                        k.last_used_service
+                        for k in (
+                            sorted(keys, key=lambda k: k.last_used or k.created, reverse=True)
+                            if len(keys) > 1
+                            else keys
+                        )
+                        if k.last_used_service
+                    ),
+                    None,
                 ),
-                None,
-            ),
-            replacement=workload_replacement(user),
-        )
-        for user, readiness in users
-        if readiness.user_class == "workload" and readiness.exception is None
-    ]
+                "replacement": workload_replacement(
+                    user.user_name, {k.last_used_service for k in keys if k.last_used_service}
+                ),
+            }
+            for user in users
+            if user.user_class == "workload" and user.exception is None
+            for keys in [user.evidence.active_keys]
+        ]
+    )
 
 
 def root_hygiene(account: AccountInventory, as_of: datetime, root_usage_days: int) -> RootHygiene | None:
