@@ -8,7 +8,19 @@ line number or timestamp. One rule decides what a baseline *covers*, shared by `
   expired or been removed, so it is **new** again (an expiry date means "fail again after this date", and a
   baseline must not quietly undo that);
 * a baseline finding is **fixed** when its fingerprint is gone now, unless it was suppressed in the baseline:
-  a suppressed finding was never an open problem, so its disappearance is not reported as a fix.
+  a suppressed finding was never an open problem, so its disappearance is not reported as a fix;
+* incomplete never means fixed: a baseline finding this scan could not have seen again (its account was out of
+  scope, could not be entered, or was only partly read; an account-less finding while something account-less
+  failed; its rule did not run) is **not re-verified**: it is carried forward, still open, into the current
+  document (``baseline_state`` ``not_reverified``), so reports, SARIF uploads and later baselines keep it. It never
+  fails the gate (it is not new) and is never counted as fixed.
+  A shard (a scan with an ``--ou``/``--accounts``/``--exclude-accounts`` selection) says nothing about the accounts
+  it did not select: their baseline findings are neither fixed nor carried (``outside_selection``).
+
+Fingerprints changed once, deliberately (issue 10, after 0.1.0): access key findings are about the key
+(resource = key id; was the user's ARN with the key id as discriminator) and account-level findings about the
+account (resource = its Organizations ARN or id; was the root principal's ARN). :func:`legacy_fingerprints` maps
+the old fingerprints to the new ones, so a baseline written by the older version still matches.
 """
 
 from __future__ import annotations
@@ -17,7 +29,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from auditor.errors import ExitCode, InputError
-from auditor.findings import Finding, FindingsDocument, RuleInfo, Scope, ScopeAccount, Severity, summarize
+from auditor.findings import (
+    Finding,
+    FindingsDocument,
+    RuleInfo,
+    Scope,
+    ScopeAccount,
+    Severity,
+    make_fingerprint,
+    summarize,
+)
+from auditor.readiness.merge import merge_readiness
+
+# How a shard's selection is recorded in ``scope.sources`` (``auditor.collect.runner``)
+SELECTION_PREFIXES = ("ou:", "accounts:", "exclude-accounts:")
 
 
 @dataclass(frozen=True)
@@ -27,6 +52,7 @@ class DiffResult:
     new: list[Finding] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)
     unchanged: list[Finding] = field(default_factory=list)
+    not_reverified: list[Finding] = field(default_factory=list)  # carried-forward copies of baseline findings
 
 
 # ---------------------------------------------------------------------------------------------- baseline
@@ -40,7 +66,14 @@ def apply_baseline(document: FindingsDocument, baseline: FindingsDocument) -> Fi
         f.model_copy(update={"baseline_state": "unchanged" if f.fingerprint in unchanged else "new"})
         for f in document.findings
     ]
+    if result.not_reverified:
+        findings = sorted([*findings, *result.not_reverified], key=_finding_order)
     notices = list(document.notices)
+    if result.not_reverified:
+        notices.append(
+            f"{len(result.not_reverified)} baseline finding(s) could not be re-verified by this scan (account out of "
+            "scope or unreadable, or rule not run): carried forward as open, not reported fixed"
+        )
     theirs, ours = baseline.scope.organization_id, document.scope.organization_id
     if theirs and ours and theirs != ours:
         notices.append(f"baseline is from organization {theirs}, this scan is of {ours}: most findings will be new")
@@ -55,6 +88,7 @@ def apply_baseline(document: FindingsDocument, baseline: FindingsDocument) -> Fi
 
 
 def diff(old: FindingsDocument, new: FindingsDocument) -> DiffResult:
+    old = with_current_fingerprints(old, new)
     old_by_fingerprint = {f.fingerprint: f for f in old.findings}
     current = {f.fingerprint for f in new.findings}
     new_findings: list[Finding] = []
@@ -63,12 +97,94 @@ def diff(old: FindingsDocument, new: FindingsDocument) -> DiffResult:
         before = old_by_fingerprint.get(finding.fingerprint)
         covered = before is not None and not (before.suppressed and not finding.suppressed)
         (unchanged if covered else new_findings).append(finding)
-    fixed = [
-        f.model_copy(update={"baseline_state": None})
-        for f in old.findings
-        if f.fingerprint not in current and not f.suppressed
-    ]
-    return DiffResult(new=new_findings, fixed=fixed, unchanged=unchanged)
+    fixed: list[Finding] = []
+    carried: list[Finding] = []
+    for f in old.findings:
+        if f.fingerprint in current or outside_selection(f, new):
+            continue
+        reason = not_reverified_reason(f, new)
+        if reason is not None:
+            message = f.message if f.baseline_state == "not_reverified" else f"not re-verified ({reason}): {f.message}"
+            carried.append(f.model_copy(update={"baseline_state": "not_reverified", "message": message}))
+        elif not f.suppressed:
+            fixed.append(f.model_copy(update={"baseline_state": None}))
+    return DiffResult(new=new_findings, fixed=fixed, unchanged=unchanged, not_reverified=carried)
+
+
+def outside_selection(finding: Finding, document: FindingsDocument) -> bool:
+    """A shard (``--ou``, ``--accounts``, ``--exclude-accounts``) says nothing about the accounts it did not
+    select: their baseline findings are neither fixed nor carried into this shard's reports (they belong to
+    another shard, whose SARIF category is its own). An account the shard selected but could not read has an
+    error entry, and is carried forward instead."""
+    account = finding.account_id
+    if account is None or not any(s.startswith(SELECTION_PREFIXES) for s in document.scope.sources):
+        return False
+    scanned = {a.account_id for a in document.scope.accounts_scanned}
+    return account not in scanned and not any(error.account_id == account for error in document.errors)
+
+
+def not_reverified_reason(finding: Finding, document: FindingsDocument) -> str | None:
+    """Why ``document`` says nothing about ``finding`` (from an older document), or ``None`` if it covered it."""
+    if document.rules:  # documents list every rule they ran; hand-made ones may list none
+        rule = next((r for r in document.rules if r.id == finding.rule_id), None)
+        if rule is None:
+            return f"rule {finding.rule_id} was not part of this scan"
+        if rule.status in ("not_evaluated", "failed"):
+            return f"rule {finding.rule_id} did not run: {rule.status.replace('_', ' ')}"
+    account = finding.account_id
+    if account is None:
+        if any(error.account_id is None for error in document.errors):
+            return "something organization-wide could not be read"
+        return None
+    if account not in {a.account_id for a in document.scope.accounts_scanned}:
+        return f"account {account} was out of scope or could not be entered"
+    if any(error.account_id == account for error in document.errors):
+        return f"account {account} was only partly read"
+    return None
+
+
+# ------------------------------------------------------------------------------------- fingerprint migration
+
+ACCESS_KEY_TYPE = "AWS::IAM::AccessKey"
+ACCOUNT_TYPE = "AWS::Organizations::Account"
+
+
+def legacy_fingerprints(findings: Iterable[Finding]) -> dict[str, str]:
+    """Old fingerprint -> current fingerprint, for the findings whose identity changed after 0.1.0.
+
+    Computed from the *current* findings, which carry what the old identity was made of: an access key
+    finding's ``evidence.user_arn`` (the old resource) and key id (the old discriminator); an account-level
+    finding's account id (the old resource was ``arn:aws:iam::<id>:root``).
+    """
+    mapping: dict[str, str] = {}
+    for f in findings:
+        old: str | None = None
+        if f.resource_type == ACCESS_KEY_TYPE:
+            user_arn = f.evidence.get("user_arn")
+            if isinstance(user_arn, str) and user_arn and f.resource_id != user_arn:
+                old = make_fingerprint(f.rule_id, f.account_id, user_arn, f.resource_id)
+        elif f.resource_type == ACCOUNT_TYPE and f.account_id:
+            old = make_fingerprint(f.rule_id, f.account_id, f"arn:aws:iam::{f.account_id}:root")
+        if old is not None and old != f.fingerprint:
+            mapping[old] = f.fingerprint
+    return mapping
+
+
+def with_current_fingerprints(old: FindingsDocument, new: FindingsDocument) -> FindingsDocument:
+    """``old`` with every legacy fingerprint that a finding of ``new`` claims renamed to the current one; the
+    rest (findings fixed since, or of other rules) untouched. A document with nothing to rename is returned as is."""
+    mapping = legacy_fingerprints(new.findings)
+    current = {f.fingerprint for f in old.findings}
+    if not any(fp in mapping and mapping[fp] not in current for fp in current):
+        return old
+
+    def renamed(findings: list[Finding]) -> list[Finding]:
+        return [
+            f.model_copy(update={"fingerprint": mapping[f.fingerprint]}) if f.fingerprint in mapping else f
+            for f in findings
+        ]
+
+    return old.model_copy(update={"findings": renamed(old.findings), "fixed": renamed(old.fixed)})
 
 
 # ------------------------------------------------------------------------------------------------- merge
@@ -96,8 +212,12 @@ def merge(documents: Sequence[FindingsDocument]) -> FindingsDocument:
     by_age = sorted(documents, key=lambda d: d.generated_at)
     findings: dict[str, Finding] = {}
     fixed: dict[str, Finding] = {}
-    for document in by_age:  # later documents overwrite: the freshest view of a finding wins
-        findings.update((f.fingerprint, f) for f in document.findings)
+    for document in by_age:  # later documents overwrite: the freshest view of a finding wins...
+        for f in document.findings:
+            previous = findings.get(f.fingerprint)
+            # ...except that a copy carried forward unverified never replaces one a shard actually saw
+            if f.baseline_state != "not_reverified" or previous is None or previous.baseline_state == "not_reverified":
+                findings[f.fingerprint] = f
         fixed.update((f.fingerprint, f) for f in document.fixed)
     for fingerprint in findings:
         fixed.pop(fingerprint, None)  # one shard's "fixed" is another's still-present finding
@@ -141,6 +261,7 @@ def merge(documents: Sequence[FindingsDocument]) -> FindingsDocument:
         manual_checks=sorted(_first_by_id(c for d in documents for c in d.manual_checks), key=lambda c: c.id),
         rules=_merged_rules(documents),
         notices=notices,
+        readiness=merge_readiness([d.readiness for d in by_age if d.readiness is not None]),
     )
 
 
@@ -175,7 +296,7 @@ def gate(document: FindingsDocument, fail_on: Severity | None) -> ExitCode:
     coverage is incomplete; else 0. Without ``fail_on`` findings never fail the run (but gaps still give 3)."""
     if fail_on is not None:
         for f in document.findings:
-            if not f.suppressed and f.baseline_state != "unchanged" and f.severity.rank >= fail_on.rank:
+            if not f.suppressed and f.baseline_state in (None, "new") and f.severity.rank >= fail_on.rank:
                 return ExitCode.FINDINGS
     if document.errors:
         return ExitCode.INCOMPLETE

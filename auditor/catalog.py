@@ -60,6 +60,11 @@ def render_rule_text(rule: Rule) -> str:
         ("What it checks", what_it_checks(rule)),
         ("Why it matters", rule.rationale),
         ("How to fix", rule.remediation),
+        *(
+            [("Each finding's fix (its own names in place of the <fields>)", rule.fix.placeholders().text())]
+            if rule.fix is not None
+            else []
+        ),
         (
             "Configuration",
             "\n".join(f"{key} (default {config_default(key)})" for key in keys) if keys else "None.",
@@ -159,6 +164,13 @@ def _rule_section(rule: Rule) -> list[str]:
         _markdown_text(rule.remediation),
         "",
     ]
+    if rule.fix is not None:
+        template = rule.fix.placeholders()
+        escaped = template.model_copy(
+            update={"console": [step.replace("<", "&lt;").replace(">", "&gt;") for step in template.console]}
+        )
+        lines += ["### Each finding's fix", "", "Filled with the finding's own names in place of the `<fields>`.", ""]
+        lines += [escaped.markdown(), ""]
     keys = rule.config_keys
     lines += ["### Configuration", ""]
     lines += [_config_line(key) for key in keys] if keys else ["None."]

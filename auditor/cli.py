@@ -178,7 +178,9 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -> None:
+def _add_evaluation_options(
+    parser: argparse.ArgumentParser, formats: Formats, sarif_category: str = DEFAULT_SARIF_CATEGORY
+) -> None:
     group = parser.add_argument_group("evaluation and reports")
     group.add_argument(
         "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
@@ -228,16 +230,45 @@ def _add_evaluation_options(parser: argparse.ArgumentParser, formats: Formats) -
         help="a previous findings.json: mark findings new or unchanged, list fixed ones; only new ones fail",
     )
     group.add_argument(
+        "--baseline-missing-ok",
+        action="store_true",
+        help="when the --baseline file does not exist yet (the first run), start from none: every finding is new",
+    )
+    group.add_argument(
         "--sarif-omit-suppressed",
         action="store_true",
         help="leave suppressed findings out of the SARIF (GitHub shows SARIF-suppressed results as open alerts)",
     )
     group.add_argument(
         "--sarif-category",
-        default=DEFAULT_SARIF_CATEGORY,
+        default=sarif_category,
         metavar="NAME",
-        help="SARIF automationDetails category; uploads with the same category replace each other",
+        help="SARIF automationDetails.id prefix (the scan's organization or account, and a shard's --ou/--accounts/"
+        "--exclude-accounts selection, are appended); uploads with the same id replace each other",
     )
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    """Options every command takes, before or after its name (``auditor --debug scan``, ``auditor scan --debug``).
+
+    After the command they default to "not given" (SUPPRESS), so they never overwrite a value given before it.
+    """
+    default: Any = argparse.SUPPRESS if after_command else False
+    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks and botocore retries")
+
+
+def _add_demo_options(parser: argparse.ArgumentParser) -> None:
+    from auditor.demo.scenarios import SCENARIOS
+
+    group = parser.add_argument_group("the mock organization")
+    group.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        metavar="NAME",
+        help="change the mock organization before scanning: "
+        + "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values()),
+    )
+    group.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
 
 
 def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
@@ -251,7 +282,7 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
     parser.set_defaults(format_table=formats)
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and botocore retries")
+    _add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -268,8 +299,55 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         "--from-inventory", type=Path, metavar="FILE", help="evaluate a saved inventory.json instead of calling AWS"
     )
     snapshot.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
+    scan.add_argument(
+        "--local",
+        action="store_true",
+        help="also read this machine's AWS CLI files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, else ~/.aws): "
+        "LOCAL-001, LOCAL-002",
+    )
     _add_evaluation_options(scan, formats)
     scan.set_defaults(handler=_cmd_scan)
+
+    local = commands.add_parser(
+        "local",
+        help="check this machine's AWS CLI files (no AWS call)",
+        description="Read the AWS CLI's shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE and\n"
+        "AWS_CONFIG_FILE, else ~/.aws/credentials and ~/.aws/config) and report long-lived keys (LOCAL-001)\n"
+        "and profiles not on an sso-session (LOCAL-002). Secret values are never read into any output.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_evaluation_options(local, formats, sarif_category=f"{DEFAULT_SARIF_CATEGORY}-local")
+    local.set_defaults(handler=_cmd_local)
+
+    scan_code = commands.add_parser(
+        "scan-code",
+        help="find AWS access keys in a source tree (no AWS call)",
+        description="Report every AKIA/ASIA access key id in PATH (SECRET-001) with file, line and column:\n"
+        "critical with a secret-looking value next to it, high alone, info for AWS's documentation examples.\n"
+        "In a git work tree the files git tracks or would track are read (so .gitignore is respected);\n"
+        "elsewhere the tree is walked honouring .gitignore files. Binaries, files over --max-file-size and\n"
+        "symbolic links are skipped.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan_code.add_argument(
+        "path", type=Path, nargs="?", default=Path("."), metavar="PATH", help="the directory to scan (default: .)"
+    )
+    scan_code.add_argument(
+        "--since",
+        metavar="REF",
+        help="report only lines added since this git ref (e.g. the pull request's base: origin/main)",
+    )
+    scan_code.add_argument(
+        "--max-file-size",
+        type=_positive_int,
+        default=5 * 1024 * 1024,
+        metavar="BYTES",
+        help="skip larger files (default: %(default)s)",
+    )
+    _add_evaluation_options(scan_code, formats, sarif_category=f"{DEFAULT_SARIF_CATEGORY}-code")
+    scan_code.set_defaults(handler=_cmd_scan_code)
 
     collect = commands.add_parser(
         "collect",
@@ -279,7 +357,12 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
     )
     _add_source_options(collect)
     collect.add_argument(
-        "-o", "--output", type=Path, default=Path("inventory.json"), metavar="FILE", help="(default: %(default)s)"
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("inventory.json"),
+        metavar="FILE",
+        help="where to write the inventory (default: %(default)s)",
     )
     collect.set_defaults(handler=_cmd_collect)
 
@@ -288,22 +371,45 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         help="scan a built-in mock organization (no AWS account needed)",
         description="Build an in-process mock organization (moto) shaped like a company moving from IAM users to "
         "IAM Identity Center, and run the full scan on it. Root-user facts, which moto cannot model, are "
-        "simulated and labelled as such in every report.",
+        "simulated and labelled as such in every report. Takes the scan's report and gate options, so the CI "
+        "flow (baseline, --fail-on) can be tried without AWS; --scenario changes the organization.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_demo_options(demo)
     _add_evaluation_options(demo, formats)
     demo.set_defaults(handler=_cmd_demo)
 
-    rules = commands.add_parser("rules", help="list the rule catalog, or show one rule", description="The rules.")
-    rules.add_argument("action", nargs="?", choices=["list", "show"], default="list")
-    rules.add_argument("rule_id", nargs="?", metavar="ID")
-    rules.add_argument("--rules-dir", dest="rules_dirs", type=Path, action="append", default=[], metavar="DIR")
+    rules = commands.add_parser(
+        "rules",
+        help="list the rule catalog, or show one rule",
+        description="List the rules (`auditor rules`), or show one with its rationale, remediation and references "
+        "(`auditor rules KEY-001`, or `auditor rules show KEY-001`).",
+    )
+    rules.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        metavar="list|show|ID",
+        help="`list` (the default) lists every rule; `show ID` or just `ID` shows one rule",
+    )
+    rules.add_argument("rule_id", nargs="?", metavar="ID", help="the rule to show with `show`, e.g. KEY-001")
+    rules.add_argument(
+        "--rules-dir",
+        dest="rules_dirs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load rules from the *.py files in DIR; repeatable",
+    )
     rules.set_defaults(handler=_cmd_rules)
 
     diff = commands.add_parser(
         "diff", help="compare two findings.json files", description="Print what is new, fixed and unchanged."
     )
-    diff.add_argument("old", type=Path)
-    diff.add_argument("new", type=Path)
+    diff.add_argument("old", type=Path, metavar="OLD.json", help="the earlier findings.json (e.g. last week's)")
+    diff.add_argument("new", type=Path, metavar="NEW.json", help="the later findings.json")
     diff.set_defaults(handler=_cmd_diff)
 
     merge = commands.add_parser(
@@ -311,8 +417,8 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         help="combine findings.json shards into one",
         description="Combine the findings.json files of parallel scan jobs (e.g. one per OU) into one document.",
     )
-    merge.add_argument("inputs", type=Path, nargs="+", metavar="FILE")
-    merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    merge.add_argument("inputs", type=Path, nargs="+", metavar="FILE", help="the findings.json files to combine")
+    merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="where to write the result")
     merge.set_defaults(handler=_cmd_merge)
 
     policy = commands.add_parser(
@@ -326,7 +432,71 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         default="OrganizationAccountAccessRole",
         help="the member-account role the scanner assumes (default: %(default)s)",
     )
+    policy.add_argument(
+        "--member-template",
+        action="store_true",
+        help="print instead a CloudFormation template (for a StackSet) of the read-only member-account role",
+    )
     policy.set_defaults(handler=_cmd_policy)
+
+    readiness = commands.add_parser(
+        "readiness",
+        help="migration readiness: who still uses IAM users, who they are in Identity Center, the plan",
+        description="Classify every IAM user (human, workload, break-glass, stale), match people to Identity Center "
+        "users, give each account a verdict (migrated, ready, blocked) and write migration-plan.md and "
+        "migration-plan.csv: the steps, in an order that locks nobody out. See docs/migration.md.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_source_options(readiness)
+    _add_inventory_input(readiness)
+    readiness.add_argument(
+        "--demo", action="store_true", help="assess the built-in demo organization (moto; no AWS account needed)"
+    )
+    readiness.add_argument(
+        "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
+    )
+    readiness.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEFAULT_OUTPUT_DIR,
+        metavar="DIR",
+        help="where migration-plan.md and migration-plan.csv are written (default: %(default)s)",
+    )
+    readiness.set_defaults(handler=_cmd_readiness)
+
+    sso_config = commands.add_parser(
+        "sso-config",
+        help="print the ~/.aws/config for an Identity Center user, a group or everyone",
+        description="Print an AWS CLI config: one [sso-session] and one [profile] per account and permission set "
+        "the principal reaches in Identity Center (directly or through groups).",
+    )
+    _add_source_options(sso_config)
+    _add_inventory_input(sso_config)
+    principal = sso_config.add_mutually_exclusive_group(required=True)
+    principal.add_argument("--user", metavar="NAME", help="an identity-store user name (or user id)")
+    principal.add_argument("--group", metavar="NAME", help="an identity-store group name (or group id)")
+    principal.add_argument("--all", action="store_true", help="every account x permission set assigned to anyone")
+    sso_config.add_argument(
+        "--start-url",
+        metavar="URL",
+        help="the access portal URL (default: https://<identity-store-id>.awsapps.com/start)",
+    )
+    sso_config.add_argument(
+        "--session-name", metavar="NAME", help="the [sso-session] name (default: the instance name)"
+    )
+    sso_config.add_argument(
+        "--profile-region", metavar="REGION", help="each profile's region (default: the Identity Center home region)"
+    )
+    sso_config.add_argument(
+        "--profile-template",
+        default="<account-name>-<permission-set>",
+        metavar="TEMPLATE",
+        help="profile names from <account-name>, <account-id>, <permission-set> (default: %(default)s)",
+    )
+    sso_config.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    sso_config.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    sso_config.set_defaults(handler=_cmd_sso_config)
 
     schema = commands.add_parser(
         "schema",
@@ -334,9 +504,23 @@ def build_parser(formats: Formats | None = None) -> argparse.ArgumentParser:
         description="Print the JSON Schema of findings.json (as published in docs/findings.schema.json) or of "
         "inventory.json.",
     )
-    schema.add_argument("which", nargs="?", choices=["findings", "inventory"], default="findings")
+    schema.add_argument(
+        "which",
+        nargs="?",
+        choices=["findings", "inventory"],
+        default="findings",
+        help="findings (the default: findings.json) or inventory (inventory.json)",
+    )
     schema.set_defaults(handler=_cmd_schema)
+    for command in commands.choices.values():  # global options work after the command too
+        _add_global_options(command, after_command=True)
     return parser
+
+
+def _add_inventory_input(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from-inventory", type=Path, metavar="FILE", help="read a saved inventory.json instead of calling AWS"
+    )
 
 
 # ------------------------------------------------------------------------------------------ commands
@@ -384,6 +568,12 @@ def _collect(args: argparse.Namespace) -> Inventory:
 
     saved = getattr(args, "from_inventory", None)
     parts = [Inventory.load(saved)] if saved else [AwsSource(_collect_options(args)).collect()]
+    if getattr(args, "local", False):
+        from auditor.collect.local_files import CliFilesSource
+
+        if any(part.cli_files is not None for part in parts):
+            raise InputError("--local: the saved inventory already holds AWS CLI files (it was collected with --local)")
+        parts.append(CliFilesSource().collect())
     return assemble_inventory(parts)
 
 
@@ -413,7 +603,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """Every path this run will write is checked (and its directories created) before anything is collected."""
     from auditor.safefile import check_writable_file, prepare_output_dir
 
-    if args.save_inventory:
+    if getattr(args, "save_inventory", None):
         check_writable_file(args.save_inventory, "--save-inventory")
     if any(args.format_table.by_name[name].default_filename for name in _format_names(args)):
         prepare_output_dir(args.output_dir)
@@ -451,17 +641,65 @@ def _no_account_read(inventory: Inventory) -> int:
     return int(ExitCode.ERROR)
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from auditor.demo import demo_inventory
+def _cmd_local(args: argparse.Namespace) -> int:
+    from auditor.collect.local_files import CliFilesSource
 
     ruleset, config, baseline = _prepare_evaluation(args)
-    _say("building the demo organization (moto, in-process; no AWS account is used)...")
-    inventory = demo_inventory()
-    code = _evaluate_and_report(args, inventory, ruleset, config, baseline)
-    # The demo's coverage gap is moto's (it does not implement iam:ListOrganizationsFeatures): the reports show
-    # it, as they would for a real account, but a first run on a fresh machine should not look like a failure
-    # unless a gate was asked for.
-    return code if args.fail_on else ExitCode.OK
+    _check_outputs(args)
+    inventory = CliFilesSource().collect()
+    files = inventory.cli_files
+    if files is not None:
+        read = ", ".join(files.files_read) or "none"
+        _say(f"AWS CLI files read: {read}; {len(files.profiles)} profile(s)")
+    return _evaluate_and_report(args, inventory, _rules_for_sources(ruleset, inventory), config, baseline)
+
+
+def _cmd_scan_code(args: argparse.Namespace) -> int:
+    from auditor.codescan import CodeSource
+
+    ruleset, config, baseline = _prepare_evaluation(args)
+    _check_outputs(args)
+    inventory = CodeSource(args.path, since=args.since, max_file_bytes=args.max_file_size).collect()
+    scan = inventory.code_scan
+    if scan is not None:
+        how = "files git tracks or would track" if scan.git else "files not excluded by .gitignore"
+        _say(
+            f"scanned {scan.files_scanned} file(s) ({how}"
+            + (f", lines added since {scan.since}" if scan.since else "")
+            + f"); skipped {scan.skipped_binary} binary and {len(scan.skipped_large)} large file(s)"
+        )
+    return _evaluate_and_report(args, inventory, _rules_for_sources(ruleset, inventory), config, baseline)
+
+
+def _rules_for_sources(ruleset: RuleSet, inventory: Inventory) -> RuleSet:
+    """Only the rules whose sources this run read: a source-tree report lists no cloud rule as "not evaluated"
+    (nobody asked for them), and cloud manual checks do not belong in it."""
+    from auditor.registry import RuleSet
+
+    collected = set(inventory.collection.sources_collected)
+    return RuleSet(
+        rules=[rule for rule in ruleset.rules if set(rule.sources) <= collected],
+        problems=list(ruleset.problems),
+        origin=dict(ruleset.origin),
+    )
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from auditor.demo import demo_inventory
+    from auditor.demo.scenarios import scenario_named
+
+    ruleset, config, baseline = _prepare_evaluation(args)
+    scenario = scenario_named(args.scenario) if args.scenario else None
+    _say(
+        "building the demo organization (moto, in-process; no AWS account is used)"
+        + (f", scenario {scenario.name}" if scenario else "")
+        + "..."
+    )
+    inventory = demo_inventory(progress=_progress_printer(), scenario=scenario)
+    if args.save_inventory:
+        inventory.save(args.save_inventory)
+    # The exit code is the real one, as for a scan: the demo's reports say which gaps the simulator causes.
+    return _evaluate_and_report(args, inventory, ruleset, config, baseline)
 
 
 def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument | None]:
@@ -472,7 +710,11 @@ def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, Find
     config = load_config(args.config)
     ruleset = _load_rules(args.rules_dirs, getattr(args, "rule_timeout", DEFAULT_RULE_TIMEOUT_SECONDS))
     config.check_rule_ids(ruleset.ids)
-    baseline = FindingsDocument.load(args.baseline) if args.baseline else None
+    baseline = None
+    if args.baseline and args.baseline_missing_ok and not args.baseline.exists():
+        _warn(f"no baseline at {args.baseline} yet (--baseline-missing-ok): every finding counts as new")
+    elif args.baseline:
+        baseline = FindingsDocument.load(args.baseline)
     for problem in ruleset.problems:
         _warn(problem)
     return ruleset, config, baseline
@@ -525,7 +767,8 @@ def _evaluate_and_report(
     formats: Formats = args.format_table
     for problem in formats.problems:
         _warn(problem)
-    reporters = _reporters(_format_names(args), formats, args)
+    names = _format_names(args)
+    reporters = _reporters(names, formats, args)
     document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
     for reporter in reporters:
         if reporter.default_filename is None:
@@ -533,6 +776,8 @@ def _evaluate_and_report(
             sys.stdout.flush()
     for path in write_reports(document, reporters, args.output_dir):
         _say(f"wrote {path}")
+    if "sarif" in names:
+        _warn_sarif_aggregation(document)
     _report_gaps(document.errors)
     if _read_no_account(inventory):
         return _no_account_read(inventory)
@@ -543,6 +788,17 @@ def _format_names(args: argparse.Namespace) -> list[str]:
     return list(args.formats or [*_builtin_file_formats(), *([CONSOLE_FORMAT] if sys.stdout.isatty() else [])])
 
 
+def _warn_sarif_aggregation(document: FindingsDocument) -> None:
+    from auditor.reports.sarif import MAX_ALERTS_KEPT
+
+    if len(document.findings) > MAX_ALERTS_KEPT:
+        _warn(
+            f"{len(document.findings)} findings: more than the {MAX_ALERTS_KEPT} alerts GitHub keeps per SARIF run, so "
+            "findings.sarif has every critical and high finding as its own result and the others aggregated per "
+            "rule and account (findings.json has them all)"
+        )
+
+
 def _cmd_rules(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
@@ -551,9 +807,13 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     ruleset = _load_rules(args.rules_dirs)
     for problem in ruleset.problems:
         _warn(problem)
-    if args.action == "show" or args.rule_id:
+    if args.action not in ("list", "show"):  # `auditor rules KEY-001`
+        if args.rule_id:
+            raise InputError(f"rules: unexpected {args.rule_id!r} (e.g. `auditor rules KEY-001`)")
+        args.rule_id = args.action
+    if args.action != "list" or args.rule_id:
         if not args.rule_id:
-            raise InputError("rules show: which rule? e.g. `auditor rules show KEY-001`")
+            raise InputError("rules show: which rule? e.g. `auditor rules KEY-001`")
         rule = ruleset.get(args.rule_id.upper())
         if rule is None:
             raise InputError(f"unknown rule id {args.rule_id!r} (see `auditor rules`)")
@@ -586,9 +846,59 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _cmd_policy(args: argparse.Namespace) -> int:
-    from auditor.policy import audit_role_policy
+    from auditor.policy import audit_role_policy, member_role_template
 
+    if args.member_template:
+        print(json.dumps(member_role_template(args.role_name), indent=2))
+        return ExitCode.OK
     print(json.dumps(audit_role_policy(args.role_name), indent=2))
+    return ExitCode.OK
+
+
+def _cmd_readiness(args: argparse.Namespace) -> int:
+    from auditor.config import load_config
+    from auditor.readiness.commands import account_lines, summary_line, write_plan
+    from auditor.safefile import prepare_output_dir
+
+    config = load_config(args.config)
+    prepare_output_dir(args.output_dir)
+    if args.demo:
+        from auditor.demo import demo_inventory
+
+        inventory = demo_inventory()
+    else:
+        inventory = _collect(args)
+    readiness, written = write_plan(inventory, config, args.output_dir)
+    for line in account_lines(readiness):
+        _say(line)
+    _say(summary_line(readiness))
+    for path in written:
+        _say(f"wrote {path}")
+    _report_gaps(inventory.errors)
+    return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
+
+
+def _cmd_sso_config(args: argparse.Namespace) -> int:
+    from auditor.readiness.commands import check_new_file, write_new_file
+    from auditor.readiness.sso_config import check_template, render_sso_config
+
+    check_template(args.profile_template)
+    if args.output is not None:
+        check_new_file(args.output, args.force)
+    text = render_sso_config(
+        _collect(args),
+        user=args.user,
+        group=args.group,
+        start_url=args.start_url,
+        session=args.session_name,
+        region=args.profile_region,
+        template=args.profile_template,
+    )
+    if args.output is None:
+        sys.stdout.write(text)
+        return ExitCode.OK
+    write_new_file(args.output, text, args.force)
+    _say(f"wrote {args.output}")
     return ExitCode.OK
 
 
@@ -622,6 +932,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     process at once after the partial inventory is saved: threads still waiting on AWS are not waited for."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.debug = getattr(args, "debug", False)
     _configure_logging(args.debug)
     try:
         return int(args.handler(args))

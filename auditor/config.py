@@ -24,6 +24,15 @@ Example::
     reason = "Migrating to OIDC in Q1 (TICKET-123)"
     owner = "platform-team"
     expires = 2027-03-31
+
+    [readiness]                        # auditor readiness / the readiness section of findings.json
+    break_glass = ["*break*glass*"]    # IAM user names or ARNs (globs) kept for emergencies
+    email_tag = "email"                # the IAM user tag that holds the person's e-mail
+    classes = { "arn:aws:iam::111122223333:user/ops-bot" = "workload" }
+
+    [[readiness.exceptions]]
+    user = "arn:aws:iam::*:user/ses-smtp"
+    reason = "SES SMTP credentials: an IAM user is the only way"
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
@@ -130,6 +139,37 @@ class Suppression(Model):
         return self.tag is None or tag_match(self.tag, tags)
 
 
+UserClassName = Literal["human", "workload", "break-glass", "stale"]
+
+
+class ReadinessException(Model):
+    """An IAM user that stays on purpose (an SMTP credential, a third-party client that needs a key)."""
+
+    user: str = Field(description="Glob on the IAM user's ARN or name.")
+    reason: str = Field(min_length=1)
+
+
+class ReadinessConfig(Model):
+    """``[readiness]``: what the migration readiness stage cannot tell from the inventory alone."""
+
+    break_glass: list[str] = Field(
+        default_factory=lambda: ["*break*glass*"],
+        description="Globs on IAM user names or ARNs: emergency users kept on purpose.",
+    )
+    email_tag: str = Field("email", min_length=1, description="IAM user tag key holding the person's e-mail.")
+    classes: dict[str, UserClassName] = Field(
+        default_factory=dict, description="IAM user ARN or name glob -> class, overriding the evidence."
+    )
+    exceptions: list[ReadinessException] = Field(default_factory=list)
+
+    @field_validator("break_glass")
+    @classmethod
+    def _non_empty_patterns(cls, patterns: list[str]) -> list[str]:
+        if any(not pattern.strip() for pattern in patterns):
+            raise ValueError("an empty pattern would match no user")
+        return patterns
+
+
 class Config(Model):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     production_patterns: list[str] = Field(
@@ -138,6 +178,7 @@ class Config(Model):
     )
     rules: RuleSwitches = Field(default_factory=RuleSwitches)
     suppressions: list[Suppression] = Field(default_factory=list)
+    readiness: ReadinessConfig = Field(default_factory=ReadinessConfig)
 
     _source: Path | None = PrivateAttr(default=None)
 

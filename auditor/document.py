@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from auditor import TOOL_NAME, __version__
+from auditor import HOMEPAGE, TOOL_NAME, __version__
 from auditor.evaluate import Evaluation
 from auditor.findings import FindingsDocument, RuleInfo, Scope, ScopeAccount, summarize
 from auditor.inventory import Inventory, ToolInfo
@@ -26,7 +26,7 @@ def build_document(
         ],
     )
     return FindingsDocument(
-        tool=ToolInfo(name=TOOL_NAME, version=__version__),
+        tool=ToolInfo(name=TOOL_NAME, version=__version__, information_uri=HOMEPAGE),
         generated_at=generated_at,
         inventory_collected_at=inventory.collection.started_at,
         scope=scope,
@@ -42,6 +42,7 @@ def build_document(
                 area=r.area,
                 rationale=r.rationale,
                 remediation=r.remediation,
+                fix=r.fix.placeholders() if r.fix is not None else None,
                 references=list(r.references),
                 status=evaluation.outcomes[r.id].status,
                 status_reason=evaluation.outcomes[r.id].reason,

@@ -178,22 +178,35 @@ def _valid_finding(rule: Rule, hit: Any, inventory: Inventory, config: Config) -
 
 
 def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Finding:
+    account_name = inventory.account_name(hit.account_id) if hit.account_id else None
     return Finding(
         fingerprint=make_fingerprint(rule.id, hit.account_id, hit.resource_id, hit.discriminator),
         rule_id=rule.id,
         title=rule.title,
-        severity=config.rules.severity.get(rule.id, rule.severity),
+        severity=config.rules.severity.get(rule.id, hit.severity or rule.severity),
         account_id=hit.account_id,
-        account_name=inventory.account_name(hit.account_id) if hit.account_id else None,
+        account_name=account_name,
         region=hit.region,
         resource_type=hit.resource_type,
         resource_id=hit.resource_id,
         message=hit.message,
         evidence=dict(hit.evidence),
         remediation=rule.remediation,
+        fix=rule.fix.fill(_facts(hit, account_name)) if rule.fix is not None else None,
         references=list(rule.references),
         location=hit.location,
     )
+
+
+def _facts(hit: Hit, account_name: str | None) -> dict[str, object]:
+    """What a rule's fix template is filled with: the evidence, and where the finding is."""
+    return {
+        **hit.evidence,
+        "account_id": hit.account_id,
+        "account_name": account_name,
+        "resource_id": hit.resource_id,
+        "region": hit.region,
+    }
 
 
 @dataclass
@@ -224,9 +237,11 @@ def _apply_suppression(
     """``tags``: the resource's own over its account's. Account tags never read are left out, so a tag
     suppression cannot match on them: the finding stays visible rather than hidden on a guess."""
     today = inventory.as_of.date()
+    resources = _resource_names(finding)
     for index, suppression in enumerate(suppressions):
-        if not suppression.matches(
-            finding.rule_id, finding.account_id, finding.account_name, finding.resource_id, tags
+        if not any(
+            suppression.matches(finding.rule_id, finding.account_id, finding.account_name, resource, tags)
+            for resource in resources
         ):
             continue
         expired = suppression.expires is not None and suppression.expires < today
@@ -239,3 +254,14 @@ def _apply_suppression(
         use.live.add(index)
         finding.suppressed = True
         return
+
+
+def _resource_names(finding: Finding) -> list[str]:
+    """What a suppression's ``resource`` glob may match: the resource, and for an access key also its user's
+    ARN (``evidence.user_arn``), so "the keys of arn:aws:iam::*:user/ci-*" can be written, and suppressions
+    written when key findings named the user (0.1.0) still match."""
+    names = [finding.resource_id]
+    user_arn = finding.evidence.get("user_arn")
+    if isinstance(user_arn, str) and user_arn and user_arn != finding.resource_id:
+        names.append(user_arn)
+    return names

@@ -13,11 +13,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from auditor.errors import InputError
 from auditor.inventory import CollectionError, Model, ToolInfo
 from auditor.jsonfile import load_versioned
+from auditor.readiness.models import Readiness
 from auditor.safefile import write_text_atomic
 
 FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
@@ -64,6 +65,49 @@ class FileLocation(Model):
 
     path: str
     line: int = 1
+    column: int | None = None  # 1-based, when the source knows it (a secret in a source file); SARIF startColumn
+
+
+class Remediation(Model):
+    """What to do about one finding, in the three forms people use (the shape Prowler's checks have): console
+    steps, CLI commands, Terraform. Filled from the rule's template with the finding's own facts (its user, key
+    id, account, role, permission set); a value the finding cannot know (the group to grant, a new key) stays
+    a ``<placeholder>``. Commands are one per line, never wrapped into prose."""
+
+    console: list[str] = Field(default_factory=list)
+    cli: list[str] = Field(default_factory=list)
+    terraform: str | None = None  # HCL
+    # Not serialised: per section, [template line index, value, ...] for each line, as the template filled it.
+    _template_values: list[list[list[Any]]] | None = PrivateAttr(default=None)
+
+    def record_template_values(self, values: list[list[list[Any]]] | None) -> None:
+        self._template_values = values
+
+    def template_values(self) -> list[list[list[Any]]] | None:
+        """How each line was filled from its rule's template (``None`` when unknown, e.g. read from a file)."""
+        return self._template_values
+
+    def markdown(self) -> str:
+        """Markdown with fenced code blocks (SARIF ``help.markdown``; GitHub renders it)."""
+        parts = []
+        if self.console:
+            parts.append("**Console**\n\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(self.console, 1)))
+        if self.cli:
+            parts.append("**CLI**\n\n```sh\n" + "\n".join(self.cli) + "\n```")
+        if self.terraform:
+            parts.append("**Terraform**\n\n```hcl\n" + self.terraform.rstrip() + "\n```")
+        return "\n\n".join(parts)
+
+    def text(self) -> str:
+        """Plain text: steps numbered, commands prefixed with ``$``."""
+        parts = []
+        if self.console:
+            parts.append("Console:\n" + "\n".join(f"  {i}. {step}" for i, step in enumerate(self.console, 1)))
+        if self.cli:
+            parts.append("CLI:\n" + "\n".join(f"  $ {line}" for line in self.cli))
+        if self.terraform:
+            parts.append("Terraform:\n" + self.terraform.rstrip())
+        return "\n\n".join(parts)
 
 
 class SuppressionRecord(Model):
@@ -88,11 +132,14 @@ class Finding(Model):
     message: str
     evidence: dict[str, Any] = Field(default_factory=dict)
     remediation: str
+    fix: Remediation | None = None  # the remediation for this finding: its own names in console, CLI, Terraform
     references: list[str] = Field(default_factory=list)
     location: FileLocation | None = None
     suppressed: bool = False
     suppression: SuppressionRecord | None = None
-    baseline_state: Literal["new", "unchanged"] | None = None
+    # With a baseline: "new", "unchanged", or "not_reverified": a baseline finding this scan could not check again
+    # (its account was out of scope or unreadable, its rule did not run), carried forward as still open.
+    baseline_state: Literal["new", "unchanged", "not_reverified"] | None = None
 
 
 class ManualCheck(Model):
@@ -122,6 +169,7 @@ class RuleInfo(Model):
     area: str
     rationale: str
     remediation: str
+    fix: Remediation | None = None  # the rule's template, with <placeholders> where each finding has its names
     references: list[str] = Field(default_factory=list)
     status: RuleStatus = "evaluated"
     status_reason: str | None = None
@@ -150,6 +198,7 @@ class Summary(Model):
     new: int | None = None  # with a baseline
     unchanged: int | None = None
     fixed: int | None = None
+    not_reverified: int | None = None  # baseline findings carried forward unchecked (counted in total/active)
 
 
 class FindingsDocument(Model):
@@ -167,6 +216,8 @@ class FindingsDocument(Model):
     manual_checks: list[ManualCheck] = Field(default_factory=list)
     rules: list[RuleInfo] = Field(default_factory=list)  # every rule of the run, each with its status
     notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
+    # Migration readiness (auditor.readiness): None in documents written before it (merge unites the shards')
+    readiness: Readiness | None = None
 
     @property
     def rules_not_evaluated(self) -> list[RuleInfo]:
@@ -210,4 +261,5 @@ def summarize(findings: list[Finding], fixed: list[Finding] | None = None, with_
         summary.new = sum(1 for f in findings if f.baseline_state == "new")
         summary.unchanged = sum(1 for f in findings if f.baseline_state == "unchanged")
         summary.fixed = len(fixed or [])
+        summary.not_reverified = sum(1 for f in findings if f.baseline_state == "not_reverified")
     return summary

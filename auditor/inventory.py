@@ -455,6 +455,70 @@ class IdentityCenter(IndexedModel):
         return self._index("groups", self.groups, lambda group: group.group_id).get(group_id)
 
 
+# ------------------------------------------------------------------------------------- local sources
+
+# The names of the two local sources (``auditor.source``): what rules list in ``sources``.
+CLI_FILES_SOURCE = "local"
+CODE_SOURCE = "code"
+
+CliProfileKind = Literal[
+    "static_key", "legacy_sso", "sso_session", "assume_role", "credential_process", "web_identity", "other"
+]
+
+
+class CliProfile(Model):
+    """One profile section of an AWS CLI file (``~/.aws/credentials`` or ``~/.aws/config``), as read line by line.
+
+    Only facts, never secrets: ``key_id`` is the access key *id* (it names the key, it does not sign
+    anything), ``secret_present`` only records that an ``aws_secret_access_key`` line has a value. ``kind``:
+    ``static_key`` (an access key in the file), ``legacy_sso`` (``sso_start_url`` in the profile itself rather
+    than in an ``[sso-session]``), ``sso_session``, ``assume_role`` (``role_arn``), ``credential_process``,
+    ``web_identity``, or ``other`` (region and output settings only, say).
+    """
+
+    file: str  # the path as read (the environment variable's value, or the default under ~/.aws)
+    line: int  # of the section header
+    profile: str  # "default", "dev" (for "[profile dev]" in config)
+    kind: CliProfileKind
+    key_id: str | None = None
+    key_id_line: int | None = None
+    secret_present: bool = False
+    session_token_present: bool = False
+    sso_session: str | None = None
+
+
+class CliFiles(Model):
+    """The AWS CLI files of the machine the auditor ran on (the ``local`` source)."""
+
+    files_read: list[str] = Field(default_factory=list)
+    files_missing: list[str] = Field(default_factory=list)
+    profiles: list[CliProfile] = Field(default_factory=list)
+
+
+class CodeKeyHit(Model):
+    """An AWS access key id found in a source tree (the ``code`` source). The secret is never kept: only whether
+    a secret-looking 40-character value sits near it."""
+
+    path: str  # relative to the scanned root, forward slashes
+    line: int
+    column: int  # 1-based, in characters
+    key_id: str
+    secret_nearby: bool = False
+    example: bool = False  # one of AWS's documentation example keys (ends in EXAMPLE)
+
+
+class CodeScan(Model):
+    """What ``auditor scan-code`` read: which files, which were skipped, and the key ids found."""
+
+    root: str
+    since: str | None = None  # only lines added since this git ref were reported
+    git: bool = False  # the file list came from git (tracked, or untracked and not ignored)
+    files_scanned: int = 0
+    skipped_binary: int = 0
+    skipped_large: list[str] = Field(default_factory=list)
+    hits: list[CodeKeyHit] = Field(default_factory=list)
+
+
 # ----------------------------------------------------------------------------------------- top level
 
 
@@ -467,6 +531,7 @@ class CallerIdentity(Model):
 class ToolInfo(Model):
     name: str
     version: str
+    information_uri: str | None = None  # the tool's home page (README); SARIF's driver informationUri
 
 
 class CollectionInfo(Model):
@@ -491,6 +556,8 @@ class Inventory(IndexedModel):
     identity_center: IdentityCenter | None = None
     accounts: list[AccountInventory] = Field(default_factory=list)
     errors: list[CollectionError] = Field(default_factory=list)
+    cli_files: CliFiles | None = None  # the ``local`` source
+    code_scan: CodeScan | None = None  # the ``code`` source
 
     @model_validator(mode="after")
     def _merge_account_facts(self) -> Self:

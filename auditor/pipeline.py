@@ -14,6 +14,7 @@ from auditor.document import build_document
 from auditor.evaluate import DEFAULT_RULE_TIMEOUT_SECONDS, evaluate
 from auditor.findings import FindingsDocument
 from auditor.inventory import Inventory
+from auditor.readiness.assess import assess_readiness
 from auditor.registry import RuleSet
 
 
@@ -28,6 +29,7 @@ def findings_for(
 ) -> FindingsDocument:
     evaluation = evaluate(inventory, ruleset, config, rule_timeout=rule_timeout)
     document = build_document(inventory, evaluation, ruleset, generated_at or datetime.now(UTC))
+    document.readiness = assess_readiness(inventory, config)
     if baseline is not None:
         document = apply_baseline(document, baseline)
     return document

@@ -31,13 +31,14 @@ rule reads (``auditor.source``); when one of them did not run, the rule is repor
 from __future__ import annotations
 
 import re
+import shlex
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from auditor.findings import FileLocation, Severity
+from auditor.findings import FileLocation, Remediation, Severity
 from auditor.patterns import AccountPattern, first_match
 from auditor.source import AWS_SOURCE
 
@@ -62,6 +63,9 @@ class Hit:
     region: str | None = None
     location: FileLocation | None = None
     tags: Mapping[str, str] = field(default_factory=dict)  # the resource's own tags, for tag suppressions
+    # This finding's severity when it differs from the rule's (a key with its secret next to it is worse than a
+    # lone key id). ``[rules] severity`` in auditor.toml still overrides it.
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,96 @@ class RuleContext:
 
 CheckFunction = Callable[["Inventory", RuleContext], Iterable[Hit]]
 
+Facts = Mapping[str, Any]
+_FIELD = re.compile(r"\{([a-z][a-z0-9_]*)\}")  # {user_name}; HCL's own braces never match (no name inside)
+
+
+@dataclass(frozen=True)
+class FixTemplate:
+    """A rule's remediation with ``{fact}`` fields, filled per finding into a :class:`Remediation`.
+
+    Facts are the finding's evidence plus ``account_id``, ``account_name``, ``resource_id`` and ``region``, and
+    whatever ``derive`` computes from them (e.g. the instance ARN inside a permission set ARN). A field whose
+    fact is missing stays as ``<field>``, a placeholder the reader fills in. A field whose fact is a list
+    repeats its line once per item (one ``detach-user-policy`` per attached policy), and drops it when the
+    list is empty (no inline policy: no ``delete-user-policy``). CLI values are shell-quoted
+    when they need it; Terraform values are escaped for an HCL string.
+    """
+
+    console: tuple[str, ...] = ()
+    cli: tuple[str, ...] = ()
+    terraform: str = ""
+    derive: Callable[[Facts], Facts] | None = None
+
+    def fill(self, facts: Facts) -> Remediation:
+        known = {key: value for key, value in facts.items() if value is not None and value != ""}
+        if self.derive is not None:
+            known.update({k: v for k, v in self.derive(known).items() if v is not None and v != ""})
+        console = _fill_lines(self.console, known, _one_line)
+        cli = _fill_lines(self.cli, known, _shell)
+        terraform_lines = _fill_lines(self.terraform.strip("\n").split("\n"), known, _hcl) if self.terraform else []
+        remediation = Remediation(
+            console=[line for _, _, line in console],
+            cli=[line for _, _, line in cli],
+            terraform=textwrap.dedent("\n".join(line for _, _, line in terraform_lines)) or None,
+        )
+        # Which template line each line came from, with its values: lets a report send the values alone.
+        terraform_values = [value for _, values, _ in terraform_lines for value in values]
+        one_to_one = len(terraform_lines) == len(self.terraform.strip("\n").split("\n"))
+        remediation.record_template_values(
+            [
+                [[index, *values] for index, values, _ in console],
+                [[index, *values] for index, values, _ in cli],
+                [[0, *terraform_values]] if terraform_lines and one_to_one else [],
+            ]
+            if (one_to_one or not terraform_lines)
+            else None
+        )
+        return remediation
+
+    def placeholders(self) -> Remediation:
+        """The template with every field as ``<field>``: the rule-level view (SARIF rule help, the catalog).
+        Nothing is derived, so each template line gives exactly one line (its index is its line number)."""
+        return FixTemplate(console=self.console, cli=self.cli, terraform=self.terraform).fill({})
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(str(value).split())  # no line breaks: a value cannot start a line of its own (or end a fence)
+
+
+def _shell(value: Any) -> str:
+    return shlex.quote(_one_line(value))
+
+
+def _hcl(value: Any) -> str:
+    return _one_line(value).replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${").replace("%{", "%%{")
+
+
+def _fill_lines(lines: Iterable[str], facts: Facts, quote: Callable[[Any], str]) -> list[tuple[int, list[str], str]]:
+    """``(template line index, the values put in its fields in order, the filled line)`` per output line."""
+    filled: list[tuple[int, list[str], str]] = []
+    for index, line in enumerate(lines):
+        fields = list(dict.fromkeys(_FIELD.findall(line)))
+        lists = {name: facts[name] for name in fields if isinstance(facts.get(name), list | tuple)}
+        rounds: list[dict[str, Any]] = [{}]
+        if lists:  # one line per item; several list fields on one line advance together
+            count = max(len(values) for values in lists.values())
+            rounds = [
+                {name: values[i] if i < len(values) else None for name, values in lists.items()} for i in range(count)
+            ]
+        for overrides in rounds:
+            used: list[str] = []
+
+            def value_of(match: re.Match[str], overrides: dict[str, Any] = overrides, used: list[str] = used) -> str:
+                name = match.group(1)
+                value = overrides[name] if name in overrides else facts.get(name)
+                text = f"<{name}>" if value is None or isinstance(value, list | tuple | dict) else quote(value)
+                used.append(text)
+                return text
+
+            filled.append((index, used, _FIELD.sub(value_of, line)))
+    return filled
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -103,6 +197,7 @@ class Rule:
     sources: tuple[str, ...] = (AWS_SOURCE,)
     # The auditor.toml keys the check reads ("thresholds.unused_days"): the catalog documents them.
     config_keys: tuple[str, ...] = ()
+    fix: FixTemplate | None = None  # the remediation as console steps, CLI and Terraform, filled per finding
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):
@@ -122,6 +217,7 @@ def rule(
     references: Iterable[str] = (),
     sources: Iterable[str] = (AWS_SOURCE,),
     config_keys: Iterable[str] = (),
+    fix: FixTemplate | None = None,
 ) -> Callable[[CheckFunction], Rule]:
     """Turn a check function into a :class:`Rule`. Text is dedented so docstring-style blocks read well."""
 
@@ -137,6 +233,7 @@ def rule(
             check=check,
             sources=tuple(sources),
             config_keys=tuple(config_keys),
+            fix=fix,
         )
 
     return wrap

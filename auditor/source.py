@@ -49,6 +49,8 @@ def assemble_inventory(parts: Sequence[Inventory]) -> Inventory:
         identity_center=_only_one("identity_center", [part.identity_center for part in parts]),
         accounts=_accounts(parts),
         errors=sorted((error for part in parts for error in part.errors), key=CollectionError.sort_key),
+        cli_files=_only_one("cli_files", [part.cli_files for part in parts]),
+        code_scan=_only_one("code_scan", [part.code_scan for part in parts]),
     )
 
 

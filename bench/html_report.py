@@ -128,6 +128,7 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
                 "CIS AWS Foundations Benchmark v3.0.0 1.4",
                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html",
             ],
+            fix=rule.fix.placeholders() if rule.fix is not None else None,  # as the document carries it
         )
         for rule in catalog
     ]
@@ -161,6 +162,8 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
             "tags": {"team": rng.choice(TEAMS), "owner": f"{user}@example.com"},
         }
         suppressed = rng.random() < 0.03
+        facts = {**evidence, "account_id": account.account_id, "account_name": account.account_name}
+        fix = rule.fix.fill(facts) if rule.fix is not None else None  # as evaluation fills it, per finding
         findings.append(
             Finding(
                 fingerprint=fingerprint,
@@ -176,6 +179,7 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
                 f"created {age} days ago, last used {(AS_OF - last_used).days} days ago.",
                 evidence=evidence,
                 remediation=rules[k].remediation,
+                fix=fix,
                 references=list(rules[k].references),
                 suppressed=suppressed,
                 suppression=SuppressionRecord(

@@ -22,6 +22,7 @@ import base64
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ import jinja2
 from markupsafe import Markup
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
-from auditor.findings import Finding, FindingsDocument, Severity
+from auditor.findings import Finding, FindingsDocument, Remediation, Severity
 from auditor.reporter import Reporter
 
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
@@ -40,9 +41,11 @@ NO_ACCOUNT = "-"  # findings about no account (local files, source trees), as in
 OTHER_AREA = "other"  # a finding whose rule is missing from document.rules
 SIMULATED_PREFIX = "simulated:"
 FIXED_LIST_LIMIT = 500  # fixed findings listed server-side; the rest are counted
+FIX_FIRST_LIMIT = 15  # resources in the "fix first" list; the findings table has the rest
+FIX_FIRST_OPEN = 3  # of which the first few are shown expanded
 
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
-_BASELINE_CODES = {"new": 1, "unchanged": 2}
+_BASELINE_CODES = {"new": 1, "unchanged": 2, "not_reverified": 3}  # report.js BASELINE, same order
 
 
 class HtmlReporter(Reporter):
@@ -90,7 +93,11 @@ def json_for_script(value: Any) -> str:
     reads the escapes back as the original characters.
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
-    return text.translate(_JSON_SCRIPT_ESCAPES)
+    # str.replace, not str.translate: translate walks a non-ASCII string character by character in Python's
+    # slow path (seconds at 50,000 findings); three replaces run in C.
+    for char, escape in _JSON_SCRIPT_ESCAPES.items():
+        text = text.replace(chr(char), escape)
+    return text
 
 
 def _jsonable(value: Any) -> Any:
@@ -171,14 +178,80 @@ class _Rule:
     rationale: str
     remediation: str
     references: list[str]
+    fix: Remediation | None = None  # the template: <field> where each finding has its value
     active: int = 0
     suppressed: int = 0
     worst: str | None = None
 
 
+@dataclass
+class _Action:
+    """One entry of "fix first": a resource (an IAM user together with its access keys) and its findings."""
+
+    name: str
+    kind: str
+    account: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def worst(self) -> Severity:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)
+
+    def rank_key(self) -> tuple[int, int, int, str, str]:
+        worst = self.worst
+        at_worst = sum(1 for f in self.findings if f.severity == worst)
+        return (-worst.rank, -at_worst, -len(self.findings), self.account, self.name)
+
+
+_KIND = {
+    "AWS::IAM::User": "IAM user",
+    "AWS::IAM::Root": "root user",
+    "AWS::IAM::Role": "IAM role",
+    "AWS::Organizations::Account": "account",
+    "AWS::Organizations::Organization": "organization",
+    "AWS::SSO::PermissionSet": "permission set",
+    "AWS::SSO::Assignment": "permission set assignments",
+    "AWS::SSO::Instance": "Identity Center instance",
+}
+
+
+def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tuple[list[_Action], int]:
+    """Active findings grouped by what a person acts on, worst first: ``(top actions, how many more)``.
+
+    An access key's findings go under its user (``evidence.user_arn``): deleting the user fixes them all. Within a
+    resource, findings are worst first. Resources rank by their worst finding, then by how many findings they
+    have at that severity, then in total.
+    """
+    groups: dict[tuple[str, str], _Action] = {}
+    for f in findings:
+        if f.suppressed:
+            continue
+        user_arn = f.evidence.get("user_arn")
+        if isinstance(user_arn, str) and user_arn:
+            key, kind, name = user_arn, "IAM user", str(f.evidence.get("user_name") or _tail(user_arn))
+        else:
+            key, kind = f.resource_id, _KIND.get(f.resource_type, f.resource_type)
+            named = f.evidence.get("permission_set_name") or f.evidence.get("user_name") or f.evidence.get("role_name")
+            name = str(named) if named and f.resource_type != "AWS::IAM::Root" else _tail(f.resource_id)
+            if f.resource_type == "AWS::IAM::Root":
+                name = "root"
+        account = f"{f.account_name} ({f.account_id})" if f.account_name else (f.account_id or "(no account)")
+        action = groups.setdefault((f.account_id or "", key), _Action(name=name, kind=kind, account=account))
+        action.findings.append(f)
+    ranked = sorted(groups.values(), key=_Action.rank_key)
+    for action in ranked[:limit]:
+        action.findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.resource_id))
+    return ranked[:limit], max(0, len(ranked) - limit)
+
+
+def _tail(resource_id: str) -> str:
+    parts = [p for p in resource_id.replace(":", "/").split("/") if p]
+    return parts[-1] if parts else resource_id
+
+
 def _context(document: FindingsDocument) -> dict[str, Any]:
     rules: dict[str, _Rule] = {
-        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references))
+        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix)
         for r in document.rules
     }
     accounts: dict[str, _Account] = {}
@@ -211,10 +284,18 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
     for r in rules.values():
         if r.area not in areas:
             areas.append(r.area)
-    # Scanned accounts first (management first), then accounts only findings name, then "no account".
+    # Worst first (by worst severity, then by active findings), "no account" last; ties: scanned accounts,
+    # the management account first, then by id.
     ordered_accounts = sorted(
         accounts.values(),
-        key=lambda a: (a.account_id == NO_ACCOUNT, not a.scanned, not a.is_management, a.account_id),
+        key=lambda a: (
+            a.account_id == NO_ACCOUNT,
+            -_rank(a.worst) if a.worst else 1,
+            -a.active,
+            not a.scanned,
+            not a.is_management,
+            a.account_id,
+        ),
     )
     area_totals = {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas}
     area_worst = {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas}
@@ -226,8 +307,12 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
     for f in active:
         by_severity[f.severity.value] += 1
 
+    actions, actions_more = fix_first(document.findings)
     return {
         "doc": document,
+        "fix_first": actions,
+        "fix_first_more": actions_more,
+        "fix_first_open": FIX_FIRST_OPEN,
         "severities": [s.value for s in SEVERITIES],
         "accounts": ordered_accounts,
         "rules": sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id)),
@@ -242,6 +327,7 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "has_baseline": has_baseline,
         "new": sum(1 for f in document.findings if f.baseline_state == "new"),
         "unchanged": sum(1 for f in document.findings if f.baseline_state == "unchanged"),
+        "not_reverified": sum(1 for f in document.findings if f.baseline_state == "not_reverified"),
         "fixed": document.fixed[:FIXED_LIST_LIMIT],
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
         "simulated": simulated,
@@ -295,6 +381,7 @@ def _payload(document: FindingsDocument, context: dict[str, Any]) -> dict[str, A
                 "rationale": r.rationale,
                 "remediation": r.remediation,
                 "references": r.references,
+                **({"fx": [r.fix.console, r.fix.cli, r.fix.terraform or ""]} if r.fix else {}),
             }
             for r in rules
         ],
@@ -304,6 +391,70 @@ def _payload(document: FindingsDocument, context: dict[str, Any]) -> dict[str, A
             for f in document.findings
         ],
     }
+
+
+_FIELD = re.compile(r"<[a-z][a-z0-9_]*>")
+
+
+@functools.lru_cache(maxsize=4096)
+def _template_parts(template: str) -> tuple[str, ...]:
+    """A template line's literal text around its ``<field>`` markers."""
+    return tuple(_FIELD.split(template))
+
+
+def _values_in(line: str, parts: tuple[str, ...]) -> list[str] | None:
+    """The values that turn the template ``parts`` into ``line`` (each the shortest that fits), or ``None``.
+
+    String searches, not a regex: a 50,000-finding report runs this for every line of every fix. Whatever is
+    found, literal parts and values joined in order give back ``line`` exactly, which is all report.js needs.
+    """
+    if not line.startswith(parts[0]) or not line.endswith(parts[-1]):
+        return None
+    values: list[str] = []
+    position = len(parts[0])
+    end = len(line) - len(parts[-1])
+    for literal in parts[1:-1]:
+        found = line.find(literal, position, end) if literal else position
+        if found < 0:
+            return None
+        values.append(line[position:found])
+        position = found + len(literal)
+    if position > end:
+        return None
+    values.append(line[position:end])
+    return values
+
+
+def compact_fix(fix: Remediation, template: Remediation | None) -> list[Any]:
+    """A finding's fix as ``[console, cli, terraform]``, each line either its text or ``[i, value, ...]``: line
+    ``i`` of its rule's template (``_Rule.fix``, sent once per rule) with these values for its ``<fields>``.
+
+    Most of a fix is its rule's text; only the names differ. Sending the names alone keeps a 50,000-finding
+    page near its size without fixes; report.js puts the lines back together (literal text + values).
+    """
+    recorded = fix.template_values()
+    if recorded is not None and template is not None:
+        return recorded  # filled in this run: the values are known, nothing to parse
+    sections: list[tuple[list[str], list[str]]] = [
+        (fix.console, template.console if template else []),
+        (fix.cli, template.cli if template else []),
+        ([fix.terraform] if fix.terraform else [], [template.terraform] if template and template.terraform else []),
+    ]
+    out: list[Any] = []
+    for lines, templates in sections:
+        items: list[Any] = []
+        start = 0
+        for line in lines:
+            items.append(line)
+            for index in range(start, len(templates)):
+                parts = _template_parts(templates[index])
+                values = _values_in(line, parts) if len(parts) > 1 else ([] if line == parts[0] else None)
+                if values is not None:
+                    items[-1] = [index, *values]
+                    start = index  # template lines come in order; a list fact repeats the same one
+                    break
+        out.append(items)
+    return out
 
 
 def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[str, Any]:
@@ -326,6 +477,8 @@ def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[s
         item["x"] = f.title
     if f.remediation != rule.remediation:
         item["d"] = f.remediation
+    if f.fix is not None:  # this finding's own fix, as what fills its rule's template (see compact_fix)
+        item["fx"] = compact_fix(f.fix, rule.fix)
     if list(f.references) != rule.references:
         item["f"] = list(f.references)
     if f.suppressed:

@@ -11,7 +11,13 @@ result gets ``locations[0].physicalLocation.artifactLocation.uri``:
 Alert identity across runs is the finding's fingerprint (rule id + account + resource + discriminator, never a
 line number), given to GitHub as ``partialFingerprints``. ``automationDetails.id`` is
 ``<category>/<organization or account>/`` - the trailing slash makes the whole value the category, so every
-nightly upload replaces the previous one and alerts it no longer contains are closed as fixed.
+nightly upload replaces the previous one and alerts it no longer contains are closed as fixed. A shard (a scan
+limited by ``--ou``, ``--accounts`` or ``--exclude-accounts``) appends its selection, ``…/<organization>/ou-…/``,
+so shards do not close each other's alerts. Findings a scan could not re-verify (an account it could not read)
+are carried forward from the baseline and stay results, so their alerts stay open.
+
+GitHub keeps 5,000 results of a run as alerts: above that, every critical and high finding stays its own result
+and the rest are aggregated per rule and account (``split_for_github``), with a notification saying so.
 
 Severity: ``level`` for SARIF consumers and ``properties["security-severity"]`` for GitHub, which maps
 >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, below that low; we use mid-band values. ``info`` findings get
@@ -21,21 +27,24 @@ Severity: ``level`` for SARIF consumers and ``properties["security-severity"]`` 
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import re
 from typing import Any
 from urllib.parse import quote
 
-from auditor.findings import Finding, FindingsDocument, RuleInfo, Severity
+from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity
 from auditor.reporter import Reporter
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
+SOURCE_ROOT = "%SRCROOT%"  # uriBaseId of files in the scanned tree: the checkout root
 FINGERPRINT_KEY = "auditorFingerprint/v1"  # versioned: a change of fingerprint scheme gets a new key
 MAX_DESCRIPTION = 1024  # GitHub: shortDescription / fullDescription text limit
 MAX_RESULTS_PER_RUN = 25_000  # GitHub rejects runs with more results
+MAX_ALERTS_KEPT = 5_000  # ... and keeps only this many of a run's results as alerts
 
 LEVEL = {
     Severity.CRITICAL: "error",
@@ -83,10 +92,11 @@ def build_sarif(
     findings = [f for f in document.findings if not (omit_suppressed and f.suppressed)]
     # Worst first: GitHub keeps only the first results of a big run, so those should be the ones that matter.
     findings = sorted(findings, key=lambda f: -f.severity.rank)
-    left_out = max(0, len(findings) - MAX_RESULTS_PER_RUN)
-    findings = findings[:MAX_RESULTS_PER_RUN]
+    findings, groups = split_for_github(findings)
+    left_out = max(0, len(findings) + len(groups) - MAX_RESULTS_PER_RUN)
+    findings = findings[: max(0, MAX_RESULTS_PER_RUN - len(groups))]
 
-    rules = _rules_for(document, findings)
+    rules = _rules_for(document, findings + [group[0] for group in groups])
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
 
     notifications = [_coverage_notification(error) for error in document.errors]
@@ -103,6 +113,8 @@ def build_sarif(
                 "descriptor": {"id": "results-truncated"},
             }
         )
+    if groups:
+        notifications.append(_aggregated_notification(groups))
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
@@ -112,12 +124,12 @@ def build_sarif(
         "version": document.tool.version,
         "rules": [_rule(rule) for rule in rules],
     }
-    information_uri = _information_uri(document.tool.name)
+    information_uri = document.tool.information_uri or _information_uri(document.tool.name)
     if information_uri:
         driver["informationUri"] = information_uri
     if _SEMVER.match(document.tool.version):
         driver["semanticVersion"] = document.tool.version
-    descriptors = _notification_descriptors(document, left_out)
+    descriptors = _notification_descriptors(document, left_out, aggregated=len(groups))
     if descriptors:
         driver["notifications"] = descriptors
 
@@ -125,7 +137,8 @@ def build_sarif(
         "tool": {"driver": driver},
         "automationDetails": {"id": automation_id(document, category)},
         "invocations": [invocation],
-        "results": [_result(f, rule_index[f.rule_id]) for f in findings],
+        "results": [_result(f, rule_index[f.rule_id]) for f in findings]
+        + [_aggregate_result(group, rule_index[group[0].rule_id]) for group in groups],
         "properties": _run_properties(document, omitted_suppressed=omit_suppressed),
     }
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
@@ -145,7 +158,26 @@ def automation_id(document: FindingsDocument, category: str) -> str:
         or "default"
     )
     category = "/".join(_segment(part) for part in category.split("/") if part.strip()) or DEFAULT_CATEGORY
-    return f"{category}/{_segment(scope_id)}/"
+    shard = shard_label(document)
+    return f"{category}/{_segment(scope_id)}/" + (f"{shard}/" if shard else "")
+
+
+def shard_label(document: FindingsDocument) -> str | None:
+    """The selection a shard scanned (``--ou``, ``--accounts``, ``--exclude-accounts``, recorded in the
+    document's sources), as one path segment; ``None`` for an unsharded scan.
+
+    Shards of one organization must not share an ``automationDetails.id``: each upload would close the other
+    shards' alerts as fixed (and upload-sarif ignores its ``category`` input once the file sets one)."""
+    selection = [
+        source for source in document.scope.sources if source.startswith(("ou:", "accounts:", "exclude-accounts:"))
+    ]
+    if not selection:
+        return None
+    label = _segment("+".join(sorted(selection)).replace(":", "-").replace(",", "-"))
+    if len(label) > 80:  # a long account list: keep it readable and still distinct
+        digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:12]
+        label = f"{label[:60]}-{digest}"
+    return label
 
 
 def artifact_uri(finding: Finding) -> str:
@@ -153,6 +185,16 @@ def artifact_uri(finding: Finding) -> str:
     if finding.location is not None and finding.location.path.strip():
         return _file_uri(finding.location.path)
     return cloud_placeholder_uri(finding)
+
+
+def artifact_location(finding: Finding) -> dict[str, Any]:
+    """``uri`` plus, for a file of the scanned tree (a relative path), ``uriBaseId`` ``%SRCROOT%``: the checkout
+    root, which is what code scanning resolves it against."""
+    location: dict[str, Any] = {"uri": artifact_uri(finding)}
+    path = finding.location.path if finding.location is not None else ""
+    if path.strip() and location["uri"] != "local" and not location["uri"].startswith("local/"):
+        location["uriBaseId"] = SOURCE_ROOT
+    return location
 
 
 def cloud_placeholder_uri(finding: Finding) -> str:
@@ -232,14 +274,16 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     references_text = "".join(f"\n- {ref}" for ref in rule.references)
     references_md = "".join(f"\n- {_markdown_reference(ref)}" for ref in rule.references)
     help_text = rule.remediation.strip() or rule.title
-    help_markdown = _markdown_text(help_text)
+    # Markdown: the structured fix (console steps, then commands and Terraform in fenced code) when the rule has
+    # one; else the prose with its "$ command" lines fenced, so GitHub does not run them together.
+    help_markdown = _fix_markdown(rule.fix) if rule.fix is not None else _prose_markdown(help_text)
     if rule.references:
         help_text += f"\n\nReferences:{references_text}"
         help_markdown += f"\n\n**References**\n{references_md}"
     tags = ["security", rule.area]
     if any("CIS" in ref for ref in rule.references):
         tags.append("cis")
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": camel_case(rule.title) or rule.id.replace("-", ""),
         "shortDescription": {"text": _limit(rule.title)},
@@ -252,6 +296,10 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
             "precision": "high",  # rules read recorded facts; they do not guess
         },
     }
+    help_uri = next((ref for ref in rule.references if _URL.match(ref)), None)
+    if help_uri:  # the rule's first public reference: where a reader learns more (SARIF2012 wants one)
+        descriptor["helpUri"] = help_uri
+    return descriptor
 
 
 def camel_case(title: str) -> str:
@@ -269,6 +317,28 @@ def _markdown_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _fix_markdown(fix: Remediation) -> str:
+    escaped = fix.model_copy(update={"console": [_markdown_text(step) for step in fix.console]})
+    return escaped.markdown()
+
+
+def _prose_markdown(text: str) -> str:
+    """Prose with each run of ``$ command`` lines as one fenced ``sh`` block."""
+    out: list[str] = []
+    commands: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("$ "):
+            commands.append(line[2:])
+            continue
+        if commands:
+            out += ["", "```sh", *commands, "```", ""]
+            commands = []
+        out.append(_markdown_text(line))
+    if commands:
+        out += ["", "```sh", *commands, "```"]
+    return "\n".join(out).strip()
+
+
 def _markdown_reference(reference: str) -> str:
     if _URL.match(reference):
         return f"<{reference}>"
@@ -280,6 +350,8 @@ def _markdown_reference(reference: str) -> str:
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, finding.location.line) if finding.location else 1}
+    if finding.location is not None and finding.location.column is not None:
+        region["startColumn"] = max(1, finding.location.column)  # only where the finding knows it (a file)
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -287,7 +359,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": finding.message.strip() or finding.title},
         "locations": [
             {
-                "physicalLocation": {"artifactLocation": {"uri": artifact_uri(finding)}, "region": region},
+                "physicalLocation": {"artifactLocation": artifact_location(finding), "region": region},
                 "logicalLocations": [
                     {
                         "name": _short_name(finding.resource_id),
@@ -304,7 +376,8 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "properties": _result_properties(finding),
     }
     if finding.baseline_state is not None:
-        result["baselineState"] = finding.baseline_state
+        # SARIF has no "not re-verified": such a finding is still open, so it stays "unchanged" (and its alert open)
+        result["baselineState"] = "unchanged" if finding.baseline_state == "not_reverified" else finding.baseline_state
     if finding.suppressed:
         result["suppressions"] = [_suppression(finding)]
     return result
@@ -325,6 +398,8 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
         "resource_id": finding.resource_id,
         "region": finding.region,
         "evidence": dumped["evidence"],
+        # This finding's own fix (its user, key, account...): the rule's help shows the template.
+        "remediation": finding.fix.model_dump(mode="json", exclude_none=True) if finding.fix else None,
     }
     return {key: value for key, value in properties.items() if value is not None}
 
@@ -366,6 +441,13 @@ NOTIFICATION_DESCRIPTORS: dict[str, tuple[str, str, str]] = {
         f"GitHub accepts at most {MAX_RESULTS_PER_RUN} results per run: the lowest-severity ones were left out "
         "of this file. findings.json has every finding.",
     ),
+    "results-aggregated": (
+        "warning",
+        "Lower-severity results aggregated",
+        f"GitHub keeps only {MAX_ALERTS_KEPT} results per run as alerts. This run had more findings, so every "
+        "critical and high finding is its own result and the others are aggregated into one result per rule and "
+        "account (or per rule), with a count. findings.json lists every finding.",
+    ),
     "rule-not-evaluated": (
         "note",
         "A rule did not run",
@@ -375,8 +457,9 @@ NOTIFICATION_DESCRIPTORS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _notification_descriptors(document: FindingsDocument, left_out: int) -> list[dict[str, Any]]:
+def _notification_descriptors(document: FindingsDocument, left_out: int, aggregated: int = 0) -> list[dict[str, Any]]:
     used = {
+        "results-aggregated": bool(aggregated),
         "coverage-gap": bool(document.errors),
         "notice": bool(document.notices),
         "results-truncated": bool(left_out),
@@ -388,6 +471,7 @@ def _notification_descriptors(document: FindingsDocument, left_out: int) -> list
             descriptors.append(
                 {
                     "id": descriptor_id,
+                    "name": camel_case(short),  # not the id: SARIF1001 forbids a name equal to the id
                     "shortDescription": {"text": short},
                     "fullDescription": {"text": full},
                     "help": {"text": full},
@@ -452,7 +536,8 @@ def _run_properties(document: FindingsDocument, *, omitted_suppressed: bool) -> 
 def _information_uri(distribution: str) -> str | None:
     """The project's home page from the installed package metadata (``[project.urls]`` in pyproject.toml).
 
-    Never invented: without one the (optional) ``informationUri`` is left out rather than pointing nowhere.
+    Used when the document does not name one (``tool.information_uri``, written since issue 10). Never invented:
+    without one the (optional) ``informationUri`` is left out rather than pointing nowhere.
     """
     try:
         metadata = importlib.metadata.metadata(distribution)
@@ -467,3 +552,85 @@ def _information_uri(distribution: str) -> str | None:
 
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$")
+
+
+# ------------------------------------------------------------------------------------- GitHub's limits
+
+
+def split_for_github(findings: list[Finding]) -> tuple[list[Finding], list[list[Finding]]]:
+    """``(individual, groups)``: what becomes one result each, and what is aggregated into one result per group.
+
+    Up to ``MAX_ALERTS_KEPT`` findings, every finding is its own result. Beyond it GitHub would keep an arbitrary
+    subset as alerts, so every critical and high finding stays its own result and the rest are grouped by rule
+    and account (by rule alone if that still does not fit), worst first.
+    """
+    if len(findings) <= MAX_ALERTS_KEPT:
+        return findings, []
+    individual = [f for f in findings if f.severity.rank >= Severity.HIGH.rank]
+    rest = [f for f in findings if f.severity.rank < Severity.HIGH.rank]
+    groups = _grouped(rest, by_account=True)
+    if len(individual) + len(groups) > MAX_ALERTS_KEPT:
+        groups = _grouped(rest, by_account=False)
+    return individual, groups
+
+
+def _grouped(findings: list[Finding], *, by_account: bool) -> list[list[Finding]]:
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        key = (finding.rule_id, (finding.account_id or "-") if by_account else "*")
+        groups.setdefault(key, []).append(finding)
+    return sorted(
+        groups.values(), key=lambda g: (-max(f.severity.rank for f in g), g[0].rule_id, g[0].account_id or "")
+    )
+
+
+def _aggregate_result(group: list[Finding], rule_index: int) -> dict[str, Any]:
+    """One result standing for ``group`` (same rule; same account unless grouped by rule alone). Its identity is
+    the rule and account, so the alert persists while the group does."""
+    first = group[0]
+    worst = max(group, key=lambda f: f.severity.rank).severity
+    accounts = sorted({f.account_id or "-" for f in group})
+    account = accounts[0] if len(accounts) == 1 else "all-accounts"
+    identity = hashlib.sha256(f"aggregate\x1f{first.rule_id}\x1f{account}".encode()).hexdigest()[:32]
+    where = f"account {account}" if account != "all-accounts" else f"{len(accounts)} accounts"
+    return {
+        "ruleId": first.rule_id,
+        "ruleIndex": rule_index,
+        "level": LEVEL[worst],
+        "message": {
+            "text": f"{len(group)} {first.rule_id} finding(s) in {where}, aggregated into one result because the "
+            f"organization has more findings than GitHub keeps as alerts ({MAX_ALERTS_KEPT}); findings.json lists "
+            "each one"
+        },
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": "/".join(["aws", _segment(account), "aggregated", _segment(first.rule_id)])
+                    },
+                    "region": {"startLine": 1},
+                }
+            }
+        ],
+        "partialFingerprints": {"primaryLocationLineHash": identity, FINGERPRINT_KEY: identity},
+        "properties": {
+            "aggregated": True,
+            "count": len(group),
+            "severity": worst.value,
+            "accounts": accounts[:100],
+            "resource_ids": [f.resource_id for f in group[:20]],
+        },
+    }
+
+
+def _aggregated_notification(groups: list[list[Finding]]) -> dict[str, Any]:
+    count = sum(len(group) for group in groups)
+    return {
+        "level": "warning",
+        "message": {
+            "text": f"{count} medium, low and info finding(s) aggregated into {len(groups)} result(s) (one per rule "
+            f"and account): GitHub keeps only {MAX_ALERTS_KEPT} results per run as alerts, and every critical and "
+            "high finding is kept as its own result"
+        },
+        "descriptor": {"id": "results-aggregated"},
+    }

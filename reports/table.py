@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import textwrap
 from collections.abc import Iterable, Sequence
 
 from tabulate import tabulate
@@ -20,6 +21,9 @@ from auditor.reporter import Reporter
 DEFAULT_WIDTH = 120
 TOP_ACCOUNTS = 10
 FIRST_GAPS = 5
+RESOURCE_COLUMN = 3
+MIN_TITLE = 16  # a rule title is cut to this before a resource name is cut at all
+MIN_RESOURCE = 12
 
 _COLOR = {
     Severity.CRITICAL: "\x1b[1;97;41m",  # bold white on red
@@ -134,6 +138,8 @@ def _counts(document: FindingsDocument, color: bool) -> str:
         line += f", {summary.suppressed} suppressed"
     if summary.new is not None:
         line += f"\nBaseline: {summary.new} new, {summary.unchanged or 0} unchanged, {summary.fixed or 0} fixed"
+        if summary.not_reverified:
+            line += f", {summary.not_reverified} not re-verified (carried forward, still open)"
     return line
 
 
@@ -184,25 +190,32 @@ def findings_table(
     ordered = _worst_first(findings)
     with_state = any(f.baseline_state for f in ordered) if state_column is None else state_column
     narrow = width < 100
+    headers = ["severity", "rule", "account", "resource", *(["state"] if with_state else []), "finding"]
     rows = []
     for f in ordered:
         row = [
             f.severity.value + (" (suppressed)" if f.suppressed else ""),
             clean(f.rule_id),
             truncate(clean(f.account_name or f.account_id or "-"), 14 if narrow else 24),
-            truncate(clean(short_name(f)), 20 if narrow else 32),
+            clean(short_name(f)),
         ]
         if with_state:
             row.append(f.baseline_state or "")
         rows.append(row)
+
+    # tabulate pads headers by 2 and separates columns by 2.
+    def column_width(i: int) -> int:
+        return max(len(headers[i]) + 2, *(display_width(row[i]) for row in rows)) + 2
+
     # The title, not the message: the message repeats the account and resource the other columns already show,
-    # and would be cut before its specific part. tabulate pads headers by 2 and separates columns by 2; the
-    # title gets whatever the terminal has left.
-    headers = ["severity", "rule", "account", "resource", *(["state"] if with_state else []), "finding"]
-    fixed_width = sum(
-        max(len(headers[i]) + 2, *(display_width(row[i]) for row in rows)) + 2 for i in range(len(headers) - 1)
-    )
-    title_width = max(10, width - fixed_width)
+    # and would be cut before its specific part. The title gets what the terminal has left, and is cut first:
+    # the resource (a user and key id, say) is cut only when the title is down to MIN_TITLE columns.
+    others = sum(column_width(i) for i in range(len(headers) - 1) if i != RESOURCE_COLUMN)
+    resource_room = max(MIN_RESOURCE, width - others - MIN_TITLE - 2)
+    for row in rows:
+        row[RESOURCE_COLUMN] = truncate(row[RESOURCE_COLUMN], resource_room)
+    fixed_width = others + column_width(RESOURCE_COLUMN)
+    title_width = max(MIN_TITLE, width - fixed_width)
     for f, row in zip(ordered, rows, strict=True):
         row.append(truncate(clean(f.title), title_width))
         row[0] = _paint(f.severity, row[0], color)
@@ -219,9 +232,12 @@ def render_diff(document: FindingsDocument, width: int | None = None) -> str:
     width = max(width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 60)
     new = [f for f in document.findings if f.baseline_state == "new"]
     unchanged = [f for f in document.findings if f.baseline_state == "unchanged"]
+    carried = [f for f in document.findings if f.baseline_state == "not_reverified"]
     fixed = document.fixed
     suppressed_new = sum(1 for f in new if f.suppressed)
     first = f"{len(new)} new, {len(fixed)} fixed, {len(unchanged)} unchanged"
+    if carried:
+        first += f", {len(carried)} not re-verified (still open)"
     if suppressed_new:
         first += f" ({suppressed_new} of the new are suppressed)"
     lines = [first]
@@ -229,7 +245,13 @@ def render_diff(document: FindingsDocument, width: int | None = None) -> str:
         lines += ["", f"New ({_count_by_severity(new)})", findings_table(new, width, state_column=False)]
     if fixed:
         lines += ["", f"Fixed ({_count_by_severity(fixed)})", findings_table(fixed, width, state_column=False)]
-    if not new and not fixed:
+    if carried:
+        lines += [
+            "",
+            f"Not re-verified, carried forward as open ({_count_by_severity(carried)})",
+            findings_table(carried, width, state_column=False),
+        ]
+    if not new and not fixed and not carried:
         lines += ["", "No change."]
     return "\n".join(lines)
 
@@ -255,7 +277,14 @@ def _coverage(document: FindingsDocument, width: int) -> str:
 def _notices(document: FindingsDocument, width: int) -> str:
     if not document.notices:
         return ""
-    return "\n".join(["Notices:", *("  - " + truncate(clean(n), width - 4) for n in document.notices)])
+    return "\n".join(["Notices:", *(line for n in document.notices for line in _bullet(clean(n), width))])
+
+
+def _bullet(text: str, width: int) -> list[str]:
+    """``  - text`` wrapped to ``width`` (continuation lines indented under the text), never cut."""
+    return textwrap.wrap(
+        text, width=max(20, width), initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False
+    ) or ["  -"]
 
 
 def _not_evaluated(document: FindingsDocument, width: int) -> str:
@@ -295,6 +324,9 @@ def short_name(finding: Finding) -> str:
     resource = finding.resource_id.rstrip("/:")
     tail = named if isinstance(named, str) and named else re.split(r"[/:]", resource)[-1] or finding.resource_id
     key_id = finding.evidence.get("access_key_id")
+    user = finding.evidence.get("user_name")
+    if isinstance(key_id, str) and key_id and finding.resource_id == key_id and isinstance(user, str) and user:
+        return f"{user} {key_id}"  # the key is the resource; its user is how people know it
     if isinstance(key_id, str) and key_id and key_id not in tail:
         return f"{tail} {key_id}"  # one user can have two key findings of a rule: tell them apart
     return tail

@@ -4,18 +4,18 @@ Each module defines rules with :func:`auditor.rule.rule`; this package only gath
 which the CLI wiring hands to :func:`auditor.registry.load_rules` (the core never imports a pack).
 ``python -m auditor.rules`` prints the pack's catalog as markdown (``docs/rules.md``).
 
-Every rule here reads the AWS source. LOCAL-001, LOCAL-002 and SECRET-001 (AWS CLI files, source trees) are
-reserved for the rules that arrive with those sources: a rule ships only when it can fire.
+Most rules read the AWS source; LOCAL-001 and LOCAL-002 read the AWS CLI files (``local``) and SECRET-001 source
+trees (``code``).
 """
 
 from __future__ import annotations
 
 from auditor.registry import RulePack
 from auditor.rule import rules_in
-from auditor.rules import access_keys, identity_center, organization, roles, root, users
+from auditor.rules import access_keys, identity_center, local, organization, roles, root, users
 from auditor.rules.manual_checks import MANUAL_CHECKS
 
-_MODULES = (root, organization, identity_center, users, access_keys, roles)
+_MODULES = (root, organization, identity_center, users, access_keys, roles, local)
 
 BUILTIN_PACK = RulePack(
     origin="builtin",

@@ -47,6 +47,7 @@ IDC_IDENTITY_SOURCE = f"{IDC_GUIDE}/manage-your-identity-source.html"
 IDC_USER_SESSIONS = f"{IDC_GUIDE}/user-interactive-sessions.html"
 INVITE_ACCOUNT = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_invites.html"
 CLI_SSO = "https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.html"
+CLI_CONFIG_FILES = "https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"
 
 # CIS 1.21 (v3.0.0) / 1.20 (v5.0.0): IAM users are managed centrally through identity federation or Organizations.
 CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]
@@ -113,6 +114,20 @@ def iso(moment: datetime | None) -> str | None:
 def root_arn(account_id: str) -> str:
     """The account's root principal ARN: used for root findings and, as AWS does in policies, for the account."""
     return f"arn:aws:iam::{account_id}:root"
+
+
+def account_resource(inventory: Inventory, account_id: str) -> str:
+    """How an account-level finding names its resource: the account's Organizations ARN
+    (``arn:aws:organizations::<management>:account/o-.../<id>``) when the organization listed it, else the bare
+    account id. Never the root principal's ARN, which reads like (and is) the root user."""
+    organization = inventory.organization
+    if organization is not None:
+        for org_account in organization.accounts:
+            if org_account.id == account_id:
+                return org_account.arn or (
+                    f"arn:aws:organizations::{organization.management_account_id}:account/{organization.id}/{account_id}"
+                )
+    return account_id
 
 
 def organization_arn(organization: Organization) -> str:

@@ -1,8 +1,12 @@
 """Access key rules (KEY-001..005).
 
-Per-key findings use ``resource_type`` ``AWS::IAM::AccessKey``, the owning user's ARN as ``resource_id``
-(access keys have no ARN) and the access key id as ``discriminator``; KEY-004 is about the user. The user's
-tags go with every finding. Secrets are never read, only key ids and dates.
+Per-key findings use ``resource_type`` ``AWS::IAM::AccessKey`` and the access key id as ``resource_id`` (access
+keys have no ARN; the id is what a person searches CloudTrail and the console for), so each key is its own
+finding and its own SARIF alert; the owning user's ARN is in the evidence (``user_arn``). KEY-004 is about the
+user. The user's tags go with every finding. Secrets are never read, only key ids and dates.
+
+In 0.1.0 the resource was the user's ARN with the key id as discriminator: ``auditor.baseline`` maps those
+fingerprints to the current ones, so older baselines keep matching.
 
 Last use comes from the credential report, whose key slots are joined to the keys when the inventory is
 assembled (``auditor.facts``). "Never used" is a claim only the report can make: a key with no last-use date
@@ -18,6 +22,7 @@ from typing import Any
 
 from auditor.inventory import AccessKey, AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, RuleContext, rule
+from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
     ACCESS_KEYS,
     CIS_CENTRAL,
@@ -85,10 +90,9 @@ def _key_hit(
     return Hit(
         account_id=account.account_id,
         resource_type=KEY_TYPE,
-        resource_id=user.arn,
-        discriminator=key.access_key_id,
+        resource_id=key.access_key_id,
         message=message,
-        evidence={**_key_evidence(context, user, key), **extra},
+        evidence={**_key_evidence(context, user, key), "user_arn": user.arn, **extra},
         tags=dict(user.tags),
     )
 
@@ -99,6 +103,7 @@ def _owner(inventory: Inventory, account: AccountInventory, user: IamUser) -> st
 
 @rule(
     id="KEY-001",
+    fix=fixes.KEY_REPLACE,
     title="Active long-lived access key",
     severity="high",
     area="access-keys",
@@ -130,6 +135,7 @@ def long_lived_key(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
 
 @rule(
     id="KEY-002",
+    fix=fixes.KEY_ROTATE,
     title="Access key not rotated",
     severity="medium",
     area="access-keys",
@@ -173,6 +179,7 @@ def key_not_rotated(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
 
 @rule(
     id="KEY-003",
+    fix=fixes.KEY_UNUSED,
     title="Access key unused",
     severity="medium",
     area="access-keys",
@@ -221,6 +228,7 @@ def key_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
 
 @rule(
     id="KEY-004",
+    fix=fixes.KEY_TWO_ACTIVE,
     title="Two active access keys",
     severity="low",
     area="access-keys",
@@ -259,6 +267,7 @@ def two_active_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
 
 @rule(
     id="KEY-005",
+    fix=fixes.KEY_SETUP,
     title="Access key created with the user and never used",
     severity="low",
     area="access-keys",

@@ -23,6 +23,7 @@ from typing import Any
 from auditor.inventory import IDENTITY_CENTER_PRINCIPAL, AccountAssignment, IdentityCenter, Inventory, PermissionSet
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, RuleContext, rule
+from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
     ASSIGN_ACCOUNT_ACCESS,
     CIS_CENTRAL,
@@ -35,8 +36,8 @@ from auditor.rules._common import (
     PERMISSION_SETS,
     USE_TEMPORARY_CREDENTIALS,
     account_label,
+    account_resource,
     organization_arn,
-    root_arn,
 )
 from auditor.rules._privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
 
@@ -112,6 +113,7 @@ def _permission_set_evidence(ps: PermissionSet) -> dict[str, Any]:
 
 @rule(
     id="IDC-001",
+    fix=fixes.IDC_ENABLE,
     title="IAM Identity Center not enabled",
     severity="high",
     area="identity-center",
@@ -158,7 +160,7 @@ def identity_center_not_enabled(inventory: Inventory, context: RuleContext) -> I
         yield Hit(
             account_id=account.account_id,
             resource_type="AWS::Organizations::Account",
-            resource_id=root_arn(account.account_id),
+            resource_id=account_resource(inventory, account.account_id),
             message=f"Account {account_label(inventory, account.account_id)} has no IAM Identity Center instance.",
             evidence=evidence,
         )
@@ -169,6 +171,7 @@ def identity_center_not_enabled(inventory: Inventory, context: RuleContext) -> I
 
 @rule(
     id="IDC-002",
+    fix=fixes.IDC_ASSIGN,
     title="Account reachable only without Identity Center",
     severity="medium",
     area="identity-center",
@@ -209,7 +212,7 @@ def account_without_assignment(inventory: Inventory, context: RuleContext) -> It
         yield Hit(
             account_id=org_account.id,
             resource_type="AWS::Organizations::Account",
-            resource_id=root_arn(org_account.id),
+            resource_id=account_resource(inventory, org_account.id),
             message=(
                 f"Account {account_label(inventory, org_account.id)} has no IAM Identity Center assignment: "
                 "nobody can reach it through the access portal."
@@ -238,6 +241,7 @@ def _assignments_listed_for(idc: IdentityCenter, org_account_ids: list[str]) -> 
 
 @rule(
     id="IDC-003",
+    fix=fixes.IDC_PRIVILEGED_SESSION,
     title="Long sessions on a privileged permission set",
     severity="low",
     area="identity-center",
@@ -301,6 +305,7 @@ def privileged_long_session(inventory: Inventory, context: RuleContext) -> Itera
 
 @rule(
     id="IDC-004",
+    fix=fixes.IDC_SHORT_SESSION,
     title="Session duration forces hourly sign-in",
     severity="info",
     area="identity-center",
@@ -347,6 +352,7 @@ def hourly_session(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
 
 @rule(
     id="IDC-005",
+    fix=fixes.IDC_ADMIN_IN_PRODUCTION,
     title="Administrator access in production",
     severity="medium",
     area="identity-center",
@@ -416,6 +422,7 @@ def privileged_in_production(inventory: Inventory, context: RuleContext) -> Iter
 
 @rule(
     id="IDC-006",
+    fix=fixes.IDC_USER_ASSIGNMENT,
     title="Permission set assigned to a user, not a group",
     severity="low",
     area="identity-center",
@@ -466,6 +473,7 @@ def assigned_to_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit
 
 @rule(
     id="IDC-007",
+    fix=fixes.IDC_DELEGATE,
     title="Identity Center administered from the management account",
     severity="low",
     area="identity-center",

@@ -12,14 +12,15 @@ from collections.abc import Iterator
 
 from auditor.inventory import Inventory
 from auditor.rule import Hit, RuleContext, rule
+from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
     CENTRALIZED_ROOT_ACCESS,
     CIS_CENTRAL,
     ENABLE_IDENTITY_CENTER,
     INVITE_ACCOUNT,
     account_label,
+    account_resource,
     organization_arn,
-    root_arn,
 )
 
 CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
@@ -27,6 +28,7 @@ CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
 
 @rule(
     id="ORG-001",
+    fix=fixes.ORG_INVITE,
     title="Account not in an AWS Organization",
     severity="medium",
     area="organization",
@@ -58,7 +60,7 @@ def account_not_in_organization(inventory: Inventory, context: RuleContext) -> I
         yield Hit(
             account_id=account.account_id,
             resource_type="AWS::Organizations::Account",
-            resource_id=root_arn(account.account_id),
+            resource_id=account_resource(inventory, account.account_id),
             message=f"Account {account_label(inventory, account.account_id)} is not a member of any AWS Organization.",
             evidence={"in_organization": False, "collected_via": account.collected_via},
         )
@@ -66,6 +68,7 @@ def account_not_in_organization(inventory: Inventory, context: RuleContext) -> I
 
 @rule(
     id="ORG-002",
+    fix=fixes.ORG_ROOT_ACCESS,
     title="Centralized root access not enabled",
     severity="medium",
     area="organization",

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from auditor.inventory import Inventory
 from auditor.isoduration import format_duration
 from auditor.rule import Hit, RuleContext, rule
+from auditor.rules import _fixes as fixes
 from auditor.rules._common import ROLE_SESSION_DURATION, USE_TEMPORARY_CREDENTIALS, account_label
 
 
 @rule(
     id="ROLE-001",
+    fix=fixes.ROLE_SESSION,
     title="Role allows long sessions",
     severity="low",
     area="roles",

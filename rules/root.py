@@ -13,6 +13,7 @@ from typing import Any
 
 from auditor.inventory import AccountInventory, CredentialReportRow, Inventory
 from auditor.rule import Hit, RuleContext, rule
+from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
     CENTRALIZED_ROOT_ACCESS,
     MFA_SECURITY_KEY,
@@ -81,6 +82,7 @@ def _hit(account: AccountInventory, message: str, evidence: dict[str, Any]) -> H
 
 @rule(
     id="ROOT-001",
+    fix=fixes.ROOT_KEYS,
     title="Root user has access keys",
     severity="critical",
     area="root",
@@ -140,6 +142,7 @@ def root_access_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit
 
 @rule(
     id="ROOT-002",
+    fix=fixes.ROOT_MFA,
     title="Root user has no MFA",
     severity="critical",
     area="root",
@@ -190,6 +193,7 @@ def root_without_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit
 
 @rule(
     id="ROOT-003",
+    fix=fixes.ROOT_HARDWARE_MFA,
     title="Root MFA is virtual, not hardware",
     severity="medium",
     area="root",
@@ -229,6 +233,7 @@ def root_virtual_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit
 
 @rule(
     id="ROOT-004",
+    fix=fixes.ROOT_USED,
     title="Root user used recently",
     severity="high",
     area="root",

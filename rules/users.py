@@ -12,6 +12,7 @@ from typing import Any
 
 from auditor.inventory import AccountInventory, IamUser, Inventory
 from auditor.rule import Hit, RuleContext, rule
+from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
     ASSIGN_ACCOUNT_ACCESS,
     CIS_CENTRAL,
@@ -66,6 +67,7 @@ def _console_users(inventory: Inventory) -> Iterator[tuple[AccountInventory, Iam
 
 @rule(
     id="USER-001",
+    fix=fixes.USER_PASSWORD,
     title="IAM user with console password",
     severity="medium",
     area="users",
@@ -104,6 +106,7 @@ def console_password(inventory: Inventory, context: RuleContext) -> Iterator[Hit
 
 @rule(
     id="USER-002",
+    fix=fixes.USER_NO_MFA,
     title="Console IAM user without MFA",
     severity="high",
     area="users",
@@ -149,6 +152,7 @@ def console_user_without_mfa(inventory: Inventory, context: RuleContext) -> Iter
 
 @rule(
     id="USER-003",
+    fix=fixes.USER_PASSWORD,
     title="IAM user password unused",
     severity="medium",
     area="users",
@@ -207,6 +211,7 @@ def password_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
 
 @rule(
     id="USER-004",
+    fix=fixes.USER_DIRECT_POLICIES,
     title="Policies attached directly to an IAM user",
     severity="low",
     area="users",
@@ -255,6 +260,7 @@ def direct_user_policies(inventory: Inventory, context: RuleContext) -> Iterator
 
 @rule(
     id="USER-005",
+    fix=fixes.USER_ADMIN,
     title="IAM user with administrator privileges",
     severity="high",
     area="users",
@@ -302,6 +308,7 @@ def privileged_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
 
 @rule(
     id="USER-006",
+    fix=fixes.USER_IN_MANAGEMENT,
     title="IAM users in the management account",
     severity="high",
     area="users",

@@ -23,6 +23,7 @@ RULES_MAY_IMPORT = (
     "auditor.facts",
     "auditor.findings",  # Severity, ManualCheck
     "auditor.isoduration",
+    "auditor.privilege",  # the one definition of "privileged", shared with the readiness stage
     "auditor.timestamps",
     "auditor.registry",  # RulePack, in the pack's __init__
     "auditor.catalog",  # the pack's __main__ prints its catalog

@@ -86,7 +86,7 @@ def test_new_high_finding_fails_the_gate() -> None:
 
 def test_fixed_findings_are_listed() -> None:
     baseline = make_document([*sample_findings(), new_user_finding()])
-    marked = apply_baseline(make_document(), baseline)
+    marked = apply_baseline(make_document(errors=[]), baseline)  # complete: every account read
     assert [f.fingerprint for f in marked.fixed] == [new_user_finding().fingerprint]
     assert marked.fixed[0].baseline_state is None
     assert marked.summary.fixed == 1
@@ -170,7 +170,7 @@ def test_gate_counts_new_but_not_unchanged() -> None:
 
 def test_diff_on_content() -> None:
     old_findings = [*sample_findings()[1:], new_user_finding()]  # ROOT-001 absent, mallory present
-    result = diff(make_document(old_findings), make_document())
+    result = diff(make_document(old_findings), make_document(errors=[]))
     assert isinstance(result, DiffResult)
     assert [f.rule_id for f in result.new] == ["ROOT-001"]
     assert [f.resource_id for f in result.fixed] == [f"arn:aws:iam::{PROD}:user/mallory"]
@@ -189,7 +189,7 @@ def test_diff_identical_is_all_unchanged() -> None:
 
 def test_render_diff_lists_new_and_fixed() -> None:
     old_findings = [*sample_findings()[2:], new_user_finding()]  # ROOT-001 and alice's USER-002 are new
-    text = render_diff(apply_baseline(make_document(), make_document(old_findings)))
+    text = render_diff(apply_baseline(make_document(errors=[]), make_document(old_findings)))
     lines = text.splitlines()
     assert lines[0] == "2 new, 1 fixed, 6 unchanged"
     new_at, fixed_at = lines.index("New (critical 1, high 1)"), lines.index("Fixed (high 1)")
@@ -313,3 +313,52 @@ def test_merged_document_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "merged.json"
     merged.save(path)
     assert FindingsDocument.load(path) == merged
+
+
+# ------------------------------------------------------------------------------------ fingerprint migration
+
+
+def test_baseline_with_the_old_fingerprints_still_matches() -> None:
+    """findings-legacy-fingerprints.json was written by the previous version (commit 03c369c) from
+    demo-inventory.json: access key findings named the user, account findings the root principal. Evaluated
+    again now, with the new identities, every finding is unchanged and nothing is called fixed."""
+    from conftest import FIXTURES
+
+    from auditor.config import Config
+    from auditor.inventory import Inventory
+    from auditor.pipeline import findings_for
+    from auditor.registry import load_rules
+    from auditor.rules import BUILTIN_PACK
+
+    old = FindingsDocument.load(FIXTURES / "findings-legacy-fingerprints.json")
+    inventory = Inventory.load(FIXTURES / "demo-inventory.json")
+    current = findings_for(inventory, load_rules([BUILTIN_PACK]), Config())
+    keys = [f for f in current.findings if f.resource_type == "AWS::IAM::AccessKey"]
+    accounts = [f for f in current.findings if f.rule_id == "IDC-002"]
+    assert keys and accounts
+    assert all(f.resource_id.startswith("AKIA") for f in keys)  # the key, not its user
+    assert all(":root" not in f.resource_id for f in accounts)  # the account, not the root principal
+    old_fingerprints = {f.fingerprint for f in old.findings}
+    assert {f.fingerprint for f in keys + accounts}.isdisjoint(old_fingerprints)  # identities did change
+
+    marked = apply_baseline(current, old)
+    assert {f.baseline_state for f in marked.findings} == {"unchanged"}
+    assert marked.fixed == []
+    assert gate(marked, Severity.LOW) != ExitCode.FINDINGS
+    assert diff(old, current).new == []
+
+
+def test_merge_prefers_a_finding_a_shard_saw_over_a_carried_copy() -> None:
+    """Shard A could not read an account and carried its finding forward; shard B read it. Whatever the order of
+    the shards (A is newer here, so it would otherwise win), the merged document holds B's copy."""
+    from report_fixtures import GENERATED_AT
+
+    seen = sample_findings()[0].model_copy(update={"baseline_state": "unchanged"})
+    carried = seen.model_copy(update={"baseline_state": "not_reverified", "message": "not re-verified (x): m"})
+    older = make_document([seen], errors=[])
+    newer = make_document([carried], errors=[], generated_at=GENERATED_AT + timedelta(hours=1))
+    for documents in ([older, newer], [newer, older]):
+        (merged_finding,) = merge(documents).findings
+        assert merged_finding.baseline_state == "unchanged"
+    (only,) = merge([newer]).findings
+    assert only.baseline_state == "not_reverified"

@@ -49,10 +49,12 @@ CONTRACT = {
     "KEY-004": ("low", "Two active access keys"),
     "KEY-005": ("low", "Access key created with the user and never used"),
     "ROLE-001": ("low", "Role allows long sessions"),
+    "LOCAL-001": ("high", "Long-lived key in the AWS credentials file"),
+    "LOCAL-002": ("low", "CLI profile without an sso-session"),
+    "SECRET-001": ("critical", "AWS access key in source files"),
 }
-# Reserved for the rules that arrive with their sources (AWS CLI files, source trees): a rule ships only when it
-# can fire, and no other rule may take these ids.
-RESERVED = {"LOCAL-001", "LOCAL-002", "SECRET-001"}
+# Ids no rule may take (none reserved now: LOCAL-001, LOCAL-002 and SECRET-001 arrived with their sources).
+RESERVED: set[str] = set()
 PUBLIC_PAGE = re.compile(r"^https://docs\.aws\.amazon\.com/[^\s]+$")
 # Documents users cannot open: background material the rules were first written from.
 INTERNAL = re.compile(r"\bseeds?\b|shared/|\.\./", re.IGNORECASE)
@@ -78,7 +80,7 @@ def test_catalog_matches_the_public_contract(builtin):
     assert {rule_id: (severity, title) for rule_id, severity, _area, _source, title in rows} == CONTRACT
     assert all(isinstance(cell, str) for row in rows for cell in row)
     assert not RESERVED & {r[0] for r in rows}
-    assert {source for *_, source, _title in rows} == {"aws"}
+    assert {source for *_, source, _title in rows} == {"aws", "local", "code"}
 
 
 def test_every_rule_is_documented_and_cites_pages_a_user_can_open(builtin):
@@ -134,7 +136,8 @@ def test_markdown_has_one_fixed_form_per_rule(builtin):
     for r in builtin.rules:
         section = text.split(f"## {r.id}: {r.title}\n", 1)[1].split("\n## ", 1)[0]
         headings = re.findall(r"^### (.+)$", section, flags=re.M)
-        assert headings == ["What it checks", "Why it matters", "How to fix", "Configuration", "References"], r.id
+        fix = ["Each finding's fix"] if r.fix is not None else []
+        assert headings == ["What it checks", "Why it matters", "How to fix", *fix, "Configuration", "References"], r.id
         assert f"Default severity: **{r.severity.value}**" in section
     assert "- `thresholds.unused_days` (default `45`)" in text
     assert "## Manual checks" in text and "### MANUAL-001:" in text

@@ -193,17 +193,53 @@ def test_root_rows_are_simulated_and_say_so(inventory: Inventory) -> None:
     assert production.account_summary["AccountAccessKeysPresent"] == 0
 
 
-def test_real_coverage_gaps_stay_and_moto_artefacts_are_dropped_openly(inventory: Inventory) -> None:
-    # ListOrganizationsFeatures is a gap real scans meet too: it stays an error, the value stays unknown.
-    assert inventory.organization.organizations_features is None
-    assert [(e.service, e.operation) for e in inventory.errors] == [("iam", "ListOrganizationsFeatures")]
+def test_moto_artefacts_are_dropped_openly_and_the_demo_has_no_gap(inventory: Inventory) -> None:
     # Errors AWS never returns are dropped only with a line saying so, and the builder's true answer recorded.
+    assert inventory.errors == []
     dropped = [line for line in inventory.collection.simulated if line.startswith("dropped ")]
-    assert len(dropped) == 2
+    assert len(dropped) == 3
     assert any("organizations:ListDelegatedAdministrators" in line for line in dropped)
     assert any("sso-admin:GetPermissionsBoundaryForPermissionSet" in line for line in dropped)
+    assert any("iam:ListOrganizationsFeatures" in line for line in dropped)
     assert inventory.organization.delegated_administrators == {"sso.amazonaws.com": []}
+    assert inventory.organization.organizations_features == []  # the story: centralized root access is off
     assert all(p.permissions_boundary is None for p in inventory.identity_center.permission_sets)
+
+
+def test_other_simulator_gaps_say_so() -> None:
+    """A gap moto causes that the demo cannot answer stays a gap (the fact is unknown) and names its cause."""
+    from factories import make_inventory
+
+    from auditor.demo.simulated import SIMULATOR_GAP, label_simulator_gaps
+    from auditor.inventory import CollectionError
+
+    inventory = make_inventory()
+    inventory.errors = [
+        CollectionError(service="iam", operation="ListSomething", error_code="NotImplemented", message="not here"),
+        CollectionError(service="iam", operation="GetOther", error_code="AccessDenied", message="denied"),
+    ]
+    label_simulator_gaps(inventory)
+    label_simulator_gaps(inventory)  # once is enough
+    assert [e.message for e in inventory.errors] == [f"not here ({SIMULATOR_GAP})", "denied"]
+
+
+def test_a_scenario_adds_to_the_story_without_moving_its_ids(inventory: Inventory) -> None:
+    from auditor.demo.scenarios import NEW_ADMIN, SCENARIOS, scenario_named
+    from auditor.errors import InputError
+
+    changed = demo.demo_inventory(scenario=NEW_ADMIN)
+    production = [a for a in changed.accounts if a.account_name == "acme-production"][0]
+    eve = [u for u in production.users or [] if u.user_name == "eve"]
+    assert eve and eve[0].access_keys and eve[0].access_keys[0].access_key_id.startswith("AKIA")
+    assert [a.account_id for a in changed.accounts] == [a.account_id for a in inventory.accounts]
+    assert changed.identity_center.instance_arn == inventory.identity_center.instance_arn
+    assert [p.arn for p in changed.identity_center.permission_sets] == [
+        p.arn for p in inventory.identity_center.permission_sets
+    ]
+    assert any(line.startswith("demo scenario new-admin:") for line in changed.collection.simulated)
+    assert sorted(SCENARIOS) == ["new-admin"]
+    with pytest.raises(InputError, match="unknown demo scenario 'nope' \\(choose from new-admin\\)"):
+        scenario_named("nope")
 
 
 def test_inventory_survives_a_json_round_trip(inventory: Inventory) -> None:
@@ -257,3 +293,33 @@ def test_missing_moto_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setitem(sys.modules, "moto", None)  # makes `import moto` raise ImportError
     with pytest.raises(AuditorError, match=r"pip install 'aws-identity-auditor\[demo\]'"):
         demo.demo_inventory()
+
+
+# ------------------------------------------------------------------------------------- migration readiness
+
+
+def test_demo_shows_every_readiness_verdict_and_a_readable_plan(inventory: Inventory) -> None:
+    from auditor.config import Config
+    from auditor.readiness.assess import assess_readiness
+    from auditor.readiness.plan import build_plan, render_markdown
+
+    readiness = assess_readiness(inventory, Config())
+    assert {a.account_name: (a.verdict, [b.code for b in a.blockers]) for a in readiness.accounts} == {
+        "acme-management": ("ready", []),
+        "acme-development": ("migrated", []),
+        "acme-production": ("migrated", []),
+        "acme-legacy": ("blocked", ["no-assignments", "access-gap"]),
+    }
+    users = {(u.account_name, u.user_name): u for u in readiness.iam_users}
+    admin = users[("acme-management", "admin")]
+    assert (admin.user_class, admin.matched_by, admin.identity_center_user) == ("human", "tag", "alice@acme.example")
+    bob = users[("acme-legacy", "bob")]
+    assert (bob.iam_access, bob.identity_center_access, bob.access_gap) == ("read-only", "none", True)
+    assert users[("acme-legacy", "ci-deployer")].user_class == "workload"
+    assert users[("acme-legacy", "dave")].user_class == "stale"
+    assert [(p.user_name, p.account_name) for p in readiness.production_administrators] == [
+        ("alice@acme.example", "acme-production")
+    ]
+    markdown = render_markdown(build_plan(inventory, readiness))
+    assert markdown.index("## acme-legacy") < markdown.index("## acme-management")  # management account last
+    assert "Give bob@acme.example ReadOnly in acme-legacy" in markdown

@@ -102,5 +102,5 @@ def test_a_new_finding_after_the_baseline_fails_the_gate(moto_session: boto3.Ses
     assert [(f.rule_id, f.account_id) for f in new if f.rule_id == "KEY-001"] == [
         ("KEY-001", world.account_ids["sandbox"])
     ]
-    assert all("new-deployer" in f.resource_id for f in new)
+    assert all("new-deployer" in f.resource_id + str(f.evidence.get("user_arn", "")) for f in new)
     assert gate(after, Severity.HIGH) == ExitCode.FINDINGS

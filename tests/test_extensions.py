@@ -76,7 +76,7 @@ def test_an_installed_format_is_offered_and_written(
     assert code == 0
     lines = (out / "findings.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "rule_id,account_id,resource_id,severity"
-    assert f"KEY-001,{DEV},arn:aws:iam::{DEV}:user/deployer,high" in lines
+    assert any(line.startswith(f"KEY-001,{DEV},AKIA") and line.endswith(",high") for line in lines)
     assert len(lines) - 1 == len(json.loads((out / "findings.json").read_text())["findings"])
 
 
@@ -182,7 +182,13 @@ def test_parts_of_two_sources_are_assembled_into_one_inventory(export: Path) -> 
     assert [a.account_id for a in inventory.accounts] == [DEV, EXPORTED]
     document = evaluate_with_team_pack(inventory)
     assert {"KEY-001", "TEAM-001"} <= {f.rule_id for f in document.findings}
-    assert {r.status for r in document.rules} == {"evaluated"}
+    statuses = {r.id: r.status for r in document.rules}
+    # every rule of the two sources that ran was evaluated; the local-file and source-tree rules say they were not
+    assert {rule_id for rule_id, status in statuses.items() if status != "evaluated"} == {
+        "LOCAL-001",
+        "LOCAL-002",
+        "SECRET-001",
+    }
 
 
 def test_two_parts_may_not_claim_the_same_section(export: Path) -> None:
@@ -194,6 +200,8 @@ def test_two_parts_may_not_claim_the_same_section(export: Path) -> None:
 
 
 # --------------------------------------------------------------------- not evaluated, in every output
+
+LOCAL_RULES = ["LOCAL-001", "LOCAL-002", "SECRET-001"]  # built in, reading the local and code sources
 
 
 @pytest.fixture
@@ -217,11 +225,13 @@ def test_not_evaluated_in_sarif(aws_only_document) -> None:
     run = json.loads(SarifReporter().render(aws_only_document))["runs"][0]
     assert "TEAM-001" not in {r["id"] for r in run["tool"]["driver"]["rules"]}  # not listed as checked
     assert "KEY-001" in {r["id"] for r in run["tool"]["driver"]["rules"]}
-    [note] = [n for n in run["invocations"][0]["toolExecutionNotifications"] if n.get("associatedRule")]
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    [note] = [n for n in notes if n.get("associatedRule") == {"id": "TEAM-001"}]
     assert note["associatedRule"] == {"id": "TEAM-001"}
     assert note["descriptor"] == {"id": "rule-not-evaluated"}
     assert "not evaluated: needs the exported-users source" in note["message"]["text"]
-    assert run["properties"]["rules_not_evaluated"] == ["TEAM-001"]
+    # the built-in rules of the local sources (AWS CLI files, source trees) did not run either
+    assert sorted(run["properties"]["rules_not_evaluated"]) == [*LOCAL_RULES, "TEAM-001"]
     descriptor = next(d for d in run["tool"]["driver"]["notifications"] if d["id"] == "rule-not-evaluated")
     assert descriptor["fullDescription"]["text"] and descriptor["help"]["text"]
 
@@ -230,17 +240,20 @@ def test_not_evaluated_in_html_and_on_the_console(aws_only_document) -> None:
     html = HtmlReporter().render(aws_only_document).decode("utf-8")
     section = html.split('<section id="not-evaluated">', 1)[1].split("</section>", 1)[0]
     assert "TEAM-001" in section and "not evaluated" in section and "exported-users source" in section
-    assert '<a href="#not-evaluated">Rules not evaluated (1)</a>' in html
+    assert '<a href="#not-evaluated">Rules not evaluated (4)</a>' in html  # TEAM-001 and LOCAL_RULES
 
     text = TableReporter(width=160).render(aws_only_document).decode("utf-8")
-    assert "Rules not evaluated: 1 (no findings from them here; that is not a pass)" in text
+    assert "Rules not evaluated: 4 (no findings from them here; that is not a pass)" in text
     assert "TEAM-001 not evaluated: needs the exported-users source" in text
 
 
 def test_every_rule_is_evaluated_when_its_sources_ran(aws_only_document) -> None:
     html = HtmlReporter().render(evaluate_with_team_pack(make_inventory())).decode("utf-8")
     assert 'id="not-evaluated"' in html  # TEAM-001 again
-    builtin_only = findings_for(make_inventory(), load_rules([BUILTIN_PACK], use_entry_points=False), Config())
+    every_source = make_inventory()
+    collection = every_source.collection.model_copy(update={"sources_collected": ["aws", "local", "code"]})
+    every_source = every_source.model_copy(update={"collection": collection})
+    builtin_only = findings_for(every_source, load_rules([BUILTIN_PACK], use_entry_points=False), Config())
     assert {r.status for r in builtin_only.rules} == {"evaluated"}
     assert 'id="not-evaluated"' not in HtmlReporter().render(builtin_only).decode("utf-8")
     assert "Rules not evaluated" not in TableReporter().render(builtin_only).decode("utf-8")

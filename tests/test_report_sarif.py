@@ -386,3 +386,41 @@ def test_many_results_stay_under_the_limit() -> None:
     ]
     log = render(make_document(findings, errors=[]))
     assert len(log["runs"][0]["results"]) == 300
+
+
+def test_rules_link_their_first_public_reference_and_the_driver_its_home_page() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from auditor import HOMEPAGE
+
+    document = make_document()
+    document.tool.information_uri = HOMEPAGE
+    log = render(document)
+    driver = log["runs"][0]["tool"]["driver"]
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["urls"]["Homepage"] == HOMEPAGE == driver["informationUri"]
+    for rule in driver["rules"]:
+        urls = [ref for ref in rule["help"]["text"].split() if ref.startswith("https://")]
+        if urls:
+            assert rule["helpUri"] == urls[0]
+        else:
+            assert "helpUri" not in rule
+    assert "helpUri" in {key for rule in driver["rules"] for key in rule}
+
+
+def test_file_findings_with_a_column_get_start_column() -> None:
+    from auditor.findings import FileLocation
+
+    document = make_document()
+    cloud = document.findings[0]
+    document.findings[1].location = FileLocation(path="src/app.py", line=12, column=7)
+    log = render(document)
+    regions = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["locations"][0]["physicalLocation"][
+            "region"
+        ]
+        for r in log["runs"][0]["results"]
+    }
+    assert regions["src/app.py"] == {"startLine": 12, "startColumn": 7}
+    assert "startColumn" not in regions[sarif.artifact_uri(cloud)]  # a cloud resource has no column

@@ -173,3 +173,36 @@ def test_baseline_state_column_and_counts() -> None:
 def test_no_organization() -> None:
     output = text(make_document(organization_id=None, accounts=[DEV]))
     assert "no organization | 1 account |" in output.splitlines()[0]
+
+
+def test_notices_wrap_instead_of_being_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    long_notice = "simulated: " + " ".join(f"word{i}" for i in range(40))
+    document = make_document()
+    document.notices = [long_notice]
+    lines = section(text(document), "Notices:")
+    assert len(lines) > 2 and all(table.display_width(line) <= 60 for line in lines)
+    assert " ".join(line.strip(" -") for line in lines[1:]) == long_notice
+    assert lines[1].startswith("  - ") and lines[2].startswith("    ")
+
+
+def test_rule_titles_are_cut_before_resource_names() -> None:
+    from auditor.findings import Finding, Severity
+
+    key = Finding(
+        fingerprint="f" * 32,
+        rule_id="KEY-001",
+        title="Active long-lived access key that nobody rotated for a very long time indeed",
+        severity=Severity.HIGH,
+        account_id=PROD,
+        account_name="prod",
+        resource_type="AWS::IAM::AccessKey",
+        resource_id="AKIAABCDEFGHIJKLMNOP",
+        message="m",
+        evidence={"user_name": "deploy-bot-for-the-payments-team", "access_key_id": "AKIAABCDEFGHIJKLMNOP"},
+        remediation="r",
+    )
+    out = table.findings_table([key], 120)
+    assert "deploy-bot-for-the-payments-team AKIAABCDEFGHIJKLMNOP" in out  # the resource, whole
+    assert "Active long-lived" in out and "indeed" not in out  # the title, cut
+    assert all(table.display_width(line) <= 120 for line in out.splitlines())

@@ -38,8 +38,9 @@ def test_active_long_lived_key():
     [hit] = hits(long_lived_key, _inventory(user))
     assert hit.account_id == DEV
     assert hit.resource_type == "AWS::IAM::AccessKey"
-    assert hit.resource_id == USER_ARN
-    assert hit.discriminator == "AKIATEST000000000001"
+    assert hit.resource_id == "AKIATEST000000000001"  # the key is the resource: one finding, one alert per key
+    assert hit.discriminator == ""
+    assert hit.evidence["user_arn"] == USER_ARN
     assert hit.tags == {"owner": "platform"}
     assert hit.message == (
         "IAM user ci in account dev (222222222222) has an active long-lived access key AKIATEST000000000001 "
@@ -54,6 +55,7 @@ def test_active_long_lived_key():
         "last_used": days_ago(1).isoformat(),
         "last_used_service": "s3",
         "last_used_region": "eu-west-1",
+        "user_arn": USER_ARN,
     }
 
 
@@ -69,7 +71,7 @@ def test_inactive_or_temporary_keys_are_not_long_lived_findings():
 def test_key_rotation_edges():
     keys = [make_key(1, created=days_ago(89)), make_key(2, created=days_ago(90)), make_key(3, created=days_ago(91))]
     found = hits(key_not_rotated, _inventory(make_user("ci", keys=keys)))
-    assert [h.discriminator for h in found] == ["AKIATEST000000000003"]
+    assert [h.resource_id for h in found] == ["AKIATEST000000000003"]
     assert found[0].evidence["age_days"] == 91
     assert found[0].evidence["max_key_age_days"] == 90
     assert (
@@ -83,7 +85,7 @@ def test_old_inactive_key_and_config_threshold():
         "ci", keys=[make_key(1, created=days_ago(400), status="Inactive"), make_key(2, created=days_ago(40))]
     )
     assert hits(key_not_rotated, _inventory(user)) == []
-    assert [h.discriminator for h in hits(key_not_rotated, _inventory(user), config_with(max_key_age_days=30))] == [
+    assert [h.resource_id for h in hits(key_not_rotated, _inventory(user), config_with(max_key_age_days=30))] == [
         "AKIATEST000000000002"
     ]
 
@@ -97,7 +99,7 @@ def test_key_unused_edges_on_last_use():
         make_key(2, created=days_ago(300), last_used=days_ago(46)),
     ]
     [hit] = hits(key_unused, _inventory(make_user("ci", keys=keys)))
-    assert hit.discriminator == "AKIATEST000000000002"
+    assert hit.resource_id == "AKIATEST000000000002"
     assert hit.evidence["days_unused"] == 46
     assert hit.evidence["unused_days"] == 45
     assert (
@@ -109,7 +111,7 @@ def test_key_unused_edges_on_last_use():
 def test_never_used_key_edges_on_creation():
     keys = [make_key(1, created=days_ago(44)), make_key(2, created=days_ago(46))]
     [hit] = hits(key_unused, _inventory(make_user("ci", keys=keys)))
-    assert hit.discriminator == "AKIATEST000000000002"
+    assert hit.resource_id == "AKIATEST000000000002"
     assert hit.evidence["last_used"] is None
     assert hit.message.endswith("has never been used in its 46 days.")
 
@@ -166,7 +168,7 @@ def test_key_created_at_setup_and_never_used():
     created = days_ago(200)
     user = make_user("ana", created=created, keys=[make_key(1, created=created + timedelta(seconds=30))])
     [hit] = hits(setup_key_never_used, _inventory(user))
-    assert hit.discriminator == "AKIATEST000000000001"
+    assert hit.resource_id == "AKIATEST000000000001"
     assert hit.evidence["seconds_after_user_creation"] == 30
     assert hit.evidence["user_created"] == created.isoformat()
     assert hit.message == (

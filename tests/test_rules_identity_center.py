@@ -59,7 +59,7 @@ def test_not_enabled_without_organization_is_per_scanned_account():
         accounts=[make_account(DEV, "solo")], identity_center=make_identity_center("not_enabled")
     )
     [hit] = hits(identity_center_not_enabled, inventory)
-    assert (hit.account_id, hit.resource_id) == (DEV, f"arn:aws:iam::{DEV}:root")
+    assert (hit.account_id, hit.resource_id) == (DEV, DEV)  # no organization: the account id names the account
     assert "solo (222222222222)" in hit.message
 
 
@@ -88,7 +88,7 @@ def test_active_account_without_assignment():
     [hit] = hits(account_without_assignment, make_inventory(organization=_org_with_suspended(), identity_center=idc))
     assert hit.account_id == PROD
     assert hit.resource_type == "AWS::Organizations::Account"
-    assert hit.resource_id == f"arn:aws:iam::{PROD}:root"
+    assert hit.resource_id.startswith("arn:aws:organizations::") and hit.resource_id.endswith(f"/{PROD}")
     assert hit.message.startswith("Account prod (333333333333) has no IAM Identity Center assignment")
     assert hit.evidence["ou_path"] == "/Root/Prod"
     assert hit.evidence["state"] == "ACTIVE"

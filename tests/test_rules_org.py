@@ -15,7 +15,7 @@ def test_standalone_account_is_reported():
     [hit] = hits(account_not_in_organization, inventory)
     assert hit.account_id == DEV
     assert hit.resource_type == "AWS::Organizations::Account"
-    assert hit.resource_id == f"arn:aws:iam::{DEV}:root"
+    assert hit.resource_id == DEV  # the account (no organization ARN exists), never the root principal's ARN
     assert hit.message == "Account sandbox (222222222222) is not a member of any AWS Organization."
     assert hit.evidence["in_organization"] is False
 

@@ -453,6 +453,12 @@ def _is_own_instance_owner(account: AccountInventory | None) -> bool | None:
 
 def _sources(options: CollectOptions) -> list[str]:
     profiles = [f"profile:{name}" for name in options.profiles]
+    # The selection, so that a shard's reports (SARIF automationDetails.id) can tell it from its siblings.
+    selection = [f"ou:{ou}" for ou in options.ous]
+    if options.accounts:
+        selection.append("accounts:" + ",".join(sorted(options.accounts)))
+    if options.exclude_accounts:
+        selection.append("exclude-accounts:" + ",".join(sorted(options.exclude_accounts)))
     if options.org:
-        return [f"org:{options.role_name}", *profiles]
-    return profiles or ["default"]
+        return [f"org:{options.role_name}", *profiles, *selection]
+    return [*(profiles or ["default"]), *selection]

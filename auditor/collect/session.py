@@ -254,8 +254,8 @@ def _no_credentials_message(profile_name: str | None) -> str:
     if profile_name and profile_name != "default":
         return f"no AWS credentials found for profile '{profile_name}': check its entry in ~/.aws/config"
     return (
-        "no AWS credentials found: set AWS_PROFILE or pass --profile, "
-        "run `aws sso login --profile X` for an SSO profile, or run `aws configure`"
+        "no AWS credentials found: set AWS_PROFILE or pass --profile NAME; for an SSO profile run "
+        "`aws sso login --profile NAME`, or create one with `aws configure sso` (short-lived credentials, no keys)"
     )
 
 

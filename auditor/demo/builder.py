@@ -135,6 +135,12 @@ def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 # ------------------------------------------------------------------------------------------------ IAM
 
 
+def build_account_additions(built: BuiltOrganization, account: MockAccount) -> None:
+    """Build ``account``'s IAM policies, groups, users and roles into the existing account of that name (a demo
+    scenario's additions, after the whole organization is built). Nothing gets an age: created now."""
+    _build_iam(built.client(account.name, "iam"), account, built.account_ids)
+
+
 def _build_iam(iam: Any, account: MockAccount, account_ids: Mapping[str, str]) -> None:
     policy_arns: dict[str, str] = {}
     for customer_policy in account.policies:

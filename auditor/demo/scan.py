@@ -32,7 +32,13 @@ from auditor.demo.sandbox import (
     sealed_aws_environment,
     seeded_moto_random,
 )
-from auditor.demo.simulated import inject_simulated_root, replace_moto_artefacts
+from auditor.demo.scenarios import Scenario
+from auditor.demo.simulated import (
+    inject_simulated_root,
+    label_simulator_gaps,
+    record_simulated,
+    replace_moto_artefacts,
+)
 from auditor.demo.story import ACME, ACME_ROOTS
 from auditor.errors import AuditorError
 from auditor.inventory import Inventory
@@ -42,10 +48,13 @@ MOTO_MISSING_MESSAGE = "the demo needs moto: pip install 'aws-identity-auditor[d
 MOTO_RANDOM_SEED = 20240611
 
 
-def demo_inventory(*, progress: Callable[[int, int, str], None] | None = None) -> Inventory:
+def demo_inventory(
+    *, progress: Callable[[int, int, str], None] | None = None, scenario: Scenario | None = None
+) -> Inventory:
     """Build the mock organization in-process, scan it with the real collectors and return the Inventory.
 
-    ``progress`` is passed to the collectors unchanged. Raises ``AuditorError`` when moto is not installed.
+    ``progress`` is passed to the collectors unchanged. ``scenario`` (``auditor.demo.scenarios``) is applied
+    on top of the built story before collection. Raises ``AuditorError`` when moto is not installed.
     """
     try:
         import moto
@@ -66,6 +75,7 @@ def demo_inventory(*, progress: Callable[[int, int, str], None] | None = None) -
             aws_access_key_id=FAKE_CREDENTIAL, aws_secret_access_key=FAKE_CREDENTIAL, region_name=REGION
         )
         organization = build_organization(ACME, session, now=now)
+        changed = scenario.apply(organization) if scenario is not None else None
         options = CollectOptions(
             org=True,
             role_name=ACME.member_role,
@@ -77,4 +87,7 @@ def demo_inventory(*, progress: Callable[[int, int, str], None] | None = None) -
         inventory = AwsSource(options, session, sleep=lambda _seconds: None).collect()
     inject_simulated_root(inventory, ACME, ACME_ROOTS, organization.account_ids, now=now)
     replace_moto_artefacts(inventory)
+    label_simulator_gaps(inventory)
+    if changed is not None:
+        record_simulated(inventory, [changed])
     return inventory

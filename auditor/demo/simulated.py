@@ -13,9 +13,11 @@ Nothing here is hidden from the report: every change is a line in ``inventory.co
   it is dropped, the true answer recorded, and a line in ``collection.simulated`` says which and why. Dropped:
   ``organizations:ListDelegatedAdministrators`` (moto rejects ``sso.amazonaws.com``; the demo registers no
   delegated administrator) and ``sso-admin:GetPermissionsBoundaryForPermissionSet`` (NotImplemented; the demo
-  sets no boundary). Kept: ``iam:ListOrganizationsFeatures`` (NotImplemented in moto), because real scans
-  meet the same gap (trusted access off, audit role outside the management account): the demo shows how a
-  gap is reported, ORG-002 stays a manual check and the scan's coverage is reported as incomplete.
+  sets no boundary) and ``iam:ListOrganizationsFeatures`` (NotImplemented; the demo organization has not
+  enabled centralized root access, so ORG-002 fires as it would on AWS and the demo's gate can be green).
+* **Any other gap moto causes says so** (``label_simulator_gaps``): a ``NotImplemented`` error stays a coverage
+  gap (the fact is unknown), and its message ends with "not implemented by the moto simulator; read on AWS",
+  so nobody mistakes a limit of the simulator for a problem of their setup.
 
 Collected models are treated as immutable: each change builds a new object and assigns it to its field, never
 edits a list or dict the collectors built (inventory models may keep indexes of their own content).
@@ -108,9 +110,14 @@ def _record_no_delegated_admin(inventory: Inventory) -> None:
         )
 
 
+def _record_no_root_access_features(inventory: Inventory) -> None:
+    if inventory.organization is not None:
+        inventory.organization = _rebuilt(inventory.organization, organizations_features=[])
+
+
+SIMULATOR_GAP = "not implemented by the moto simulator; read on AWS"
+
 # Only errors a real AWS account never returns, and only where the builder knows the true answer.
-# Not here on purpose: iam:ListOrganizationsFeatures (moto: NotImplemented). Real scans hit that gap too
-# (trusted access off, audit role outside the management account), so the demo shows how a gap is reported.
 MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
     MotoArtefact(
         "organizations",
@@ -119,6 +126,14 @@ MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
         "moto rejects the service principal sso.amazonaws.com, which AWS accepts; the demo organization "
         "registers no delegated administrator, so none is recorded",
         record_true_answer=_record_no_delegated_admin,
+    ),
+    MotoArtefact(
+        "iam",
+        "ListOrganizationsFeatures",
+        "NotImplemented",
+        "moto does not implement it; the demo organization has not enabled centralized root access "
+        "(RootCredentialsManagement, RootSessions), so none is recorded",
+        record_true_answer=_record_no_root_access_features,
     ),
     MotoArtefact(
         "sso-admin",
@@ -143,6 +158,22 @@ def replace_moto_artefacts(inventory: Inventory) -> None:
             f"{artefact.explanation}"
         )
     _record_simulated(inventory, simulated)
+
+
+def label_simulator_gaps(inventory: Inventory) -> None:
+    """Say so on every gap left that moto caused (``NotImplemented``): the gap stays, its cause is named."""
+    if any(e.error_code == "NotImplemented" and SIMULATOR_GAP not in e.message for e in inventory.errors):
+        inventory.errors = [
+            error.model_copy(update={"message": f"{error.message} ({SIMULATOR_GAP})"})
+            if error.error_code == "NotImplemented" and SIMULATOR_GAP not in error.message
+            else error
+            for error in inventory.errors
+        ]
+
+
+def record_simulated(inventory: Inventory, lines: list[str]) -> None:
+    """Add lines to ``collection.simulated`` (they become "simulated:" notices in every report)."""
+    _record_simulated(inventory, lines)
 
 
 def _record_simulated(inventory: Inventory, lines: list[str]) -> None:

@@ -17,6 +17,10 @@ The organization (account ids are moto's, made repeatable by seeding moto's rand
   As AWS does on provisioning, each assigned account gets an ``AWSReservedSSO_<set>_<hex>`` role.
 * Root users (simulated, see ``auditor.demo.simulated``): acme-legacy's root has an active access key, no
   MFA, and was used days ago; the others have MFA and no keys.
+* Migration readiness (``auditor readiness``): development and production are ``migrated``; management is
+  ``ready`` (``admin`` carries the tag ``email=alice@acme.example`` and Alice is administrator there through
+  Identity Center); legacy is ``blocked`` (no assignment, and ``bob``, tagged ``bob@acme.example``, would
+  lose his read-only access).
 
 The order of accounts, users, keys and permission sets below is the order of moto calls, and so decides the
 ids of a seeded run (see ``auditor.demo.builder``): reordering them changes the demo's finding fingerprints.
@@ -58,6 +62,8 @@ ACME_MANAGEMENT = MockAccount(
             password_last_used_days_ago=60,
             managed_policies=("AdministratorAccess",),
             access_keys=(MockAccessKey(age_days=700, last_used_days_ago=2, last_used_service="sts"),),
+            # Alice's old login: the tag ties it to her Identity Center user (migration readiness: "ready").
+            tags={"email": "alice@acme.example"},
         ),
     ),
 )
@@ -106,6 +112,8 @@ ACME_LEGACY = MockAccount(
             console_password=True,
             password_last_used_days_ago=5,
             managed_policies=("ReadOnlyAccess",),
+            # Bob in Identity Center, who has no access to acme-legacy there yet (readiness: an access gap).
+            tags={"email": "bob@acme.example"},
         ),
         # Has MFA, never signed in: a leaver or a forgotten invitation.
         MockIamUser(name="dave", age_days=500, console_password=True, virtual_mfa=True),

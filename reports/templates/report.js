@@ -6,7 +6,7 @@
   "use strict";
 
   var PAGE = 200;
-  var BASELINE = ["", "new", "unchanged"];
+  var BASELINE = ["", "new", "unchanged", "not_reverified"];
   var section = document.getElementById("findings");
   var statusLine = document.getElementById("status");
   var tbody = document.getElementById("rows");
@@ -208,6 +208,21 @@
     td.appendChild(el("h4", "", text));
   }
 
+  /* A finding's fix lines: each is its text, or [i, values...] = line i of the rule's template (rule.fx) with
+     its <fields> replaced, in order, by the values (html.py compact_fix). Plain text only, via textContent. */
+  var FIELD = /<[a-z][a-z0-9_]*>/;
+
+  function fixLines(rule, fx, section) {
+    var templates = rule.fx ? (section === 2 ? (rule.fx[2] ? [rule.fx[2]] : []) : rule.fx[section]) : [];
+    return (fx[section] || []).map(function (item) {
+      if (typeof item === "string") return item;
+      var parts = String(templates[item[0]] || "").split(FIELD);
+      var text = parts[0];
+      for (var k = 1; k < parts.length; k++) text += String(item[k]) + parts[k];
+      return text;
+    });
+  }
+
   function fillDetail(td, f) {
     var rule = RULES[f.r];
     var dl = el("dl");
@@ -233,7 +248,21 @@
     heading(td, "Evidence");
     td.appendChild(el("pre", "evidence", f.e ? JSON.stringify(f.e, null, 2) : "(none)"));
     heading(td, "Remediation");
-    td.appendChild(el("p", "remediation", f.d !== undefined ? f.d : rule.remediation));
+    if (f.fx) {
+      var console_ = fixLines(rule, f.fx, 0), cli = fixLines(rule, f.fx, 1), terraform = fixLines(rule, f.fx, 2);
+      if (console_.length) {
+        var ol = el("ol", "fix-console");
+        for (var c = 0; c < console_.length; c++) ol.appendChild(el("li", "", console_[c]));
+        td.appendChild(ol);
+      }
+      if (cli.length) td.appendChild(el("pre", "fix-cli", cli.join("\n")));
+      if (terraform.length) {
+        heading(td, "Terraform");
+        td.appendChild(el("pre", "fix-terraform", terraform.join("\n")));
+      }
+    } else {
+      td.appendChild(el("p", "remediation", f.d !== undefined ? f.d : rule.remediation));
+    }
     if (rule.rationale) {
       heading(td, "Why it matters");
       td.appendChild(el("p", "rationale", rule.rationale));
@@ -269,18 +298,70 @@
     controls.suppressed.checked = false;
   }
 
+  /* The filters live in the URL fragment ("#findings?severity=high&rule=KEY-001"), so a filtered view can be
+     shared as a link and survives a reload. Written with replaceState: filtering adds no history entries. */
+  var HASH_PREFIX = "#findings?";
+  var HASH_FIELDS = ["search", "severity", "account", "rule", "area", "baseline"];
+
+  function hashOfControls() {
+    var params = new URLSearchParams();
+    HASH_FIELDS.forEach(function (name) {
+      var control = controls[name];
+      if (control && control.value) params.set(name, control.value);
+    });
+    if (controls.suppressed.checked) params.set("suppressed", "1");
+    var text = params.toString();
+    return text ? HASH_PREFIX + text : "";
+  }
+
+  function writeHash() {
+    var hash = hashOfControls();
+    if (hash === location.hash || (!hash && !location.hash.startsWith(HASH_PREFIX))) return;
+    var url = location.href.split("#")[0] + (hash || "#findings");
+    try {
+      history.replaceState(null, "", url);
+    } catch (err) {
+      location.replace(url);
+    }
+  }
+
+  function readHash() {
+    if (!location.hash.startsWith(HASH_PREFIX)) return false;
+    var params = new URLSearchParams(location.hash.slice(HASH_PREFIX.length));
+    clearControls();
+    HASH_FIELDS.forEach(function (name) {
+      var control = controls[name];
+      var value = params.get(name);
+      if (!control || value === null) return;
+      if (control.tagName === "SELECT" && !Array.prototype.some.call(control.options, function (o) {
+        return o.value === value;
+      })) return; /* a stale link naming an account or rule this report does not have */
+      control.value = value;
+    });
+    controls.suppressed.checked = params.get("suppressed") === "1";
+    return true;
+  }
+
+  function applyAndRemember() {
+    apply();
+    writeHash();
+  }
+
   /* wiring */
   document.getElementById("filters").addEventListener("submit", function (event) {
     event.preventDefault();
   });
-  controls.search.addEventListener("input", apply);
+  controls.search.addEventListener("input", applyAndRemember);
   [controls.severity, controls.account, controls.rule, controls.area, controls.baseline, controls.suppressed]
     .forEach(function (control) {
-      if (control) control.addEventListener("change", apply);
+      if (control) control.addEventListener("change", applyAndRemember);
     });
   document.getElementById("f-reset").addEventListener("click", function () {
     clearControls();
-    apply();
+    applyAndRemember();
+  });
+  window.addEventListener("hashchange", function () {
+    if (readHash()) apply();
   });
   moreButton.addEventListener("click", renderMore);
   tbody.addEventListener("click", function (event) {
@@ -299,7 +380,7 @@
       if (node.hasAttribute("data-filter-rule")) controls.rule.value = node.getAttribute("data-filter-rule");
       if (node.hasAttribute("data-filter-area")) controls.area.value = node.getAttribute("data-filter-area");
       if (node.hasAttribute("data-filter-severity")) controls.severity.value = node.getAttribute("data-filter-severity");
-      apply();
+      applyAndRemember();
       section.scrollIntoView();
     });
   });
@@ -324,7 +405,9 @@
     later(slice);
   }
 
+  var fromLink = readHash();
   apply();
+  if (fromLink) section.scrollIntoView();
   section.setAttribute("data-state", "ready");
   performance.mark("findings-rendered");
   buildSearchIndex();

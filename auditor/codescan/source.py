@@ -1,0 +1,119 @@
+"""``CodeSource``: one source tree's key ids as the ``code`` part of an inventory."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import auditor
+from auditor.codescan.files import git_files, git_top_level, walked_files
+from auditor.codescan.gitdiff import added_lines
+from auditor.codescan.keys import find_keys, might_hold_a_key
+from auditor.errors import InputError
+from auditor.inventory import (
+    CODE_SOURCE,
+    CodeKeyHit,
+    CodeScan,
+    CollectionError,
+    CollectionInfo,
+    Inventory,
+    ToolInfo,
+)
+from auditor.source import Source
+
+DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are skipped (and listed): lockfiles, data, bundles
+_BINARY_SNIFF = 8192
+
+
+class CodeSource(Source):
+    name = CODE_SOURCE
+
+    def __init__(self, root: Path, *, since: str | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
+        if not root.is_dir():
+            raise InputError(f"scan-code: {root} is not a directory")
+        self.root = root.resolve()
+        self.since = since
+        self.max_file_bytes = max_file_bytes
+
+    def collect(self) -> Inventory:
+        started_at = datetime.now(UTC)
+        top = git_top_level(self.root)
+        in_git = top is not None
+        # In a work tree, paths are reported from its top (what SARIF's %SRCROOT% is: the checkout), even when
+        # a subdirectory is scanned; outside git, from the directory given.
+        prefix = self.root.relative_to(top.resolve()).as_posix() if top is not None else "."
+        prefix = "" if prefix == "." else prefix + "/"
+        if self.since is not None and not in_git:
+            raise InputError(f"scan-code --since needs a git work tree; {self.root} is not in one")
+        wanted = added_lines(self.root, self.since) if self.since is not None else None
+        names = (
+            sorted(wanted)
+            if wanted is not None
+            else (git_files(self.root) if in_git else list(walked_files(self.root)))
+        )
+        scan = CodeScan(root=str(self.root), since=self.since, git=in_git)
+        errors: list[CollectionError] = []
+        for name in names:
+            data = self._read(name, scan, errors)
+            if data is None or not might_hold_a_key(data):
+                continue
+            lines = wanted.get(name) if wanted is not None else None
+            for match in find_keys(data):
+                if lines is not None and match.line not in lines:
+                    continue
+                scan.hits.append(
+                    CodeKeyHit(
+                        path=prefix + name,
+                        line=match.line,
+                        column=match.column,
+                        key_id=match.key_id,
+                        secret_nearby=match.secret_nearby,
+                        example=match.example,
+                    )
+                )
+        return Inventory(
+            tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
+            collection=CollectionInfo(
+                started_at=started_at,
+                finished_at=datetime.now(UTC),
+                sources=[f"code:{self.root}" + (f" since {self.since}" if self.since else "")],
+                sources_collected=[CODE_SOURCE],
+            ),
+            code_scan=scan,
+            errors=errors,
+        )
+
+    def _read(self, name: str, scan: CodeScan, errors: list[CollectionError]) -> bytes | None:
+        """The file's bytes, or ``None`` for what is not read: links, non-files, binaries, large files."""
+        path = os.path.join(self.root, name)  # strings, not Path objects: this runs once per file of the tree
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return None  # listed by git but deleted in the work tree
+        except OSError as exc:
+            errors.append(_read_error(name, exc))
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None  # symbolic links (never followed), sockets, submodule directories
+        if info.st_size > self.max_file_bytes:
+            scan.skipped_large.append(name)
+            return None
+        try:
+            with open(path, "rb", buffering=0) as handle:  # one read, no buffer copy
+                data = handle.read()
+        except OSError as exc:
+            errors.append(_read_error(name, exc))
+            return None
+        if b"\0" in data[:_BINARY_SNIFF]:
+            scan.skipped_binary += 1
+            return None
+        scan.files_scanned += 1
+        return data
+
+
+def _read_error(name: str, exc: OSError) -> CollectionError:
+    return CollectionError(
+        service="code", operation=f"read {name}", error_code=type(exc).__name__, message=exc.strerror or str(exc)
+    )

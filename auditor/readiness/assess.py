@@ -1,0 +1,242 @@
+"""The readiness stage: Inventory + configuration in, the ``readiness`` section out. Pure, like evaluation.
+
+It runs after collection on the inventory alone (no network, no clock: ages are measured at the inventory's
+collection time), so ``scan``, ``demo``, ``scan --from-inventory`` and ``auditor readiness`` give one answer
+for one snapshot.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from auditor.config import Config
+from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
+from auditor.patterns import first_match
+from auditor.readiness.access import AccessMap, IamLevels
+from auditor.readiness.classify import ClassPatterns, classify
+from auditor.readiness.match import IdentityIndex, Match, user_email
+from auditor.readiness.models import (
+    ACCESS_RANK,
+    BLOCKER_CODES,
+    USER_CLASSES,
+    VERDICTS,
+    AccountNotAssessed,
+    AccountReadiness,
+    Blocker,
+    IamUserReadiness,
+    IdentityCenterUserAccess,
+    ProductionAdministrator,
+    Readiness,
+    ReadinessSummary,
+)
+from auditor.readiness.verdict import blockers_for, has_credentials, root_hygiene, verdict_of, workloads_of
+
+
+def start_url(identity_center: IdentityCenter | None) -> str | None:
+    """The portal's default address; an organization's custom subdomain is not returned by any API."""
+    store = identity_center.identity_store_id if identity_center is not None else None
+    return f"https://{store}.awsapps.com/start" if store else None
+
+
+def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
+    idc = inventory.identity_center
+    enabled = idc if idc is not None and idc.status == "enabled" else None
+    # production as the rules see it (RuleContext.production_pattern): auditor.toml's production_patterns
+    production_patterns = config.production_account_patterns
+    production = {
+        account_id
+        for account_id in {a.account_id for a in inventory.accounts}
+        | {a.id for a in (inventory.organization.accounts if inventory.organization else [])}
+        if first_match(production_patterns, inventory.account_facts(account_id)) is not None
+    }
+    access_map = AccessMap(inventory, enabled, production) if enabled is not None else None
+    index = IdentityIndex(enabled.users or []) if enabled is not None else IdentityIndex([])
+    patterns = ClassPatterns.of(config.readiness)
+    readiness = Readiness(
+        identity_center_status=idc.status if idc is not None else "unknown",
+        identity_store_id=enabled.identity_store_id if enabled else None,
+        start_url=start_url(enabled),
+        summary=ReadinessSummary(),
+    )
+    for account in sorted(inventory.accounts, key=lambda a: a.account_id):
+        if account.users is None:
+            readiness.accounts_not_assessed.append(_not_assessed(account, "its IAM users could not be read"))
+            continue
+        levels = IamLevels(account)
+        users = [_user(inventory, config, patterns, account, user, levels, index, access_map) for user in account.users]
+        users.sort(key=lambda u: u.user_name)
+        readiness.iam_users += users
+        reason = _cannot_judge(idc, account.account_id)
+        if reason is not None:
+            readiness.accounts_not_assessed.append(_not_assessed(account, reason))
+            continue
+        readiness.accounts.append(_account(inventory, config, account, users, account.account_id in production))
+    if access_map is not None and enabled is not None:
+        readiness.identity_center_users = [
+            IdentityCenterUserAccess(
+                user_id=user.user_id,
+                user_name=user.user_name,
+                display_name=user.display_name,
+                emails=list(user.emails),
+                groups=sorted(
+                    (group.display_name if (group := enabled.group(gid)) else gid)
+                    for gid in access_map.groups_of.get(user.user_id, [])
+                ),
+                access=access_map.grants.get(user.user_id, []),
+            )
+            for user in enabled.users or []
+        ]
+        readiness.production_administrators = [
+            ProductionAdministrator(
+                user_name=user.user_name,
+                account_id=grant.account_id,
+                account_name=grant.account_name,
+                permission_set=grant.permission_set,
+                via=grant.via,
+            )
+            for user in readiness.identity_center_users
+            for grant in user.access
+            if grant.privileged and grant.production
+        ]
+    readiness.summary = summary_of(readiness)
+    return readiness
+
+
+def _not_assessed(account: AccountInventory, reason: str) -> AccountNotAssessed:
+    return AccountNotAssessed(account_id=account.account_id, account_name=account.account_name, reason=reason)
+
+
+def _cannot_judge(idc: IdentityCenter | None, account_id: str) -> str | None:
+    """Why no verdict can be given for the account (unknown is not "no"), or ``None``."""
+    if idc is None or idc.status == "unknown":
+        return "Identity Center could not be read (see the coverage gaps)"
+    if idc.status != "enabled":
+        return None
+    if idc.users is None:
+        return "the identity store's users could not be listed (see the coverage gaps)"
+    # without these, access through groups or a set's strength is unknown: a gap could be invented
+    if idc.memberships is None:
+        return "the identity store's group memberships could not be read (see the coverage gaps)"
+    if idc.permission_sets is None:
+        return "the permission sets could not be read (see the coverage gaps)"
+    if idc.assignments is None or account_id in idc.assignments_unreadable_accounts:
+        return "its Identity Center assignments could not be read (see the coverage gaps)"
+    listed = idc.assignments_listed_accounts
+    if listed is not None and account_id not in listed:
+        return "its Identity Center assignments were not listed (outside the scan's scope)"
+    return None
+
+
+def _user(
+    inventory: Inventory,
+    config: Config,
+    patterns: ClassPatterns,
+    account: AccountInventory,
+    user: IamUser,
+    levels: IamLevels,
+    index: IdentityIndex,
+    access_map: AccessMap | None,
+) -> IamUserReadiness:
+    email, email_from = user_email(user, config.readiness.email_tag)
+    match = index.match(user, email, email_from) if access_map is not None else Match("unmatched")
+    iam_access = levels.of(user)
+    user_class, evidence = classify(
+        user,
+        as_of=inventory.as_of,
+        unused_days=config.thresholds.unused_days,
+        patterns=patterns,
+        email=email,
+        email_from=email_from,
+        match=match,
+    )
+    # Who the user is in Identity Center matters for people (and for stale users, to say who they were).
+    judged = user_class in ("human", "stale") and access_map is not None
+    found = match.user if judged else None
+    level = access_map.level_in(found.user_id, account.account_id) if found is not None and access_map else None
+    return IamUserReadiness(
+        account_id=account.account_id,
+        account_name=account.account_name,
+        user_name=user.user_name,
+        arn=user.arn,
+        user_class=user_class,
+        evidence=evidence,
+        identity_center_user=found.user_name if found is not None else None,
+        identity_center_user_id=found.user_id if found is not None else None,
+        match=match.status if judged else None,
+        matched_by=match.matched_by if judged else None,
+        candidates=list(match.candidates) if judged else [],
+        iam_access=iam_access,
+        identity_center_access=level,
+        access_gap=level is not None and ACCESS_RANK[level] < ACCESS_RANK[iam_access],
+        exception=patterns.exception(user),
+    )
+
+
+def _account(
+    inventory: Inventory,
+    config: Config,
+    account: AccountInventory,
+    users: list[IamUserReadiness],
+    is_production: bool,
+) -> AccountReadiness:
+    idc = inventory.identity_center
+    account_id = account.account_id
+    blockers: list[Blocker] = []
+    assignments = 0
+    if idc is None or idc.status != "enabled":
+        blockers.append(
+            Blocker(
+                code="identity-center-disabled",
+                subject=account_id,
+                message="IAM Identity Center is not enabled in the organization: nobody can sign in through it",
+            )
+        )
+    else:
+        assignments = sum(1 for a in idc.assignments or [] if a.account_id == account_id)
+        if not assignments:
+            blockers.append(
+                Blocker(
+                    code="no-assignments",
+                    subject=account_id,
+                    message=f"no Identity Center assignment in {account.display_name}: nobody can reach it "
+                    "through the portal",
+                )
+            )
+        blockers += blockers_for(users)
+    blockers.sort(key=lambda b: (BLOCKER_CODES.index(b.code), b.subject))
+    by_arn = {user.arn: user for user in account.users or []}
+    remaining = {u.arn for u in users if has_credentials(by_arn[u.arn])}
+    humans = [u for u in users if u.user_class == "human" and u.exception is None]
+    return AccountReadiness(
+        account_id=account_id,
+        account_name=account.account_name,
+        is_production=is_production,
+        verdict=verdict_of(blockers, users, remaining),
+        blockers=blockers,
+        humans=len(humans),
+        humans_matched=sum(1 for u in humans if u.match == "matched"),
+        identity_center_assignments=assignments,
+        workloads=workloads_of([(by_arn[u.arn], u) for u in users]),
+        root=root_hygiene(account, inventory.as_of, config.thresholds.root_usage_days),
+    )
+
+
+def summary_of(readiness: Readiness) -> ReadinessSummary:
+    """Counted in one pass over the users (there can be tens of thousands)."""
+    classes = Counter(u.user_class for u in readiness.iam_users)
+    matches = Counter(u.match for u in readiness.iam_users if u.user_class == "human" and u.exception is None)
+    verdicts = Counter(a.verdict for a in readiness.accounts)
+    blockers = Counter(b.code for a in readiness.accounts for b in a.blockers)
+    return ReadinessSummary(
+        accounts_by_verdict={v: verdicts[v] for v in VERDICTS},
+        users_by_class={c: classes[c] for c in USER_CLASSES},
+        humans=sum(matches.values()),
+        humans_matched=matches["matched"],
+        humans_unmatched=matches["unmatched"],
+        humans_ambiguous=matches["ambiguous"],
+        access_gaps=sum(
+            1 for u in readiness.iam_users if u.access_gap and u.user_class == "human" and u.exception is None
+        ),
+        active_keys_left=sum(len(u.evidence.active_keys) for u in readiness.iam_users),
+        blockers_by_code={code: blockers[code] for code in BLOCKER_CODES},
+    )

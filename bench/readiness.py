@@ -1,0 +1,244 @@
+"""Benchmark: what the readiness stage adds to a scan's evaluation time.
+
+    python bench/readiness.py                        # 100 accounts x 200 IAM users
+    python bench/readiness.py --accounts 200 --users 200 --runs 5
+
+It builds a deterministic inventory in memory (no moto, no AWS): each account has IAM users of every kind
+(people with console passwords, MFA and e-mail tags; workloads with keys and their last-used service; stale
+users; a break-glass user), IAM groups with AWS managed and customer-managed policies, a credential report,
+and an Identity Center instance whose identity store holds one user per person, in groups assigned
+permission sets across the accounts. Then it times, best of ``--runs``:
+
+* evaluate  - ``auditor.evaluate.evaluate`` with the built-in rules;
+* pipeline  - ``auditor.pipeline.findings_for``: what every scan runs (evaluation, the findings document, and
+              since the readiness stage, readiness too);
+* readiness - ``auditor.readiness.assess.assess_readiness`` on the same inventory and config.
+
+The share printed is readiness over the rest of the pipeline (pipeline minus readiness), and over evaluate.
+
+Times are CPU seconds, best of ``--runs``. Not a test: nothing here asserts a time. Figures: docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from auditor.config import Config  # noqa: E402
+from auditor.evaluate import evaluate  # noqa: E402
+from auditor.inventory import (  # noqa: E402
+    AccessKey,
+    AccountAssignment,
+    AccountInventory,
+    AttachedPolicy,
+    CollectionInfo,
+    CredentialReport,
+    CredentialReportKey,
+    CredentialReportRow,
+    GroupMembership,
+    IamGroup,
+    IamUser,
+    IdentityCenter,
+    IdentityStoreGroup,
+    IdentityStoreUser,
+    Inventory,
+    OrgAccount,
+    Organization,
+    PermissionSet,
+    ToolInfo,
+)
+from auditor.pipeline import findings_for  # noqa: E402
+from auditor.readiness.assess import assess_readiness  # noqa: E402
+from auditor.registry import load_rules  # noqa: E402
+from auditor.rules import BUILTIN_PACK  # noqa: E402
+
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
+INSTANCE = "arn:aws:sso:::instance/ssoins-bench"
+SETS = {
+    "AdministratorAccess": "AdministratorAccess",
+    "ReadOnly": "ReadOnlyAccess",
+    "PowerUser": "PowerUserAccess",
+    "Billing": "job-function/Billing",
+}
+
+
+def aws_policy(name: str) -> AttachedPolicy:
+    return AttachedPolicy(policy_name=name.rsplit("/", 1)[-1], policy_arn=f"arn:aws:iam::aws:policy/{name}")
+
+
+def account(index: int, users_per_account: int) -> AccountInventory:
+    account_id = f"{100000000000 + index}"
+    users: list[IamUser] = []
+    rows = [CredentialReportRow(user="<root_account>", arn=f"arn:aws:iam::{account_id}:root", mfa_active=True)]
+    for n in range(users_per_account):
+        kind = n % 10
+        name = f"person{n}" if kind < 6 else f"svc-{n}" if kind < 9 else f"old-{n}"
+        if n == 0:
+            name = "breakglass"
+        created = AS_OF - timedelta(days=400 + n)
+        keys = []
+        if kind >= 5:
+            keys = [
+                AccessKey(
+                    access_key_id=f"AKIA{index:06d}{n:010d}",
+                    status="Active",
+                    create_date=created,
+                    last_used_date=AS_OF - timedelta(days=2 if kind < 9 else 300),
+                    last_used_service="s3",
+                )
+            ]
+        password = kind < 6
+        user = IamUser(
+            user_name=name,
+            user_id=f"AIDA{index:06d}{n:011d}",
+            arn=f"arn:aws:iam::{account_id}:user/{name}",
+            create_date=created,
+            password_enabled=password,
+            password_last_used=AS_OF - timedelta(days=3) if password else None,
+            mfa_active=kind < 6 and kind % 2 == 0,
+            # in odd accounts the few people Identity Center gives less (Billing) are readers: no gap there
+            groups=["admins"] if kind == 0 and not (n % 50 == 0 and index % 2) else ["readers"],
+            attached_policies=[aws_policy("PowerUserAccess")] if kind == 1 else [],
+            access_keys=keys,
+            tags={"email": f"person{n}@example.com"} if kind < 3 else {},
+        )
+        users.append(user)
+        rows.append(
+            CredentialReportRow(
+                user=name,
+                arn=user.arn,
+                user_creation_time=created,
+                password_enabled=password,
+                password_last_used=user.password_last_used,
+                mfa_active=bool(user.mfa_active),
+                access_keys=[
+                    CredentialReportKey(
+                        slot=1, active=True, last_rotated=k.create_date, last_used_date=k.last_used_date
+                    )
+                    for k in keys
+                ],
+            )
+        )
+    return AccountInventory(
+        account_id=account_id,
+        account_name=f"acct-{index}-{'prod' if index % 5 == 0 else 'dev'}",
+        tags={},
+        users=users,
+        groups=[
+            IamGroup(
+                group_name="admins",
+                group_id="AGPAADMINS",
+                arn=f"arn:aws:iam::{account_id}:group/admins",
+                attached_policies=[aws_policy("AdministratorAccess")],
+            ),
+            IamGroup(
+                group_name="readers",
+                group_id="AGPAREADERS",
+                arn=f"arn:aws:iam::{account_id}:group/readers",
+                attached_policies=[aws_policy("ReadOnlyAccess")],
+            ),
+        ],
+        roles=[],
+        managed_policies=[],
+        credential_report=CredentialReport(generated_time=AS_OF, rows=rows),
+    )
+
+
+def inventory(accounts: int, users: int) -> Inventory:
+    built = [account(i, users) for i in range(accounts)]
+    ids = [a.account_id for a in built]
+    sets = [
+        PermissionSet(arn=f"{INSTANCE}/ps-{name.lower()}", name=name, managed_policies=[aws_policy(policy)])
+        for name, policy in SETS.items()
+    ]
+    people = [f"person{n}" for n in range(users) if n % 10 < 6]
+    store_users = [
+        IdentityStoreUser(user_id=f"u-{name}", user_name=name, emails=[f"{name}@example.com"]) for name in people
+    ]
+    groups = [IdentityStoreGroup(group_id=f"g-{set_name}", display_name=set_name) for set_name in SETS]
+    # people reach in Identity Center what their IAM users have (admins, power users, readers), with a few gaps
+    by_kind = {0: "AdministratorAccess", 1: "PowerUser"}
+    memberships = [
+        GroupMembership(group_id=f"g-{by_kind.get(n % 10, 'ReadOnly') if n % 50 else 'Billing'}", user_id=f"u-{name}")
+        for name in people
+        for n in [int(name.removeprefix("person"))]
+    ]
+    assignments = [
+        AccountAssignment(
+            account_id=account_id, permission_set_arn=ps.arn, principal_type="GROUP", principal_id=f"g-{ps.name}"
+        )
+        for j, account_id in enumerate(ids)
+        for ps in sets
+        if j % 7 != 0  # some accounts have no assignment: blocked
+    ]
+    return Inventory(
+        tool=ToolInfo(name="aws-identity-auditor", version="bench"),
+        collection=CollectionInfo(started_at=AS_OF, finished_at=AS_OF),
+        organization=Organization(
+            id="o-bench",
+            management_account_id=ids[0],
+            accounts=[OrgAccount(id=a.account_id, name=a.account_name or "", state="ACTIVE", tags={}) for a in built],
+        ),
+        identity_center=IdentityCenter(
+            status="enabled",
+            instance_arn=INSTANCE,
+            identity_store_id="d-bench00000",
+            home_region="us-east-1",
+            permission_sets=sets,
+            assignments=assignments,
+            assignments_listed_accounts=sorted(ids),
+            users=store_users,
+            groups=groups,
+            memberships=memberships,
+        ),
+        accounts=built,
+    )
+
+
+def best(runs: int, work: object) -> float:
+    """Best CPU time (``time.process_time``) of ``runs`` calls: the stages are single-threaded and pure, and CPU
+    time is less disturbed than wall time by other processes on a shared machine."""
+    timings = []
+    for _ in range(runs):
+        start = time.process_time()
+        work()  # type: ignore[operator]
+        timings.append(time.process_time() - start)
+    return min(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    inv = inventory(args.accounts, args.users)
+    built = time.perf_counter() - start
+    ruleset = load_rules([BUILTIN_PACK])
+    config = Config()
+    evaluation_seconds = best(args.runs, lambda: evaluate(inv, ruleset, config))
+    pipeline_seconds = best(args.runs, lambda: findings_for(inv, ruleset, config, generated_at=AS_OF))
+    readiness_seconds = best(args.runs, lambda: assess_readiness(inv, config))
+    readiness = assess_readiness(inv, config)
+    print(f"inventory: {args.accounts} accounts x {args.users} IAM users, built in {built:.1f} s")
+    print(f"verdicts: {readiness.summary.accounts_by_verdict}; users: {readiness.summary.users_by_class}")
+    print(f"evaluate:  {evaluation_seconds:.3f} s (best of {args.runs})")
+    print(f"pipeline:  {pipeline_seconds:.3f} s (best of {args.runs}), readiness included")
+    print(f"readiness: {readiness_seconds:.3f} s (best of {args.runs})")
+    rest = pipeline_seconds - readiness_seconds
+    print(
+        f"readiness adds {100 * readiness_seconds / rest:.1f} % to the rest of the pipeline, "
+        f"{100 * readiness_seconds / evaluation_seconds:.1f} % to evaluate alone"
+    )
+
+
+if __name__ == "__main__":
+    main()
