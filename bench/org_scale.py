@@ -22,10 +22,12 @@ What it does, in one process:
    credentials. Each child's peak RSS is its ``VmHWM`` (``run_child`` says why not ``getrusage``).
 
 Printed per run: wall, peak RSS, requests (total and per account), and for the auditor the ratio of its wall time
-to the critical-path bound ``max(T0, L x (S + A / C))``: T0 is the wall time of the same scan without added latency
-(its CPU floor, measured with ``--latency-ms 0`` in the same window; ``--floor`` passes it in), L the added latency,
+to the critical-path bound ``max(T0, L x (S + max(A / C, A / N)))``: T0 is the wall time of the same scan
+without added latency (its CPU floor, measured when ``--latency-ms`` starts with 0, in the same window), L the
+added latency,
 S the requests made once per scan (the organization listing and Identity Center, which a scan needs before or
-besides the accounts), A the requests about accounts and C the concurrency. Nothing here is a test; nothing
+besides the accounts), A the requests about accounts, N the accounts (one account's requests are sequential,
+so A / N is one account's chain) and C the concurrency. Nothing here is a test; nothing
 asserts a time. The environment is sealed like the test suite's, so nothing can reach real AWS.
 """
 
@@ -332,7 +334,7 @@ def _account_of(access_key: str, management_id: str) -> str:
 
 
 def critical_path_bound(run: Run, floor: float | None) -> float | None:
-    """``max(T0, L x (S + A / C))`` (see the module docstring); ``None`` without latency or concurrency."""
+    """``max(T0, L x (S + max(A / C, A / N)))`` (module docstring); ``None`` without latency or concurrency."""
     if not run.latency_ms or not run.concurrency:
         return None
     per_scan = 1 + sum(  # GetCallerIdentity, the organization listing, Identity Center's own listings
@@ -341,7 +343,10 @@ def critical_path_bound(run: Run, floor: float | None) -> float | None:
         if operation.split(":")[0] in PER_SCAN_SERVICES and operation not in ABOUT_AN_ACCOUNT
     )
     about_accounts = run.requests - per_scan
-    bound = run.latency_ms / 1000 * (per_scan + about_accounts / run.concurrency)
+    accounts = max(1, len(run.requests_per_account))
+    # C workers share the account requests, but one account's requests are sequential: its chain is a floor too
+    spread = max(about_accounts / run.concurrency, about_accounts / accounts)
+    bound = run.latency_ms / 1000 * (per_scan + spread)
     return max(bound, floor or 0.0)
 
 

@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="html,json,sarif")
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument(
+        "--keep-inventory", action="store_true", help="hold the inventory while rendering, as scan does today"
+    )
     args = parser.parse_args(argv)
 
     if args.tracemalloc:
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     stage("load inventory")
     document = findings_for(inventory, load_rules([BUILTIN_PACK], []), Config())
     stage(f"evaluate ({len(document.findings):,} findings)")
+    if not args.keep_inventory:
+        del inventory  # the reports need only the document
     snapshot = tracemalloc.take_snapshot() if args.tracemalloc else None
     out = Path(tempfile.mkdtemp(prefix="report-profile-"))
     by_name = {reporter.name: reporter for reporter in BUILTIN_REPORTERS}

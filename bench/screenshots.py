@@ -5,7 +5,8 @@
 
 It runs the demo (moto, in-process), renders report.html exactly as ``auditor demo`` does, opens it in headless
 Chromium and captures: the top of the page (summary and "fix first") at 1280 px, the findings table filtered
-through the URL (``#findings?rule=KEY-001``), the page at 800 px, and the migration readiness section. Re-run it when the report's look changes.
+through the URL (``#findings?rule=KEY-001``), the page at 800 px, and the migration readiness section. Re-run it
+when the report's look changes.
 Needs Debian's chromium (``apt-get install -y chromium``) and moto (``pip install -e '.[test]'``).
 """
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.credentials import Credentials
+from botocore.credentials import Credentials, ReadOnlyCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -80,17 +80,28 @@ class ClientFactory:
         """``credentials``: botocore credentials (refreshable ones stay refreshable); ``None``: the base session's."""
         key = (service, region, id(credentials))
         with self._lock:
-            cached = self._clients.get(key)
-            if cached is not None and cached[1] is credentials:  # the object itself is kept: ids are not reused
-                return cached[0]
-            client = self._create(service, region, credentials)
+            cached = self._cached(key, credentials)
+        if cached is not None:
+            return cached
+        # Outside the lock: resolving may refresh, and refreshing assumes the role again through this factory.
+        frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        with self._lock:
+            cached = self._cached(key, credentials)  # another worker may have built it meanwhile
+            if cached is not None:
+                return cached
+            client = self._create(service, region, credentials, frozen)
             self._clients[key] = (client, credentials)
             return client
 
-    def _create(self, service: str, region: str, credentials: Credentials | None) -> Any:
-        if credentials is None:
+    def _cached(self, key: tuple[str, str, int], credentials: Credentials | None) -> Any:
+        cached = self._clients.get(key)
+        return cached[0] if cached is not None and cached[1] is credentials else None  # ids are not reused: kept
+
+    def _create(
+        self, service: str, region: str, credentials: Credentials | None, frozen: ReadOnlyCredentials | None
+    ) -> Any:
+        if credentials is None or frozen is None:
             return self._base_session.client(service, region_name=region, config=self._config)
-        frozen = credentials.get_frozen_credentials()
         client = self._base_session.client(
             service,
             region_name=region,
