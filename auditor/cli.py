@@ -36,6 +36,7 @@ DEFAULT_OUTPUT_DIR = Path("auditor-report")
 # tests/test_reliability.py checks they agree.
 DEFAULT_RULE_TIMEOUT_SECONDS = 60.0
 DEFAULT_ACCOUNT_TIMEOUT_SECONDS = 900.0
+DEFAULT_CONCURRENCY = 16  # auditor.collect.options says why (not imported: --help stays fast)
 DEFAULT_SARIF_CATEGORY = "aws-identity-auditor"
 CONSOLE_FORMAT = "table"  # printed by default when stdout is a terminal
 
@@ -156,7 +157,11 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
         help="only accounts under these OUs (ids or names, nested OUs included)",
     )
     group.add_argument(
-        "--concurrency", type=_positive_int, default=8, metavar="N", help="accounts collected at once (default: 8)"
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"accounts collected at once (default: {DEFAULT_CONCURRENCY})",
     )
     group.add_argument("--region", help="region for regional API calls (default: the profile's region or us-east-1)")
     group.add_argument(

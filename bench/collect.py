@@ -91,7 +91,7 @@ class World:
     users_with_keys: dict[str, int] = field(default_factory=dict)  # account id -> users with access keys
 
 
-def describe_organization(members: int, users: int, key_share: float) -> MockOrganization:
+def describe_organization(members: int, users: int, key_share: float, permission_sets: int = 4) -> MockOrganization:
     """The management account and ``members`` members spread over three OUs, each account with the same IAM."""
     env_by_ou = {"Prod": "prod", "NonProd": "dev", "Sandbox": "sandbox"}  # member i goes to the (i % 3)th
     placed: dict[str, list[MockAccount]] = {ou: [] for ou in env_by_ou}
@@ -104,7 +104,7 @@ def describe_organization(members: int, users: int, key_share: float) -> MockOrg
     return MockOrganization(
         management=management,
         ous=tuple(MockOu(ou, accounts=tuple(accounts)) for ou, accounts in placed.items()),
-        identity_center=describe_identity_center([management.name, *member_names]),
+        identity_center=describe_identity_center([management.name, *member_names], permission_sets),
     )
 
 
@@ -144,8 +144,10 @@ def describe_account(name: str, email: str, tags: dict[str, str], users: int, ke
     )
 
 
-def describe_identity_center(account_names: list[str]) -> MockIdentityCenter:
+def describe_identity_center(account_names: list[str], permission_sets: int = 4) -> MockIdentityCenter:
     """Four permission sets; three are assigned in every account, Billing nowhere.
+
+    ``permission_sets`` above four adds sets ``Extra-N``, each assigned to the Platform group in every account.
 
     Every provisioned set is provisioned to every account on purpose: moto answers
     ``ListPermissionSetsProvisionedToAccount`` with every set provisioned anywhere in the instance (AWS: only the
@@ -168,6 +170,7 @@ def describe_identity_center(account_names: list[str]) -> MockIdentityCenter:
             MockPermissionSet("ReadOnly", session_duration="PT1H", inline_policy=allow("s3:Get*")),
             MockPermissionSet("Developer", session_duration="PT1H"),
             MockPermissionSet("Billing", session_duration="PT1H"),
+            *(MockPermissionSet(f"Extra-{index}", session_duration="PT1H") for index in range(permission_sets - 4)),
         ),
         assignments=(
             MockAssignment("AdministratorAccess", "GROUP", "Platform", everywhere),
@@ -175,6 +178,10 @@ def describe_identity_center(account_names: list[str]) -> MockIdentityCenter:
             MockAssignment("Developer", "GROUP", "Developers", everywhere),
             # a direct user assignment now and then
             MockAssignment("ReadOnly", "USER", "person-0", everywhere[::5]),
+            *(
+                MockAssignment(f"Extra-{index}", "GROUP", "Platform", everywhere)
+                for index in range(permission_sets - 4)
+            ),
         ),
     )
 

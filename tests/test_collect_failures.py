@@ -93,10 +93,10 @@ def test_a_surprise_inside_one_account_loses_only_that_part(
     dev_id = org_world.account_ids["dev"]
     real_collect_principals = auditor.collect.account.collect_principals
 
-    def fails_in_dev(ctx: Any, iam: Any, report: Any) -> Any:
+    def fails_in_dev(ctx: Any, iam: Any, report: Any, *read: Any) -> Any:
         if ctx.account_id == dev_id:
             raise KeyError("UserDetailList")
-        return real_collect_principals(ctx, iam, report)
+        return real_collect_principals(ctx, iam, report, *read)
 
     monkeypatch.setattr(auditor.collect.account, "collect_principals", fails_in_dev)
 

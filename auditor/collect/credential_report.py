@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from auditor.collect import calls
 from auditor.collect.calls import CallContext, call
 from auditor.inventory import (
     CollectionError,
@@ -30,11 +32,21 @@ CERT_SLOTS = (1, 2)
 FIRST_POLL_DELAY_SECONDS = 1.0
 MAX_POLL_DELAY_SECONDS = 16.0
 MAX_TOTAL_WAIT_SECONDS = 60.0
+# Under this, the time since the report was asked for is noise: the full delay is slept (and tests see round values)
+EARLY_ENOUGH_SECONDS = 0.05
 
 Sleep = Callable[[float], None]
 
 
 # ------------------------------------------------------------------------------------------ fetching
+
+
+@dataclass(frozen=True)
+class ReportGeneration:
+    """A ``GenerateCredentialReport`` that was asked for: its answer's state, and when (``monotonic_now``)."""
+
+    state: str
+    asked_at: float
 
 
 def fetch_credential_report(ctx: CallContext, iam: Any, sleep: Sleep) -> CredentialReport | None:
@@ -43,7 +55,26 @@ def fetch_credential_report(ctx: CallContext, iam: Any, sleep: Sleep) -> Credent
     AWS answers ``GenerateCredentialReport`` with STARTED / INPROGRESS / COMPLETE; we ask again with exponential
     backoff (1, 2, 4, 8, 16, 16... s) and give up after about a minute rather than stall the whole scan.
     """
-    if not _wait_until_complete(ctx, iam, sleep):
+    return finish_credential_report(ctx, iam, start_credential_report(ctx, iam), sleep)
+
+
+def start_credential_report(ctx: CallContext, iam: Any) -> ReportGeneration | None:
+    """Ask for the report now, read it later: AWS builds it (seconds) while the scan reads other things.
+
+    ``None`` (plus an error entry) when the request itself failed.
+    """
+    asked_at = calls.monotonic_now()
+    response = call(ctx, iam, "GenerateCredentialReport")
+    if response is None:
+        return None
+    return ReportGeneration(state=str(response.get("State")), asked_at=asked_at)
+
+
+def finish_credential_report(
+    ctx: CallContext, iam: Any, generation: ReportGeneration | None, sleep: Sleep
+) -> CredentialReport | None:
+    """Wait for a started report (the time since it was asked for counts as waited) and read it."""
+    if generation is None or not _wait_until_complete(ctx, iam, generation, sleep):
         return None
     response = call(ctx, iam, "GetCredentialReport")
     if response is None:
@@ -51,20 +82,25 @@ def fetch_credential_report(ctx: CallContext, iam: Any, sleep: Sleep) -> Credent
     return parse_credential_report(response["Content"], response.get("GeneratedTime"))
 
 
-def _wait_until_complete(ctx: CallContext, iam: Any, sleep: Sleep) -> bool:
+def _wait_until_complete(ctx: CallContext, iam: Any, generation: ReportGeneration, sleep: Sleep) -> bool:
+    """Poll with backoff; each wait is shortened by the time that has already passed since the last request."""
+    state, asked_at = generation.state, generation.asked_at
     delay, waited = FIRST_POLL_DELAY_SECONDS, 0.0
-    while True:
-        response = call(ctx, iam, "GenerateCredentialReport")
-        if response is None:
-            return False
-        if response.get("State") == "COMPLETE":
-            return True
+    while state != "COMPLETE":
         if waited + delay > MAX_TOTAL_WAIT_SECONDS:
             _record_timeout(ctx, waited)
             return False
-        sleep(delay)
+        already = calls.monotonic_now() - asked_at
+        if already < delay - EARLY_ENOUGH_SECONDS:  # a report asked for long enough ago is asked about at once
+            sleep(delay if already < EARLY_ENOUGH_SECONDS else delay - already)
         waited += delay
         delay = min(delay * 2, MAX_POLL_DELAY_SECONDS)
+        asked_at = calls.monotonic_now()
+        response = call(ctx, iam, "GenerateCredentialReport")
+        if response is None:
+            return False
+        state = str(response.get("State"))
+    return True
 
 
 def _record_timeout(ctx: CallContext, waited: float) -> None:

@@ -58,17 +58,35 @@ def root_has_virtual_mfa(ctx: CallContext, iam: Any, account_id: str) -> bool | 
 # ------------------------------------------------------------------------------------------- principals
 
 
-def collect_principals(ctx: CallContext, iam: Any, report: CredentialReport | None) -> IamPrincipals | None:
-    """Users, groups, roles and policies from ``GetAccountAuthorizationDetails``.
+@dataclass(frozen=True)
+class AuthorizationDetails:
+    """What ``GetAccountAuthorizationDetails`` and ``ListRoles`` returned, before the access keys are listed."""
+
+    details: dict[str, Any]
+    max_session_by_role: dict[str, int]
+
+
+def read_authorization_details(ctx: CallContext, iam: Any) -> AuthorizationDetails | None:
+    """Users, groups, roles and local policies (``None`` when unreadable), and the roles' session limits."""
+    details = call_paginated(ctx, iam, "GetAccountAuthorizationDetails", Filter=AUTHORIZATION_DETAIL_FILTER)
+    if details is None:
+        return None
+    return AuthorizationDetails(details, _max_session_by_role(ctx, iam))
+
+
+def collect_principals(
+    ctx: CallContext, iam: Any, report: CredentialReport | None, read: AuthorizationDetails | None = None
+) -> IamPrincipals | None:
+    """Users, groups, roles and policies from ``GetAccountAuthorizationDetails`` (read now unless ``read``).
 
     Access keys are listed (one call each) only for users whose report row shows a key, active or rotated.
     For users absent from the report (created after it was generated), or for everyone when the report itself
     is missing, we cannot tell, so their keys are listed too.
     """
-    details = call_paginated(ctx, iam, "GetAccountAuthorizationDetails", Filter=AUTHORIZATION_DETAIL_FILTER)
-    if details is None:
+    read = read or read_authorization_details(ctx, iam)
+    if read is None:
         return None
-    max_session_by_role = _max_session_by_role(ctx, iam)
+    details, max_session_by_role = read.details, read.max_session_by_role
     users = [
         _user(ctx, iam, detail, report.row_for(detail["UserName"]) if report else None)
         for detail in details.get("UserDetailList", [])

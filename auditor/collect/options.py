@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 # A large account (thousands of users, one ListAccessKeys each) reads in a few minutes; 15 minutes means stuck.
 DEFAULT_ACCOUNT_TIMEOUT_SECONDS = 900.0
 
+# Accounts read at once. Each account's calls are sequential, so IAM (throttled per account) sees one caller
+# per account whatever this is; the calls into the scanning account itself are capped apart (runner.py,
+# DRIVER_FANOUT). Measured (docs/benchmarks.md): at 50 ms per call, 101 accounts take 121 s at 8, 91 s at 16
+# and 87 s at 32 -- past 16 the scan is CPU-bound, and more threads only add contention.
+DEFAULT_CONCURRENCY = 16
+
 
 @dataclass
 class CollectOptions:
@@ -19,7 +25,7 @@ class CollectOptions:
     accounts: list[str] | None = None  # only these account ids
     exclude_accounts: list[str] = field(default_factory=list)
     ous: list[str] = field(default_factory=list)  # OU ids (ou-...), names or paths; nested OUs included
-    concurrency: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
     region: str | None = None  # region for regional clients; default: the session's region or us-east-1
     identity_center_region: str | None = None  # where to look for the Identity Center instance; default = region
     progress: Callable[[int, int, str], None] | None = None  # (done, total, account_id) after each account

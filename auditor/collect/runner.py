@@ -11,16 +11,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 
 import auditor
-from auditor.collect.account import collect_account
+from auditor.collect.account import collect_account, start_report
 from auditor.collect.calls import CallContext, ErrorSink, ScanControl, ScanStopped, guarded
-from auditor.collect.credential_report import Sleep
+from auditor.collect.credential_report import ReportGeneration, Sleep
 from auditor.collect.identity_center import IdentityCenterSource, collect_identity_center
 from auditor.collect.options import CollectOptions
 from auditor.collect.organizations import collect_organization, with_account_tags
@@ -48,6 +49,10 @@ from auditor.inventory import (
     ToolInfo,
 )
 from auditor.source import AWS_SOURCE, Source
+
+# Concurrent calls to one account's Organizations / Identity Center APIs. Accounts are read concurrently up to
+# --concurrency, but each account's calls are sequential, so IAM's per-account rate limits see one caller each.
+DRIVER_FANOUT = 8
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def collect(options: CollectOptions, session: boto3.Session | None = None, *, sl
     started_at = datetime.now(UTC)
     base_session = open_base_session(session)
     region = scan_region(options.region, base_session)
-    factory = ClientFactory(base_session)
+    factory = ClientFactory(base_session, max_pool_connections=options.concurrency)
     identified_profiles = [identify(profile_access(factory, name, region)) for name in options.profiles]
     driver, caller = (
         identified_profiles[0] if identified_profiles else identify(base_access(factory, base_session, region))
@@ -156,6 +161,9 @@ class _Scan:
         self.sleep = sleep
         self.errors = ErrorSink()
         self.workers = max(1, options.concurrency)
+        # Fan-outs inside the driver's own account (OU walk, tags, assignments, group members) all draw on that
+        # one account's API quotas: they stay at today's width whatever --concurrency is.
+        self.driver_workers = min(self.workers, DRIVER_FANOUT)
         self.control = ScanControl(options.timeout)
         # what was read so far, for the partial inventory of an interrupted scan
         self.organization_read: Organization | None = None
@@ -217,7 +225,7 @@ class _Scan:
             self.organization_read = guarded(
                 ctx,
                 "organization",
-                lambda: collect_organization(ctx, self.driver, self.workers),
+                lambda: collect_organization(ctx, self.driver, self.driver_workers),
                 operation="collect_organization",
             )
         except ScanStopped as stop:
@@ -231,7 +239,7 @@ class _Scan:
             tagged = guarded(
                 ctx,
                 "account tags",
-                lambda: with_account_tags(ctx, self.driver, organization, account_ids, self.workers),
+                lambda: with_account_tags(ctx, self.driver, organization, account_ids, self.driver_workers),
                 operation="collect_organization",
             )
         except ScanStopped as stop:
@@ -261,21 +269,34 @@ class _Scan:
     def accounts(self, targets: list[_Target], organization: Organization | None) -> list[AccountInventory]:
         """Collect accounts concurrently; report progress as each one finishes.
 
+        Two kinds of task share one pool of ``workers`` threads, in its FIFO queue: first every account is
+        entered and its credential report asked for (two calls each), then each entered account is read.
+        AWS builds the reports (seconds each) while the workers read other accounts, so the report's
+        polling wait is off every account's critical path instead of holding a worker per account.
+
         On Ctrl-C the queued accounts are cancelled and the pool is not waited for: the accounts in flight stop
         before their next call (``ScanControl``), and the caller builds the partial inventory at once.
         """
         self.targets = list(targets)
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="auditor-account")
         try:
-            futures = {pool.submit(self._account, target, organization): target.account_id for target in targets}
-            for done, future in enumerate(as_completed(futures), start=1):
-                account = future.result()
-                with self._collected_lock:
-                    self.finished.add(futures[future])
-                    if account is not None:
-                        self.collected.append(account)
-                if self.options.progress:
-                    self.options.progress(done, len(targets), futures[future])
+            pending: dict[Future[Any], _Target] = {pool.submit(self._enter, target): target for target in targets}
+            done = 0
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    target = pending.pop(future)
+                    result = future.result()
+                    if isinstance(result, _Entered):
+                        pending[pool.submit(self._read, result, organization)] = target
+                        continue
+                    done += 1
+                    with self._collected_lock:
+                        self.finished.add(target.account_id)
+                        if result is not None:
+                            self.collected.append(result)
+                    if self.options.progress:
+                        self.options.progress(done, len(targets), target.account_id)
         except BaseException:
             self.control.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
@@ -284,21 +305,48 @@ class _Scan:
         with self._collected_lock:
             return sorted(self.collected, key=lambda account: account.account_id)
 
-    def _account(self, target: _Target, organization: Organization | None) -> AccountInventory | None:
+    def _enter(self, target: _Target) -> _Entered | None:
+        """Enter the account (AssumeRole unless we hold its credentials) and ask for its credential report."""
         timeout = self.options.account_timeout
         ctx = CallContext(self.errors, target.account_id, self.control, self.control.account_deadline(timeout), timeout)
 
-        def enter_and_collect() -> AccountInventory | None:
+        def enter() -> _Entered | None:
             access = target.access or assume_role(
                 ctx, self.driver, target.account_id, self.options.role_name, self.options.external_id
             )
             if access is None:
                 return None
-            return collect_account(ctx, access, target.account_id, organization, target.org_account, self.sleep)
+            generation = start_report(ctx, access.client("iam"))
+            return _Entered(target, ctx, access, generation, self.control.clock() - entered_at)
+
+        entered_at = self.control.clock()
 
         try:
-            return guarded(ctx, "account", enter_and_collect)
+            return guarded(ctx, "account", enter)
         except ScanStopped as stop:  # the account's deadline, the scan's, or Ctrl-C: the account is a gap
+            self._stopped(target.account_id, "collect_account", stop)
+            return None
+
+    def _read(self, entered: _Entered, organization: Organization | None) -> AccountInventory | None:
+        """Read an entered account. Its time in the queue is not its own: the deadline resumes from entering."""
+        target, timeout = entered.target, self.options.account_timeout
+        remaining = None if timeout is None else timeout - entered.seconds_to_enter
+        ctx = replace(entered.ctx, deadline=self.control.account_deadline(remaining))
+        try:
+            return guarded(
+                ctx,
+                "account",
+                lambda: collect_account(
+                    ctx,
+                    entered.access,
+                    target.account_id,
+                    organization,
+                    target.org_account,
+                    self.sleep,
+                    entered.report_generation,
+                ),
+            )
+        except ScanStopped as stop:
             self._stopped(target.account_id, "collect_account", stop)
             return None
 
@@ -308,12 +356,23 @@ class _Scan:
             return guarded(
                 ctx,
                 "identity center",
-                lambda: collect_identity_center(ctx, source, account_ids, self.workers),
+                lambda: collect_identity_center(ctx, source, account_ids, self.driver_workers),
                 operation="collect_identity_center",
             )
         except ScanStopped as stop:
             self._stopped(source.account_id, "collect_identity_center", stop)
             return None
+
+
+@dataclass(frozen=True)
+class _Entered:
+    """An account we are in, with its credential report asked for: what its reading task starts from."""
+
+    target: _Target
+    ctx: CallContext
+    access: AccountAccess
+    report_generation: ReportGeneration | None
+    seconds_to_enter: float  # counted against the account's --account-timeout when it is read
 
 
 INTERRUPTED = ScanStopped("Interrupted", "not read: the scan was interrupted (Ctrl-C)")
