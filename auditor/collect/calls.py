@@ -219,37 +219,22 @@ def _run(
     if endpoint in ctx.unresponsive:
         record_failure(ctx, client, operation, EndpointUnresponsive(endpoint))
         return None
-    try:
-        return send()
-    except AWS_FAILURES as exc:
-        code = error_code_of(exc)
-        if error_answers and code in error_answers:
-            return error_answers[code]
-        if code in EXPIRED_TOKEN_CODES and refresh_client_credentials(client):
-            return _retry_once(ctx, client, operation, error_answers, send)
-        if isinstance(exc, SILENT_ENDPOINT_FAILURES):
-            ctx.unresponsive.add(endpoint)
-        record_failure(ctx, client, operation, exc)
-        return None
-
-
-def _retry_once(
-    ctx: CallContext,
-    client: Any,
-    operation: str,
-    error_answers: Mapping[str, dict[str, Any]] | None,
-    send: Callable[[], dict[str, Any]],
-) -> dict[str, Any] | None:
-    """The call again after an ``ExpiredToken`` and a forced refresh; a second failure is a gap as usual."""
-    ctx.check_limits()
-    try:
-        return send()
-    except AWS_FAILURES as exc:
-        code = error_code_of(exc)
-        if error_answers and code in error_answers:
-            return error_answers[code]
-        record_failure(ctx, client, operation, exc)
-        return None
+    for attempt in (1, 2):
+        try:
+            return send()
+        except AWS_FAILURES as exc:
+            code = error_code_of(exc)
+            if error_answers and code in error_answers:
+                return error_answers[code]
+            # An expired session gets one forced refresh and one more try; a second failure is a gap as usual.
+            if attempt == 1 and code in EXPIRED_TOKEN_CODES and refresh_client_credentials(client):
+                ctx.check_limits()
+                continue
+            if isinstance(exc, SILENT_ENDPOINT_FAILURES):
+                ctx.unresponsive.add(endpoint)
+            record_failure(ctx, client, operation, exc)
+            return None
+    return None  # not reached: the second attempt returns or records
 
 
 def guarded(
