@@ -56,3 +56,11 @@ def test_a_stream_that_fails_half_way_leaves_the_old_report(tmp_path: Path) -> N
 
     assert (tmp_path / "findings.json").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["findings.json"]
+
+
+def test_a_subclass_that_renders_differently_writes_its_own_bytes() -> None:
+    class Custom(SarifReporter):
+        def render(self, document: FindingsDocument) -> bytes:
+            return b"custom\n"
+
+    assert written(Custom(), make_document()) == b"custom\n"
