@@ -4,6 +4,8 @@ A format is one class: a ``name`` (what ``--format`` takes), a ``default_filenam
 (``None`` for a console format, which the CLI prints), a one-line ``description`` for ``--help``, and
 ``render(document) -> bytes``. Options are constructor arguments, so ``render`` is the same pure function for
 every format: the findings document in, bytes out, no clock, no network, no knowledge of other formats.
+Optionally, ``write(document, stream)`` streams the same bytes to a file (the default writes what ``render``
+returns): a format whose reports are large overrides it so a scan never holds the whole report in memory.
 
 The built-in formats live in ``auditor.reports``; other distributions add formats through the entry-point
 group ``auditor.reporters`` (``name = "module:ReporterClass"``). The core only knows this interface: the CLI
@@ -15,12 +17,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 from auditor.findings import FindingsDocument
-from auditor.safefile import prepare_output_dir, write_atomic
+from auditor.safefile import prepare_output_dir, write_atomic_with
 
 ENTRY_POINT_GROUP = "auditor.reporters"
 
@@ -33,6 +36,11 @@ class Reporter(ABC):
     @abstractmethod
     def render(self, document: FindingsDocument) -> bytes:
         """The report as bytes: a pure function of the document and the options given to the constructor."""
+
+    def write(self, document: FindingsDocument, stream: BinaryIO) -> None:
+        """Write the report to ``stream`` (a binary file): the same bytes as :meth:`render`. Optional: a format
+        whose reports are large overrides it to stream them instead of holding the whole report in memory."""
+        stream.write(self.render(document))
 
 
 @dataclass
@@ -79,6 +87,6 @@ def write_reports(document: FindingsDocument, reporters: Sequence[Reporter], out
             continue
         prepare_output_dir(output_dir)
         path = output_dir / reporter.default_filename
-        write_atomic(path, reporter.render(document))
+        write_atomic_with(path, partial(reporter.write, document))
         written.append(path)
     return written

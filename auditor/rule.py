@@ -30,6 +30,7 @@ rule reads (``auditor.source``); when one of them did not run, the rule is repor
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 import textwrap
@@ -113,26 +114,34 @@ class FixTemplate:
     terraform: str = ""
     derive: Callable[[Facts], Facts] | None = None
 
+    @functools.cached_property
+    def _compiled(self) -> tuple[tuple[_Line, ...], tuple[_Line, ...], tuple[_Line, ...]]:
+        """Console, CLI and Terraform lines split once into literal text and fields: filling is then joins."""
+        terraform = _compile(self.terraform.strip("\n").split("\n")) if self.terraform else ()
+        return _compile(self.console), _compile(self.cli), terraform
+
     def fill(self, facts: Facts) -> Remediation:
         known = {key: value for key, value in facts.items() if value is not None and value != ""}
         if self.derive is not None:
             known.update({k: v for k, v in self.derive(known).items() if v is not None and v != ""})
-        console = _fill_lines(self.console, known, _one_line)
-        cli = _fill_lines(self.cli, known, _shell)
-        terraform_lines = _fill_lines(self.terraform.strip("\n").split("\n"), known, _hcl) if self.terraform else []
+        console_template, cli_template, terraform_template = self._compiled
+        console = _fill_lines(console_template, known, _one_line)
+        cli = _fill_lines(cli_template, known, _shell)
+        terraform_lines = _fill_lines(terraform_template, known, _hcl)
         remediation = Remediation(
-            console=[line for _, _, line in console],
-            cli=[line for _, _, line in cli],
-            terraform=textwrap.dedent("\n".join(line for _, _, line in terraform_lines)) or None,
+            console=[line for _, line in console],
+            cli=[line for _, line in cli],
+            terraform=textwrap.dedent("\n".join(line for _, line in terraform_lines)) or None,
         )
         # Which template line each line came from, with its values: lets a report send the values alone.
-        terraform_values = [value for _, values, _ in terraform_lines for value in values]
-        one_to_one = len(terraform_lines) == len(self.terraform.strip("\n").split("\n"))
+        one_to_one = len(terraform_lines) == len(terraform_template)
         remediation.record_template_values(
             [
-                [[index, *values] for index, values, _ in console],
-                [[index, *values] for index, values, _ in cli],
-                [[0, *terraform_values]] if terraform_lines and one_to_one else [],
+                [entry for entry, _ in console],
+                [entry for entry, _ in cli],
+                [[0, *(value for entry, _ in terraform_lines for value in entry[1:])]]
+                if terraform_lines and one_to_one
+                else [],
             ]
             if (one_to_one or not terraform_lines)
             else None
@@ -157,29 +166,71 @@ def _hcl(value: Any) -> str:
     return _one_line(value).replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${").replace("%{", "%%{")
 
 
-def _fill_lines(lines: Iterable[str], facts: Facts, quote: Callable[[Any], str]) -> list[tuple[int, list[str], str]]:
-    """``(template line index, the values put in its fields in order, the filled line)`` per output line."""
-    filled: list[tuple[int, list[str], str]] = []
+@dataclass(frozen=True)
+class _Line:
+    """One template line split once: ``literals`` around its ``fields`` (one more literal than fields)."""
+
+    index: int
+    literals: tuple[str, ...]
+    tails: tuple[str, ...]  # ``literals[1:]``: the text after each field
+    fields: tuple[str, ...]  # every occurrence, in order
+    names: tuple[str, ...]  # distinct, in order of first use
+    placeholders: tuple[str, ...]  # "<field>" per occurrence, for a fact that is missing
+    bare: list[Any]  # ``[index]``: the template values of a line without fields, shared by every finding's fix
+
+
+def _compile(lines: Iterable[str]) -> tuple[_Line, ...]:
+    compiled = []
     for index, line in enumerate(lines):
-        fields = list(dict.fromkeys(_FIELD.findall(line)))
-        lists = {name: facts[name] for name in fields if isinstance(facts.get(name), list | tuple)}
-        rounds: list[dict[str, Any]] = [{}]
-        if lists:  # one line per item; several list fields on one line advance together
-            count = max(len(values) for values in lists.values())
-            rounds = [
-                {name: values[i] if i < len(values) else None for name, values in lists.items()} for i in range(count)
-            ]
-        for overrides in rounds:
-            used: list[str] = []
+        parts = _FIELD.split(line)  # literal, field, literal, ..., literal
+        fields = tuple(parts[1::2])
+        compiled.append(
+            _Line(
+                index=index,
+                literals=tuple(parts[0::2]),
+                tails=tuple(parts[2::2]),
+                fields=fields,
+                names=tuple(dict.fromkeys(fields)),
+                placeholders=tuple(f"<{name}>" for name in fields),
+                bare=[index],
+            )
+        )
+    return tuple(compiled)
 
-            def value_of(match: re.Match[str], overrides: dict[str, Any] = overrides, used: list[str] = used) -> str:
-                name = match.group(1)
-                value = overrides[name] if name in overrides else facts.get(name)
-                text = f"<{name}>" if value is None or isinstance(value, list | tuple | dict) else quote(value)
-                used.append(text)
-                return text
 
-            filled.append((index, used, _FIELD.sub(value_of, line)))
+def _fill_lines(lines: tuple[_Line, ...], facts: Facts, quote: Callable[[Any], str]) -> list[tuple[list[Any], str]]:
+    """``([template line index, the values put in its fields in order...], the filled line)`` per output line.
+
+    A missing fact, or one that is a list where a single value belongs, leaves the field's placeholder. A
+    single-valued fact is quoted once per section, however many lines use it.
+    """
+    filled: list[tuple[list[Any], str]] = []
+    quoted: dict[str, str] = {}  # field name -> its text, for facts that are not lists
+    for line in lines:
+        if not line.fields:
+            filled.append((line.bare, line.literals[0]))
+            continue
+        lists = {name: facts[name] for name in line.names if isinstance(facts.get(name), list | tuple)}
+        count = max(len(values) for values in lists.values()) if lists else 1
+        for i in range(count):  # one line per item; several list fields on one line advance together
+            entry: list[Any] = [line.index]
+            parts = [line.literals[0]]
+            for name, placeholder, literal in zip(line.fields, line.placeholders, line.tails, strict=True):
+                if name in lists:
+                    items = lists[name]
+                    value = items[i] if i < len(items) else None
+                    text = placeholder if value is None or isinstance(value, list | tuple | dict) else quote(value)
+                else:
+                    found = quoted.get(name)
+                    if found is None:
+                        value = facts.get(name)
+                        found = placeholder if value is None or isinstance(value, list | tuple | dict) else quote(value)
+                        quoted[name] = found
+                    text = found
+                entry.append(text)
+                parts.append(text)
+                parts.append(literal)
+            filled.append((entry, "".join(parts)))
     return filled
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from auditor.errors import InputError
 
@@ -26,6 +28,12 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     Raises ``InputError`` (exit 2) with one line naming the path when it cannot be written.
     """
+    write_atomic_with(path, lambda handle: handle.write(data))
+
+
+def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Like :func:`write_atomic`, with the bytes ``write`` puts into the (binary, buffered) file it is given: a
+    large report is streamed rather than held in memory whole. If ``write`` raises, the target is untouched."""
     path = Path(path)
     directory = path.parent
     try:
@@ -34,7 +42,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is an ordinary file

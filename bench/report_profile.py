@@ -6,16 +6,18 @@
 
 The inventory is one ``bench/org_scale.py`` saved (``--keep DIR``: ``DIR/<label>-c8-l0/inventory.json``). The
 stages are the ones ``auditor scan --from-inventory`` runs: load the inventory, evaluate the rules and build the
-findings document (``auditor.pipeline.findings_for``), then render each format (``Reporter.render``) and write
-it. Peak RSS is the process's own ``VmHWM`` read after each stage: the run starts in a fresh interpreter, so it
-is this work's memory and nobody else's. tracemalloc and cProfile slow the run down several times: their
-figures say *where*, the plain run says *how much*. Not a test: nothing asserts a time.
+findings document (``auditor.pipeline.findings_for``), then write each format as ``write_reports`` does
+(``Reporter.write``: streamed by the formats that override it; with ``--tracemalloc`` the html report is rendered
+whole first, for the snapshot). Peak RSS is the process's own ``VmHWM`` read after each stage: the run starts in
+a fresh interpreter, so it is this work's memory and nobody else's. tracemalloc and cProfile slow the run down
+several times: their figures say *where*, the plain run says *how much*. Not a test: nothing asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import pstats
 import sys
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from auditor.registry import load_rules
     from auditor.reports import BUILTIN_REPORTERS  # the formats as the CLI names them
     from auditor.rules import BUILTIN_PACK
-    from auditor.safefile import write_atomic
+    from auditor.safefile import write_atomic, write_atomic_with
 
     stage("imports")
     inventory = Inventory.load(args.inventory)
@@ -78,12 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     by_name = {reporter.name: reporter for reporter in BUILTIN_REPORTERS}
     for name in args.formats.split(","):
         reporter = by_name[name]()
-        rendered = reporter.render(document)
+        path = out / (reporter.default_filename or name)
         if args.tracemalloc and name == "html":
+            rendered = reporter.render(document)
             snapshot = tracemalloc.take_snapshot()
-        write_atomic(out / (reporter.default_filename or name), rendered)
-        stage(f"{name} ({len(rendered) / 1e6:.1f} MB)")
-        del rendered
+            write_atomic(path, rendered)
+            del rendered
+        else:  # as write_reports does: a format that streams never holds its report whole
+            write_atomic_with(path, functools.partial(reporter.write, document))
+        stage(f"{name} ({path.stat().st_size / 1e6:.1f} MB)")
     if profile:
         profile.disable()
 

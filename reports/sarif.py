@@ -31,7 +31,7 @@ import hashlib
 import importlib.metadata
 import json
 import re
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity
@@ -83,6 +83,24 @@ class SarifReporter(Reporter):
     def render(self, document: FindingsDocument) -> bytes:
         log = build_sarif(document, category=self.category, omit_suppressed=self.omit_suppressed)
         return (json.dumps(log, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def write(self, document: FindingsDocument, stream: BinaryIO) -> None:
+        """The bytes of :meth:`render`, encoded and written about a megabyte at a time rather than as one string
+        and its UTF-8 copy (each as large as the file)."""
+        if type(self).render is not SarifReporter.render:  # a subclass that renders its own bytes: write those
+            super().write(document, stream)
+            return
+        log = build_sarif(document, category=self.category, omit_suppressed=self.omit_suppressed)
+        pending: list[str] = []
+        size = 0
+        for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(log):
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= 1 << 20:
+                stream.write("".join(pending).encode("utf-8"))
+                pending, size = [], 0
+        pending.append("\n")
+        stream.write("".join(pending).encode("utf-8"))
 
 
 def build_sarif(

@@ -171,6 +171,32 @@ def test_invalid_hits_are_dropped_with_a_gap_naming_the_rule(inventory_file: Pat
     assert all((out / name).is_file() for name in FILE_FORMATS)
 
 
+def test_hits_with_lone_surrogates_are_dropped_before_they_reach_a_report(inventory_file: Path, tmp_path: Path) -> None:
+    """UTF-8 cannot encode a lone surrogate: a hit carrying one (in a field or in its evidence) would break
+    findings.json and SARIF. It is dropped as invalid, like a mistyped hit; the good one stays."""
+    body = team_rule(
+        1,
+        """
+        acct = inventory.accounts[0].account_id
+        user = "AWS::IAM::User"
+        yield Hit(account_id=acct, resource_type=user, resource_id="a", message="bad \\ud800 text")
+        yield Hit(account_id=acct, resource_type=user, resource_id="b", message="m", evidence={"k": ["\\udfff"]})
+        yield Hit(account_id=acct, resource_type=user, resource_id="c\\udc80", message="m")
+        yield Hit(account_id=acct, resource_type=user, resource_id="good", message="kept \u00e9")
+        """,
+    )
+    out = tmp_path / "out"
+
+    code = scan(inventory_file, out, "--rules-dir", str(rules_dir(tmp_path, body)), "--fail-on", "critical")
+
+    assert code == 3
+    doc = findings_doc(out)
+    assert [f["resource_id"] for f in doc["findings"] if f["rule_id"] == "TEAM-001"] == ["good"]
+    (gap,) = rule_errors(doc, "TEAM-001")
+    assert gap["message"].startswith("3 invalid hit(s) dropped; the first: UnicodeEncodeError")
+    assert all((out / name).is_file() for name in FILE_FORMATS)
+
+
 def test_a_looping_rule_is_abandoned_at_its_time_limit(inventory_file: Path, tmp_path: Path) -> None:
     """Was: the scan hung forever. The loop polls a flag only so the abandoned thread ends with the test."""
     rules = rules_dir(tmp_path, "STOP = False\n" + team_rule(1, "while not STOP:\n    time.sleep(0.01)\nyield"))
