@@ -888,6 +888,8 @@ def _cmd_readiness(args: argparse.Namespace) -> int:
     for path in written:
         _say(f"wrote {path}")
     _report_gaps(inventory.errors)
+    if _read_no_account(inventory):  # a plan of no account is not "ready": the same rule as scan
+        return _no_account_read(inventory)
     return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
 
 

@@ -677,6 +677,17 @@ def inventory_file(tmp_path: Path) -> Path:
     return path
 
 
+def test_readiness_of_an_inventory_that_read_no_account_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An AWS inventory with no account would give an empty plan that looks like "nothing to do"; like `scan`,
+    the command says nothing was audited and exits 2 (the plan files are still written, and empty)."""
+    empty = tmp_path / "inventory.json"
+    make_inventory(accounts=[]).save(empty)
+    assert main(["readiness", "--from-inventory", str(empty), "--output-dir", str(tmp_path / "out")]) == 2
+    assert "no account was read" in capsys.readouterr().err
+
+
 def test_readiness_command_writes_the_plan(
     inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
