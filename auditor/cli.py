@@ -259,7 +259,12 @@ def _add_global_options(parser: argparse.ArgumentParser, *, after_command: bool 
     After the command they default to "not given" (SUPPRESS), so they never overwrite a value given before it.
     """
     default: Any = argparse.SUPPRESS if after_command else False
-    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks and botocore retries")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show tracebacks and botocore's log (retries, endpoints), every secret redacted",
+    )
 
 
 def _add_demo_options(parser: argparse.ArgumentParser) -> None:
