@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from factories import fake_key_id
+
 from auditor.findings import (
     FileLocation,
     Finding,
@@ -125,17 +127,17 @@ def sample_findings() -> list[Finding]:
             DEV,
             "AWS::IAM::User",
             f"arn:aws:iam::{DEV}:user/bob",
-            "Access key AKIAEXAMPLEBOB000001 is 400 days old",
-            discriminator="AKIAEXAMPLEBOB000001",
-            evidence={"access_key_id": "AKIAEXAMPLEBOB000001", "age_days": 400},
+            f"Access key {fake_key_id('EXAMPLEBOB000001')} is 400 days old",
+            discriminator=fake_key_id("EXAMPLEBOB000001"),
+            evidence={"access_key_id": fake_key_id("EXAMPLEBOB000001"), "age_days": 400},
         ),
         finding(
             "KEY-002",
             PROD,
             "AWS::IAM::User",
             f"arn:aws:iam::{PROD}:user/break-glass",
-            "Access key AKIAEXAMPLEBREAK0001 is 200 days old",
-            discriminator="AKIAEXAMPLEBREAK0001",
+            f"Access key {fake_key_id('EXAMPLEBREAK0001')} is 200 days old",
+            discriminator=fake_key_id("EXAMPLEBREAK0001"),
             suppressed=True,
             suppression=SuppressionRecord(
                 reason='Break-glass key, kept in the safe <owner: "sec">', owner="security", expires=date(2026, 1, 1)

@@ -35,11 +35,12 @@ import boto3
 import pytest
 import yaml
 from conftest import REGION, OrgWorld, build_organization
+from factories import fake_key_id
 from moto.server import ThreadedMotoServer
 from test_report_sarif import check_sarif
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "ci.md"
-NEW_KEY = "AKIAQWERTYUIOPASDFG7"
+NEW_KEY = fake_key_id("QWERTYUIOPASDFG7")
 NODE24_MAJORS = {
     "actions/checkout": "v6",
     "actions/setup-python": "v6",

@@ -14,6 +14,7 @@ from factories import (
     PROD,
     builtin_rules,
     days_ago,
+    key_id,
     make_account,
     make_identity_center,
     make_inventory,
@@ -85,7 +86,7 @@ def test_findings_carry_rule_metadata_and_account_name():
     assert finding.title == "Access key not rotated"
     assert finding.severity is Severity.MEDIUM
     assert finding.account_id == DEV and finding.account_name == "dev"
-    assert finding.fingerprint == make_fingerprint("KEY-002", DEV, "AKIATEST000000000001")
+    assert finding.fingerprint == make_fingerprint("KEY-002", DEV, key_id(1))
     assert "CIS AWS Foundations Benchmark v3.0.0 1.14" in finding.references
     assert finding.remediation.startswith("Best: replace the key")
     assert not finding.suppressed

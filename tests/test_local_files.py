@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from factories import fake_key_id
 from test_report_sarif import check_sarif
 
 from auditor.cli import main
@@ -18,11 +19,11 @@ SECRETS = ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzSECRET1", "TopSecretTwoValue", "Se
 CREDENTIALS = f"""\
 # a comment
 [default]
-aws_access_key_id = AKIAZZZZZZZZZZZZZZZ1
+aws_access_key_id = {fake_key_id("ZZZZZZZZZZZZZZZ1")}
 aws_secret_access_key = {SECRETS[0]}
 
 [ci]
-aws_access_key_id=ASIAZZZZZZZZZZZZZZZ2
+aws_access_key_id={fake_key_id("ZZZZZZZZZZZZZZZ2", prefix="ASIA")}
 aws_secret_access_key={SECRETS[1]}
 aws_session_token={SECRETS[2]}
 
@@ -54,7 +55,7 @@ role_arn = arn:aws:iam::111122223333:role/Deploy
 source_profile = good
 
 [profile inline-key]
-aws_access_key_id = AKIAZZZZZZZZZZZZZZZ3
+aws_access_key_id = {fake_key_id("ZZZZZZZZZZZZZZZ3")}
 aws_secret_access_key = {SECRETS[3]}
 s3 =
   max_concurrent_requests = 20
@@ -101,12 +102,12 @@ def test_profiles_are_parsed_without_keeping_a_secret(cli_files: tuple[Path, Pat
     default = by_name[("creds", "default")]
     assert (default.line, default.key_id, default.key_id_line, default.secret_present) == (
         2,
-        "AKIAZZZZZZZZZZZZZZZ1",
+        fake_key_id("ZZZZZZZZZZZZZZZ1"),
         3,
         True,
     )
     ci = by_name[("creds", "ci")]
-    assert (ci.key_id, ci.session_token_present) == ("ASIAZZZZZZZZZZZZZZZ2", True)
+    assert (ci.key_id, ci.session_token_present) == (fake_key_id("ZZZZZZZZZZZZZZZ2", prefix="ASIA"), True)
     assert by_name[("creds", "placeholder")].key_id is None  # not a key id: never echoed
     dumped = inventory.dump_json()
     assert not [secret for secret in SECRETS if secret in dumped]
@@ -143,8 +144,8 @@ def test_local_reports_file_line_profile_and_no_secret(cli_files: tuple[Path, Pa
         if f["rule_id"] == "LOCAL-001"
     )
     assert local_001 == [
-        (str(config), 24, "inline-key", "AKIAZZZZZZZZZZZZZZZ3", "high"),
-        (str(credentials), 3, "default", "AKIAZZZZZZZZZZZZZZZ1", "high"),
+        (str(config), 24, "inline-key", fake_key_id("ZZZZZZZZZZZZZZZ3"), "high"),
+        (str(credentials), 3, "default", fake_key_id("ZZZZZZZZZZZZZZZ1"), "high"),
     ]  # the ASIA (temporary) key is not LOCAL-001
     local_002 = sorted(
         (Path(f["evidence"]["file"]).name, f["evidence"]["profile"], f["evidence"]["form"])

@@ -34,6 +34,7 @@ from factories import (
     default_org_accounts,
     idc_group,
     idc_user,
+    key_id,
     make_account,
     make_group,
     make_identity_center,
@@ -222,7 +223,7 @@ def test_every_user_gets_its_class_and_the_evidence_for_it(readiness: Readiness)
     carol = users["carol-iam"].evidence  # type: ignore[attr-defined]
     assert (carol.email, carol.email_from) == ("carol@example.com", "tag")  # tag key matched ignoring case
     bot = users["deploy-bot"].evidence  # type: ignore[attr-defined]
-    assert [k.access_key_id for k in bot.active_keys] == ["AKIATEST000000000001"]
+    assert [k.access_key_id for k in bot.active_keys] == [key_id(1)]
     assert bot.active_keys[0].last_used_service == "s3"
     assert bot.reasons == ["active access key(s) and no console password; keys last used by s3"]
     assert users["old-intern"].evidence.used_within_unused_days is False  # type: ignore[attr-defined]
@@ -343,7 +344,7 @@ def test_workloads_are_their_own_track_with_a_replacement(readiness: Readiness) 
     assert [(w.user_name, w.active_keys, w.last_used_service, w.replacement) for w in dev.workloads] == [
         (
             "deploy-bot",
-            ["AKIATEST000000000001"],
+            [key_id(1)],
             "s3",
             "an IAM role the CI system assumes through OIDC (no stored key)",
         ),
@@ -485,19 +486,19 @@ def test_plan_lines_for_a_ready_account(plan_lines: list[tuple[str | None, str, 
         ),
         (
             "workloads",
-            "Deactivate deploy-bot's access key AKIATEST000000000001 (reversible)",
-            "aws iam update-access-key --user-name deploy-bot --access-key-id AKIATEST000000000001 --status Inactive",
+            f"Deactivate deploy-bot's access key {key_id(1)} (reversible)",
+            f"aws iam update-access-key --user-name deploy-bot --access-key-id {key_id(1)} --status Inactive",
         ),
         (
             "workloads",
-            "Watch AKIATEST000000000001 for 7 days: its last use must not move; if something broke, reactivate it "
+            f"Watch {key_id(1)} for 7 days: its last use must not move; if something broke, reactivate it "
             "(--status Active) and find the caller",
-            "aws iam get-access-key-last-used --access-key-id AKIATEST000000000001",
+            f"aws iam get-access-key-last-used --access-key-id {key_id(1)}",
         ),
         (
             "workloads",
             "Delete the IAM user deploy-bot",
-            "aws iam delete-access-key --user-name deploy-bot --access-key-id AKIATEST000000000001\n"
+            f"aws iam delete-access-key --user-name deploy-bot --access-key-id {key_id(1)}\n"
             "aws iam delete-user --user-name deploy-bot",
         ),
         (
@@ -806,7 +807,7 @@ def test_break_glass_users_are_kept_with_a_password_and_mfa_only() -> None:
         (
             "break-glass",
             "Keep breakglass for emergencies, but with a console password only: delete its access key(s)",
-            "aws iam delete-access-key --user-name breakglass --access-key-id AKIATEST000000000007",
+            f"aws iam delete-access-key --user-name breakglass --access-key-id {key_id(7)}",
         ),
         (
             "break-glass",

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import credential_report, days_ago, make_account, make_inventory, make_key, make_user, user_row
+from factories import (
+    credential_report,
+    days_ago,
+    fake_key_id,
+    make_account,
+    make_inventory,
+    make_key,
+    make_user,
+    user_row,
+)
 
 import auditor.cli
 from auditor.cli import DEFAULT_ACCOUNT_TIMEOUT_SECONDS, DEFAULT_RULE_TIMEOUT_SECONDS, main
@@ -338,7 +347,7 @@ def test_redaction_patterns_cover_botocore_s_wire_log() -> None:
     secret, token, key_id = (
         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKEY",
         "IQoJb3JpZ2luX2VjEXAMPLETOKEN//",
-        "ASIAEXAMPLE123456789",
+        fake_key_id("EXAMPLE123456789", prefix="ASIA"),
     )
     lines = [
         f"Response body:\nb'<Credentials><AccessKeyId>{key_id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>"

@@ -19,6 +19,7 @@ from typing import Any
 import markupsafe
 import pytest
 import report_fixtures
+from factories import fake_key_id
 
 from auditor.findings import (
     Finding,
@@ -129,7 +130,7 @@ def make_document(
             severity=Severity.HIGH,
             resource_type="File",
             resource_id="/home/dev/.aws/credentials",
-            message="local-key AKIAEXAMPLEEXAMPLE12 in [default]",
+            message=f"local-key {fake_key_id('EXAMPLEEXAMPLE12')} in [default]",
             remediation="Use an sso-session profile.",
             baseline_state="unchanged" if baseline else None,
         )

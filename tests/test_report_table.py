@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from factories import fake_key_id
 from report_fixtures import (
     DEV,
     HOSTILE,
@@ -72,7 +73,7 @@ def test_top_findings_worst_first_without_suppressed() -> None:
     alice = next(line for line in rows if "USER-002" in line)
     assert alice.split()[2:4] == ["dev", "alice"]
     bob = next(line for line in rows if "KEY-002" in line)
-    assert "bob AKIAEXAMPLEBOB000001" in bob
+    assert f"bob {fake_key_id('EXAMPLEBOB000001')}" in bob
     local = next(line for line in rows if "LOCAL-001" in line)
     assert "config/aws credentials:3" in local
 
@@ -197,12 +198,15 @@ def test_rule_titles_are_cut_before_resource_names() -> None:
         account_id=PROD,
         account_name="prod",
         resource_type="AWS::IAM::AccessKey",
-        resource_id="AKIAABCDEFGHIJKLMNOP",
+        resource_id=fake_key_id("ABCDEFGHIJKLMNOP"),
         message="m",
-        evidence={"user_name": "deploy-bot-for-the-payments-team", "access_key_id": "AKIAABCDEFGHIJKLMNOP"},
+        evidence={
+            "user_name": "deploy-bot-for-the-payments-team",
+            "access_key_id": fake_key_id("ABCDEFGHIJKLMNOP"),
+        },
         remediation="r",
     )
     out = table.findings_table([key], 120)
-    assert "deploy-bot-for-the-payments-team AKIAABCDEFGHIJKLMNOP" in out  # the resource, whole
+    assert f"deploy-bot-for-the-payments-team {fake_key_id('ABCDEFGHIJKLMNOP')}" in out  # the resource, whole
     assert "Active long-lived" in out and "indeed" not in out  # the title, cut
     assert all(table.display_width(line) <= 120 for line in out.splitlines())

@@ -9,7 +9,9 @@ from factories import (
     config_with,
     credential_report,
     days_ago,
+    fake_key_id,
     hits,
+    key_id,
     make_account,
     make_inventory,
     make_key,
@@ -38,17 +40,16 @@ def test_active_long_lived_key():
     [hit] = hits(long_lived_key, _inventory(user))
     assert hit.account_id == DEV
     assert hit.resource_type == "AWS::IAM::AccessKey"
-    assert hit.resource_id == "AKIATEST000000000001"  # the key is the resource: one finding, one alert per key
+    assert hit.resource_id == key_id(1)  # the key is the resource: one finding, one alert per key
     assert hit.discriminator == ""
     assert hit.evidence["user_arn"] == USER_ARN
     assert hit.tags == {"owner": "platform"}
     assert hit.message == (
-        "IAM user ci in account dev (222222222222) has an active long-lived access key AKIATEST000000000001 "
-        "(120 days old)."
+        f"IAM user ci in account dev (222222222222) has an active long-lived access key {key_id(1)} (120 days old)."
     )
     assert hit.evidence == {
         "user_name": "ci",
-        "access_key_id": "AKIATEST000000000001",
+        "access_key_id": key_id(1),
         "status": "Active",
         "created": days_ago(120).isoformat(),
         "age_days": 120,
@@ -60,7 +61,10 @@ def test_active_long_lived_key():
 
 
 def test_inactive_or_temporary_keys_are_not_long_lived_findings():
-    user = make_user("ci", keys=[make_key(1, status="Inactive"), make_key(access_key_id="ASIATEST000000000009")])
+    user = make_user(
+        "ci",
+        keys=[make_key(1, status="Inactive"), make_key(access_key_id=fake_key_id("TEST000000000009", prefix="ASIA"))],
+    )
     assert hits(long_lived_key, _inventory(user)) == []
     assert hits(long_lived_key, make_inventory(accounts=[make_account(DEV, "dev")])) == []  # users unknown
 
@@ -71,12 +75,12 @@ def test_inactive_or_temporary_keys_are_not_long_lived_findings():
 def test_key_rotation_edges():
     keys = [make_key(1, created=days_ago(89)), make_key(2, created=days_ago(90)), make_key(3, created=days_ago(91))]
     found = hits(key_not_rotated, _inventory(make_user("ci", keys=keys)))
-    assert [h.resource_id for h in found] == ["AKIATEST000000000003"]
+    assert [h.resource_id for h in found] == [key_id(3)]
     assert found[0].evidence["age_days"] == 91
     assert found[0].evidence["max_key_age_days"] == 90
     assert (
         found[0].message
-        == "Access key AKIATEST000000000003 of IAM user ci in account dev (222222222222) is 91 days old (more than 90)."
+        == f"Access key {key_id(3)} of IAM user ci in account dev (222222222222) is 91 days old (more than 90)."
     )
 
 
@@ -86,7 +90,7 @@ def test_old_inactive_key_and_config_threshold():
     )
     assert hits(key_not_rotated, _inventory(user)) == []
     assert [h.resource_id for h in hits(key_not_rotated, _inventory(user), config_with(max_key_age_days=30))] == [
-        "AKIATEST000000000002"
+        key_id(2)
     ]
 
 
@@ -99,19 +103,18 @@ def test_key_unused_edges_on_last_use():
         make_key(2, created=days_ago(300), last_used=days_ago(46)),
     ]
     [hit] = hits(key_unused, _inventory(make_user("ci", keys=keys)))
-    assert hit.resource_id == "AKIATEST000000000002"
+    assert hit.resource_id == key_id(2)
     assert hit.evidence["days_unused"] == 46
     assert hit.evidence["unused_days"] == 45
     assert (
-        hit.message
-        == "Access key AKIATEST000000000002 of IAM user ci in account dev (222222222222) was last used 46 days ago."
+        hit.message == f"Access key {key_id(2)} of IAM user ci in account dev (222222222222) was last used 46 days ago."
     )
 
 
 def test_never_used_key_edges_on_creation():
     keys = [make_key(1, created=days_ago(44)), make_key(2, created=days_ago(46))]
     [hit] = hits(key_unused, _inventory(make_user("ci", keys=keys)))
-    assert hit.resource_id == "AKIATEST000000000002"
+    assert hit.resource_id == key_id(2)
     assert hit.evidence["last_used"] is None
     assert hit.message.endswith("has never been used in its 46 days.")
 
@@ -150,10 +153,9 @@ def test_two_active_keys():
     assert hit.resource_type == "AWS::IAM::User"
     assert hit.resource_id == USER_ARN
     assert hit.message == (
-        "IAM user ci in account dev (222222222222) has 2 active access keys: "
-        "AKIATEST000000000001, AKIATEST000000000002."
+        f"IAM user ci in account dev (222222222222) has 2 active access keys: {key_id(1)}, {key_id(2)}."
     )
-    assert [k["access_key_id"] for k in hit.evidence["active_keys"]] == ["AKIATEST000000000001", "AKIATEST000000000002"]
+    assert [k["access_key_id"] for k in hit.evidence["active_keys"]] == [key_id(1), key_id(2)]
 
 
 def test_one_active_one_inactive_is_fine():
@@ -168,11 +170,11 @@ def test_key_created_at_setup_and_never_used():
     created = days_ago(200)
     user = make_user("ana", created=created, keys=[make_key(1, created=created + timedelta(seconds=30))])
     [hit] = hits(setup_key_never_used, _inventory(user))
-    assert hit.resource_id == "AKIATEST000000000001"
+    assert hit.resource_id == key_id(1)
     assert hit.evidence["seconds_after_user_creation"] == 30
     assert hit.evidence["user_created"] == created.isoformat()
     assert hit.message == (
-        "Access key AKIATEST000000000001 of IAM user ana in account dev (222222222222) was created with the user "
+        f"Access key {key_id(1)} of IAM user ana in account dev (222222222222) was created with the user "
         "and has never been used."
     )
 

@@ -13,6 +13,7 @@ from factories import (
     days_ago,
     hits,
     inline,
+    key_id,
     make_account,
     make_group,
     make_inventory,
@@ -204,7 +205,7 @@ def test_users_in_management_account():
     assert found[0].message == (
         "IAM user legacy in account management (111111111111) exists in the organization's management account."
     )
-    assert found[0].evidence["active_access_keys"] == ["AKIATEST000000000001"]
+    assert found[0].evidence["active_access_keys"] == [key_id(1)]
     assert found[0].evidence["password_enabled"] is True
 
 

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from factories import fake_key_id
 from test_report_sarif import check_sarif
 
 from auditor.cli import main
@@ -17,10 +18,10 @@ from auditor.codescan.keys import find_keys
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzz1"  # 40 characters, base64-looking: never reported
 assert len(SECRET) == 40
-KEY_WITH_SECRET = "AKIAQWERTYUIOPASDFG1"
-LONE_KEY = "ASIAQWERTYUIOPASDFG3"
-SPLIT_KEY = "AKIAQWERTYUIOPASDFG2"
-IGNORED_KEY = "AKIAQWERTYUIOPASDFG4"
+KEY_WITH_SECRET = fake_key_id("QWERTYUIOPASDFG1")
+LONE_KEY = fake_key_id("QWERTYUIOPASDFG3", prefix="ASIA")
+SPLIT_KEY = fake_key_id("QWERTYUIOPASDFG2")
+IGNORED_KEY = fake_key_id("QWERTYUIOPASDFG4")
 DOC_KEY = "AKIAIOSFODNN7EXAMPLE"
 
 FILES = {
@@ -201,13 +202,13 @@ def test_not_a_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ('{"k":"AKIAQWERTYUIOPASDFG1"}', [(7, "AKIAQWERTYUIOPASDFG1")]),
-        ("k = 'AKIAQWER' 'TYUIOPASDFG1'", [(6, "AKIAQWERTYUIOPASDFG1")]),  # implicit concatenation
-        ('$k = "AKIAQWERTYUI" . "OPASDFG1";', [(7, "AKIAQWERTYUIOPASDFG1")]),
-        ("x = 'AKIA' || 'QWERTYUIOPASDFG1'", [(6, "AKIAQWERTYUIOPASDFG1")]),
+        (f'{{"k":"{fake_key_id("QWERTYUIOPASDFG1")}"}}', [(7, fake_key_id("QWERTYUIOPASDFG1"))]),
+        ("k = 'AKIAQWER' 'TYUIOPASDFG1'", [(6, fake_key_id("QWERTYUIOPASDFG1"))]),  # implicit concatenation
+        ('$k = "AKIAQWERTYUI" . "OPASDFG1";', [(7, fake_key_id("QWERTYUIOPASDFG1"))]),
+        ("x = 'AKIA' || 'QWERTYUIOPASDFG1'", [(6, fake_key_id("QWERTYUIOPASDFG1"))]),
         ("x = 'AK' || 'IAQWERTYUIOPASDFG1'", []),  # the prefix split: documented as not found
-        ("XAKIAQWERTYUIOPASDFG1", []),  # part of a longer upper-case word
-        ("AKIAQWERTYUIOPASDFG1X", []),
+        (f"X{fake_key_id('QWERTYUIOPASDFG1')}", []),  # part of a longer upper-case word
+        (f"{fake_key_id('QWERTYUIOPASDFG1')}X", []),
         ("lower aKIAQWERTYUIOPASDFG1", []),
     ],
 )
@@ -216,11 +217,11 @@ def test_key_shapes(line: str, expected: list[tuple[int, str]]) -> None:
 
 
 def test_hex_digests_are_not_secrets_but_base64_values_are() -> None:
-    hex_near = f"AKIAQWERTYUIOPASDFG1\n{'0123456789abcdef' * 2}01234567\n".encode()
+    hex_near = f"{fake_key_id('QWERTYUIOPASDFG1')}\n{'0123456789abcdef' * 2}01234567\n".encode()
     assert [m.secret_nearby for m in find_keys(hex_near)] == [False]
-    far = ("AKIAQWERTYUIOPASDFG1\n" + "\n" * 4 + SECRET + "\n").encode()
+    far = (f"{fake_key_id('QWERTYUIOPASDFG1')}\n" + "\n" * 4 + SECRET + "\n").encode()
     assert [m.secret_nearby for m in find_keys(far)] == [False]
-    near = ("AKIAQWERTYUIOPASDFG1\n\n\n" + SECRET + "\n").encode()
+    near = (f"{fake_key_id('QWERTYUIOPASDFG1')}\n\n\n" + SECRET + "\n").encode()
     assert [m.secret_nearby for m in find_keys(near)] == [True]
 
 
