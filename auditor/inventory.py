@@ -37,9 +37,34 @@ IDENTITY_CENTER_PRINCIPAL = "sso.amazonaws.com"
 
 
 class Model(BaseModel):
-    """Base for every inventory type: unknown keys are an error, so a typo in a hand-made fixture fails loudly."""
+    """Base for every inventory type: unknown keys are an error, so a typo in a hand-made fixture fails loudly.
+
+    Every instance shares its ``model_fields_set`` with the other instances that were given the same fields.
+    pydantic gives each instance a set of its own (728 bytes for 5 to 18 names), which at 20,000 users and
+    40,000 findings was half of the inventory's memory and a third of the findings document's, for a set that
+    only ``exclude_unset`` reads and that takes one of about 25 values. A shared set is never changed: assigning
+    a field first points the instance at the shared set that already holds the name, so pydantic's own
+    ``add`` of the name changes nothing.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    def model_post_init(self, context: Any, /) -> None:
+        object.__setattr__(self, "__pydantic_fields_set__", _shared_fields_set(self.__pydantic_fields_set__))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        fields_set = self.__pydantic_fields_set__
+        if name not in fields_set and name in type(self).__pydantic_fields__:
+            object.__setattr__(self, "__pydantic_fields_set__", _shared_fields_set(fields_set | {name}))
+        super().__setattr__(name, value)
+
+
+def _shared_fields_set(fields_set: set[str]) -> set[str]:
+    return _SHARED_FIELDS_SETS.setdefault(frozenset(fields_set), fields_set)
+
+
+# frozenset of field names -> the one set every instance given exactly those fields refers to (Model)
+_SHARED_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
 
 
 Item = TypeVar("Item")
