@@ -77,13 +77,13 @@ class Remediation(Model):
     console: list[str] = Field(default_factory=list)
     cli: list[str] = Field(default_factory=list)
     terraform: str | None = None  # HCL
-    # Not serialised: per section, [template line index, value, ...] for each line, as the template filled it.
-    _template_values: list[list[list[Any]]] | None = PrivateAttr(default=None)
+    # Not serialised: per section, (template line index, value, ...) for each line, as the template filled it.
+    _template_values: tuple[tuple[tuple[Any, ...], ...], ...] | None = PrivateAttr(default=None)
 
-    def record_template_values(self, values: list[list[list[Any]]] | None) -> None:
+    def record_template_values(self, values: tuple[tuple[tuple[Any, ...], ...], ...] | None) -> None:
         self._template_values = values
 
-    def template_values(self) -> list[list[list[Any]]] | None:
+    def template_values(self) -> tuple[tuple[tuple[Any, ...], ...], ...] | None:
         """How each line was filled from its rule's template (``None`` when unknown, e.g. read from a file)."""
         return self._template_values
 

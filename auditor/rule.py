@@ -136,13 +136,13 @@ class FixTemplate:
         # Which template line each line came from, with its values: lets a report send the values alone.
         one_to_one = len(terraform_lines) == len(terraform_template)
         remediation.record_template_values(
-            [
-                [entry for entry, _ in console],
-                [entry for entry, _ in cli],
-                [[0, *(value for entry, _ in terraform_lines for value in entry[1:])]]
+            (
+                tuple(entry for entry, _ in console),
+                tuple(entry for entry, _ in cli),
+                ((0, *(value for entry, _ in terraform_lines for value in entry[1:])),)
                 if terraform_lines and one_to_one
-                else [],
-            ]
+                else (),
+            )
             if (one_to_one or not terraform_lines)
             else None
         )
@@ -155,7 +155,13 @@ class FixTemplate:
 
 
 def _one_line(value: Any) -> str:
-    return " ".join(str(value).split())  # no line breaks: a value cannot start a line of its own (or end a fence)
+    """No line breaks: a value cannot start a line of its own (or end a fence). A value that is one line
+    already is returned as it is, the same object: 40,000 fixes then hold no copies of the names they show."""
+    text = value if type(value) is str else str(value)
+    # Every whitespace character but the ASCII space is unprintable, so a printable text splits only at spaces.
+    if text.isprintable() and "  " not in text and text == text.strip(" "):
+        return text
+    return " ".join(text.split())
 
 
 def _shell(value: Any) -> str:
@@ -176,7 +182,7 @@ class _Line:
     fields: tuple[str, ...]  # every occurrence, in order
     names: tuple[str, ...]  # distinct, in order of first use
     placeholders: tuple[str, ...]  # "<field>" per occurrence, for a fact that is missing
-    bare: list[Any]  # ``[index]``: the template values of a line without fields, shared by every finding's fix
+    bare: tuple[int]  # ``(index,)``: the template values of a line without fields, shared by every finding's fix
 
 
 def _compile(lines: Iterable[str]) -> tuple[_Line, ...]:
@@ -192,19 +198,21 @@ def _compile(lines: Iterable[str]) -> tuple[_Line, ...]:
                 fields=fields,
                 names=tuple(dict.fromkeys(fields)),
                 placeholders=tuple(f"<{name}>" for name in fields),
-                bare=[index],
+                bare=(index,),
             )
         )
     return tuple(compiled)
 
 
-def _fill_lines(lines: tuple[_Line, ...], facts: Facts, quote: Callable[[Any], str]) -> list[tuple[list[Any], str]]:
-    """``([template line index, the values put in its fields in order...], the filled line)`` per output line.
+def _fill_lines(
+    lines: tuple[_Line, ...], facts: Facts, quote: Callable[[Any], str]
+) -> list[tuple[tuple[Any, ...], str]]:
+    """``((template line index, the values put in its fields in order...), the filled line)`` per output line.
 
     A missing fact, or one that is a list where a single value belongs, leaves the field's placeholder. A
     single-valued fact is quoted once per section, however many lines use it.
     """
-    filled: list[tuple[list[Any], str]] = []
+    filled: list[tuple[tuple[Any, ...], str]] = []
     quoted: dict[str, str] = {}  # field name -> its text, for facts that are not lists
     for line in lines:
         if not line.fields:
@@ -213,7 +221,7 @@ def _fill_lines(lines: tuple[_Line, ...], facts: Facts, quote: Callable[[Any], s
         lists = {name: facts[name] for name in line.names if isinstance(facts.get(name), list | tuple)}
         count = max(len(values) for values in lists.values()) if lists else 1
         for i in range(count):  # one line per item; several list fields on one line advance together
-            entry: list[Any] = [line.index]
+            texts: list[str] = []
             parts = [line.literals[0]]
             for name, placeholder, literal in zip(line.fields, line.placeholders, line.tails, strict=True):
                 if name in lists:
@@ -227,10 +235,10 @@ def _fill_lines(lines: tuple[_Line, ...], facts: Facts, quote: Callable[[Any], s
                         found = placeholder if value is None or isinstance(value, list | tuple | dict) else quote(value)
                         quoted[name] = found
                     text = found
-                entry.append(text)
+                texts.append(text)
                 parts.append(text)
                 parts.append(literal)
-            filled.append((entry, "".join(parts)))
+            filled.append(((line.index, *texts), "".join(parts)))
     return filled
 
 

@@ -106,3 +106,13 @@ def test_sarif_rule_help_has_fenced_commands_and_results_carry_their_own_fix() -
         key = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
         assert key.startswith("AKIA") and uri.endswith(key)
         assert key in " ".join(result["properties"]["remediation"]["cli"])
+
+
+def test_a_value_already_on_one_line_is_used_as_it_is() -> None:
+    """``_one_line`` returns a clean value itself (no copy per fix) and is otherwise ``" ".join(text.split())``."""
+    from auditor.rule import _one_line
+
+    clean = "arn:aws:iam::111122223333:user/alice smith"
+    assert _one_line(clean) is clean
+    for text in ["a\nb", " lead", "trail ", "two  spaces", "tab\there", "nbsp\u00a0x", "ls\u2028x", "\x1cfs", "", 42]:
+        assert _one_line(text) == " ".join(str(text).split())
