@@ -21,12 +21,14 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import io
 import json
 import re
-from collections.abc import Iterable
+import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 from markupsafe import Markup
@@ -55,19 +57,51 @@ class HtmlReporter(Reporter):
 
     def render(self, document: FindingsDocument) -> bytes:
         """The page as UTF-8 bytes. A pure function of the document (no clock, no I/O beyond package data)."""
+        buffer = io.BytesIO()
+        self.write(document, buffer)
+        return buffer.getvalue()
+
+    def write(self, document: FindingsDocument, stream: BinaryIO) -> None:
+        """The page, written as it is made: the findings' JSON goes out a slice of findings at a time, so the
+        page (30 MB at 40,000 findings), its payload and their UTF-8 copy are never held whole."""
+        if type(self).render is not HtmlReporter.render:  # a subclass that renders its own bytes: write those
+            super().write(document, stream)
+            return
         env = _environment()
         script = _static_text(env, "report.js")
         style = _static_text(env, "report.css")
         context = _context(document)
-        html = env.get_template("report.html.j2").render(
+        around_findings = json_for_script(_payload(context))  # all but the findings, which are appended below
+        # Where the payload goes in the page: unguessable, so no string of the document can be mistaken for it.
+        mark = f"data-{secrets.token_hex(16)}"
+        page = env.get_template("report.html.j2").render(
             **context,
             script=Markup(script),
             style=Markup(style),
-            data_json=Markup(json_for_script(_payload(document, context))),
+            data_json=Markup(mark),
             csp=content_security_policy(scripts=[script], styles=[style]),
         )
+        if page.count(mark) != 1 or not around_findings.endswith('"findings":[]}'):
+            raise RuntimeError("report.html.j2 must hold the data exactly once, and the findings must come last")
+        page_head, page_tail = page.split(mark)
+        rule_index = {r.id: i for i, r in enumerate(context["rules"])}
+        account_index = {a.account_id: i for i, a in enumerate(context["accounts"])}
+
+        def compact(f: Finding) -> dict[str, Any]:
+            index = rule_index[f.rule_id]
+            return _compact(f, context["rules"][index], index, account_index[f.account_id or NO_ACCOUNT])
+
         # "replace": a lone surrogate in some string must not cost the whole report.
-        return html.encode("utf-8", "replace")
+        stream.write((page_head + around_findings[: -len("]}")]).encode("utf-8", "replace"))
+        findings = document.findings
+        for start in range(0, len(findings), _FINDINGS_PER_WRITE):
+            items = [compact(f) for f in findings[start : start + _FINDINGS_PER_WRITE]]
+            text = json_for_script(items)[1:-1]  # the items without their brackets, joined by commas
+            stream.write(("," if start else "").encode() + text.encode("utf-8", "replace"))
+        stream.write(("]}" + page_tail).encode("utf-8", "replace"))
+
+
+_FINDINGS_PER_WRITE = 1000
 
 
 # --------------------------------------------------------------------------------------------- safety
@@ -360,16 +394,15 @@ def _worst(values: Iterable[str | None]) -> str | None:
 # -------------------------------------------------------------------------------------------- payload
 
 
-def _payload(document: FindingsDocument, context: dict[str, Any]) -> dict[str, Any]:
-    """The compact JSON the script works on. Keys are short because a 50,000-finding report repeats them.
+def _payload(context: dict[str, Any]) -> dict[str, Any]:
+    """The compact JSON the script works on, with ``findings`` empty: the writer appends them (``_compact``) a
+    slice at a time. Keys are short because a 50,000-finding report repeats them.
 
     ``rules`` and ``accounts`` are lists; a finding refers to them by index. A finding carries its own title,
     remediation and references only where they differ from its rule's.
     """
     rules: list[_Rule] = context["rules"]
-    rule_index = {r.id: i for i, r in enumerate(rules)}
     accounts: list[_Account] = context["accounts"]
-    account_index = {a.account_id: i for i, a in enumerate(accounts)}
     return {
         "severities": context["severities"],
         "rules": [
@@ -386,10 +419,7 @@ def _payload(document: FindingsDocument, context: dict[str, Any]) -> dict[str, A
             for r in rules
         ],
         "accounts": [{"id": a.account_id, "name": a.name} for a in accounts],
-        "findings": [
-            _compact(f, rules[rule_index[f.rule_id]], rule_index[f.rule_id], account_index[f.account_id or NO_ACCOUNT])
-            for f in document.findings
-        ],
+        "findings": [],  # last, and filled by the writer
     }
 
 
@@ -425,7 +455,7 @@ def _values_in(line: str, parts: tuple[str, ...]) -> list[str] | None:
     return values
 
 
-def compact_fix(fix: Remediation, template: Remediation | None) -> list[Any]:
+def compact_fix(fix: Remediation, template: Remediation | None) -> Sequence[Any]:
     """A finding's fix as ``[console, cli, terraform]``, each line either its text or ``[i, value, ...]``: line
     ``i`` of its rule's template (``_Rule.fix``, sent once per rule) with these values for its ``<fields>``.
 

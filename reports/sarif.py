@@ -27,15 +27,18 @@ Severity: ``level`` for SARIF consumers and ``properties["security-severity"]`` 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
-import json
+import io
 import re
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
+from pydantic_core import to_json
+
 from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity
-from auditor.reporter import Reporter
+from auditor.reporter import Reporter, splice_json_list
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -81,26 +84,29 @@ class SarifReporter(Reporter):
         self.omit_suppressed = omit_suppressed
 
     def render(self, document: FindingsDocument) -> bytes:
-        log = build_sarif(document, category=self.category, omit_suppressed=self.omit_suppressed)
-        return (json.dumps(log, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        buffer = io.BytesIO()
+        self.write(document, buffer)
+        return buffer.getvalue()
 
     def write(self, document: FindingsDocument, stream: BinaryIO) -> None:
-        """The bytes of :meth:`render`, encoded and written about a megabyte at a time rather than as one string
-        and its UTF-8 copy (each as large as the file)."""
+        """The log indented by 2, its results written a thousand at a time rather than as one text (50 MB at
+        40,000 findings). pydantic-core's serializer writes the same bytes as ``json.dumps(indent=2,
+        ensure_ascii=False)``, several times faster: the standard library has no C path for indented output."""
         if type(self).render is not SarifReporter.render:  # a subclass that renders its own bytes: write those
             super().write(document, stream)
             return
         log = build_sarif(document, category=self.category, omit_suppressed=self.omit_suppressed)
-        pending: list[str] = []
-        size = 0
-        for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(log):
-            pending.append(chunk)
-            size += len(chunk)
-            if size >= 1 << 20:
-                stream.write("".join(pending).encode("utf-8"))
-                pending, size = [], 0
-        pending.append("\n")
-        stream.write("".join(pending).encode("utf-8"))
+        run = log["runs"][0]
+        results, run["results"] = run["results"], []
+        batches = (
+            to_json(results[i : i + _RESULTS_PER_WRITE], indent=2) for i in range(0, len(results), _RESULTS_PER_WRITE)
+        )
+        for chunk in splice_json_list(to_json(log, indent=2), "results", batches):
+            stream.write(chunk)
+        stream.write(b"\n")
+
+
+_RESULTS_PER_WRITE = 1000
 
 
 def build_sarif(
@@ -245,6 +251,7 @@ def _arn_account(resource_id: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # account ids, types and user names repeat across a run's results
 def _segment(text: str) -> str:
     cleaned = _UNSAFE_SEGMENT.sub("_", text.strip())
     return "_" if cleaned in ("", ".", "..") else cleaned

@@ -1,19 +1,23 @@
-"""The formats that stream (``Reporter.write``) write exactly the bytes ``render`` returns, and a write that fails
-half-way leaves the previous report whole (the streamed file goes through the same atomic write)."""
+"""The formats that stream (``Reporter.write``) write exactly the bytes the whole document dumped at once would
+give, and a write that fails half-way leaves the previous report whole (the streamed file goes through the same
+atomic write). Documents of 2,500 findings cross the writers' batches of 1,000."""
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import BinaryIO
 
 import pytest
-from report_fixtures import make_document
+from report_fixtures import DEV, finding, make_document
+from test_report_html import data_block
 
 from auditor.findings import FindingsDocument
-from auditor.reporter import Reporter, write_reports
+from auditor.reporter import Reporter, splice_json_list, write_reports
+from auditor.reports.html import HtmlReporter
 from auditor.reports.json_report import JsonReporter
-from auditor.reports.sarif import SarifReporter
+from auditor.reports.sarif import SarifReporter, build_sarif
 
 
 def written(reporter: Reporter, document: FindingsDocument) -> bytes:
@@ -22,13 +26,56 @@ def written(reporter: Reporter, document: FindingsDocument) -> bytes:
     return stream.getvalue()
 
 
-@pytest.mark.parametrize("reporter", [JsonReporter(), SarifReporter()], ids=["json", "sarif"])
-@pytest.mark.parametrize("findings", ["sample", "none"])
-def test_streamed_bytes_are_the_rendered_bytes(reporter: Reporter, findings: str) -> None:
-    document = make_document() if findings == "sample" else make_document([])
+def many_findings(count: int = 2500) -> FindingsDocument:
+    findings = [
+        finding("KEY-001", DEV, "AWS::IAM::AccessKey", f"arn:aws:iam::{DEV}:user/u{i:05}/k", f"key {i} é ✓ <\x01>")
+        for i in range(count)
+    ]
+    return make_document(findings)
+
+
+@pytest.mark.parametrize("findings", ["sample", "none", "many"])
+def test_streamed_json_is_the_document_dumped_whole(findings: str) -> None:
+    document = {"sample": make_document, "none": lambda: make_document([]), "many": many_findings}[findings]()
     if findings == "sample":
         document.findings[0].message = "non-ASCII stays UTF-8: é ✓"
-    assert written(reporter, document) == reporter.render(document)
+    assert written(JsonReporter(), document) == (document.dump_json() + "\n").encode()
+    assert FindingsDocument.model_validate_json(written(JsonReporter(), document)) == document
+
+
+@pytest.mark.parametrize("findings", ["sample", "none", "many"])
+def test_streamed_sarif_is_the_standard_librarys_indented_json(findings: str) -> None:
+    """pydantic-core writes the results; the standard library's ``json.dumps`` is the reference for the bytes."""
+    document = {"sample": make_document, "none": lambda: make_document([]), "many": many_findings}[findings]()
+    expected = json.dumps(build_sarif(document), indent=2, ensure_ascii=False) + "\n"
+    assert written(SarifReporter(), document) == expected.encode()
+    assert SarifReporter().render(document) == expected.encode()
+
+
+def test_streamed_html_carries_every_finding_in_order() -> None:
+    document = many_findings()
+    page = written(HtmlReporter(), document)
+    assert page == HtmlReporter().render(document)
+    data = json.loads(data_block(page.decode()))
+    assert [item["p"] for item in data["findings"]] == [f.fingerprint for f in document.findings]
+    assert data["findings"][1234]["m"] == "key 1234 é ✓ <\x01>"
+    assert list(data) == ["severities", "rules", "accounts", "findings"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])
+def test_a_spliced_list_is_the_list_dumped_whole(count: int) -> None:
+    items = [{"id": i, "nested": {"values": [i, [], {}], "text": "é\n"}} for i in range(count)]
+    whole = {"before": {"a": [1]}, "outer": [{"items": items, "after": None}], "tail": "x"}
+    skeleton = json.dumps({**whole, "outer": [{"items": [], "after": None}]}, indent=2, ensure_ascii=False)
+    batches = (json.dumps(items[i : i + 1000], indent=2, ensure_ascii=False).encode() for i in range(0, count, 1000))
+    spliced = b"".join(splice_json_list(skeleton.encode(), "items", batches))
+    assert spliced == json.dumps(whole, indent=2, ensure_ascii=False).encode()
+
+
+def test_a_splice_point_that_is_not_unique_is_refused() -> None:
+    skeleton = json.dumps({"a": {"items": []}, "b": {"items": []}}, indent=2).encode()
+    with pytest.raises(ValueError, match="exactly once"):
+        list(splice_json_list(skeleton, "items", []))
 
 
 def test_the_default_write_is_render() -> None:
