@@ -13,11 +13,18 @@ import pytest
 from report_fixtures import DEV, finding, make_document
 from test_report_html import data_block
 
+from auditor.config import Config
 from auditor.findings import FindingsDocument
-from auditor.reporter import Reporter, splice_json_list, write_reports
+from auditor.inventory import Inventory
+from auditor.pipeline import findings_for
+from auditor.registry import load_rules
+from auditor.reporter import Reporter, splice_json_lists, write_reports
 from auditor.reports.html import HtmlReporter
 from auditor.reports.json_report import JsonReporter
 from auditor.reports.sarif import SarifReporter, build_sarif
+from auditor.rules import BUILTIN_PACK
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def written(reporter: Reporter, document: FindingsDocument) -> bytes:
@@ -41,6 +48,13 @@ def test_streamed_json_is_the_document_dumped_whole(findings: str) -> None:
         document.findings[0].message = "non-ASCII stays UTF-8: é ✓"
     assert written(JsonReporter(), document) == (document.dump_json() + "\n").encode()
     assert FindingsDocument.model_validate_json(written(JsonReporter(), document)) == document
+
+
+def test_streamed_json_with_a_readiness_section_is_the_document_dumped_whole() -> None:
+    """The readiness section's IAM users (one entry per user) are streamed too: the demo organization's."""
+    document = findings_for(Inventory.load(FIXTURES / "demo-inventory.json"), load_rules([BUILTIN_PACK]), Config())
+    assert document.readiness is not None and document.readiness.iam_users
+    assert written(JsonReporter(), document) == (document.dump_json() + "\n").encode()
 
 
 @pytest.mark.parametrize("findings", ["sample", "none", "many"])
@@ -68,14 +82,14 @@ def test_a_spliced_list_is_the_list_dumped_whole(count: int) -> None:
     whole = {"before": {"a": [1]}, "outer": [{"items": items, "after": None}], "tail": "x"}
     skeleton = json.dumps({**whole, "outer": [{"items": [], "after": None}]}, indent=2, ensure_ascii=False)
     batches = (json.dumps(items[i : i + 1000], indent=2, ensure_ascii=False).encode() for i in range(0, count, 1000))
-    spliced = b"".join(splice_json_list(skeleton.encode(), "items", batches))
+    spliced = b"".join(splice_json_lists(skeleton.encode(), [("items", batches)]))
     assert spliced == json.dumps(whole, indent=2, ensure_ascii=False).encode()
 
 
 def test_a_splice_point_that_is_not_unique_is_refused() -> None:
     skeleton = json.dumps({"a": {"items": []}, "b": {"items": []}}, indent=2).encode()
     with pytest.raises(ValueError, match="exactly once"):
-        list(splice_json_list(skeleton, "items", []))
+        list(splice_json_lists(skeleton, [("items", [])]))
 
 
 def test_the_default_write_is_render() -> None:
