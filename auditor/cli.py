@@ -26,6 +26,7 @@ from auditor.findings import Severity
 if TYPE_CHECKING:  # the heavy modules (boto3, jinja2) load only for the commands that need them
     from auditor.collect import CollectOptions
     from auditor.config import Config
+    from auditor.demo.scenarios import Scenario
     from auditor.findings import FindingsDocument
     from auditor.inventory import CollectionError, Inventory
     from auditor.registry import RuleSet
@@ -596,17 +597,22 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     _say(f"inventory of {len(inventory.accounts)} account(s) written to {args.output}")
     _report_gaps(inventory.errors)
     if _read_no_account(inventory):
-        return _no_account_read(inventory)
+        return _no_account_read(_accounts_entered(inventory))
     return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     ruleset, config, baseline = _prepare_evaluation(args)
     _check_outputs(args)
+    # Handed over, not kept in this frame: _evaluate_and_report lets it go before the reports are written.
+    return _evaluate_and_report(args, _collected_and_saved(args), ruleset, config, baseline)
+
+
+def _collected_and_saved(args: argparse.Namespace) -> Inventory:
     inventory = _collect_or_save_partial(args, args.save_inventory)
     if args.save_inventory:
         inventory.save(args.save_inventory)
-    return _evaluate_and_report(args, inventory, ruleset, config, baseline)
+    return inventory
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -642,8 +648,12 @@ def _read_no_account(inventory: Inventory) -> bool:
     return AWS_SOURCE in inventory.collection.sources_collected and not inventory.accounts
 
 
-def _no_account_read(inventory: Inventory) -> int:
-    entered = sum(1 for e in inventory.errors if e.account_id)
+def _accounts_entered(inventory: Inventory) -> int:
+    """Coverage gaps about an account: when none was read, what the one error line points to."""
+    return sum(1 for e in inventory.errors if e.account_id)
+
+
+def _no_account_read(entered: int) -> int:
     print(
         f"auditor: error: no account was read ({entered} coverage gap(s) in the reports say why): nothing was audited",
         file=sys.stderr,
@@ -695,7 +705,6 @@ def _rules_for_sources(ruleset: RuleSet, inventory: Inventory) -> RuleSet:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from auditor.demo import demo_inventory
     from auditor.demo.scenarios import scenario_named
 
     ruleset, config, baseline = _prepare_evaluation(args)
@@ -705,11 +714,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         + (f", scenario {scenario.name}" if scenario else "")
         + "..."
     )
+    # The exit code is the real one, as for a scan: the demo's reports say which gaps the simulator causes.
+    return _evaluate_and_report(args, _demo_saved(args, scenario), ruleset, config, baseline)
+
+
+def _demo_saved(args: argparse.Namespace, scenario: Scenario | None) -> Inventory:
+    from auditor.demo import demo_inventory
+
     inventory = demo_inventory(progress=_progress_printer(), scenario=scenario)
     if args.save_inventory:
         inventory.save(args.save_inventory)
-    # The exit code is the real one, as for a scan: the demo's reports say which gaps the simulator causes.
-    return _evaluate_and_report(args, inventory, ruleset, config, baseline)
+    return inventory
 
 
 def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument | None]:
@@ -788,6 +803,11 @@ def _evaluate_and_report(
     # library caller keeps the collector as it is. Objects created from here on are collected as usual.
     gc.freeze()
     document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
+    read_no_account = _read_no_account(inventory)
+    entered = _accounts_entered(inventory)
+    # The reports need only the document. The callers hand the inventory over rather than keep it, so this
+    # frees it (about 50 MB at 20,000 users: docs/benchmarks.md) before the reports are written.
+    del inventory
     for reporter in reporters:
         if reporter.default_filename is None:
             sys.stdout.write(reporter.render(document).decode("utf-8"))
@@ -797,8 +817,8 @@ def _evaluate_and_report(
     if "sarif" in names:
         _warn_sarif_aggregation(document)
     _report_gaps(document.errors)
-    if _read_no_account(inventory):
-        return _no_account_read(inventory)
+    if read_no_account:
+        return _no_account_read(entered)
     return gate(document, args.fail_on)
 
 
@@ -894,7 +914,7 @@ def _cmd_readiness(args: argparse.Namespace) -> int:
         _say(f"wrote {path}")
     _report_gaps(inventory.errors)
     if _read_no_account(inventory):  # a plan of no account is not "ready": the same rule as scan
-        return _no_account_read(inventory)
+        return _no_account_read(_accounts_entered(inventory))
     return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
 
 

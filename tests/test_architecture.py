@@ -16,7 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CLI_WIRING = {ROOT / "auditor" / "cli.py"}
 PLUG_INS = ("auditor.rules", "auditor.reports")
-REPORTER_MAY_IMPORT = ("auditor.findings", "auditor.reporter", "auditor.reports")
+REPORTER_MAY_IMPORT = (
+    "auditor.findings",
+    "auditor.readiness.models",  # the findings document's readiness section (its models only, not the stage)
+    "auditor.reporter",
+    "auditor.reports",
+)
 RULES_MAY_IMPORT = (
     "auditor.rule",  # the rule API and RuleContext
     "auditor.inventory",
