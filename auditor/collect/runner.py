@@ -349,6 +349,9 @@ class _Scan:
         except ScanStopped as stop:
             self._stopped(target.account_id, "collect_account", stop)
             return None
+        finally:
+            if target.access is None and entered.access.credentials is not None:  # the role assumed for it
+                entered.access.factory.forget(entered.access.credentials)
 
     def identity_center(self, source: IdentityCenterSource, account_ids: list[str]) -> IdentityCenter | None:
         ctx = CallContext(self.errors, source.account_id, self.control)
