@@ -37,6 +37,7 @@ import argparse
 import io
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -126,7 +127,7 @@ class Server:
 
 
 def serve() -> Server:
-    """moto's server application over the process's own backends (already seeded), on an ephemeral port."""
+    """moto's server application over the process's own backends (the organization already built), on an ephemeral port."""
     app = Instrumented(DomainDispatcherApplication(create_backend_app))
     logging.getLogger("werkzeug").disabled = True  # a line (or a traceback) per request is server CPU and noise
     wsgi = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
@@ -161,6 +162,8 @@ class Run:
     latency_ms: float
     wall: float
     peak_rss_mb: float
+    cpu: float  # the tool's own CPU seconds (user + system)
+    server_cpu: float  # the moto server's CPU seconds meanwhile (the harness process)
     requests: int
     by_operation: Counter[str]
     requests_per_account: dict[str, int]
@@ -188,14 +191,24 @@ def child_env(endpoint: str, credentials: dict[str, str] | None = None) -> dict[
     return env
 
 
-def run_child(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MB) of the child and its descendants (summed), exit code.
+@dataclass(frozen=True)
+class ChildRun:
+    wall: float
+    peak_rss_mb: float
+    exit_code: int
+    cpu: float  # user + system seconds of the child and its descendants
+    server_cpu: float  # user + system seconds of this process meanwhile: the moto server (and the 10 ms polling)
+
+
+def run_child(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> ChildRun:
+    """Wall, peak RSS (MB) of the child and its descendants (summed), exit code, and where the CPU went.
 
     The peak is ``VmHWM`` from ``/proc``, polled every 10 ms: ``getrusage``/``wait4`` would report the memory of
     this (large, moto-holding) process at the moment it forked the child, since Linux carries ``maxrss`` across
     ``exec``. VmHWM belongs to the new program only and never decreases, so polling loses at most the last 10 ms.
     """
     peaks: dict[int, int] = {}
+    children, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
     with log.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
@@ -209,7 +222,18 @@ def run_child(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> tup
                 process.kill()
                 process.wait()
         wall = time.perf_counter() - started
-    return wall, sum(peaks.values()) / 1024, process.returncode
+    children_after, own_after = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    return ChildRun(
+        wall=wall,
+        peak_rss_mb=sum(peaks.values()) / 1024,
+        exit_code=process.returncode,
+        cpu=_cpu(children_after) - _cpu(children),
+        server_cpu=_cpu(own_after) - _cpu(own),
+    )
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree(pid: int) -> list[int]:
@@ -266,7 +290,7 @@ def run_auditor(
         "--format", formats, "--output-dir", str(reports), "--save-inventory", str(reports / "inventory.json"),
     ]  # fmt: skip
     load = load_average()
-    wall, rss, code = run_child(argv, child_env(server.endpoint), reports, reports / "log.txt")
+    child = run_child(argv, child_env(server.endpoint), reports, reports / "log.txt")
     findings = None
     if (reports / "findings.json").exists():
         import json
@@ -276,12 +300,14 @@ def run_auditor(
         tool=label,
         concurrency=concurrency,
         latency_ms=latency_ms,
-        wall=wall,
-        peak_rss_mb=rss,
+        wall=child.wall,
+        peak_rss_mb=child.peak_rss_mb,
+        cpu=child.cpu,
+        server_cpu=child.server_cpu,
         requests=sum(server.app.by_operation.values()),
         by_operation=Counter(server.app.by_operation),
         requests_per_account=per_account(server, lambda key: _account_of(key, management_id)),
-        exit_code=code,
+        exit_code=child.exit_code,
         load=load,
         findings=findings,
     )
@@ -308,17 +334,19 @@ def run_prowler(server: Server, prowler: str, member_id: str, latency_ms: float,
     )
     argv = [prowler, "aws", "--service", "iam", "--output-directory", str(reports), "--no-banner", "-f", REGION]
     load = load_average()
-    wall, rss, code = run_child(argv, env, reports, reports / "log.txt")
+    child = run_child(argv, env, reports, reports / "log.txt")
     return Run(
         tool="prowler",
         concurrency=None,
         latency_ms=latency_ms,
-        wall=wall,
-        peak_rss_mb=rss,
+        wall=child.wall,
+        peak_rss_mb=child.peak_rss_mb,
+        cpu=child.cpu,
+        server_cpu=child.server_cpu,
         requests=sum(server.app.by_operation.values()),
         by_operation=Counter(server.app.by_operation),
         requests_per_account={member_id: sum(server.app.by_operation.values())},
-        exit_code=code,
+        exit_code=child.exit_code,
         load=load,
     )
 
@@ -363,8 +391,11 @@ PER_SCAN_SERVICES = frozenset({"organizations", "sso", "identitystore"})
 
 def print_runs(runs: list[Run], accounts: int, users: int, floors: dict[str, float]) -> None:
     print(f"\n{accounts} accounts (management + members) x {users} IAM users\n")
-    print("| tool | C | latency | wall | peak RSS | requests | per account | bound | ÷ bound | findings | load |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print(
+        "| tool | C | latency | wall | peak RSS | tool CPU | server CPU | requests | per account | bound | ÷ bound "
+        "| findings | load |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for run in runs:
         accounts_seen = len(run.requests_per_account) or 1
         bound = critical_path_bound(run, floors.get(run.tool))
@@ -374,6 +405,8 @@ def print_runs(runs: list[Run], accounts: int, users: int, floors: dict[str, flo
             f"{run.latency_ms:g} ms",
             f"{run.wall:.1f} s",
             f"{run.peak_rss_mb:.0f} MB",
+            f"{run.cpu:.1f} s",
+            f"{run.server_cpu:.1f} s",
             f"{run.requests:,}",
             f"{run.requests / accounts_seen:.1f}",
             f"{bound:.1f} s" if bound else "—",
@@ -427,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         with only_aws_managed_policies(description.aws_managed_policies()), mock_aws():
             started = time.perf_counter()
             world = seed(boto3.Session(region_name=REGION), description)
-            print(f"seeded 1 + {args.accounts} accounts in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            print(f"built 1 + {args.accounts} accounts in {time.perf_counter() - started:.0f} s", file=sys.stderr)
             server = serve()
             try:
                 runs = measure(args, server, world.management_id, world.member_ids[0], out)
