@@ -50,7 +50,11 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     def model_post_init(self, context: Any, /) -> None:
-        object.__setattr__(self, "__pydantic_fields_set__", _shared_fields_set(self.__pydantic_fields_set__))
+        fields_set = self.__pydantic_fields_set__
+        shared = _LAST_SHARED.get(type(self))  # most instances of a class are given the fields the last one was
+        if shared is None or shared != fields_set:
+            shared = _LAST_SHARED[type(self)] = _shared_fields_set(fields_set)
+        object.__setattr__(self, "__pydantic_fields_set__", shared)
 
     def __setattr__(self, name: str, value: Any) -> None:
         fields_set = self.__pydantic_fields_set__
@@ -65,6 +69,7 @@ def _shared_fields_set(fields_set: set[str]) -> set[str]:
 
 # frozenset of field names -> the one set every instance given exactly those fields refers to (Model)
 _SHARED_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+_LAST_SHARED: dict[type[BaseModel], set[str]] = {}  # per class, the shared set its latest instance got
 
 
 Item = TypeVar("Item")
