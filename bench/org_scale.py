@@ -127,7 +127,7 @@ class Server:
 
 
 def serve() -> Server:
-    """moto's server application over the process's own backends (the organization already built), on an ephemeral port."""
+    """moto's server application over the process's own backends (the organization built first), on a free port."""
     app = Instrumented(DomainDispatcherApplication(create_backend_app))
     logging.getLogger("werkzeug").disabled = True  # a line (or a traceback) per request is server CPU and noise
     wsgi = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
