@@ -41,7 +41,7 @@ class Model(BaseModel):
 
     Every instance shares its ``model_fields_set`` with the other instances that were given the same fields.
     pydantic gives each instance a set of its own (728 bytes for 5 to 18 names), which at 20,000 users and
-    40,000 findings was half of the inventory's memory and a third of the findings document's, for a set that
+    40,000 findings was half of the inventory's memory and a fifth of the findings document's, for a set that
     only ``exclude_unset`` reads and that takes one of about 25 values. A shared set is never changed: assigning
     a field first points the instance at the shared set that already holds the name, so pydantic's own
     ``add`` of the name changes nothing.
