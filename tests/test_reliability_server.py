@@ -85,8 +85,12 @@ def test_debug_output_shows_no_secret_of_the_assumed_roles(moto_endpoint: str, t
 
 SLOW_AUDITOR = textwrap.dedent(
     """
-    import sys, threading, time
+    import signal, sys, threading, time
     import botocore.endpoint
+
+    # Ctrl-C in a terminal: a suite started as a background job of a non-interactive shell hands its children
+    # SIGINT ignored, and Python then keeps it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     real_send = botocore.endpoint.Endpoint._send
     entered = []
