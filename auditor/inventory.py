@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, BinaryIO, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, model_validator
 
 from auditor.facts import AccountFacts, account_facts_by_id, join_credential_report, merge_account_facts
-from auditor.jsonfile import load_versioned
-from auditor.safefile import write_text_atomic
+from auditor.jsonfile import load_versioned, splice_json_lists
+from auditor.safefile import write_atomic_with
 
 SCHEMA_VERSION: Literal["1"] = "1"
 
@@ -625,13 +625,26 @@ class Inventory(IndexedModel):
         return self.model_dump_json(indent=2, exclude_none=False)
 
     def save(self, path: Path) -> None:
-        """Atomically; a symlink at ``path`` is replaced, not followed (``auditor.safefile``)."""
-        write_text_atomic(path, self.dump_json() + "\n")
+        """The bytes of ``dump_json()``, an account at a time: the text (31 MB at 100 accounts x 200 users) and
+        its UTF-8 copy are never held whole. Atomically; a symlink at ``path`` is replaced, not followed
+        (``auditor.safefile``)."""
+        skeleton = self.model_copy(update={"accounts": []}).dump_json().encode()
+
+        def write(stream: BinaryIO) -> None:
+            batches = (_ACCOUNTS.dump_json([account], indent=2) for account in self.accounts)
+            for chunk in splice_json_lists(skeleton, [(("accounts",), batches)]):
+                stream.write(chunk)
+            stream.write(b"\n")
+
+        write_atomic_with(path, write)
 
     @classmethod
     def load(cls, path: Path) -> Inventory:
         """Load a saved inventory; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
         return load_versioned(path, cls, kind="inventory", schema_version=SCHEMA_VERSION)
+
+
+_ACCOUNTS = TypeAdapter(list[AccountInventory])
 
 
 def _same_objects(cached: object, current: tuple[object, ...]) -> bool:

@@ -1,4 +1,5 @@
-"""The tool's own versioned JSON files (``inventory.json``, ``findings.json``): reading them, and their schema.
+"""The tool's own versioned JSON files (``inventory.json``, ``findings.json``): reading them, writing them a piece
+at a time, and their schema.
 
 Both are user input to a later run (``--from-inventory``, ``--baseline``, ``diff``, ``merge``), so anything
 wrong with one ends the run with one line naming the file and the problem (exit 2), never a traceback.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,3 +91,35 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
 def schema_text(model: type[BaseModel]) -> str:
     """The schema as published: indented, UTF-8 characters kept, one trailing newline."""
     return json.dumps(json_schema(model), indent=2, ensure_ascii=False) + "\n"
+
+
+def splice_json_lists(
+    skeleton: bytes, lists: Sequence[tuple[tuple[str | int, ...], Iterable[bytes]]]
+) -> Iterator[bytes]:
+    """The bytes of a JSON document indented by 2, with its long lists streamed into it: how the inventory and
+    the large reports are written without holding their whole text (130 MB for findings.json at 40,000 findings).
+
+    ``skeleton`` is the document dumped with those lists empty. Each list is named by its path from the top,
+    e.g. ``("readiness", "iam_users")`` or ``("runs", 0, "results")``: its key with the indentation of that
+    depth, ``"key": []``, must be in the skeleton exactly once (a JSON string cannot hold the unescaped quotes
+    of a key), and the lists come in document order. Each list's batches are JSON lists of its next items, each
+    dumped on its own with indent 2. The result is byte for byte the document dumped whole.
+    """
+    rest = skeleton
+    for path, batches in lists:
+        indent = b"  " * len(path)
+        marker = b"\n" + indent + f'"{path[-1]}": []'.encode()
+        if rest.count(marker) != 1:
+            where = ".".join(str(step) for step in path)
+            raise ValueError(f"the skeleton must hold {where} as an empty list exactly once, after the lists before it")
+        head, rest = rest.split(marker)
+        yield head + marker[:-1]
+        empty = True
+        for batch in batches:
+            if batch == b"[]":
+                continue
+            items = batch[len(b"[\n") : -len(b"\n]")]  # at indent 2, to go under the key's indentation
+            yield (b"\n" if empty else b",\n") + indent + items.replace(b"\n", b"\n" + indent)
+            empty = False
+        yield b"]" if empty else b"\n" + indent + b"]"
+    yield rest

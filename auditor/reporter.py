@@ -15,7 +15,7 @@ wiring hands it the formats to use.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.metadata import entry_points
@@ -41,34 +41,6 @@ class Reporter(ABC):
         """Write the report to ``stream`` (a binary file): the same bytes as :meth:`render`. Optional: a format
         whose reports are large overrides it to stream them instead of holding the whole report in memory."""
         stream.write(self.render(document))
-
-
-def splice_json_lists(skeleton: bytes, lists: Sequence[tuple[str, Iterable[bytes]]]) -> Iterator[bytes]:
-    """The bytes of a JSON document indented by 2, with its long lists streamed into it: how the large formats
-    write their findings without holding the whole text (130 MB for findings.json at 40,000 findings).
-
-    ``skeleton`` is the document dumped with those lists empty: ``"key": []`` exactly once for each key of
-    ``lists`` (a JSON string cannot hold the unescaped quotes of a key), in the order given. Each key's batches
-    are JSON lists of its next items, each dumped on its own with indent 2. The result is byte for byte the
-    document dumped whole.
-    """
-    rest = skeleton
-    for key, batches in lists:
-        marker = f'"{key}": []'.encode()
-        if rest.count(marker) != 1:
-            raise ValueError(f"the skeleton must hold {marker.decode()} exactly once, after the lists before it")
-        head, rest = rest.split(marker)
-        indent = head[head.rfind(b"\n") + 1 :]  # the key's own indentation
-        yield head + marker[:-1]
-        empty = True
-        for batch in batches:
-            if batch == b"[]":
-                continue
-            items = batch[len(b"[\n") : -len(b"\n]")]  # at indent 2, to go under the key's indentation
-            yield (b"\n" if empty else b",\n") + indent + items.replace(b"\n", b"\n" + indent)
-            empty = False
-        yield b"]" if empty else b"\n" + indent + b"]"
-    yield rest
 
 
 @dataclass

@@ -13,8 +13,9 @@ from typing import Any, BinaryIO
 from pydantic import TypeAdapter
 
 from auditor.findings import Finding, FindingsDocument
+from auditor.jsonfile import splice_json_lists
 from auditor.readiness.models import IamUserReadiness
-from auditor.reporter import Reporter, splice_json_lists
+from auditor.reporter import Reporter
 
 _FINDINGS = TypeAdapter(list[Finding])
 _IAM_USERS = TypeAdapter(list[IamUserReadiness])
@@ -36,10 +37,12 @@ class JsonReporter(Reporter):
         if type(self).render is not JsonReporter.render:  # a subclass that renders its own bytes: write those
             super().write(document, stream)
             return
-        lists: list[tuple[str, Iterable[bytes]]] = [("findings", _batches(_FINDINGS, document.findings))]
+        lists: list[tuple[tuple[str | int, ...], Iterable[bytes]]] = [
+            (("findings",), _batches(_FINDINGS, document.findings))
+        ]
         update: dict[str, Any] = {"findings": []}
         if document.readiness is not None:
-            lists.append(("iam_users", _batches(_IAM_USERS, document.readiness.iam_users)))
+            lists.append((("readiness", "iam_users"), _batches(_IAM_USERS, document.readiness.iam_users)))
             update["readiness"] = document.readiness.model_copy(update={"iam_users": []})
         skeleton = document.model_copy(update=update).dump_json().encode()
         for chunk in splice_json_lists(skeleton, lists):

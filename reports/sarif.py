@@ -38,7 +38,8 @@ from urllib.parse import quote
 from pydantic_core import to_json
 
 from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity
-from auditor.reporter import Reporter, splice_json_lists
+from auditor.jsonfile import splice_json_lists
+from auditor.reporter import Reporter
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -102,7 +103,7 @@ class SarifReporter(Reporter):
         batches = (
             to_json(results[i : i + _RESULTS_PER_WRITE], indent=2) for i in range(0, len(results), _RESULTS_PER_WRITE)
         )
-        for chunk in splice_json_lists(to_json(log, indent=2), [("results", batches)]):
+        for chunk in splice_json_lists(to_json(log, indent=2), [(("runs", 0, "results"), batches)]):
             stream.write(chunk)
         stream.write(b"\n")
 

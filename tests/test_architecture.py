@@ -18,6 +18,7 @@ CLI_WIRING = {ROOT / "auditor" / "cli.py"}
 PLUG_INS = ("auditor.rules", "auditor.reports")
 REPORTER_MAY_IMPORT = (
     "auditor.findings",
+    "auditor.jsonfile",  # writing the tool's own JSON files a piece at a time (findings.json)
     "auditor.readiness.models",  # the findings document's readiness section (its models only, not the stage)
     "auditor.reporter",
     "auditor.reports",

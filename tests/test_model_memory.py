@@ -1,13 +1,18 @@
-"""Every model shares its ``model_fields_set`` with the instances given the same fields (``auditor.inventory.Model``):
+"""What keeps a large organization's models and files small, and that it changes nothing they say.
+
+Every model shares its ``model_fields_set`` with the instances given the same fields (``auditor.inventory.Model``):
 pydantic's own set per instance was half of a 20,000-user inventory's memory. Sharing must never let one instance's
-assignment show on another."""
+assignment show on another. A saved inventory is written an account at a time, byte for byte its whole dump."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from factories import make_account, make_inventory
+
 from auditor.findings import Finding, Severity
-from auditor.inventory import AccessKey, IamUser
+from auditor.inventory import AccessKey, IamUser, Inventory, Organization
 
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -90,3 +95,21 @@ def test_scan_lets_the_inventory_go_before_writing_the_reports(monkeypatch, tmp_
     assert code in (0, 1, 3)
     assert (tmp_path / "findings.json").is_file()
     assert alive_at_write == [False]
+
+
+@pytest.mark.parametrize("case", ["demo", "organization without accounts", "no account"])
+def test_a_saved_inventory_is_its_whole_dump(case: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    if case == "demo":
+        inventory = Inventory.load(Path(__file__).parent / "fixtures" / "demo-inventory.json")
+    elif case == "organization without accounts":  # its own empty "accounts" list is not where they go
+        organization = Organization(id="o-example", management_account_id="111111111111")
+        inventory = make_inventory(organization=organization, accounts=[make_account(), make_account("222222222222")])
+    else:
+        inventory = make_inventory()
+    path = tmp_path / "inventory.json"
+    inventory.save(path)
+
+    assert path.read_bytes() == (inventory.dump_json() + "\n").encode()
+    assert Inventory.load(path) == inventory

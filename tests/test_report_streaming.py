@@ -16,9 +16,10 @@ from test_report_html import data_block
 from auditor.config import Config
 from auditor.findings import FindingsDocument
 from auditor.inventory import Inventory
+from auditor.jsonfile import splice_json_lists
 from auditor.pipeline import findings_for
 from auditor.registry import load_rules
-from auditor.reporter import Reporter, splice_json_lists, write_reports
+from auditor.reporter import Reporter, write_reports
 from auditor.reports.html import HtmlReporter
 from auditor.reports.json_report import JsonReporter
 from auditor.reports.sarif import SarifReporter, build_sarif
@@ -82,14 +83,23 @@ def test_a_spliced_list_is_the_list_dumped_whole(count: int) -> None:
     whole = {"before": {"a": [1]}, "outer": [{"items": items, "after": None}], "tail": "x"}
     skeleton = json.dumps({**whole, "outer": [{"items": [], "after": None}]}, indent=2, ensure_ascii=False)
     batches = (json.dumps(items[i : i + 1000], indent=2, ensure_ascii=False).encode() for i in range(0, count, 1000))
-    spliced = b"".join(splice_json_lists(skeleton.encode(), [("items", batches)]))
+    spliced = b"".join(splice_json_lists(skeleton.encode(), [(("outer", 0, "items"), batches)]))
     assert spliced == json.dumps(whole, indent=2, ensure_ascii=False).encode()
 
 
 def test_a_splice_point_that_is_not_unique_is_refused() -> None:
     skeleton = json.dumps({"a": {"items": []}, "b": {"items": []}}, indent=2).encode()
     with pytest.raises(ValueError, match="exactly once"):
-        list(splice_json_lists(skeleton, [("items", [])]))
+        list(splice_json_lists(skeleton, [(("a", "items"), [])]))
+
+
+def test_a_list_is_found_at_its_own_depth() -> None:
+    """An empty list of the same name further down (an organization without accounts) is left alone."""
+    whole = {"organization": {"accounts": []}, "accounts": [{"id": 1}, {"id": 2}]}
+    skeleton = json.dumps({**whole, "accounts": []}, indent=2).encode()
+    batches = [json.dumps([{"id": 1}], indent=2).encode(), json.dumps([{"id": 2}], indent=2).encode()]
+    spliced = b"".join(splice_json_lists(skeleton, [(("accounts",), batches)]))
+    assert spliced == json.dumps(whole, indent=2).encode()
 
 
 def test_the_default_write_is_render() -> None:
