@@ -277,9 +277,11 @@ def run_auditor(
     concurrency: int,
     latency_ms: float,
     out: Path,
-    formats: str,
+    formats: str | None,
     management_id: str,
 ) -> Run:
+    """``formats``: ``auditor scan --format``; ``None`` runs ``auditor collect -o`` (the same inventory, no
+    evaluation, no report)."""
     forget_credential_reports()
     server.app.reset(latency_ms / 1000)
     reports = out / f"{label}-c{concurrency}-l{latency_ms:g}"
@@ -288,6 +290,9 @@ def run_auditor(
     argv = [
         python, "-m", "auditor", "scan", "--org", "--concurrency", str(concurrency),
         "--format", formats, "--output-dir", str(reports), "--save-inventory", str(reports / "inventory.json"),
+    ] if formats is not None else [
+        python, "-m", "auditor", "collect", "--org", "--concurrency", str(concurrency),
+        "-o", str(reports / "inventory.json"),
     ]  # fmt: skip
     load = load_average()
     child = run_child(argv, child_env(server.endpoint), reports, reports / "log.txt")
@@ -449,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--formats", default="html,json,sarif", help="auditor --format")
     parser.add_argument("--no-reports", action="store_true", help="auditor --format json only (growth runs)")
+    parser.add_argument(
+        "--collect-only", action="store_true", help="run `auditor collect -o` instead of scan: collection's own memory"
+    )
     parser.add_argument("--prowler", action="store_true", help="also run Prowler on the first member account")
     parser.add_argument("--prowler-bin", default="/tmp/prowler-venv/bin/prowler")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration")
@@ -475,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(args: argparse.Namespace, server: Server, management_id: str, member_id: str, out: Path) -> list[Run]:
     """Per latency (in the order given): Prowler once, then the auditor at each concurrency."""
-    formats = "json" if args.no_reports else args.formats
+    formats = None if args.collect_only else "json" if args.no_reports else args.formats
     runs: list[Run] = []
     for latency_ms in [float(item) for item in args.latency_ms.split(",")]:
         if latency_ms:
