@@ -17,7 +17,7 @@ markdown tables:
 * per account - calls about one account (see ``attribute``), mean and range over all accounts; ``ListAccessKeys``
                 is the only per-user call;
 * per scan    - calls made once per scan (organization listing, permission sets, identity store);
-* wall, accounts/s, speed-up - time of ``collect()`` alone, not the seeding.
+* wall, accounts/s, speed-up - time of ``collect()`` alone, not the building of the organization.
 
 moto answers in-process, in microseconds and under the GIL: wall times here say how much CPU the collectors and
 moto burn, not how long a scan against AWS takes, where every call is a network round trip (tens of ms) and
@@ -80,7 +80,7 @@ MOTO_GAPS = frozenset(
 )
 
 
-# ---------------------------------------------------------------------------------------------- seeding
+# ------------------------------------------------------------------------------------ the organization
 
 
 @dataclass
@@ -186,7 +186,7 @@ def describe_identity_center(account_names: list[str], permission_sets: int = 4)
     )
 
 
-def seed(session: boto3.Session, description: MockOrganization) -> World:
+def build_world(session: boto3.Session, description: MockOrganization) -> World:
     built = build_organization(description, session)
     members = [account for account in description.accounts() if account is not description.management]
     return World(
@@ -416,8 +416,8 @@ def run_all(args: argparse.Namespace) -> list[Run]:
         description = describe_organization(members, args.users, args.key_share)
         with only_aws_managed_policies(description.aws_managed_policies()), mock_aws():
             started = time.perf_counter()
-            world = seed(boto3.Session(region_name=REGION), description)
-            print(f"seeded 1 + {members} accounts in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            world = build_world(boto3.Session(region_name=REGION), description)
+            print(f"built 1 + {members} accounts in {time.perf_counter() - started:.1f} s", file=sys.stderr)
             for concurrency in parse_list(args.concurrency):
                 run = scan(world, concurrency, args.latency_ms / 1000)
                 print(f"  concurrency {concurrency}: {run.calls} calls in {run.wall:.2f} s", file=sys.stderr)

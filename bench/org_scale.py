@@ -62,7 +62,7 @@ from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
 from auditor.demo.sandbox import REGION, only_aws_managed_policies, sealed_aws_environment  # noqa: E402
-from bench.collect import describe_organization, forget_credential_reports, seed  # noqa: E402
+from bench.collect import build_world, describe_organization, forget_credential_reports  # noqa: E402
 
 StartResponse = Callable[..., Any]
 
@@ -467,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         description = describe_organization(args.accounts, args.users, args.key_share, args.permission_sets)
         with only_aws_managed_policies(description.aws_managed_policies()), mock_aws():
             started = time.perf_counter()
-            world = seed(boto3.Session(region_name=REGION), description)
+            world = build_world(boto3.Session(region_name=REGION), description)
             print(f"built 1 + {args.accounts} accounts in {time.perf_counter() - started:.0f} s", file=sys.stderr)
             server = serve()
             try:

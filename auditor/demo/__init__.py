@@ -10,7 +10,7 @@ organization and the collection benchmark's, so there is one description languag
 * ``history`` - the documented edits of moto's backend objects that give a build ages and last use;
 * ``built`` - what a build returns: organization, root, OU and account ids, a way into each member;
 * ``simulated`` - what the demo injects after collection (root) or drops (moto's own errors), and says so;
-* ``sandbox`` - the sealed environment moto runs in (no real credentials, no endpoint, seeded ids);
+* ``sandbox`` - the sealed environment moto runs in (no real credentials, no endpoint, repeatable ids);
 * ``scan`` - ``demo_inventory()``: build the story, collect it, add the simulated facts.
 """
 

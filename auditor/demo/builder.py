@@ -8,8 +8,8 @@ also does what AWS does on its own and moto does not, and history (``history``),
 The calls come in a fixed order: the organization; then the OUs and member accounts in the description's
 order (an OU before its accounts, its accounts before its child OUs), each member entered with AssumeRole
 as soon as it exists; then every account's IAM; then Identity Center; then history. moto draws every id
-(accounts, OUs, access keys, permission sets) from one random generator, so under a seeded generator this
-order *is* the ids: reordering calls changes the demo's account ids and so its finding fingerprints.
+(accounts, OUs, access keys, permission sets) from one random generator, so with the generator started from a
+fixed value this order *is* the ids: reordering calls changes the demo's account ids and so its finding fingerprints.
 """
 
 from __future__ import annotations

@@ -178,7 +178,7 @@ class MockOrganization:
 
     ``members`` sit directly under the root; ``ous`` hold the rest. The builder creates OUs and accounts in
     the order written here (an OU, then its accounts, then its children), which matters: moto draws ids from
-    one random generator, so the order of creation decides which ids a seeded run produces.
+    one random generator, so the order of creation decides which ids a repeatable run produces.
     """
 
     management: MockAccount = field(

@@ -9,8 +9,8 @@ moto also parses its copy of all ~1,500 AWS managed policies (4 MB) for every ac
 ``MOTO_IAM_LOAD_MANAGED_POLICIES`` is on, about 2 s per account: callers that attach only a few keep just
 those (``only_aws_managed_policies``). The documents kept are moto's copies of the real ones.
 
-moto draws account, OU, access-key and permission-set ids from one random generator: seeding it
-(``seeded_moto_random``) makes a build repeatable, id for id, as long as its calls come in the same order.
+moto draws account, OU, access-key and permission-set ids from one random generator: starting it from
+a fixed value (``fixed_moto_random``) makes a build repeatable, id for id, as long as its calls come in the same order.
 """
 
 from __future__ import annotations
@@ -77,12 +77,12 @@ def only_aws_managed_policies(names: Iterable[str]) -> Iterator[None]:
 
 
 @contextmanager
-def seeded_moto_random(seed: int) -> Iterator[None]:
+def fixed_moto_random(start: int) -> Iterator[None]:
     """Make moto's ids repeatable, then hand its generator back in the state we found it."""
     from moto.moto_api._internal import mock_random
 
     state = mock_random.getstate()
-    mock_random.seed(seed)
+    mock_random.seed(start)
     try:
         yield
     finally:

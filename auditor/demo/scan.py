@@ -6,9 +6,10 @@ ordinary boto3 calls (``auditor.demo.builder``), and then runs the *same* collec
 downstream cannot tell it from a real one, except through ``inventory.collection.simulated``, which says
 which facts were injected rather than collected (``auditor.demo.simulated``).
 
-Two things keep it fast and repeatable: moto's random generator is seeded (same account, OU, permission-set
-ids on every run, so finding fingerprints are stable), and moto loads only the AWS managed policies the story
-attaches (``only_aws_managed_policies``): about 2 s instead of about 10 s. Both are undone afterwards.
+Two things keep it fast and repeatable: moto's random generator starts from a fixed value (same account, OU,
+permission-set ids on every run, so finding fingerprints are stable), and moto loads only the AWS managed
+policies the story attaches (``only_aws_managed_policies``): about 2 s instead of about 10 s. Both are undone
+afterwards.
 
 The environment is sealed for the duration (``auditor.demo.sandbox``: fake credentials, ``AWS_CONFIG_FILE``
 and ``AWS_SHARED_CREDENTIALS_FILE`` pointed at ``os.devnull``, every other ``AWS_*`` / ``MOTO_*`` variable
@@ -28,9 +29,9 @@ from auditor.demo.builder import build_organization
 from auditor.demo.sandbox import (
     FAKE_CREDENTIAL,
     REGION,
+    fixed_moto_random,
     only_aws_managed_policies,
     sealed_aws_environment,
-    seeded_moto_random,
 )
 from auditor.demo.scenarios import Scenario
 from auditor.demo.simulated import (
@@ -44,8 +45,8 @@ from auditor.errors import AuditorError
 from auditor.inventory import Inventory
 
 MOTO_MISSING_MESSAGE = "the demo needs moto: pip install 'aws-identity-auditor[demo]'"
-# Seeds moto's random generator so account, OU and Identity Center ids are the same on every run.
-MOTO_RANDOM_SEED = 20240611
+# Where moto's random generator starts, so account, OU and Identity Center ids are the same on every run.
+MOTO_RANDOM_START = 20240611
 
 
 def demo_inventory(
@@ -66,7 +67,7 @@ def demo_inventory(
     now = datetime.now(UTC).replace(microsecond=0)
     with (
         sealed_aws_environment(),
-        seeded_moto_random(MOTO_RANDOM_SEED),
+        fixed_moto_random(MOTO_RANDOM_START),
         only_aws_managed_policies(ACME.aws_managed_policies()),
         moto.mock_aws(),
     ):

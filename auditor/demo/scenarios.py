@@ -2,7 +2,7 @@
 
 ``auditor demo --scenario NAME`` builds the story's organization as usual and then applies the scenario on top,
 with the same builder, before collecting. A scenario is applied *after* the whole story is built (Identity
-Center included), so every id the story's build draws from moto's seeded generator stays the same: a baseline
+Center included), so every id the story's build draws from moto's repeatable generator stays the same: a baseline
 saved from ``auditor demo`` still matches, and only what the scenario adds shows up as new.
 
 Each scenario says what it changed in the report (a ``simulated`` line), like everything else the demo adds.

@@ -1,6 +1,6 @@
 """The demo's story, as data: "acme", an organization half-way from IAM users to IAM Identity Center.
 
-The organization (account ids are moto's, made repeatable by seeding moto's random generator):
+The organization (account ids are moto's, made repeatable by starting moto's random generator from a fixed value):
 
 * ``acme-management`` (moto's default account 123456789012): the organization (ALL features) and the
   Identity Center instance (home region us-east-1). A classic mistake: an IAM user ``admin`` with
@@ -23,7 +23,7 @@ The organization (account ids are moto's, made repeatable by seeding moto's rand
   lose his read-only access).
 
 The order of accounts, users, keys and permission sets below is the order of moto calls, and so decides the
-ids of a seeded run (see ``auditor.demo.builder``): reordering them changes the demo's finding fingerprints.
+ids of a repeatable run (see ``auditor.demo.builder``): reordering them changes the demo's finding fingerprints.
 """
 
 from __future__ import annotations
