@@ -282,11 +282,7 @@ def run_auditor(
 ) -> Run:
     """``formats``: ``auditor scan --format``; ``None`` runs ``auditor collect -o`` (the same inventory, no
     evaluation, no report)."""
-    forget_credential_reports()
-    server.app.reset(latency_ms / 1000)
-    reports = out / f"{label}-c{concurrency}-l{latency_ms:g}"
-    shutil.rmtree(reports, ignore_errors=True)
-    reports.mkdir(parents=True)
+    reports = fresh_dir(out / f"{label}-c{concurrency}-l{latency_ms:g}")
     argv = [
         python, "-m", "auditor", "scan", "--org", "--concurrency", str(concurrency),
         "--format", formats, "--output-dir", str(reports), "--save-inventory", str(reports / "inventory.json"),
@@ -294,28 +290,15 @@ def run_auditor(
         python, "-m", "auditor", "collect", "--org", "--concurrency", str(concurrency),
         "-o", str(reports / "inventory.json"),
     ]  # fmt: skip
-    load = load_average()
-    child = run_child(argv, child_env(server.endpoint), reports, reports / "log.txt")
-    findings = None
+    run = measure_run(
+        server, label, concurrency, latency_ms, argv, child_env(server.endpoint), reports,
+        account_of=lambda key: _account_of(key, management_id),
+    )  # fmt: skip
     if (reports / "findings.json").exists():
         import json
 
-        findings = len(json.loads((reports / "findings.json").read_bytes())["findings"])
-    return Run(
-        tool=label,
-        concurrency=concurrency,
-        latency_ms=latency_ms,
-        wall=child.wall,
-        peak_rss_mb=child.peak_rss_mb,
-        cpu=child.cpu,
-        server_cpu=child.server_cpu,
-        requests=sum(server.app.by_operation.values()),
-        by_operation=Counter(server.app.by_operation),
-        requests_per_account=per_account(server, lambda key: _account_of(key, management_id)),
-        exit_code=child.exit_code,
-        load=load,
-        findings=findings,
-    )
+        run.findings = len(json.loads((reports / "findings.json").read_bytes())["findings"])
+    return run
 
 
 def run_prowler(server: Server, prowler: str, member_id: str, latency_ms: float, out: Path) -> Run:
@@ -324,11 +307,7 @@ def run_prowler(server: Server, prowler: str, member_id: str, latency_ms: float,
     credentials = sts.assume_role(
         RoleArn=f"arn:aws:iam::{member_id}:role/OrganizationAccountAccessRole", RoleSessionName="prowler"
     )["Credentials"]
-    forget_credential_reports()
-    server.app.reset(latency_ms / 1000)
-    reports = out / f"prowler-l{latency_ms:g}"
-    shutil.rmtree(reports, ignore_errors=True)
-    reports.mkdir(parents=True)
+    reports = fresh_dir(out / f"prowler-l{latency_ms:g}")
     env = child_env(
         server.endpoint,
         {
@@ -338,11 +317,35 @@ def run_prowler(server: Server, prowler: str, member_id: str, latency_ms: float,
         },
     )
     argv = [prowler, "aws", "--service", "iam", "--output-directory", str(reports), "--no-banner", "-f", REGION]
+    return measure_run(server, "prowler", None, latency_ms, argv, env, reports, account_of=lambda _: member_id)
+
+
+def fresh_dir(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def measure_run(
+    server: Server,
+    tool: str,
+    concurrency: int | None,
+    latency_ms: float,
+    argv: list[str],
+    env: dict[str, str],
+    reports: Path,
+    *,
+    account_of: Callable[[str], str],
+) -> Run:
+    """One tool's run against a server with no credential report and ``latency_ms`` added to each request, and
+    the server's count of its requests (``account_of``: the account a signing key belongs to)."""
+    forget_credential_reports()
+    server.app.reset(latency_ms / 1000)
     load = load_average()
     child = run_child(argv, env, reports, reports / "log.txt")
     return Run(
-        tool="prowler",
-        concurrency=None,
+        tool=tool,
+        concurrency=concurrency,
         latency_ms=latency_ms,
         wall=child.wall,
         peak_rss_mb=child.peak_rss_mb,
@@ -350,7 +353,7 @@ def run_prowler(server: Server, prowler: str, member_id: str, latency_ms: float,
         server_cpu=child.server_cpu,
         requests=sum(server.app.by_operation.values()),
         by_operation=Counter(server.app.by_operation),
-        requests_per_account={member_id: sum(server.app.by_operation.values())},
+        requests_per_account=per_account(server, account_of),
         exit_code=child.exit_code,
         load=load,
     )
