@@ -8,6 +8,7 @@ every request and response against the real IAM model) so that STARTED/INPROGRES
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -17,11 +18,19 @@ from conftest import FIXTURES
 from auditor.collect.calls import CallContext, ErrorSink
 from auditor.collect.credential_report import (
     MAX_TOTAL_WAIT_SECONDS,
-    fetch_credential_report,
+    Sleep,
+    finish_credential_report,
     parse_credential_report,
+    start_credential_report,
 )
 from auditor.facts import match_key_slots
 from auditor.inventory import AccessKey, CredentialReport, CredentialReportKey
+
+
+def fetch_credential_report(ctx: CallContext, iam: Any, sleep: Sleep) -> CredentialReport | None:
+    """Ask for the report and wait for it, as an account's collection does with other reads in between."""
+    return finish_credential_report(ctx, iam, start_credential_report(ctx, iam), sleep)
+
 
 HEADER = (
     "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"

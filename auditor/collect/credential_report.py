@@ -49,15 +49,6 @@ class ReportGeneration:
     asked_at: float
 
 
-def fetch_credential_report(ctx: CallContext, iam: Any, sleep: Sleep) -> CredentialReport | None:
-    """Generate (or reuse) the account's report and return it parsed; ``None`` (plus an error entry) if not ready.
-
-    AWS answers ``GenerateCredentialReport`` with STARTED / INPROGRESS / COMPLETE; we ask again with exponential
-    backoff (1, 2, 4, 8, 16, 16... s) and give up after about a minute rather than stall the whole scan.
-    """
-    return finish_credential_report(ctx, iam, start_credential_report(ctx, iam), sleep)
-
-
 def start_credential_report(ctx: CallContext, iam: Any) -> ReportGeneration | None:
     """Ask for the report now, read it later: AWS builds it (seconds) while the scan reads other things.
 
@@ -73,7 +64,10 @@ def start_credential_report(ctx: CallContext, iam: Any) -> ReportGeneration | No
 def finish_credential_report(
     ctx: CallContext, iam: Any, generation: ReportGeneration | None, sleep: Sleep
 ) -> CredentialReport | None:
-    """Wait for a started report (the time since it was asked for counts as waited) and read it."""
+    """Wait for a started report (the time since it was asked for counts as waited) and read it; ``None`` (plus
+    an error entry) if it is not ready. AWS answers ``GenerateCredentialReport`` with STARTED / INPROGRESS /
+    COMPLETE; we ask again with exponential backoff (1, 2, 4, 8, 16, 16... s) and give up after about a minute
+    rather than stall the whole scan."""
     if generation is None or not _wait_until_complete(ctx, iam, generation, sleep):
         return None
     response = call(ctx, iam, "GetCredentialReport")
