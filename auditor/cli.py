@@ -24,17 +24,17 @@ from auditor.errors import AuditorError, ExitCode, InputError
 from auditor.findings import Severity
 
 if TYPE_CHECKING:  # the heavy modules (boto3, jinja2) load only for the commands that need them
-    from auditor.collect import CollectOptions
-    from auditor.config import Config
+    from auditor.collect.options import CollectOptions
     from auditor.demo.scenarios import Scenario
+    from auditor.engine.config import Config
     from auditor.findings import FindingsDocument
     from auditor.inventory import CollectionError, Inventory
     from auditor.registry import RuleSet
     from auditor.reporter import Formats, Reporter
 
 DEFAULT_OUTPUT_DIR = Path("auditor-report")
-# Mirrors of auditor.evaluate's and auditor.collect's defaults (those modules are heavy to import for --help);
-# tests/test_reliability.py checks they agree.
+# Mirrors of auditor.engine.evaluate's and auditor.collect's defaults (those modules are heavy to import for --help);
+# tests/commands/test_reliability.py checks they agree.
 DEFAULT_RULE_TIMEOUT_SECONDS = 60.0
 DEFAULT_ACCOUNT_TIMEOUT_SECONDS = 900.0
 DEFAULT_CONCURRENCY = 16  # auditor.collect.options says why (not imported: --help stays fast)
@@ -538,7 +538,7 @@ def _add_inventory_input(parser: argparse.ArgumentParser) -> None:
 
 
 def _collect_options(args: argparse.Namespace) -> CollectOptions:
-    from auditor.collect import CollectOptions
+    from auditor.collect.options import CollectOptions
 
     return CollectOptions(
         org=args.org,
@@ -573,14 +573,14 @@ def _progress_printer() -> Callable[[int, int, str], None] | None:
 def _collect(args: argparse.Namespace) -> Inventory:
     """The sources this run reads, assembled into one inventory: a saved inventory (``scan --from-inventory``,
     which carries the sources it was collected from), or the AWS source."""
-    from auditor.collect import AwsSource
+    from auditor.collect.runner import AwsSource
     from auditor.inventory import Inventory
     from auditor.source import assemble_inventory
 
     saved = getattr(args, "from_inventory", None)
     parts = [Inventory.load(saved)] if saved else [AwsSource(_collect_options(args)).collect()]
     if getattr(args, "local", False):
-        from auditor.collect.local_files import CliFilesSource
+        from auditor.clifiles.source import CliFilesSource
 
         if any(part.cli_files is not None for part in parts):
             raise InputError("--local: the saved inventory already holds AWS CLI files (it was collected with --local)")
@@ -589,7 +589,7 @@ def _collect(args: argparse.Namespace) -> Inventory:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from auditor.safefile import check_writable_file
+    from auditor.util.safefile import check_writable_file
 
     check_writable_file(args.output, "-o/--output")  # before the collection, not an hour after it
     inventory = _collect_or_save_partial(args, args.output)
@@ -617,7 +617,7 @@ def _collected_and_saved(args: argparse.Namespace) -> Inventory:
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every path this run will write is checked (and its directories created) before anything is collected."""
-    from auditor.safefile import check_writable_file, prepare_output_dir
+    from auditor.util.safefile import check_writable_file, prepare_output_dir
 
     if getattr(args, "save_inventory", None):
         check_writable_file(args.save_inventory, "--save-inventory")
@@ -627,7 +627,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 def _collect_or_save_partial(args: argparse.Namespace, save_to: Path | None) -> Inventory:
     """The collected inventory; on Ctrl-C, what was read is saved to ``save_to`` (marked partial) first."""
-    from auditor.collect import ScanInterrupted
+    from auditor.collect.runner import ScanInterrupted
 
     try:
         return _collect(args)
@@ -662,7 +662,7 @@ def _no_account_read(entered: int) -> int:
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
-    from auditor.collect.local_files import CliFilesSource
+    from auditor.clifiles.source import CliFilesSource
 
     ruleset, config, baseline = _prepare_evaluation(args)
     _check_outputs(args)
@@ -675,7 +675,7 @@ def _cmd_local(args: argparse.Namespace) -> int:
 
 
 def _cmd_scan_code(args: argparse.Namespace) -> int:
-    from auditor.codescan import CodeSource
+    from auditor.codescan.source import CodeSource
 
     ruleset, config, baseline = _prepare_evaluation(args)
     _check_outputs(args)
@@ -719,7 +719,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_saved(args: argparse.Namespace, scenario: Scenario | None) -> Inventory:
-    from auditor.demo import demo_inventory
+    from auditor.demo.scan import demo_inventory
 
     inventory = demo_inventory(progress=_progress_printer(), scenario=scenario)
     if args.save_inventory:
@@ -729,7 +729,7 @@ def _demo_saved(args: argparse.Namespace, scenario: Scenario | None) -> Inventor
 
 def _prepare_evaluation(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument | None]:
     """Rules, config and baseline are read (and checked) before any AWS call: a typo fails fast."""
-    from auditor.config import load_config
+    from auditor.engine.config import load_config
     from auditor.findings import FindingsDocument
 
     config = load_config(args.config)
@@ -785,8 +785,8 @@ def _evaluate_and_report(
     config: Config,
     baseline: FindingsDocument | None,
 ) -> int:
-    from auditor.baseline import gate
-    from auditor.pipeline import findings_for
+    from auditor.engine.gate import gate
+    from auditor.engine.pipeline import findings_for
     from auditor.reporter import write_reports
 
     formats: Formats = args.format_table
@@ -840,7 +840,7 @@ def _warn_sarif_aggregation(document: FindingsDocument) -> None:
 def _cmd_rules(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from auditor.catalog import CATALOG_HEADERS, catalog_rows, render_rule_text
+    from auditor.engine.catalog import CATALOG_HEADERS, catalog_rows, render_rule_text
 
     ruleset = _load_rules(args.rules_dirs)
     for problem in ruleset.problems:
@@ -862,7 +862,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from auditor.baseline import apply_baseline
+    from auditor.engine.baseline import apply_baseline
     from auditor.findings import FindingsDocument
     from auditor.reports.table import render_diff
 
@@ -872,9 +872,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
-    from auditor.baseline import merge
+    from auditor.engine.merge import merge
     from auditor.findings import FindingsDocument
-    from auditor.safefile import check_writable_file
+    from auditor.util.safefile import check_writable_file
 
     check_writable_file(args.output, "-o/--output")
     merged = merge([FindingsDocument.load(path) for path in args.inputs])
@@ -884,7 +884,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _cmd_policy(args: argparse.Namespace) -> int:
-    from auditor.policy import audit_role_policy, member_role_template
+    from auditor.collect.policy import audit_role_policy, member_role_template
 
     if args.member_template:
         print(json.dumps(member_role_template(args.role_name), indent=2))
@@ -894,14 +894,14 @@ def _cmd_policy(args: argparse.Namespace) -> int:
 
 
 def _cmd_readiness(args: argparse.Namespace) -> int:
-    from auditor.config import load_config
+    from auditor.engine.config import load_config
     from auditor.readiness.commands import account_lines, summary_line, write_plan
-    from auditor.safefile import prepare_output_dir
+    from auditor.util.safefile import prepare_output_dir
 
     config = load_config(args.config)
     prepare_output_dir(args.output_dir)
     if args.demo:
-        from auditor.demo import demo_inventory
+        from auditor.demo.scan import demo_inventory
 
         inventory = demo_inventory()
     else:
@@ -945,7 +945,7 @@ def _cmd_sso_config(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     from auditor.findings import FindingsDocument
     from auditor.inventory import Inventory
-    from auditor.jsonfile import schema_text
+    from auditor.util.jsonfile import schema_text
 
     sys.stdout.write(schema_text(FindingsDocument if args.which == "findings" else Inventory))
     return ExitCode.OK
@@ -1012,7 +1012,7 @@ def _print_traceback() -> None:
     """``--debug``: the traceback, redacted like the log, and the exit code stays the documented one."""
     import traceback
 
-    from auditor.redact import redact
+    from auditor.util.redact import redact
 
     sys.stderr.write(redact(traceback.format_exc()))
 
@@ -1029,7 +1029,7 @@ def _exit_now(code: int) -> None:
 def _configure_logging(debug: bool) -> None:
     import logging
 
-    from auditor.redact import install
+    from auditor.util.redact import install
 
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     install(logging.getLogger().handlers)  # every record ends at the root's handlers: none passes unredacted

@@ -16,10 +16,11 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr
 
 from auditor.errors import InputError
-from auditor.inventory import CollectionError, Model, ToolInfo
-from auditor.jsonfile import load_versioned
+from auditor.inventory import CollectionError, ToolInfo
+from auditor.model import Model
 from auditor.readiness.models import Readiness
-from auditor.safefile import write_text_atomic
+from auditor.util.jsonfile import load_versioned
+from auditor.util.safefile import write_text_atomic
 
 FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
 
@@ -58,6 +59,11 @@ def make_fingerprint(rule_id: str, account_id: str | None, resource_id: str, dis
     """Hash of the finding's identity. Only identity goes in: a change of message or evidence keeps the alert."""
     identity = "\x1f".join([rule_id, account_id or "", resource_id, discriminator])
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+
+
+def finding_order(finding: Finding) -> tuple[int, str, str, str, str]:
+    """The order findings are listed in everywhere: worst first, then by rule, account and resource."""
+    return (-finding.severity.rank, finding.rule_id, finding.account_id or "", finding.resource_id, finding.fingerprint)
 
 
 class FileLocation(Model):
@@ -229,7 +235,7 @@ class FindingsDocument(Model):
         return self.model_dump_json(indent=2)
 
     def save(self, path: Path) -> None:
-        """Atomically; a symlink at ``path`` is replaced, not followed (``auditor.safefile``)."""
+        """Atomically; a symlink at ``path`` is replaced, not followed (``auditor.util.safefile``)."""
         write_text_atomic(path, self.dump_json() + "\n")
 
     @classmethod

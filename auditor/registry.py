@@ -3,7 +3,7 @@
 The core names no pack: the CLI wiring passes the built-in one (``auditor.rules.BUILTIN_PACK``). Each source is
 loaded on its own: a pack that fails to import, or yields something that is not a rule, becomes one
 ``problems`` line (shown in every report, and the run's coverage counts as incomplete) while every other pack
-still runs. A pack's import is untrusted code: it runs isolated (``auditor.isolation``), so ``sys.exit()`` at
+still runs. A pack's import is untrusted code: it runs isolated (``auditor.util.isolation``), so ``sys.exit()`` at
 import time or an import that never returns is a problem line too, not the end of the run.
 
 An installed pack registers ``name = "module:OBJECT"`` in the entry-point group ``auditor.rules``; the object may
@@ -25,8 +25,8 @@ from typing import Any
 
 from auditor.errors import InputError
 from auditor.findings import ManualCheck
-from auditor.isolation import run_isolated
 from auditor.rule import Rule, rules_in
+from auditor.util.isolation import run_isolated
 
 ENTRY_POINT_GROUP = "auditor.rules"
 DEFAULT_LOAD_TIMEOUT_SECONDS = 60.0

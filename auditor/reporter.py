@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, ClassVar
 
 from auditor.findings import FindingsDocument
-from auditor.safefile import prepare_output_dir, write_atomic_with
+from auditor.util.safefile import prepare_output_dir, write_atomic_with
 
 ENTRY_POINT_GROUP = "auditor.reporters"
 

@@ -39,14 +39,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from auditor.engine.patterns import AccountPattern, first_match
 from auditor.findings import FileLocation, Remediation, Severity
-from auditor.patterns import AccountPattern, first_match
 from auditor.source import AWS_SOURCE
 
 if TYPE_CHECKING:
-    from auditor.config import Config, Thresholds
-    from auditor.facts import AccountFacts
+    from auditor.engine.config import Config, Thresholds
     from auditor.inventory import Inventory
+    from auditor.inventory.facts import AccountFacts
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
 

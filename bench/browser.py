@@ -4,7 +4,7 @@ Chromium is started with ``--remote-debugging-pipe``: it reads protocol messages
 fd 4, each a JSON text ended by a NUL byte. A pipe needs no port, no websocket client and no network, and it
 closes when the browser dies, so a crashed browser shows up as an error instead of a hang.
 
-Used by ``tests/test_report_html.py`` and ``bench/html_report.py``::
+Used by ``tests/reports/test_report_html.py`` and ``bench/html_report.py``::
 
     with Browser.launch() as browser:
         page = browser.new_page()

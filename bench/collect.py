@@ -48,8 +48,9 @@ import botocore.model  # noqa: E402
 import moto.iam.models  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from auditor.collect import CollectOptions, collect  # noqa: E402
 from auditor.collect.operations import OPERATIONS_BY_SERVICE  # noqa: E402
+from auditor.collect.options import CollectOptions  # noqa: E402
+from auditor.collect.runner import collect  # noqa: E402
 from auditor.demo.builder import build_organization  # noqa: E402
 from auditor.demo.description import (  # noqa: E402
     MOTO_MANAGEMENT_EMAIL,

@@ -9,8 +9,8 @@ users; a break-glass user), IAM groups with AWS managed and customer-managed pol
 and an Identity Center instance whose identity store holds one user per person, in groups assigned
 permission sets across the accounts. Then it times, best of ``--runs``:
 
-* evaluate  - ``auditor.evaluate.evaluate`` with the built-in rules;
-* pipeline  - ``auditor.pipeline.findings_for``: what every scan runs (evaluation, the findings document, and
+* evaluate  - ``auditor.engine.evaluate.evaluate`` with the built-in rules;
+* pipeline  - ``auditor.engine.pipeline.findings_for``: what every scan runs (evaluation, the findings document, and
               since the readiness stage, readiness too);
 * readiness - ``auditor.readiness.assess.assess_readiness`` on the same inventory and config.
 
@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.config import Config  # noqa: E402
-from auditor.evaluate import evaluate  # noqa: E402
+from auditor.engine.config import Config  # noqa: E402
+from auditor.engine.evaluate import evaluate  # noqa: E402
+from auditor.engine.pipeline import findings_for  # noqa: E402
 from auditor.inventory import (  # noqa: E402
     AccessKey,
     AccountAssignment,
@@ -58,7 +59,6 @@ from auditor.inventory import (  # noqa: E402
     PermissionSet,
     ToolInfo,
 )
-from auditor.pipeline import findings_for  # noqa: E402
 from auditor.readiness.assess import assess_readiness  # noqa: E402
 from auditor.registry import RuleSet, load_rules  # noqa: E402
 from auditor.rules import BUILTIN_PACK  # noqa: E402

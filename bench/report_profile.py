@@ -6,7 +6,7 @@
 
 The inventory is one ``bench/org_scale.py`` saved (``--keep DIR``: ``DIR/<label>-c8-l0/inventory.json``). The
 stages are the ones ``auditor scan --from-inventory`` runs: load the inventory, evaluate the rules and build the
-findings document (``auditor.pipeline.findings_for``), then write each format as ``write_reports`` does
+findings document (``auditor.engine.pipeline.findings_for``), then write each format as ``write_reports`` does
 (``Reporter.write``: streamed by the formats that override it; with ``--tracemalloc`` the html report is rendered
 whole first, for the snapshot). Peak RSS is the process's own ``VmHWM`` read after each stage: the run starts in
 a fresh interpreter, so it is this work's memory and nobody else's. tracemalloc and cProfile slow the run down
@@ -60,13 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     def stage(name: str) -> None:
         stages.append((name, time.perf_counter() - started, vm_hwm_mb()))
 
-    from auditor.config import Config
+    from auditor.engine.config import Config
+    from auditor.engine.pipeline import findings_for
     from auditor.inventory import Inventory
-    from auditor.pipeline import findings_for
     from auditor.registry import load_rules
     from auditor.reports import BUILTIN_REPORTERS  # the formats as the CLI names them
     from auditor.rules import BUILTIN_PACK
-    from auditor.safefile import write_atomic, write_atomic_with
+    from auditor.util.safefile import write_atomic, write_atomic_with
 
     stage("imports")
     inventory = Inventory.load(args.inventory)

@@ -127,7 +127,7 @@ def timed(command: list[str], cwd: Path, repeat: int, *, warm_up: bool = True) -
 def in_process(root: Path, repeat: int) -> float:
     """The scan alone, without the interpreter's start and imports (about half a second) or the report."""
     sys.path.insert(0, str(ROOT))
-    from auditor.codescan import CodeSource
+    from auditor.codescan.source import CodeSource
 
     best = float("inf")
     for _ in range(repeat):

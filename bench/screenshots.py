@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from auditor.config import Config  # noqa: E402
-from auditor.demo import demo_inventory  # noqa: E402
-from auditor.pipeline import findings_for  # noqa: E402
+from auditor.demo.scan import demo_inventory  # noqa: E402
+from auditor.engine.config import Config  # noqa: E402
+from auditor.engine.pipeline import findings_for  # noqa: E402
 from auditor.registry import load_rules  # noqa: E402
 from auditor.reports.html import HtmlReporter  # noqa: E402
 from auditor.rules import BUILTIN_PACK  # noqa: E402

@@ -13,9 +13,9 @@ from typing import Any, BinaryIO
 from pydantic import TypeAdapter
 
 from auditor.findings import Finding, FindingsDocument
-from auditor.jsonfile import splice_json_lists
 from auditor.readiness.models import IamUserReadiness
 from auditor.reporter import Reporter
+from auditor.util.jsonfile import splice_json_lists
 
 _FINDINGS = TypeAdapter(list[Finding])
 _IAM_USERS = TypeAdapter(list[IamUserReadiness])

@@ -38,8 +38,8 @@ from urllib.parse import quote
 from pydantic_core import to_json
 
 from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity
-from auditor.jsonfile import splice_json_lists
 from auditor.reporter import Reporter
+from auditor.util.jsonfile import splice_json_lists
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

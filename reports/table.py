@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from tabulate import tabulate
 from wcwidth import wcswidth  # what tabulate measures with, so our truncation agrees with its columns
 
-from auditor.findings import Finding, FindingsDocument, Severity
+from auditor.findings import Finding, FindingsDocument, Severity, finding_order
 from auditor.reporter import Reporter
 
 DEFAULT_WIDTH = 120
@@ -307,9 +307,7 @@ def _manual_checks(document: FindingsDocument) -> str:
 
 
 def _worst_first(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(
-        findings, key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.resource_id, f.fingerprint)
-    )
+    return sorted(findings, key=finding_order)
 
 
 def _active(findings: Iterable[Finding]) -> list[Finding]:

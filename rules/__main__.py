@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from auditor.catalog import render_markdown
+from auditor.engine.catalog import render_markdown
 from auditor.registry import load_rules
 from auditor.rules import BUILTIN_PACK
 

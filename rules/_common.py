@@ -7,7 +7,7 @@ Everything here is pure. Two conventions every rule follows:
   ``N`` days before ``as_of``. "Used within N days" is the complement.
 * **Unknown is not false.** Facts not collected are ``None``, and rules only fire on facts that are known.
   Facts are read from one field each: the inventory reconciles its sources once, when it is assembled
-  (``auditor.facts``), so no rule re-derives them.
+  (``auditor.inventory.facts``), so no rule re-derives them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from auditor.inventory import AccountInventory, IamUser, Inventory, Organization
-from auditor.timestamps import as_utc
+from auditor.util.timestamps import as_utc
 
 # Public pages the rules cite: every reference a user sees is one they can open. CIS AWS Foundations control ids
 # are cited by number (the benchmark needs a free CIS account); Security Hub controls by id and control page.

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.isoduration import parse_duration
 from auditor.rule import Facts, FixTemplate
+from auditor.util.isoduration import parse_duration
 
 # ------------------------------------------------------------------------------------------------ derived facts
 

@@ -5,11 +5,11 @@ keys have no ARN; the id is what a person searches CloudTrail and the console fo
 finding and its own SARIF alert; the owning user's ARN is in the evidence (``user_arn``). KEY-004 is about the
 user. The user's tags go with every finding. Secrets are never read, only key ids and dates.
 
-In 0.1.0 the resource was the user's ARN with the key id as discriminator: ``auditor.baseline`` maps those
+In 0.1.0 the resource was the user's ARN with the key id as discriminator: ``auditor.engine.baseline`` maps those
 fingerprints to the current ones, so older baselines keep matching.
 
 Last use comes from the credential report, whose key slots are joined to the keys when the inventory is
-assembled (``auditor.facts``). "Never used" is a claim only the report can make: a key with no last-use date
+assembled (``auditor.inventory.facts``). "Never used" is a claim only the report can make: a key with no last-use date
 counts as never used when the account's credential report has a row for its user (``in_credential_report``),
 and as unknown otherwise (KEY-003 and KEY-005 then skip it).
 """
@@ -40,7 +40,7 @@ from auditor.rules._common import (
     security_hub,
     unused_for,
 )
-from auditor.timestamps import as_utc
+from auditor.util.timestamps import as_utc
 
 KEY_TYPE = "AWS::IAM::AccessKey"
 # A key created this close to its user was created by the user-setup wizard (CIS 1.11's "initial setup").

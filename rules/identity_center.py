@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.inventory import IDENTITY_CENTER_PRINCIPAL, AccountAssignment, IdentityCenter, Inventory, PermissionSet
-from auditor.isoduration import format_duration
+from auditor.permissions.privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
@@ -39,7 +39,7 @@ from auditor.rules._common import (
     account_resource,
     organization_arn,
 )
-from auditor.rules._privilege import PrivilegeGrant, grants_evidence, permission_set_privilege
+from auditor.util.isoduration import format_duration
 
 DEFAULT_SESSION_SECONDS = 3600
 

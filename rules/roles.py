@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.inventory import Inventory
-from auditor.isoduration import format_duration
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules import _fixes as fixes
 from auditor.rules._common import ROLE_SESSION_DURATION, USE_TEMPORARY_CREDENTIALS, account_label
+from auditor.util.isoduration import format_duration
 
 
 @rule(

@@ -27,7 +27,7 @@ from auditor.rules._common import (
     security_hub,
     within,
 )
-from auditor.timestamps import latest
+from auditor.util.timestamps import latest
 
 ROOT_TYPE = "AWS::IAM::Root"
 

@@ -2,7 +2,7 @@
 
 Findings are about one IAM user: ``resource_type`` ``AWS::IAM::User``, ``resource_id`` the user ARN, the
 user's tags passed for tag suppressions. Facts come from the user record, with the account's credential report
-row already joined in (``auditor.facts``); an account whose users were not collected is skipped.
+row already joined in (``auditor.inventory.facts``); an account whose users were not collected is skipped.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.inventory import AccountInventory, IamUser, Inventory
+from auditor.permissions.privilege import grants_evidence, user_privilege
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
@@ -30,7 +31,6 @@ from auditor.rules._common import (
     security_hub,
     unused_for,
 )
-from auditor.rules._privilege import grants_evidence, user_privilege
 
 MIGRATE_USER = """
     To retire the user: give the person an IAM Identity Center user (or find their user from your identity

@@ -42,6 +42,7 @@ from auditor.demo.description import (
 )
 from auditor.demo.identity_center_builder import build_identity_center as build_described_identity_center
 from auditor.demo.sandbox import SEALED_VALUES, trimmed_managed_policy_data, variables_to_clear
+from bench.browser import Browser, find_chromium
 
 MANAGEMENT_ACCOUNT_ID = "123456789012"  # moto's default account: the organization's management account
 REGION = "us-east-1"
@@ -59,7 +60,8 @@ AWS_MANAGED_POLICIES_FOR_TESTS = (
 )
 TRIMMED_MANAGED_POLICY_DATA = trimmed_managed_policy_data(AWS_MANAGED_POLICIES_FOR_TESTS)
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"  # test data lives in the repository, nowhere else
+REPO = Path(__file__).resolve().parents[1]  # the repository root: docs, README.md, pyproject.toml
+FIXTURES = REPO / "tests" / "fixtures"  # test data lives in the repository, nowhere else
 
 
 def seal_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,3 +268,38 @@ def build_identity_center(world: OrgWorld) -> IdentityCenterWorld:
         user_ids=built.user_ids,
         group_ids=built.group_ids,
     )
+
+
+# ------------------------------------------------------------------------- the real browser (report.html)
+# Debian's chromium over the DevTools protocol (bench/browser.py). Tests that use these fixtures skip, saying why,
+# where chromium is not installed, and fail instead when AUDITOR_REQUIRE_BROWSER=1 (CI, which installs it).
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Chromium's path; the browser tests skip without it, or fail when AUDITOR_REQUIRE_BROWSER=1 (CI)."""
+    path = find_chromium()
+    if path is None:
+        reason = "chromium not installed (apt-get install -y chromium)"
+        if os.environ.get("AUDITOR_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason}, and AUDITOR_REQUIRE_BROWSER=1")
+        pytest.skip(f"{reason}: browser tests skipped")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Any:
+    instance = Browser.launch(chromium)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Any:
+    tab = browser.new_page()
+    try:
+        yield tab
+    finally:
+        tab.close()

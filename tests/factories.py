@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from auditor.config import Config
+from auditor.engine.config import Config
 from auditor.inventory import (
     ROOT_USER,
     AccessKey,
@@ -40,10 +40,10 @@ from auditor.inventory import (
     PermissionSet,
     ToolInfo,
 )
-from auditor.isoduration import parse_duration
 from auditor.registry import RuleSet, load_rules
 from auditor.rule import Hit, Rule, RuleContext
 from auditor.rules import BUILTIN_PACK
+from auditor.util.isoduration import parse_duration
 
 AS_OF = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 MGMT = "111111111111"

@@ -9,7 +9,6 @@ coverage gap, a manual check and a notice.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from factories import fake_key_id
@@ -39,8 +38,6 @@ COLLECTED_AT = datetime(2025, 3, 1, 11, 58, 30, tzinfo=UTC)
 HOSTILE = (
     '<script>alert("x")</script> it\'s "quoted"\nsecond line\r\ttab \x1b[31mred\x1b[0m \u202eevil ünïcödé 日本語 🔑'
 )
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def rule_info(rule_id: str, title: str, severity: str, area: str, **extra: Any) -> RuleInfo:

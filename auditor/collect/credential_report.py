@@ -23,7 +23,7 @@ from auditor.inventory import (
     CredentialReportKey,
     CredentialReportRow,
 )
-from auditor.timestamps import as_utc
+from auditor.util.timestamps import as_utc
 
 SENTINELS = frozenset({"", "n/a", "no_information", "not_supported"})
 KEY_SLOTS = (1, 2)

@@ -25,7 +25,7 @@ from auditor.inventory import (
     InlinePolicy,
     ManagedPolicy,
 )
-from auditor.timestamps import as_utc
+from auditor.util.timestamps import as_utc
 
 AUTHORIZATION_DETAIL_FILTER = ["User", "Group", "Role", "LocalManagedPolicy"]
 
@@ -119,7 +119,7 @@ def _max_session_by_role(ctx: CallContext, iam: Any) -> dict[str, int]:
 
 def _user(ctx: CallContext, iam: Any, detail: dict[str, Any], row: CredentialReportRow | None) -> IamUser:
     """The user as IAM describes it; the credential report row is joined when the account is assembled
-    (``auditor.facts``). Here the row only says whether the user has keys worth a ``ListAccessKeys`` call."""
+    (``auditor.inventory.facts``). Here the row only says whether the user has keys worth a ``ListAccessKeys`` call."""
     user_name = detail["UserName"]
     needs_key_listing = row is None or bool(row.access_keys)
     return IamUser(

@@ -28,8 +28,8 @@ from auditor.inventory import (
     PermissionsBoundary,
     PermissionSet,
 )
-from auditor.isoduration import format_duration, parse_duration
-from auditor.timestamps import as_utc
+from auditor.util.isoduration import format_duration, parse_duration
+from auditor.util.timestamps import as_utc
 
 DEFAULT_SESSION_DURATION = "PT1H"
 PRINCIPAL_TYPES = frozenset({"USER", "GROUP"})

@@ -16,7 +16,7 @@ from auditor.collect.concurrency import map_concurrently
 from auditor.collect.responses import result_list, tag_dict
 from auditor.collect.session import AccountAccess
 from auditor.inventory import IDENTITY_CENTER_PRINCIPAL, OrgAccount, Organization, OrganizationalUnit
-from auditor.timestamps import as_utc
+from auditor.util.timestamps import as_utc
 
 
 @dataclass(frozen=True)

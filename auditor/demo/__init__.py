@@ -12,8 +12,6 @@ organization and the collection benchmark's, so there is one description languag
 * ``simulated`` - what the demo injects after collection (root) or drops (moto's own errors), and says so;
 * ``sandbox`` - the sealed environment moto runs in (no real credentials, no endpoint, repeatable ids);
 * ``scan`` - ``demo_inventory()``: build the story, collect it, add the simulated facts.
+
+Nothing is imported here: moto loads only for the commands and tests that build an organization.
 """
-
-from auditor.demo.scan import demo_inventory
-
-__all__ = ["demo_inventory"]

@@ -62,7 +62,8 @@ def demo_inventory(
     except ImportError:
         raise AuditorError(MOTO_MISSING_MESSAGE) from None
 
-    from auditor.collect import AwsSource, CollectOptions
+    from auditor.collect.options import CollectOptions
+    from auditor.collect.runner import AwsSource
 
     now = datetime.now(UTC).replace(microsecond=0)
     with (

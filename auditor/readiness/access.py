@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from auditor.inventory import AccountInventory, AttachedPolicy, IamUser, IdentityCenter, Inventory, PermissionSet
-from auditor.privilege import PrivilegeGrant, permission_set_privilege, user_privilege
+from auditor.permissions.privilege import PrivilegeGrant, permission_set_privilege, user_privilege
 from auditor.readiness.models import ACCESS_RANK, AccessGrant, AccessLevel
 
 READ_ONLY_POLICIES = frozenset({"ReadOnlyAccess", "ViewOnlyAccess", "SecurityAudit"})

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from auditor.config import Config
+from auditor.engine.config import Config
+from auditor.engine.patterns import first_match
 from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
-from auditor.patterns import first_match
 from auditor.readiness.access import AccessMap, IamLevels
 from auditor.readiness.classify import ClassPatterns, classify
 from auditor.readiness.match import UNMATCHED, IdentityIndex, user_email

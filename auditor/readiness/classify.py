@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from auditor.config import ReadinessConfig
+from auditor.engine.config import ReadinessConfig
+from auditor.engine.patterns import glob_match
 from auditor.inventory import AccessKey, IamUser
-from auditor.patterns import glob_match
 from auditor.readiness.match import Match
 from auditor.readiness.models import MatchedBy, UserClass
 
 
 class UserPatterns:
-    """Globs on an IAM user's ARN or name (``auditor.patterns.glob_match``: case ignored), asked of every user.
+    """Globs on an IAM user's ARN or name (``auditor.engine.patterns.glob_match``: case ignored), asked of every user.
 
     One combined regular expression rejects the users no pattern matches (nearly all of them) in one step; for
     the others, ``glob_match`` names the first pattern that matches, so the answer is the project's matcher's.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.config import Config
+from auditor.engine.config import Config
 from auditor.errors import InputError
 from auditor.inventory import Inventory
 from auditor.readiness.assess import assess_readiness
 from auditor.readiness.models import Readiness
 from auditor.readiness.plan import build_plan, plan_files
-from auditor.safefile import check_writable_file, prepare_output_dir, write_text_atomic
+from auditor.util.safefile import check_writable_file, prepare_output_dir, write_text_atomic
 
 
 def write_plan(inventory: Inventory, config: Config, output_dir: Path) -> tuple[Readiness, list[Path]]:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from auditor.inventory import Model
+from auditor.model import Model
 
 UserClass = Literal["human", "workload", "break-glass", "stale"]
 Verdict = Literal["migrated", "ready", "blocked"]

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import Field
 
-from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory, Model
+from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
+from auditor.model import Model
 from auditor.readiness.access import permission_set_level
 from auditor.readiness.models import (
     ACCESS_RANK,

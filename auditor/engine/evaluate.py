@@ -1,0 +1,300 @@
+"""Evaluation: Inventory + Config + rules in, Findings out. Pure: no network, no clock.
+
+Ages and suppression expiry are measured at ``inventory.as_of`` (the collection time), so evaluating a saved
+snapshot again gives the same findings with the same fingerprints.
+
+Every rule of the set gets a status, so that no report can mistake silence for a pass: a rule switched off in
+the config is ``disabled``; a rule reading a source that did not run is ``not_evaluated``; a rule that raises is
+``failed`` (and its error is a coverage gap, as for anything else that could not be read).
+
+Rules are untrusted code (the pull-request gate loads them from the pull request): each check runs isolated
+(``auditor.util.isolation``) under a time limit. Whatever it raises, ``SystemExit`` included, or a time limit it
+overruns makes the rule ``failed`` with a gap naming it; a hit that is not a well-formed :class:`Hit` (wrong
+types, evidence that is not JSON) is dropped with a gap naming the rule. The other rules' findings and every
+report are still produced.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from auditor.engine.config import Config, Suppression
+from auditor.findings import (
+    FileLocation,
+    Finding,
+    ManualCheck,
+    RuleStatus,
+    SuppressionRecord,
+    finding_order,
+    make_fingerprint,
+)
+from auditor.inventory import CollectionError, Inventory
+from auditor.registry import RuleSet
+from auditor.rule import Hit, Rule, RuleContext
+from auditor.util.isolation import run_isolated
+
+DEFAULT_RULE_TIMEOUT_SECONDS = 60.0  # a built-in rule takes well under a second on a 1,000-account inventory
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    status: RuleStatus
+    reason: str | None = None
+
+
+@dataclass
+class Evaluation:
+    findings: list[Finding]
+    manual_checks: list[ManualCheck]
+    errors: list[CollectionError]  # the inventory's coverage gaps plus rules or packs that failed
+    notices: list[str] = field(default_factory=list)
+    outcomes: dict[str, RuleOutcome] = field(default_factory=dict)  # rule id -> status
+
+
+def evaluate(
+    inventory: Inventory,
+    ruleset: RuleSet,
+    config: Config,
+    *,
+    rule_timeout: float | None = DEFAULT_RULE_TIMEOUT_SECONDS,
+) -> Evaluation:
+    """``rule_timeout``: seconds each rule's check may take (``None``: no limit); past it the rule is abandoned."""
+    errors = list(inventory.errors)
+    errors += [
+        CollectionError(service="auditor", operation="load rules", error_code="RulePackError", message=problem)
+        for problem in ruleset.problems
+    ]
+    notices = [f"simulated: {note}" for note in inventory.collection.simulated]
+    context = RuleContext.for_inventory(inventory, config)
+    findings: dict[str, Finding] = {}
+    outcomes: dict[str, RuleOutcome] = {}
+    suppression_use = _SuppressionUse()
+    for rule in ruleset.rules:
+        outcome = _outcome_before_running(rule, inventory, config)
+        if outcome is not None:
+            outcomes[rule.id] = outcome
+            continue
+        abandoned = threading.Event()
+        ran = run_isolated(
+            partial(_hits_of, rule, inventory, context, abandoned), rule_timeout, rule.id, abandoned=abandoned
+        )
+        if ran.timed_out:  # one broken rule must not hide the others' findings, nor hang the run
+            message = f"did not finish within {rule_timeout:g} s (--rule-timeout); abandoned"
+            errors.append(_rule_error(rule, "RuleTimeout", message))
+            outcomes[rule.id] = RuleOutcome("failed", f"RuleTimeout: {message}")
+            continue
+        if ran.error is not None:
+            errors.append(_rule_error(rule, type(ran.error).__name__, ran.error_text()))
+            outcomes[rule.id] = RuleOutcome("failed", ran.describe_error())
+            continue
+        outcomes[rule.id] = RuleOutcome("evaluated")
+        dropped: list[str] = []
+        for hit in ran.value or []:
+            finding, problem = _valid_finding(rule, hit, inventory, config)
+            if finding is None:
+                dropped.append(problem)
+                continue
+            facts = inventory.account_facts(hit.account_id) if hit.account_id else None
+            account_tags = facts.tags if facts is not None and facts.tags is not None else {}
+            tags = {**account_tags, **hit.tags}
+            _apply_suppression(finding, config.suppressions, tags, inventory, suppression_use)
+            findings.setdefault(finding.fingerprint, finding)
+        if dropped:
+            errors.append(
+                _rule_error(rule, "InvalidHit", f"{len(dropped)} invalid hit(s) dropped; the first: {dropped[0]}")
+            )
+    notices += suppression_use.notices(config.suppressions)
+    ordered = sorted(findings.values(), key=finding_order)
+    return Evaluation(
+        findings=ordered,
+        manual_checks=list(ruleset.manual_checks),
+        errors=errors,
+        notices=notices,
+        outcomes=outcomes,
+    )
+
+
+def _outcome_before_running(rule: Rule, inventory: Inventory, config: Config) -> RuleOutcome | None:
+    """Why the rule does not run, or ``None`` when it does."""
+    if rule.id in config.rules.disabled:
+        where = config.source or "the configuration"
+        return RuleOutcome("disabled", f"disabled in {where} ([rules] disabled)")
+    collected = inventory.collection.sources_collected
+    missing = [source for source in rule.sources if source not in collected]
+    if missing:
+        names = ", ".join(missing)
+        return RuleOutcome("not_evaluated", f"needs the {names} source, which did not run in this scan")
+    return None
+
+
+def _hits_of(rule: Rule, inventory: Inventory, context: RuleContext, abandoned: threading.Event) -> list[Any]:
+    """The rule's hits, consumed one by one: once abandoned, a rule that yields forever stops at its next hit."""
+    hits = []
+    for hit in rule.check(inventory, context):
+        if abandoned.is_set():
+            break
+        hits.append(hit)
+    return hits
+
+
+def _rule_error(rule: Rule, code: str, message: str) -> CollectionError:
+    return CollectionError(service="auditor", operation=f"evaluate {rule.id}", error_code=code, message=message[:300])
+
+
+_HIT_TYPES: dict[str, tuple[type, ...]] = {
+    "account_id": (str, type(None)),
+    "resource_type": (str,),
+    "resource_id": (str,),
+    "message": (str,),
+    "evidence": (Mapping,),
+    "discriminator": (str,),
+    "region": (str, type(None)),
+    "location": (FileLocation, type(None)),
+    "tags": (Mapping,),
+}
+
+
+def _valid_finding(rule: Rule, hit: Any, inventory: Inventory, config: Config) -> tuple[Finding | None, str]:
+    """The finding for ``hit``, or ``None`` and why the hit is unusable (it would break the JSON reports)."""
+    if not isinstance(hit, Hit):
+        return None, f"yielded a {type(hit).__name__}, not a Hit"
+    for name, types in _HIT_TYPES.items():
+        value = getattr(hit, name)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            expected = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+            return None, f"Hit.{name} is a {type(value).__name__}, expected {expected}"
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in hit.tags.items()):
+        return None, "Hit.tags must map strings to strings"
+    try:  # encoding to UTF-8 rejects a lone surrogate (UnicodeEncodeError is a ValueError)
+        json.dumps(dict(hit.evidence), allow_nan=False, ensure_ascii=False).encode()
+    except (TypeError, ValueError) as exc:
+        return None, f"Hit.evidence is not JSON: {str(exc)[:120]}"
+    try:
+        finding = _finding(rule, hit, inventory, config)
+        _text_of(finding).encode()
+    except Exception as exc:  # noqa: BLE001 - whatever the surprise, drop this hit, keep the run
+        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+    return finding, ""
+
+
+def _text_of(finding: Finding) -> str:
+    """Every string of the finding's JSON but its evidence (checked above), joined: when this encodes to UTF-8,
+    the finding serialises. The check once was ``finding.model_dump_json()``, which cost a whole JSON document
+    per finding (most of evaluation's time at 40,000 findings) to catch what is left after validation: a lone
+    surrogate in a string."""
+    fix = finding.fix
+    location = finding.location
+    return "\n".join(
+        [
+            finding.fingerprint,
+            finding.rule_id,
+            finding.title,
+            finding.account_id or "",
+            finding.account_name or "",
+            finding.region or "",
+            finding.resource_type,
+            finding.resource_id,
+            finding.message,
+            finding.remediation,
+            *finding.references,
+            location.path if location is not None else "",
+            *(fix.console if fix is not None else ()),
+            *(fix.cli if fix is not None else ()),
+            (fix.terraform or "") if fix is not None else "",
+        ]
+    )
+
+
+def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Finding:
+    account_name = inventory.account_name(hit.account_id) if hit.account_id else None
+    return Finding(
+        fingerprint=make_fingerprint(rule.id, hit.account_id, hit.resource_id, hit.discriminator),
+        rule_id=rule.id,
+        title=rule.title,
+        severity=config.rules.severity.get(rule.id, hit.severity or rule.severity),
+        account_id=hit.account_id,
+        account_name=account_name,
+        region=hit.region,
+        resource_type=hit.resource_type,
+        resource_id=hit.resource_id,
+        message=hit.message,
+        evidence=dict(hit.evidence),
+        remediation=rule.remediation,
+        fix=rule.fix.fill(_facts(hit, account_name)) if rule.fix is not None else None,
+        references=list(rule.references),
+        location=hit.location,
+    )
+
+
+def _facts(hit: Hit, account_name: str | None) -> dict[str, object]:
+    """What a rule's fix template is filled with: the evidence, and where the finding is."""
+    return {
+        **hit.evidence,
+        "account_id": hit.account_id,
+        "account_name": account_name,
+        "resource_id": hit.resource_id,
+        "region": hit.region,
+    }
+
+
+@dataclass
+class _SuppressionUse:
+    """Which suppressions applied, so the reviewed file can be kept honest: expired and unused ones are named."""
+
+    live: set[int] = field(default_factory=set)
+    expired: set[int] = field(default_factory=set)
+
+    def notices(self, suppressions: list[Suppression]) -> list[str]:
+        notices = []
+        for index, s in enumerate(suppressions):
+            label = f"suppression #{index + 1} (rule {s.rule}, reason: {s.reason})"
+            if index in self.expired:
+                notices.append(f"{label} expired on {s.expires}; its findings count again")
+            elif index not in self.live:
+                notices.append(f"{label} matched no finding: remove it if what it covered is gone")
+        return notices
+
+
+def _apply_suppression(
+    finding: Finding,
+    suppressions: list[Suppression],
+    tags: dict[str, str],
+    inventory: Inventory,
+    use: _SuppressionUse,
+) -> None:
+    """``tags``: the resource's own over its account's. Account tags never read are left out, so a tag
+    suppression cannot match on them: the finding stays visible rather than hidden on a guess."""
+    today = inventory.as_of.date()
+    resources = _resource_names(finding)
+    for index, suppression in enumerate(suppressions):
+        if not any(
+            suppression.matches(finding.rule_id, finding.account_id, finding.account_name, resource, tags)
+            for resource in resources
+        ):
+            continue
+        expired = suppression.expires is not None and suppression.expires < today
+        finding.suppression = SuppressionRecord(
+            reason=suppression.reason, owner=suppression.owner, expires=suppression.expires, expired=expired
+        )
+        if expired:
+            use.expired.add(index)
+            continue  # an expired suppression is recorded on the finding but a live one may still match
+        use.live.add(index)
+        finding.suppressed = True
+        return
+
+
+def _resource_names(finding: Finding) -> list[str]:
+    """What a suppression's ``resource`` glob may match: the resource, and for an access key also its user's
+    ARN (``evidence.user_arn``), so "the keys of arn:aws:iam::*:user/ci-*" can be written, and suppressions
+    written when key findings named the user (0.1.0) still match."""
+    names = [finding.resource_id]
+    user_arn = finding.evidence.get("user_arn")
+    if isinstance(user_arn, str) and user_arn and user_arn != finding.resource_id:
+        names.append(user_arn)
+    return names

@@ -1,0 +1,74 @@
+"""Read-only proof: a full ``--org`` scan (with Identity Center) calls nothing but reads.
+
+A ``before-call`` recorder on the base session sees every request of the scan, whichever account it goes
+to, because the collectors create all their clients from that session (see ``auditor/collect/session.py``).
+"""
+
+from __future__ import annotations
+
+import boto3
+import botocore.session
+import pytest
+from conftest import OrgWorld, build_identity_center
+
+from auditor.collect.calls import CallContext, ErrorSink, call
+from auditor.collect.operations import (
+    OPERATIONS_BY_SERVICE,
+    UnlistedOperationError,
+    iam_actions,
+    is_listed,
+    is_read_only,
+)
+from auditor.collect.options import CollectOptions
+from auditor.collect.runner import collect
+
+
+def record_operations(session: boto3.Session) -> set[tuple[str, str]]:
+    called: set[tuple[str, str]] = set()
+
+    def recorder(model: botocore.model.OperationModel, **_: object) -> None:
+        called.add((model.service_model.service_name, model.name))
+
+    session.events.register("before-call.*.*", recorder)
+    return called
+
+
+def test_full_org_scan_only_reads_and_only_calls_listed_operations(org_world: OrgWorld) -> None:
+    build_identity_center(org_world)
+    called = record_operations(org_world.session)
+
+    inventory = collect(CollectOptions(org=True), org_world.session, sleep=lambda _: None)
+
+    assert len(inventory.accounts) == 4 and inventory.identity_center is not None  # a real, full scan
+    writes = sorted(f"{service}:{op}" for service, op in called if not is_read_only(op))
+    assert writes == []
+    unlisted = sorted(f"{service}:{op}" for service, op in called if not is_listed(service, op))
+    assert unlisted == []
+    # and the listing is not stale: a full scan uses every permission `auditor policy` will ask for
+    listed = {(service, op) for service, operations in OPERATIONS_BY_SERVICE.items() for op in operations}
+    assert called == listed
+
+
+def test_every_listed_operation_is_read_only_and_exists_in_botocore() -> None:
+    loader = botocore.session.get_session()
+    for service, operations in OPERATIONS_BY_SERVICE.items():
+        model_operations = set(loader.get_service_model(service).operation_names)
+        assert operations <= model_operations, f"{service}: {sorted(operations - model_operations)} not in botocore"
+        assert all(is_read_only(op) for op in operations), service
+
+
+def test_iam_actions_use_the_iam_prefixes() -> None:
+    actions = iam_actions()
+    assert "sso:ListInstances" in actions and "sso-admin:ListInstances" not in actions
+    assert "iam:GenerateCredentialReport" in actions and "identitystore:ListUsers" in actions
+    assert actions == sorted(actions) and len(actions) == sum(len(ops) for ops in OPERATIONS_BY_SERVICE.values())
+
+
+def test_an_unlisted_operation_is_refused_before_it_is_sent() -> None:
+    iam = boto3.Session().client("iam", region_name="us-east-1")
+    sent: list[str] = []
+    iam.meta.events.register("before-call.*.*", lambda model, **_: sent.append(model.name))
+
+    with pytest.raises(UnlistedOperationError, match="iam:DeleteUser"):
+        call(CallContext(ErrorSink(), "123456789012"), iam, "DeleteUser", UserName="alice")
+    assert sent == []

@@ -1,0 +1,865 @@
+"""Migration readiness on a hand-built organization: every class, match, access gap, verdict, blocker and plan line.
+
+The organization (factories, no moto needed: the stage reads the inventory only; the demo test checks the
+same stage on the moto-built demo organization):
+
+* management (MGMT): ``frank``, a person with no Identity Center user (human-unmatched): blocked.
+* dev (DEV): ``bob@example.com`` (matched by its e-mail user name), ``carol-iam`` (by its ``email`` tag),
+  ``deploy-bot`` (a workload on a key), ``breakglass-admin``, ``old-intern`` (stale), ``svc-reporting``
+  (a console user the config declares a workload): ready.
+* prod (PROD, production): ``alice`` (by user name, administrator through an IAM group and through Identity
+  Center), ``erin`` (PowerUserAccess today, nothing in Identity Center: access gap) and ``dan`` (tag
+  ``dan@example.com``, which two identity-store users share: ambiguous): blocked.
+* legacy (LEGACY): no IAM user, no assignment: blocked (no-assignments).
+* sandbox (SANDBOX): a break-glass user and a declared exception only, and an assignment: migrated.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from pathlib import Path
+
+import botocore.session
+import pytest
+from factories import (
+    DEV,
+    INSTANCE_ARN,
+    MGMT,
+    PROD,
+    aws_policy,
+    days_ago,
+    default_org_accounts,
+    idc_group,
+    idc_user,
+    key_id,
+    make_account,
+    make_group,
+    make_identity_center,
+    make_inventory,
+    make_key,
+    make_org,
+    make_user,
+    org_account,
+    permission_set,
+)
+
+from auditor.cli import main
+from auditor.engine.config import Config, ReadinessConfig, ReadinessException, load_config
+from auditor.engine.pipeline import findings_for
+from auditor.errors import InputError
+from auditor.findings import FindingsDocument
+from auditor.inventory import AccountAssignment, GroupMembership, IdentityStoreUser, Inventory
+from auditor.readiness.assess import assess_readiness
+from auditor.readiness.models import Readiness
+from auditor.readiness.plan import build_plan, render_csv, render_markdown
+from auditor.readiness.sso_config import render_sso_config
+from auditor.registry import load_rules
+from auditor.reports.html import HtmlReporter
+from auditor.rules import BUILTIN_PACK
+from bench.browser import Browser, find_chromium
+
+LEGACY = "444444444444"
+SANDBOX = "555555555555"
+ADMIN = permission_set("AdministratorAccess", managed=[aws_policy("AdministratorAccess")])
+READ_ONLY = permission_set("ReadOnly", managed=[aws_policy("ReadOnlyAccess")])
+POWER = permission_set("PowerUser", managed=[aws_policy("PowerUserAccess")])
+
+
+def user_assignment(account_id: str, ps: object, user_id: str) -> AccountAssignment:
+    return AccountAssignment(
+        account_id=account_id, permission_set_arn=ps.arn, principal_type="USER", principal_id=user_id
+    )  # type: ignore[attr-defined]
+
+
+def group_assignment(account_id: str, ps: object, group_id: str) -> AccountAssignment:
+    return AccountAssignment(
+        account_id=account_id, permission_set_arn=ps.arn, principal_type="GROUP", principal_id=group_id
+    )  # type: ignore[attr-defined]
+
+
+def identity_center(**overrides: object) -> object:
+    fields: dict[str, object] = {
+        "permission_sets": [ADMIN, READ_ONLY, POWER],
+        "users": [
+            idc_user("u-alice", "alice", "alice@example.com"),
+            idc_user("u-bob", "bob@example.com", "bob@example.com"),
+            idc_user("u-carol", "carol", "carol@example.com"),
+            idc_user("u-dan1", "dan.smith", "dan@example.com"),
+            idc_user("u-dan2", "dan.jones", "dan@example.com"),
+            idc_user("u-erin", "erin", "erin@example.com"),
+        ],
+        "groups": [idc_group("g-admins", "Admins"), idc_group("g-readers", "Readers")],
+        "memberships": [
+            GroupMembership(group_id="g-admins", user_id="u-alice"),
+            GroupMembership(group_id="g-readers", user_id="u-carol"),
+        ],
+        "assignments": [
+            group_assignment(MGMT, ADMIN, "g-admins"),
+            group_assignment(DEV, READ_ONLY, "g-readers"),
+            user_assignment(DEV, ADMIN, "u-bob"),
+            group_assignment(PROD, ADMIN, "g-admins"),
+            group_assignment(PROD, READ_ONLY, "g-readers"),
+            group_assignment(SANDBOX, READ_ONLY, "g-readers"),
+        ],
+        "assignments_listed_accounts": [MGMT, DEV, PROD, LEGACY, SANDBOX],
+    }
+    fields.update(overrides)
+    return make_identity_center(**fields)  # type: ignore[arg-type]
+
+
+def organization(idc: object | None = None) -> Inventory:
+    recent = days_ago(3)
+    accounts = [
+        make_account(MGMT, "management", users=[make_user("frank", MGMT, password=True, password_last_used=recent)]),
+        make_account(
+            DEV,
+            "dev",
+            users=[
+                make_user(
+                    "bob@example.com",
+                    DEV,
+                    password=True,
+                    password_last_used=recent,
+                    policies=[aws_policy("AdministratorAccess")],
+                ),
+                make_user(
+                    "carol-iam",
+                    DEV,
+                    password=True,
+                    password_last_used=recent,
+                    tags={"Email": "carol@example.com"},
+                    policies=[aws_policy("ReadOnlyAccess")],
+                ),
+                make_user("deploy-bot", DEV, keys=[make_key(1, last_used=days_ago(1), service="s3")]),
+                make_user("breakglass-admin", DEV, password=True, policies=[aws_policy("AdministratorAccess")]),
+                make_user("old-intern", DEV, password=True, password_last_used=days_ago(300)),
+                make_user("svc-reporting", DEV, password=True, password_last_used=recent),
+            ],
+        ),
+        make_account(
+            PROD,
+            "prod",
+            groups=[make_group("admins", PROD, policies=[aws_policy("AdministratorAccess")])],
+            users=[
+                make_user("alice", PROD, password=True, password_last_used=recent, mfa=True, groups=["admins"]),
+                make_user(
+                    "erin", PROD, password=True, password_last_used=recent, policies=[aws_policy("PowerUserAccess")]
+                ),
+                make_user("dan", PROD, password=True, password_last_used=recent, tags={"email": "dan@example.com"}),
+            ],
+        ),
+        make_account(LEGACY, "legacy", users=[]),
+        make_account(
+            SANDBOX,
+            "sandbox",
+            users=[
+                make_user("break-glass", SANDBOX, password=True),
+                make_user("ses-smtp", SANDBOX, keys=[make_key(2, last_used=days_ago(1), service="ses")]),
+            ],
+        ),
+    ]
+    org_accounts = [
+        *default_org_accounts(),
+        org_account(LEGACY, "legacy", ou_path="/Root/Legacy"),
+        org_account(SANDBOX, "sandbox", ou_path="/Root/Sandbox"),
+    ]
+    return make_inventory(
+        accounts=accounts,
+        organization=make_org(org_accounts),
+        identity_center=idc if idc is not None else identity_center(),  # type: ignore[arg-type]
+    )
+
+
+CONFIG = Config(
+    readiness=ReadinessConfig(
+        classes={"*:user/svc-*": "workload"},
+        exceptions=[ReadinessException(user="ses-smtp", reason="SES SMTP credentials need an IAM user")],
+    )
+)
+
+
+@pytest.fixture(scope="module")
+def readiness() -> Readiness:
+    return assess_readiness(organization(), CONFIG)
+
+
+def by_user(readiness: Readiness) -> dict[str, object]:
+    return {u.user_name: u for u in readiness.iam_users}
+
+
+def verdicts(readiness: Readiness) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    return {
+        a.account_name or a.account_id: (a.verdict, [(b.code, b.subject) for b in a.blockers])
+        for a in readiness.accounts
+    }
+
+
+# ------------------------------------------------------------------------------------------- classes
+
+
+def test_every_user_gets_its_class_and_the_evidence_for_it(readiness: Readiness) -> None:
+    users = by_user(readiness)
+    classes = {name: u.user_class for name, u in users.items()}  # type: ignore[attr-defined]
+    assert classes == {
+        "frank": "human",
+        "bob@example.com": "human",
+        "carol-iam": "human",
+        "deploy-bot": "workload",
+        "breakglass-admin": "break-glass",
+        "old-intern": "stale",
+        "svc-reporting": "workload",
+        "alice": "human",
+        "erin": "human",
+        "dan": "human",
+        "break-glass": "break-glass",
+        "ses-smtp": "workload",
+    }
+    bob = users["bob@example.com"].evidence  # type: ignore[attr-defined]
+    assert bob.console_password and bob.email == "bob@example.com" and bob.email_from == "user-name"
+    assert "console password" in bob.reasons
+    carol = users["carol-iam"].evidence  # type: ignore[attr-defined]
+    assert (carol.email, carol.email_from) == ("carol@example.com", "tag")  # tag key matched ignoring case
+    bot = users["deploy-bot"].evidence  # type: ignore[attr-defined]
+    assert [k.access_key_id for k in bot.active_keys] == [key_id(1)]
+    assert bot.active_keys[0].last_used_service == "s3"
+    assert bot.reasons == ["active access key(s) and no console password; keys last used by s3"]
+    assert users["old-intern"].evidence.used_within_unused_days is False  # type: ignore[attr-defined]
+    assert users["old-intern"].evidence.reasons == ["no password or key use within 45 days"]  # type: ignore[attr-defined]
+    assert users["breakglass-admin"].evidence.class_source == "break-glass"  # type: ignore[attr-defined]
+    assert users["breakglass-admin"].evidence.reasons == ["matches readiness.break_glass '*break*glass*'"]  # type: ignore[attr-defined]
+    assert users["svc-reporting"].evidence.class_source == "override"  # type: ignore[attr-defined]
+    assert users["ses-smtp"].exception == "SES SMTP credentials need an IAM user"  # type: ignore[attr-defined]
+
+
+def test_unknown_last_use_is_never_stale() -> None:
+    """No credential report row and no recorded use: the user may be in daily use, so not stale."""
+    inventory = make_inventory(
+        accounts=[make_account(DEV, "dev", users=[make_user("ghost", DEV, password=True)])],
+        identity_center=identity_center(),  # type: ignore[arg-type]
+    )
+    [ghost] = assess_readiness(inventory, Config()).iam_users
+    assert ghost.user_class == "human"
+    assert ghost.evidence.used_within_unused_days is None
+
+
+def test_a_user_with_nothing_to_sign_in_with_is_stale() -> None:
+    inventory = make_inventory(accounts=[make_account(DEV, "dev", users=[make_user("husk", DEV, password=False)])])
+    [husk] = assess_readiness(inventory, Config()).iam_users
+    assert husk.user_class == "stale"
+    assert husk.evidence.reasons == ["no console password and no active access key"]
+
+
+# ------------------------------------------------------------------------------------------- matching
+
+
+def test_people_are_matched_by_email_name_tag_and_user_name(readiness: Readiness) -> None:
+    users = by_user(readiness)
+    found = {
+        name: (u.match, u.matched_by, u.identity_center_user, u.candidates)  # type: ignore[attr-defined]
+        for name, u in users.items()
+        if u.user_class == "human"  # type: ignore[attr-defined]
+    }
+    assert found == {
+        "frank": ("unmatched", None, None, []),
+        "bob@example.com": ("matched", "email", "bob@example.com", ["bob@example.com"]),
+        "carol-iam": ("matched", "tag", "carol", ["carol"]),
+        "alice": ("matched", "user-name", "alice", ["alice"]),
+        "erin": ("matched", "user-name", "erin", ["erin"]),
+        "dan": ("ambiguous", "tag", None, ["dan.jones", "dan.smith"]),
+    }
+    assert users["deploy-bot"].match is None  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------------------------- access
+
+
+def test_access_levels_today_and_in_identity_center_and_gaps(readiness: Readiness) -> None:
+    users = by_user(readiness)
+    levels = {
+        name: (u.iam_access, u.identity_center_access, u.access_gap)  # type: ignore[attr-defined]
+        for name, u in users.items()
+        if u.match == "matched"  # type: ignore[attr-defined]
+    }
+    assert levels == {
+        "bob@example.com": ("administrator", "administrator", False),
+        "carol-iam": ("read-only", "read-only", False),
+        "alice": ("administrator", "administrator", False),  # through the IAM group and the IdC group
+        "erin": ("other", "none", True),  # PowerUserAccess is privileged, but not administrator
+    }
+
+
+def test_access_map_per_identity_center_user_direct_and_through_groups(readiness: Readiness) -> None:
+    access = {u.user_name: u for u in readiness.identity_center_users}
+    alice = access["alice"]
+    assert alice.groups == ["Admins"]
+    assert [(g.account_id, g.permission_set, g.via, g.privileged, g.production) for g in alice.access] == [
+        (MGMT, "AdministratorAccess", "group Admins", True, False),
+        (PROD, "AdministratorAccess", "group Admins", True, True),
+    ]
+    assert [(g.account_id, g.permission_set, g.via, g.level) for g in access["bob@example.com"].access] == [
+        (DEV, "AdministratorAccess", "direct", "administrator")
+    ]
+    assert {(g.account_id, g.level, g.privileged) for g in access["carol"].access} == {
+        (DEV, "read-only", False),
+        (PROD, "read-only", False),
+        (SANDBOX, "read-only", False),
+    }
+    assert access["erin"].access == []
+
+
+def test_who_can_reach_administrator_in_production(readiness: Readiness) -> None:
+    assert [(p.user_name, p.account_id, p.permission_set, p.via) for p in readiness.production_administrators] == [
+        ("alice", PROD, "AdministratorAccess", "group Admins")
+    ]
+
+
+# ------------------------------------------------------------------------------------------- verdicts
+
+
+def test_each_account_verdict_and_every_blocker(readiness: Readiness) -> None:
+    assert verdicts(readiness) == {
+        "management": ("blocked", [("human-unmatched", f"arn:aws:iam::{MGMT}:user/frank")]),
+        "dev": ("ready", []),
+        "prod": (
+            "blocked",
+            [("human-ambiguous", f"arn:aws:iam::{PROD}:user/dan"), ("access-gap", f"arn:aws:iam::{PROD}:user/erin")],
+        ),
+        "legacy": ("blocked", [("no-assignments", LEGACY)]),
+        "sandbox": ("migrated", []),
+    }
+    prod = next(a for a in readiness.accounts if a.account_id == PROD)
+    assert prod.is_production
+    messages = [b.message for b in prod.blockers]
+    assert messages == [
+        "dan matches several Identity Center users: dan.jones, dan.smith",
+        "erin has other access today; Identity Center gives erin none here",
+    ]
+
+
+def test_workloads_are_their_own_track_with_a_replacement(readiness: Readiness) -> None:
+    dev = next(a for a in readiness.accounts if a.account_id == DEV)
+    assert [(w.user_name, w.active_keys, w.last_used_service, w.replacement) for w in dev.workloads] == [
+        (
+            "deploy-bot",
+            [key_id(1)],
+            "s3",
+            "an IAM role the CI system assumes through OIDC (no stored key)",
+        ),
+        (
+            "svc-reporting",
+            [],
+            None,
+            "an instance profile or task role if it runs in AWS; IAM Roles Anywhere if it runs outside AWS",
+        ),
+    ]
+    sandbox = next(a for a in readiness.accounts if a.account_id == SANDBOX)
+    assert sandbox.workloads == []  # the declared exception is not a workload to replace
+
+
+def test_organization_summary(readiness: Readiness) -> None:
+    s = readiness.summary
+    assert s.accounts_by_verdict == {"migrated": 1, "ready": 1, "blocked": 3}
+    assert s.users_by_class == {"human": 6, "workload": 3, "break-glass": 2, "stale": 1}
+    assert (s.humans, s.humans_matched, s.humans_unmatched, s.humans_ambiguous, s.access_gaps) == (6, 4, 1, 1, 1)
+    assert s.active_keys_left == 2
+    assert s.blockers_by_code == {
+        "identity-center-disabled": 0,
+        "no-assignments": 1,
+        "human-unmatched": 1,
+        "human-ambiguous": 1,
+        "access-gap": 1,
+    }
+    assert readiness.start_url == "https://d-1234567890.awsapps.com/start"
+
+
+def test_identity_center_disabled_blocks_every_account() -> None:
+    readiness = assess_readiness(organization(make_identity_center("not_enabled")), CONFIG)
+    assert {a.account_id: [b.code for b in a.blockers] for a in readiness.accounts} == {
+        account: ["identity-center-disabled"] for account in (MGMT, DEV, PROD, LEGACY, SANDBOX)
+    }
+    assert all(u.match is None for u in readiness.iam_users)
+
+
+def test_unknown_identity_center_or_assignments_give_no_verdict() -> None:
+    unknown = assess_readiness(organization(make_identity_center("unknown")), CONFIG)
+    assert unknown.accounts == []
+    assert {a.reason for a in unknown.accounts_not_assessed} == {
+        "Identity Center could not be read (see the coverage gaps)"
+    }
+    partial = assess_readiness(organization(identity_center(assignments_unreadable_accounts=[PROD])), CONFIG)
+    assert [(a.account_id, a.reason) for a in partial.accounts_not_assessed] == [
+        (PROD, "its Identity Center assignments could not be read (see the coverage gaps)")
+    ]
+    for missing, reason in [
+        ("memberships", "the identity store's group memberships could not be read (see the coverage gaps)"),
+        ("permission_sets", "the permission sets could not be read (see the coverage gaps)"),
+    ]:
+        unread = assess_readiness(organization(identity_center(**{missing: None})), CONFIG)
+        assert unread.accounts == [] and {a.reason for a in unread.accounts_not_assessed} == {reason}
+    no_users = make_inventory(accounts=[make_account(DEV, "dev")], identity_center=identity_center())  # type: ignore[arg-type]
+    assert assess_readiness(no_users, CONFIG).accounts_not_assessed[0].reason == "its IAM users could not be read"
+
+
+def test_a_declared_exception_does_not_block_or_count() -> None:
+    config = Config(readiness=ReadinessConfig(exceptions=[ReadinessException(user="frank", reason="vendor login")]))
+    readiness = assess_readiness(organization(), config)
+    management = next(a for a in readiness.accounts if a.account_id == MGMT)
+    assert (management.verdict, management.blockers, management.humans) == ("migrated", [], 0)
+
+
+def test_ambiguity_within_the_email_step_is_not_resolved_by_user_name() -> None:
+    """Two identity-store users share an e-mail; one of them has the IAM user's name: still ambiguous."""
+    idc = identity_center(
+        users=[
+            IdentityStoreUser(user_id="u-1", user_name="dan", emails=["dan@example.com"]),
+            IdentityStoreUser(user_id="u-2", user_name="daniel", emails=["DAN@example.com"]),
+        ]
+    )
+    readiness = assess_readiness(organization(idc), CONFIG)
+    dan = next(u for u in readiness.iam_users if u.user_name == "dan")
+    assert (dan.match, dan.candidates) == ("ambiguous", ["dan", "daniel"])
+
+
+# ----------------------------------------------------------------------------------------------- plan
+
+
+@pytest.fixture(scope="module")
+def plan_lines(readiness: Readiness) -> list[tuple[str | None, str, str, str | None]]:
+    plan = build_plan(organization(), readiness)
+    return [(s.account_name, s.track, s.action, s.command) for s in plan.steps]
+
+
+def test_plan_orders_accounts_so_nobody_is_locked_out(
+    plan_lines: list[tuple[str | None, str, str, str | None]],
+) -> None:
+    order = list(dict.fromkeys(name for name, *_ in plan_lines))
+    # ready first, then blocked, the management account (where IAM administrators can repair things) last
+    assert order == ["dev", "legacy", "prod", "management"]
+
+
+def test_plan_lines_for_a_ready_account(plan_lines: list[tuple[str | None, str, str, str | None]]) -> None:
+    dev = [(track, action, command) for name, track, action, command in plan_lines if name == "dev"]
+    assert dev == [
+        (
+            "people",
+            "bob@example.com signs in at https://d-1234567890.awsapps.com/start, opens dev and confirms they can do "
+            "their work before their IAM user is switched off",
+            "auditor sso-config --user bob@example.com -o ~/.aws/config-222222222222\n"
+            "AWS_CONFIG_FILE=~/.aws/config-222222222222 aws sso login --sso-session identity-center",
+        ),
+        (
+            "people",
+            "carol signs in at https://d-1234567890.awsapps.com/start, opens dev and confirms they can do their "
+            "work before their IAM user is switched off",
+            "auditor sso-config --user carol -o ~/.aws/config-222222222222\n"
+            "AWS_CONFIG_FILE=~/.aws/config-222222222222 aws sso login --sso-session identity-center",
+        ),
+        (
+            "people",
+            "Delete bob@example.com's console password",
+            "aws iam delete-login-profile --user-name bob@example.com",
+        ),
+        (
+            "people",
+            "Delete the IAM user bob@example.com",
+            "aws iam detach-user-policy --user-name bob@example.com "
+            "--policy-arn arn:aws:iam::aws:policy/AdministratorAccess\n"
+            "aws iam delete-user --user-name bob@example.com",
+        ),
+        ("people", "Delete carol-iam's console password", "aws iam delete-login-profile --user-name carol-iam"),
+        (
+            "people",
+            "Delete the IAM user carol-iam",
+            "aws iam detach-user-policy --user-name carol-iam --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess\n"
+            "aws iam delete-user --user-name carol-iam",
+        ),
+        ("people", "Delete old-intern's console password", "aws iam delete-login-profile --user-name old-intern"),
+        ("people", "Delete the IAM user old-intern", "aws iam delete-user --user-name old-intern"),
+        (
+            "workloads",
+            "Move deploy-bot to an IAM role the CI system assumes through OIDC (no stored key); deploy it and check "
+            "it works",
+            None,
+        ),
+        (
+            "workloads",
+            f"Deactivate deploy-bot's access key {key_id(1)} (reversible)",
+            f"aws iam update-access-key --user-name deploy-bot --access-key-id {key_id(1)} --status Inactive",
+        ),
+        (
+            "workloads",
+            f"Watch {key_id(1)} for 7 days: its last use must not move; if something broke, reactivate it "
+            "(--status Active) and find the caller",
+            f"aws iam get-access-key-last-used --access-key-id {key_id(1)}",
+        ),
+        (
+            "workloads",
+            "Delete the IAM user deploy-bot",
+            f"aws iam delete-access-key --user-name deploy-bot --access-key-id {key_id(1)}\n"
+            "aws iam delete-user --user-name deploy-bot",
+        ),
+        (
+            "workloads",
+            "Move svc-reporting to an instance profile or task role if it runs in AWS; IAM Roles Anywhere if it "
+            "runs outside AWS; deploy it and check it works",
+            None,
+        ),
+        (
+            "workloads",
+            "Delete svc-reporting's console password",
+            "aws iam delete-login-profile --user-name svc-reporting",
+        ),
+        ("workloads", "Delete the IAM user svc-reporting", "aws iam delete-user --user-name svc-reporting"),
+    ]
+    assert not any("breakglass-admin" in (command or "") for *_, command in plan_lines)
+
+
+def test_plan_lines_for_blocked_accounts(plan_lines: list[tuple[str | None, str, str, str | None]]) -> None:
+    prod = [(track, action, command) for name, track, action, command in plan_lines if name == "prod"]
+    assert prod[0] == (
+        "identity-center",
+        "Decide which Identity Center user is dan: dan.jones, dan.smith; tag the IAM user with that user's e-mail, "
+        "then run `auditor readiness` again",
+        "aws iam tag-user --user-name dan --tags Key=email,Value=<chosen user's e-mail>",
+    )
+    assert prod[1] == (
+        "identity-center",
+        "Give erin PowerUser in prod (erin has other access today; Identity Center gives none)",
+        f"aws sso-admin create-account-assignment --instance-arn {INSTANCE_ARN} --target-id {PROD} "
+        f"--target-type AWS_ACCOUNT --permission-set-arn {POWER.arn} --principal-type USER --principal-id u-erin",
+    )
+    # the ambiguous person keeps their IAM user until a later run matches them
+    assert not any("user-name dan " in (command or "") + " " for _, _, command in prod[2:])
+    assert [action for track, action, _ in prod if track == "people"][:2] == [
+        "alice signs in at https://d-1234567890.awsapps.com/start, opens prod and confirms they can do their work "
+        "before their IAM user is switched off",
+        "erin signs in at https://d-1234567890.awsapps.com/start, opens prod and confirms they can do their work "
+        "before their IAM user is switched off",
+    ]
+    assert (
+        "people",
+        "Delete the IAM user alice",
+        "aws iam remove-user-from-group --user-name alice --group-name admins\n"
+        "aws iam list-mfa-devices --user-name alice\n"
+        "aws iam deactivate-mfa-device --user-name alice --serial-number <serial-number>\n"
+        "aws iam delete-user --user-name alice",
+    ) in prod
+    legacy = [(track, command) for name, track, _, command in plan_lines if name == "legacy"]
+    assert legacy == [
+        (
+            "identity-center",
+            f"aws sso-admin create-account-assignment --instance-arn {INSTANCE_ARN} --target-id {LEGACY} "
+            "--target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP "
+            "--principal-id <group-id>",
+        )
+    ]
+    management = [(track, command) for name, track, _, command in plan_lines if name == "management"]
+    assert management == [
+        (
+            "identity-center",
+            "aws identitystore create-user --identity-store-id d-1234567890 --user-name frank --display-name "
+            "'<Given Family>' --name GivenName='<Given>',FamilyName='<Family>' --emails Value=<e-mail>,Type=work,"
+            "Primary=true",
+        )
+    ]
+
+
+def test_plan_renders_as_markdown_and_csv(readiness: Readiness) -> None:
+    plan = build_plan(organization(), readiness)
+    markdown = render_markdown(plan)
+    assert "## dev (222222222222): ready" in markdown
+    assert "- blocker `access-gap`: erin has other access today; Identity Center gives erin none here" in markdown
+    assert "   aws iam delete-login-profile --user-name old-intern" in markdown
+    rows = render_csv(plan).splitlines()
+    assert rows[0] == "step,account_id,account_name,track,subject,action,command,note"
+    assert rows[1].startswith("1,222222222222,dev,people,arn:aws:iam::222222222222:user/bob@example.com,")
+
+
+def test_plan_starts_by_enabling_identity_center_when_it_is_off() -> None:
+    inventory = organization(make_identity_center("not_enabled"))
+    plan = build_plan(inventory, assess_readiness(inventory, CONFIG))
+    assert plan.steps[0].track == "organization"
+    assert plan.steps[0].action.startswith("Enable IAM Identity Center")
+    # no person is switched off while nobody can sign in through Identity Center; stale users can go
+    switched_off = {s.subject.rsplit("/", 1)[-1] for s in plan.steps if "delete-login-profile" in (s.command or "")}
+    assert switched_off == {"old-intern", "svc-reporting"}
+
+
+def test_the_stage_is_a_pure_function_of_inventory_and_config() -> None:
+    """The stage is pure: the same inventory and config give the same section, twice."""
+    assert assess_readiness(organization(), CONFIG) == assess_readiness(organization(), CONFIG)
+
+
+# ------------------------------------------------------------------------------------------ sso-config
+
+
+def read_back(text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, str]]:
+    """The profiles as botocore itself parses ``AWS_CONFIG_FILE``."""
+    path = tmp_path / "config"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
+    session = botocore.session.Session()
+    config = session.full_config
+    assert sorted(session.available_profiles) == sorted(config["profiles"])
+    return {"sessions": config["sso_sessions"], **{f"profile {k}": v for k, v in config["profiles"].items()}}
+
+
+def test_sso_config_for_one_user_resolves_in_botocore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = render_sso_config(organization(), user="ALICE")
+    parsed = read_back(text, tmp_path, monkeypatch)
+    assert parsed.pop("sessions") == {
+        "identity-center": {
+            "sso_start_url": "https://d-1234567890.awsapps.com/start",
+            "sso_region": "eu-west-1",
+            "sso_registration_scopes": "sso:account:access",
+        }
+    }
+    assert parsed == {
+        "profile management-AdministratorAccess": {
+            "sso_session": "identity-center",
+            "sso_account_id": MGMT,
+            "sso_role_name": "AdministratorAccess",
+            "region": "eu-west-1",
+        },
+        "profile prod-AdministratorAccess": {
+            "sso_session": "identity-center",
+            "sso_account_id": PROD,
+            "sso_role_name": "AdministratorAccess",
+            "region": "eu-west-1",
+        },
+    }
+
+
+def test_sso_config_for_a_group_and_everyone_with_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = render_sso_config(
+        organization(),
+        group="readers",
+        start_url="https://acme.awsapps.com/start",
+        session="acme",
+        region="us-west-2",
+        template="<account-id>-<permission-set>",
+    )
+    parsed = read_back(text, tmp_path, monkeypatch)
+    assert parsed.pop("sessions")["acme"]["sso_start_url"] == "https://acme.awsapps.com/start"
+    assert {name: (p["sso_account_id"], p["sso_role_name"], p["region"]) for name, p in parsed.items()} == {
+        f"profile {DEV}-ReadOnly": (DEV, "ReadOnly", "us-west-2"),
+        f"profile {PROD}-ReadOnly": (PROD, "ReadOnly", "us-west-2"),
+        f"profile {SANDBOX}-ReadOnly": (SANDBOX, "ReadOnly", "us-west-2"),
+    }
+    everyone = read_back(render_sso_config(organization()), tmp_path, monkeypatch)
+    assert len(everyone) - 1 == 6  # account x permission set pairs assigned to anybody
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"user": "nobody"}, "no Identity Center user named 'nobody'"),
+        ({"group": "nobody"}, "no Identity Center group named 'nobody'"),
+        ({"user": "erin"}, "Identity Center gives user 'erin' no account: nothing to configure"),
+        ({"template": "<account>-<permission-set>"}, "--profile-template: unknown placeholder <account>"),
+        ({"template": "<account-name>"}, "--profile-template must name <permission-set>"),
+    ],
+)
+def test_sso_config_refuses_what_would_be_useless(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        render_sso_config(organization(), **kwargs)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+
+@pytest.fixture
+def inventory_file(tmp_path: Path) -> Path:
+    path = tmp_path / "inventory.json"
+    organization().save(path)
+    return path
+
+
+def test_readiness_of_an_inventory_that_read_no_account_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An AWS inventory with no account would give an empty plan that looks like "nothing to do"; like `scan`,
+    the command says nothing was audited and exits 2 (the plan files are still written, and empty)."""
+    empty = tmp_path / "inventory.json"
+    make_inventory(accounts=[]).save(empty)
+    assert main(["readiness", "--from-inventory", str(empty), "--output-dir", str(tmp_path / "out")]) == 2
+    assert "no account was read" in capsys.readouterr().err
+
+
+def test_readiness_command_writes_the_plan(
+    inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    config = tmp_path / "auditor.toml"
+    config.write_text(
+        '[readiness]\nclasses = { "*:user/svc-*" = "workload" }\n'
+        '[[readiness.exceptions]]\nuser = "ses-smtp"\nreason = "SES SMTP credentials need an IAM user"\n'
+    )
+    args = ["--from-inventory", str(inventory_file), "--config", str(config), "--output-dir", str(out)]
+    code = main(["readiness", *args])
+    assert code == 0
+    assert (out / "migration-plan.md").read_text().startswith("# Migration plan")
+    with (out / "migration-plan.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["step"] for r in rows] == [str(n) for n in range(1, len(rows) + 1)]
+    assert rows[-1]["account_name"] == "management"
+    err = capsys.readouterr().err
+    assert "accounts: 1 migrated, 1 ready, 3 blocked" in err
+    assert "prod (333333333333): blocked: human-ambiguous, access-gap\n" in err
+    assert "sandbox (555555555555): migrated\n" in err
+
+
+def test_sso_config_command_prints_and_never_overwrites(
+    inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sso-config", "--from-inventory", str(inventory_file), "--user", "carol"]) == 0
+    assert "[profile dev-ReadOnly]" in capsys.readouterr().out
+    target = tmp_path / "config"
+    target.write_text("# mine\n")
+    assert main(["sso-config", "--from-inventory", str(inventory_file), "--all", "-o", str(target)]) == 2
+    assert "exists: pass --force" in capsys.readouterr().err
+    assert target.read_text() == "# mine\n"
+    assert main(["sso-config", "--from-inventory", str(inventory_file), "--all", "-o", str(target), "--force"]) == 0
+    assert target.read_text().startswith("[sso-session identity-center]")
+    with pytest.raises(SystemExit) as usage:  # --user, --group or --all: argparse's usage error
+        main(["sso-config", "--from-inventory", str(inventory_file)])
+    assert usage.value.code == 2
+
+
+def test_every_scan_writes_the_readiness_section(inventory_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scan"
+    main(["scan", "--from-inventory", str(inventory_file), "--output-dir", str(out), "--format", "json"])
+    document = json.loads((out / "findings.json").read_text())
+    account = document["readiness"]["accounts"][0]
+    assert set(account) >= {"account_id", "account_name", "verdict", "blockers"}
+    user = document["readiness"]["iam_users"][0]
+    assert set(user) >= {"account_id", "user_name", "arn", "class", "evidence", "identity_center_user"}
+    assert FindingsDocument.load(out / "findings.json").readiness is not None
+
+
+# --------------------------------------------------------------------------------------------- config
+
+
+def test_readiness_config_is_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "auditor.toml"
+    path.write_text(
+        '[readiness]\nbreak_glass = ["emergency-*"]\nemail_tag = "mail"\nclasses = { "ops-bot" = "workload" }\n'
+        '[[readiness.exceptions]]\nuser = "ses-smtp"\nreason = "SES"\n'
+    )
+    config = load_config(path)
+    assert config.readiness.break_glass == ["emergency-*"]
+    assert config.readiness.classes == {"ops-bot": "workload"}
+    for bad, key in [
+        ('[readiness]\nclasses = { "x" = "robot" }\n', "readiness.classes.x"),
+        ("[readiness]\nbreakglass = []\n", "readiness.breakglass"),
+        ('[[readiness.exceptions]]\nuser = "x"\n', "readiness.exceptions.0.reason"),
+        ('[readiness]\nbreak_glass = [""]\n', "readiness.break_glass"),
+    ]:
+        path.write_text(bad)
+        with pytest.raises(InputError, match=re.escape(key)):
+            load_config(path)
+
+
+# ----------------------------------------------------------------------------------------------- HTML
+
+
+def test_html_section_renders_in_chromium_without_errors(tmp_path: Path) -> None:
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("AUDITOR_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium not installed, and AUDITOR_REQUIRE_BROWSER=1")
+        pytest.skip("chromium not installed: browser test skipped")
+    document = findings_for(organization(), load_rules([BUILTIN_PACK]), CONFIG)
+    path = tmp_path / "report.html"
+    path.write_bytes(HtmlReporter().render(document))
+    browser = Browser.launch(chromium)
+    try:
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        page.wait_for("document.getElementById('findings').dataset.state === 'ready'")
+        assert page.console_errors() == [] and page.exceptions == []
+        rows = page.evaluate(
+            "Array.from(document.querySelectorAll('#readiness-accounts tbody tr')).map(r => r.dataset.verdict)"
+        )
+        assert sorted(rows) == ["blocked", "blocked", "blocked", "migrated", "ready"]
+        assert page.evaluate("document.getElementById('readiness-ready').textContent") == "1"
+        assert page.evaluate("!!document.querySelector('nav a[href=\"#readiness\"]')")
+        admins = page.evaluate("document.getElementById('readiness-prod-admins').textContent")
+        assert "alice" in admins and "group Admins" in admins
+        page.close()
+    finally:
+        browser.close()
+
+
+def test_break_glass_users_are_kept_with_a_password_and_mfa_only() -> None:
+    user = make_user("breakglass", DEV, password=True, mfa=False, keys=[make_key(7)])
+    inventory = make_inventory(
+        accounts=[make_account(DEV, "dev", users=[user])],
+        identity_center=identity_center(),  # type: ignore[arg-type]
+    )
+    readiness = assess_readiness(inventory, Config())
+    assert readiness.accounts[0].verdict == "migrated"  # break-glass users do not count
+    steps = [(s.track, s.action, s.command) for s in build_plan(inventory, readiness).steps]
+    assert steps == [
+        (
+            "break-glass",
+            "Keep breakglass for emergencies, but with a console password only: delete its access key(s)",
+            f"aws iam delete-access-key --user-name breakglass --access-key-id {key_id(7)}",
+        ),
+        (
+            "break-glass",
+            "Register a FIDO security key as breakglass's MFA device (console: IAM > Users > breakglass > "
+            "Security credentials > Assign MFA device), keep it in a safe",
+            None,
+        ),
+    ]
+
+
+def test_html_lists_the_people_who_block(tmp_path: Path) -> None:
+    document = findings_for(organization(), load_rules([BUILTIN_PACK]), CONFIG)
+    html = HtmlReporter().render(document).decode()
+    rows = re.findall(r'<tr data-match="([^"]*)">\s*<td>([^<]*)</td>\s*<td class="mono wrap">([^<]*)</td>', html)
+    assert sorted((account, user, match) for match, account, user in rows) == [
+        ("management", "frank", "unmatched"),
+        ("prod", "dan", "ambiguous"),
+        ("prod", "erin", "matched"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- merge
+
+
+def test_merged_shards_carry_the_union_of_their_readiness(tmp_path: Path) -> None:
+    """Two shards (one scan job per part of the organization) merge into the whole organization's section."""
+    whole = organization()
+    ruleset = load_rules([BUILTIN_PACK])
+    paths = []
+    for name, keep in (("a", {MGMT, DEV}), ("b", {PROD, LEGACY, SANDBOX})):
+        shard = whole.model_copy(update={"accounts": [a for a in whole.accounts if a.account_id in keep]})
+        idc = whole.identity_center
+        assert idc is not None and idc.assignments is not None
+        shard.identity_center = idc.model_copy(
+            update={
+                "assignments": [a for a in idc.assignments if a.account_id in keep],
+                "assignments_listed_accounts": sorted(keep),
+            }
+        )
+        path = tmp_path / f"{name}.json"
+        findings_for(Inventory.model_validate(shard.model_dump()), ruleset, CONFIG).save(path)
+        paths.append(path)
+    out = tmp_path / "all.json"
+    assert main(["merge", *map(str, paths), "-o", str(out)]) == 0
+    merged = FindingsDocument.load(out).readiness
+    expected = assess_readiness(whole, CONFIG)
+    assert merged is not None
+    assert verdicts(merged) == verdicts(expected)
+    assert merged.summary == expected.summary
+    assert [u.arn for u in merged.iam_users] == sorted(
+        (u.arn for u in expected.iam_users), key=lambda arn: (arn.split(":")[4], arn.rsplit("/", 1)[-1])
+    )
+    alice = next(u for u in merged.identity_center_users if u.user_name == "alice")
+    assert [g.account_id for g in alice.access] == [MGMT, PROD]  # one grant seen by each shard
+    assert merged.production_administrators == expected.production_administrators

@@ -1,0 +1,122 @@
+"""findings.json: deterministic output, a loader that fails with one clear line, and a published schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import REPO
+from report_fixtures import HOSTILE, clean_document, make_document
+
+from auditor.cli import main
+from auditor.errors import ExitCode, InputError
+from auditor.findings import FindingsDocument
+from auditor.reports.json_report import JsonReporter
+from auditor.util.jsonfile import json_schema, schema_text
+
+SCHEMA_PATH = REPO / "docs" / "findings.schema.json"
+REGENERATE_COMMAND = "auditor schema findings > docs/findings.schema.json"
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "findings.json") -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_render_is_deterministic_indented_json() -> None:
+    first = JsonReporter().render(make_document())
+    second = JsonReporter().render(make_document())
+    assert first == second
+    assert first.endswith(b"\n")
+    assert first.startswith(b'{\n  "schema_version": "1",')
+    data = json.loads(first)
+    for key in ("schema_version", "tool", "generated_at", "scope", "summary", "findings", "errors", "manual_checks"):
+        assert key in data
+    assert data["generated_at"] == "2025-03-01T12:00:00Z"
+
+
+def test_round_trip_through_a_file(tmp_path: Path) -> None:
+    document = make_document()
+    path = write(tmp_path, JsonReporter().render(document))
+    loaded = FindingsDocument.load(path)
+    assert loaded == document
+    alice = next(f for f in loaded.findings if f.rule_id == "USER-002")
+    assert HOSTILE in alice.message
+    assert alice.evidence["user"] == HOSTILE
+    assert JsonReporter().render(loaded) == path.read_bytes()
+
+
+def test_empty_document_round_trips(tmp_path: Path) -> None:
+    document = clean_document()
+    assert FindingsDocument.load(write(tmp_path, JsonReporter().render(document))) == document
+
+
+def test_output_matches_the_published_schema() -> None:
+    schema = json_schema(FindingsDocument)
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+    for document in (make_document(), clean_document()):
+        validator.validate(json.loads(JsonReporter().render(document)))
+    broken = json.loads(JsonReporter().render(make_document()))
+    broken["findings"][0]["severity"] = "catastrophic"
+    assert list(validator.iter_errors(broken))
+
+
+def test_committed_schema_is_current() -> None:
+    hint = f"run `{REGENERATE_COMMAND}` and commit docs/findings.schema.json"
+    assert SCHEMA_PATH.is_file(), f"{SCHEMA_PATH} is missing: {hint}"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(FindingsDocument), (
+        f"docs/findings.schema.json is stale (the findings models changed): {hint}"
+    )
+
+
+def test_schema_command_prints_the_published_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "findings"]) == 0
+    assert capsys.readouterr().out == SCHEMA_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "not JSON (line 1, column 2"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        ("[1, 2]", "not an auditor findings file (no schema_version)"),
+        ('{"findings": []}', "not an auditor findings file (no schema_version)"),
+        ('{"schema_version": "2"}', "findings schema_version '2' is not supported (this auditor reads '1')"),
+        ('{"schema_version": "1"}', "invalid findings file: tool: Field required"),
+    ],
+)
+def test_load_rejects_bad_files_with_one_line(tmp_path: Path, content: str | bytes, expected: str) -> None:
+    path = write(tmp_path, content)
+    with pytest.raises(InputError) as caught:
+        FindingsDocument.load(path)
+    message = str(caught.value)
+    assert expected in message
+    assert str(path) in message
+    assert "\n" not in message
+    assert caught.value.exit_code == ExitCode.ERROR
+
+
+def test_load_rejects_invalid_finding(tmp_path: Path) -> None:
+    data = json.loads(JsonReporter().render(make_document()))
+    data["findings"][1]["severity"] = "catastrophic"
+    with pytest.raises(InputError, match=r"invalid findings file: findings\.1\.severity: "):
+        FindingsDocument.load(write(tmp_path, json.dumps(data)))
+    data["findings"][1]["severity"] = "high"
+    data["findings"][1]["surprise"] = True
+    with pytest.raises(InputError, match=r"findings\.1\.surprise: unknown key"):
+        FindingsDocument.load(write(tmp_path, json.dumps(data)))
+
+
+def test_load_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such findings file"):
+        FindingsDocument.load(tmp_path / "nope.json")
+    with pytest.raises(InputError, match="is a directory"):
+        FindingsDocument.load(tmp_path)
