@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from auditor.inventory import AccountInventory, IamUser, Inventory, Organization
+from auditor.remediation import actions
 from auditor.util.timestamps import as_utc
 
 # Public pages the rules cite: every reference a user sees is one they can open. CIS AWS Foundations control ids
@@ -48,6 +49,10 @@ IDC_USER_SESSIONS = f"{IDC_GUIDE}/user-interactive-sessions.html"
 INVITE_ACCOUNT = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_invites.html"
 CLI_SSO = "https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.html"
 CLI_CONFIG_FILES = "https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"
+
+# The AWS CLI commands the rules' prose mentions, from the one place commands are written.
+SSO_LOGIN = actions.sso_login_hint()
+CONFIGURE_SSO = actions.configure_sso_hint()
 
 # CIS 1.21 (v3.0.0) / 1.20 (v5.0.0): IAM users are managed centrally through identity federation or Organizations.
 CIS_CENTRAL = ["CIS AWS Foundations Benchmark v3.0.0 1.21", "CIS AWS Foundations Benchmark v5.0.0 1.20"]

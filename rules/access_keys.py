@@ -27,9 +27,11 @@ from auditor.rules._common import (
     ACCESS_KEYS,
     CIS_CENTRAL,
     CLI_SSO,
+    CONFIGURE_SSO,
     CREDENTIAL_REPORT,
     REMOVE_UNUSED_CREDENTIALS,
     ROTATE_CREDENTIALS,
+    SSO_LOGIN,
     USE_TEMPORARY_CREDENTIALS,
     account_label,
     accounts_with_users,
@@ -46,13 +48,11 @@ KEY_TYPE = "AWS::IAM::AccessKey"
 # A key created this close to its user was created by the user-setup wizard (CIS 1.11's "initial setup").
 SETUP_WINDOW = timedelta(hours=1)
 
-REPLACE_KEY = """
-    Replace the key rather than keep it: people use `aws configure sso` / `aws sso login` with an sso-session
+REPLACE_KEY = f"""
+    Replace the key rather than keep it: people use `{CONFIGURE_SSO}` / `{SSO_LOGIN}` with an sso-session
     profile (short-lived ASIA... credentials); workloads use an IAM role (instance profile, ECS task role,
     IRSA, OIDC federation for CI). Find what uses the key (last used service and region in the evidence,
-    CloudTrail by access key id), switch it over, then deactivate, wait, and delete:
-    $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
-    $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
+    CloudTrail by access key id), switch it over, then deactivate, wait, and delete (the fix's commands).
 """
 
 
@@ -94,7 +94,14 @@ def _key_hit(
         message=message,
         evidence={**_key_evidence(context, user, key), "user_arn": user.arn, **extra},
         tags=dict(user.tags),
+        fix_facts=_key_slots(user, key),
     )
+
+
+def _key_slots(user: IamUser, key: AccessKey) -> dict[str, Any]:
+    """A user holds at most two access keys: rotating needs a free slot, or the other key to move to."""
+    others = [k.access_key_id for k in user.access_keys if k.access_key_id != key.access_key_id]
+    return {"key_slot_free": len(user.access_keys) < 2, "other_key_id": others[0] if others else None}
 
 
 def _owner(inventory: Inventory, account: AccountInventory, user: IamUser) -> str:
@@ -147,7 +154,6 @@ def long_lived_key(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
         """
         Best: replace the key with Identity Center or a role (below). If the key must stay for now, rotate it:
         create a second key, deploy it wherever the old one is used, deactivate and then delete the old one.
-        $ aws iam create-access-key --user-name <user>
         """,
         REPLACE_KEY,
     ),
@@ -190,9 +196,7 @@ def key_not_rotated(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
     """,
     remediation=paragraphs(
         """
-        Deactivate the key, wait to see that nothing breaks, then delete it:
-        $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
-        $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
+        Deactivate the key, wait to see that nothing breaks, then delete it.
         """
     ),
     references=[
@@ -238,9 +242,7 @@ def key_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
     """,
     remediation="""
         Find which key is still in use (compare the last-used dates in the evidence), deactivate the other,
-        then delete it:
-        $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
-        $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
+        then delete it.
     """,
     references=["CIS AWS Foundations Benchmark v3.0.0 1.13", "CIS AWS Foundations Benchmark v5.0.0 1.12", ACCESS_KEYS],
 )
@@ -277,10 +279,9 @@ def two_active_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
         should be created only when a workload needs one, and today that need is better met by Identity
         Center or a role.
     """,
-    remediation="""
-        Delete the key (it has never been used, so nothing depends on it):
-        $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
-        When creating users, leave programmatic access off; people use `aws sso login` instead.
+    remediation=f"""
+        Delete the key (it has never been used, so nothing depends on it).
+        When creating users, leave programmatic access off; people use `{SSO_LOGIN}` instead.
     """,
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.11",

@@ -28,6 +28,7 @@ from auditor.rules._common import (
     ASSIGN_ACCOUNT_ACCESS,
     CIS_CENTRAL,
     CLI_SSO,
+    CONFIGURE_SSO,
     ENABLE_IDENTITY_CENTER,
     IDC_DELEGATED_ADMINISTRATION,
     IDENTITY_CENTER,
@@ -124,14 +125,13 @@ def _permission_set_evidence(ps: PermissionSet) -> dict[str, Any]:
         access keys, or root. Those keys sit in files on laptops, leak into repositories and never expire.
         Enabling Identity Center is the first step of the migration this auditor measures.
     """,
-    remediation="""
+    remediation=f"""
         In the organization's management account: IAM Identity Center console > Enable (choose "Enable with
         AWS Organizations"), in the region you want as its home region. Then choose the identity source
         (MANUAL-004), require MFA (MANUAL-001 to MANUAL-003), delegate administration to a member account
         (IDC-007), create groups and permission sets, and assign them to accounts (IDC-002). Configure the
-        CLI with an sso-session (`aws configure sso`) instead of access keys.
-        $ aws sso-admin create-instance --name <name>
-        (creates an account-level instance only; an organization instance is enabled from the console.)
+        CLI with an sso-session (`{CONFIGURE_SSO}`) instead of access keys. An organization instance is
+        enabled from the console: the CLI can create only account instances.
     """,
     references=[*CIS_CENTRAL, IDENTITY_CENTER, ENABLE_IDENTITY_CENTER, USE_TEMPORARY_CREDENTIALS, CLI_SSO],
 )
@@ -186,8 +186,7 @@ def identity_center_not_enabled(inventory: Inventory, context: RuleContext) -> I
     """,
     remediation="""
         IAM Identity Center console > Multi-account permissions > AWS accounts > select the account > Assign
-        users or groups > choose a group > choose permission sets > Submit. CLI:
-        $ aws sso-admin create-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP --principal-id <group-id>
+        users or groups > choose a group > choose permission sets > Submit.
         Then move the account's IAM users to Identity Center users in that group and delete them (USER-*).
     """,
     references=[*CIS_CENTRAL, ASSIGN_ACCOUNT_ACCESS],
@@ -255,9 +254,7 @@ def _assignments_listed_for(idc: IdentityCenter, org_account_ids: list[str]) -> 
     remediation="""
         IAM Identity Center console > Multi-account permissions > Permission sets > select the set > Edit
         (General settings) > Session duration: choose a value no longer than `privileged_session_max`, then
-        re-provision the set to its accounts. CLI:
-        $ aws sso-admin update-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --session-duration PT8H
-        $ aws sso-admin provision-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --target-type ALL_PROVISIONED_ACCOUNTS
+        re-provision the set to its accounts.
         Consider a separate, shorter "break-glass" administrator set and a longer non-privileged set for daily work.
     """,
     references=[PERMISSION_SET_SESSION_DURATION, PERMISSION_SETS],
@@ -319,9 +316,7 @@ def privileged_long_session(inventory: Inventory, context: RuleContext) -> Itera
     remediation="""
         IAM Identity Center console > Multi-account permissions > Permission sets > select the set > Edit
         > Session duration: pick a longer value suited to the set (for example 4 to 8 hours for everyday
-        developer sets; keep privileged sets within `privileged_session_max`, see IDC-003). CLI:
-        $ aws sso-admin update-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --session-duration PT8H
-        $ aws sso-admin provision-permission-set --instance-arn <instance-arn> --permission-set-arn <permission-set-arn> --target-type ALL_PROVISIONED_ACCOUNTS
+        developer sets; keep privileged sets within `privileged_session_max`, see IDC-003).
     """,
     references=[PERMISSION_SET_SESSION_DURATION],
 )
@@ -366,8 +361,7 @@ def hourly_session(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
         Review who needs the privileged set in this account. Replace it with a narrower permission set for
         daily work and keep administrator access for a small, reviewed group (or a break-glass process).
         Console: IAM Identity Center > Multi-account permissions > AWS accounts > select the account >
-        Permission sets tab / Users and groups tab > remove the assignment. CLI:
-        $ aws sso-admin delete-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP --principal-id <principal-id>
+        Permission sets tab / Users and groups tab > remove the assignment.
         Which accounts count as production is set by `production_patterns` in auditor.toml (account name,
         OU path or tag globs).
     """,
@@ -436,9 +430,7 @@ def privileged_in_production(inventory: Inventory, context: RuleContext) -> Iter
         Create (or reuse) a group for the job, add the user to it, assign the group the same permission set in
         the same account, then remove the direct user assignment. Console: IAM Identity Center > Groups >
         Create group / Add users; then Multi-account permissions > AWS accounts > select the account > Assign
-        users or groups > Groups. CLI:
-        $ aws sso-admin create-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP --principal-id <group-id>
-        $ aws sso-admin delete-account-assignment --instance-arn <instance-arn> --target-id <account-id> --target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type USER --principal-id <user-id>
+        users or groups > Groups.
     """,
     references=[ASSIGN_ACCOUNT_ACCESS],
 )
@@ -486,8 +478,7 @@ def assigned_to_user(inventory: Inventory, context: RuleContext) -> Iterator[Hit
     """,
     remediation="""
         In the management account: IAM Identity Center console > Settings > Management tab > Delegated
-        administrator > Register account, and choose a dedicated security or identity account. CLI:
-        $ aws organizations register-delegated-administrator --account-id <member-account-id> --service-principal sso.amazonaws.com
+        administrator > Register account, and choose a dedicated security or identity account.
         Permission sets provisioned to the management account itself can still only be managed from the
         management account.
     """,

@@ -9,7 +9,14 @@ from auditor.findings import FileLocation, Severity
 from auditor.inventory import CLI_FILES_SOURCE, CODE_SOURCE, CliProfile, CodeKeyHit, Inventory
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules import _fixes as fixes
-from auditor.rules._common import ACCESS_KEYS, CLI_CONFIG_FILES, CLI_SSO, USE_TEMPORARY_CREDENTIALS
+from auditor.rules._common import (
+    ACCESS_KEYS,
+    CLI_CONFIG_FILES,
+    CLI_SSO,
+    CONFIGURE_SSO,
+    SSO_LOGIN,
+    USE_TEMPORARY_CREDENTIALS,
+)
 
 PROFILE_TYPE = "Local::AwsCliProfile"
 SOURCE_FILE_TYPE = "Local::SourceFile"
@@ -33,14 +40,9 @@ def _profile_id(profile: CliProfile) -> str:
         to take it, and nothing about the key tells AWS it is being used from somewhere else.
     """,
     remediation="""
-        Replace the static profile with an IAM Identity Center profile and remove the key from the file:
-        $ aws configure sso
-        $ aws sso login --sso-session <session>
-        Then delete the profile's aws_access_key_id / aws_secret_access_key lines, and deactivate and delete
-        the key in IAM:
-        $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
-        $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
-        ($ aws sts get-access-key-info --access-key-id <key-id> tells which account owns it.)
+        Replace the static profile with an IAM Identity Center profile (the fix's commands write it and sign
+        in), then delete the profile's aws_access_key_id / aws_secret_access_key lines, and deactivate and
+        delete the key in IAM (find its user first: the fix's first command names it).
     """,
     references=[CLI_SSO, CLI_CONFIG_FILES, ACCESS_KEYS],
 )
@@ -78,13 +80,13 @@ def credentials_file_key(inventory: Inventory, context: RuleContext) -> Iterator
     severity="low",
     area="local",
     sources=[CLI_FILES_SOURCE],
-    rationale="""
+    rationale=f"""
         A profile that carries sso_start_url itself (the legacy form) cannot share one sign-in with other
         profiles and its token is not refreshed automatically, so people fall back to keys; a profile with
         static keys is the very thing the move to IAM Identity Center removes. One [sso-session] section that
-        every profile points at means one `aws sso login` for every account.
+        every profile points at means one `{SSO_LOGIN}` for every account.
     """,
-    remediation="""
+    remediation=f"""
         Define one [sso-session] in ~/.aws/config and point every profile at it:
             [sso-session my-org]
             sso_start_url = https://<your-portal>.awsapps.com/start
@@ -94,7 +96,7 @@ def credentials_file_key(inventory: Inventory, context: RuleContext) -> Iterator
             sso_session = my-org
             sso_account_id = <account-id>
             sso_role_name = <permission-set-name>
-        `aws configure sso` writes this form for you; remove the old profile's sso_start_url or keys.
+        `{CONFIGURE_SSO}` writes this form for you; remove the old profile's sso_start_url or keys.
     """,
     references=[CLI_SSO, CLI_CONFIG_FILES],
 )
@@ -132,12 +134,10 @@ def profile_without_sso_session(inventory: Inventory, context: RuleContext) -> I
         it is usable as it stands (critical); a lone key id still tells an attacker which account and user to
         aim at (high). AWS's documentation example keys are reported as information only.
     """,
-    remediation="""
+    remediation=f"""
         Treat the key as compromised: deactivate it at once, check CloudTrail for its use, then delete it.
-        $ aws sts get-access-key-info --access-key-id <key-id>    (which account owns it)
-        $ aws iam update-access-key --user-name <user> --access-key-id <key-id> --status Inactive
         Remove it from the code and from the history (rewriting history does not un-publish a pushed key:
-        deactivate first), and use `aws sso login` or an IAM role instead of embedded keys.
+        deactivate first), and use `{SSO_LOGIN}` or an IAM role instead of embedded keys.
     """,
     references=[ACCESS_KEYS, USE_TEMPORARY_CREDENTIALS],
 )

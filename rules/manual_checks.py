@@ -8,6 +8,7 @@ administrator); ORG-002 checks it when it can, and MANUAL-006 covers the case wh
 from __future__ import annotations
 
 from auditor.findings import ManualCheck
+from auditor.remediation import actions
 from auditor.rules._common import CENTRALIZED_ROOT_ACCESS, IDC_IDENTITY_SOURCE, IDC_MFA, IDC_USER_SESSIONS
 
 _MFA_SETTINGS = (
@@ -113,7 +114,7 @@ MANUAL_CHECKS: list[ManualCheck] = [
         steps=[
             "Sign in to the management account and open the IAM console > Root access management.",
             "Confirm that both 'Root credentials management' and 'Privileged root actions in member accounts' "
-            "are enabled, or run: aws iam list-organizations-features (EnabledFeatures must list "
+            f"are enabled, or run: {actions.check_centralized_root_access()} (EnabledFeatures must list "
             "RootCredentialsManagement and RootSessions).",
         ],
         references=["CIS AWS Foundations Benchmark v7.0.0 2.1.1", CENTRALIZED_ROOT_ACCESS],

@@ -41,13 +41,9 @@ CENTRALIZED_ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
     remediation="""
         From the organization's management account, invite the account: AWS Organizations console > AWS
         accounts > Add an AWS account > Invite an existing AWS account, then accept the invitation in the
-        invited account (AWS Organizations console > Invitations, or the link in the e-mail).
-        $ aws organizations invite-account-to-organization --target Id=<account-id>,Type=ACCOUNT
-        $ aws organizations accept-handshake --handshake-id <handshake-id>
-        (the second command runs in the invited account). If there is no organization yet, create one in the
-        account that will be the management account:
-        $ aws organizations create-organization --feature-set ALL
-        Then assign Identity Center access to the account (IDC-002) and retire its IAM users.
+        invited account (AWS Organizations console > Invitations, or the link in the e-mail): the fix's second
+        command runs there. If there is no organization yet, create one (AWS Organizations console > Create an
+        organization, all features) in the account that will be the management account. Then assign Identity Center access to the account (IDC-002) and retire its IAM users.
     """,
     references=[*CIS_CENTRAL, INVITE_ACCOUNT, ENABLE_IDENTITY_CENTER],
 )
@@ -86,10 +82,7 @@ def account_not_in_organization(inventory: Inventory, context: RuleContext) -> I
     """,
     remediation="""
         Console (management account): IAM > Root access management > Enable, and select both "Root
-        credentials management" and "Privileged root actions in member accounts". CLI:
-        $ aws organizations enable-aws-service-access --service-principal iam.amazonaws.com
-        $ aws iam enable-organizations-root-credentials-management
-        $ aws iam enable-organizations-root-sessions
+        credentials management" and "Privileged root actions in member accounts".
         Then delete the root credentials of existing member accounts (ROOT-001, ROOT-002). Enabling the
         feature does not delete them by itself.
     """,

@@ -31,8 +31,7 @@ from auditor.util.isoduration import format_duration
     """,
     remediation="""
         Lower the role's maximum session duration to what its callers need.
-        Console: IAM > Roles > select the role > Summary > Maximum session duration > Edit. CLI:
-        $ aws iam update-role --role-name <role> --max-session-duration 3600
+        Console: IAM > Roles > select the role > Summary > Maximum session duration > Edit.
         Callers asking for longer sessions (DurationSeconds) will then get an error and must re-assume the role.
     """,
     references=[ROLE_SESSION_DURATION, USE_TEMPORARY_CREDENTIALS],

@@ -99,12 +99,9 @@ def _hit(account: AccountInventory, message: str, evidence: dict[str, Any]) -> H
         Console: sign in as the root user, open the account menu > Security credentials > Access keys, choose
         Actions > Deactivate, then Delete.
         With centralized root access enabled in the organization (ORG-002), do it from the management
-        account without the root password:
-        $ aws sts assume-root --target-principal <account-id> --task-policy-arn arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials
-        $ aws iam list-access-keys
-        $ aws iam delete-access-key --access-key-id <key-id>
-        (run the last two with the temporary credentials assume-root returns). Whatever used the key should
-        move to an IAM Identity Center permission set or an IAM role.
+        account without the root password: the fix's CLI starts a root session limited to deleting root
+        credentials (assume-root), then deletes every root key with the credentials it returns. Whatever used
+        the key should move to an IAM Identity Center permission set or an IAM role.
     """,
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.4",
@@ -160,9 +157,7 @@ def root_access_keys(inventory: Inventory, context: RuleContext) -> Iterator[Hit
         authentication (MFA) > Assign MFA device, and register a passkey or security key (preferred, see
         ROOT-003) or an authenticator app. Register a second device and keep it somewhere safe.
         For member accounts, the better fix is to remove root credentials altogether: enable centralized root
-        access (ORG-002), then delete the root password and keys from the management account:
-        $ aws sts assume-root --target-principal <account-id> --task-policy-arn arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials
-        $ aws iam delete-login-profile
+        access (ORG-002), then delete the root password and keys from the management account (the fix's CLI).
     """,
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.5",
@@ -249,8 +244,7 @@ def root_virtual_mfa(inventory: Inventory, context: RuleContext) -> Iterator[Hit
         sign-ins are recorded in us-east-1). Give that person or workload an IAM Identity Center permission
         set (or a role) that covers the task, delete any root access keys (ROOT-001) and keep the root
         password and MFA device in a safe. With centralized root access (ORG-002), the few tasks that need
-        root in a member account can be done from the management account with sts:AssumeRoot:
-        $ aws sts assume-root --target-principal <account-id> --task-policy-arn arn=arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials
+        root in a member account can be done from the management account with sts:AssumeRoot (the fix's CLI).
     """,
     references=[
         "CIS AWS Foundations Benchmark v3.0.0 1.7",

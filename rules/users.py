@@ -12,6 +12,7 @@ from typing import Any
 
 from auditor.inventory import AccountInventory, IamUser, Inventory
 from auditor.permissions.privilege import grants_evidence, user_privilege
+from auditor.remediation.facts import iam_user_facts
 from auditor.rule import Hit, RuleContext, rule
 from auditor.rules import _fixes as fixes
 from auditor.rules._common import (
@@ -22,6 +23,7 @@ from auditor.rules._common import (
     MFA_SECURITY_KEY,
     PERMISSION_SETS,
     REMOVE_UNUSED_CREDENTIALS,
+    SSO_LOGIN,
     USE_TEMPORARY_CREDENTIALS,
     account_label,
     accounts_with_users,
@@ -32,14 +34,12 @@ from auditor.rules._common import (
     unused_for,
 )
 
-MIGRATE_USER = """
+MIGRATE_USER = f"""
     To retire the user: give the person an IAM Identity Center user (or find their user from your identity
     provider), add it to a group assigned the permission set that matches what this IAM user could do,
-    check they can work through the access portal and `aws sso login`, then delete the IAM user.
-    Console: IAM > Users > select the user > Delete. CLI (detach and delete what the user owns first):
-    $ aws iam delete-login-profile --user-name <user>
-    $ aws iam delete-access-key --user-name <user> --access-key-id <key-id>
-    $ aws iam delete-user --user-name <user>
+    check they can work through the access portal and `{SSO_LOGIN}`, then delete the IAM user.
+    Console: IAM > Users > select the user > Delete. The fix below lists, per user, everything
+    to remove before the user itself, in the order AWS accepts.
 """
 
 
@@ -51,6 +51,7 @@ def _hit(inventory: Inventory, account: AccountInventory, user: IamUser, message
         message=message,
         evidence={"user_name": user.user_name, **evidence},
         tags=dict(user.tags),
+        fix_facts=iam_user_facts(user),
     )
 
 
@@ -81,7 +82,6 @@ def _console_users(inventory: Inventory) -> Iterator[tuple[AccountInventory, Iam
         """
         Move the person to IAM Identity Center, then remove the console password (or the whole user).
         Console: IAM > Users > select the user > Security credentials > Console sign-in > Disable console access.
-        $ aws iam delete-login-profile --user-name <user>
     """,
         MIGRATE_USER,
     ),
@@ -119,8 +119,7 @@ def console_password(inventory: Inventory, context: RuleContext) -> Iterator[Hit
         """
         Until the user is migrated to Identity Center, require MFA: IAM > Users > select the user > Security
         credentials > Multi-factor authentication (MFA) > Assign MFA device (prefer a passkey or security
-        key). Or remove the password if the user does not need the console:
-        $ aws iam delete-login-profile --user-name <user>
+        key). Or remove the password if the user does not need the console (the fix's first command).
     """,
         MIGRATE_USER,
     ),
@@ -163,9 +162,8 @@ def console_user_without_mfa(inventory: Inventory, context: RuleContext) -> Iter
     """,
     remediation=paragraphs(
         """
-        Remove the console password:
+        Remove the console password.
         Console: IAM > Users > select the user > Security credentials > Console sign-in > Disable console access.
-        $ aws iam delete-login-profile --user-name <user>
     """,
         MIGRATE_USER,
     ),
@@ -223,10 +221,7 @@ def password_unused(inventory: Inventory, context: RuleContext) -> Iterator[Hit]
     """,
     remediation="""
         Put the user in a group that carries the policy, then detach the user's own policies. Console: IAM >
-        Users > select the user > Permissions > Remove. CLI:
-        $ aws iam add-user-to-group --group-name <group> --user-name <user>
-        $ aws iam detach-user-policy --user-name <user> --policy-arn <policy-arn>
-        $ aws iam delete-user-policy --user-name <user> --policy-name <inline-policy-name>
+        Users > select the user > Permissions > Remove.
         Better still, migrate the person to an Identity Center group with a matching permission set.
     """,
     references=[
@@ -274,8 +269,6 @@ def direct_user_policies(inventory: Inventory, context: RuleContext) -> Iterator
         """
         Give the person administrator access through an Identity Center permission set assigned to a group,
         then remove the administrator policy from the IAM user (or its group) and delete the user.
-        $ aws iam detach-user-policy --user-name <user> --policy-arn arn:aws:iam::aws:policy/AdministratorAccess
-        $ aws iam remove-user-from-group --group-name <group> --user-name <user>
     """,
         MIGRATE_USER,
     ),

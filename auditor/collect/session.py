@@ -48,6 +48,7 @@ from auditor.collect.operations import require_listed
 from auditor.collect.timestamps import install_fast_timestamp_parser
 from auditor.errors import AuditorError, CredentialsError
 from auditor.inventory import CallerIdentity
+from auditor.remediation.actions import configure_sso_hint, sso_login_hint
 
 DEFAULT_REGION = "us-east-1"
 ROLE_SESSION_NAME = "identity-auditor"
@@ -265,7 +266,7 @@ def credential_errors_explained(profile_name: str | None) -> Iterator[None]:
 
 
 def _sso_message(profile_name: str | None) -> str:
-    login = f"aws sso login --profile {profile_name}" if profile_name else "aws sso login"
+    login = sso_login_hint(profile_name)
     return f"the SSO session for profile '{profile_name or 'default'}' has expired or was never started: run `{login}`"
 
 
@@ -274,7 +275,7 @@ def _no_credentials_message(profile_name: str | None) -> str:
         return f"no AWS credentials found for profile '{profile_name}': check its entry in ~/.aws/config"
     return (
         "no AWS credentials found: set AWS_PROFILE or pass --profile NAME; for an SSO profile run "
-        "`aws sso login --profile NAME`, or create one with `aws configure sso` (short-lived credentials, no keys)"
+        f"`{sso_login_hint('NAME')}`, or create one with `{configure_sso_hint()}` (short-lived credentials, no keys)"
     )
 
 
@@ -282,7 +283,7 @@ def _rejected_message(exc: ClientError, profile_name: str | None) -> str:
     error = exc.response.get("Error", {})
     code = error.get("Code", "ClientError")
     if code in EXPIRED_TOKEN_CODES:
-        hint = f"run `aws sso login --profile {profile_name}`" if profile_name else "refresh them"
+        hint = f"run `{sso_login_hint(profile_name)}`" if profile_name else "refresh them"
         return f"the AWS credentials{_for_profile(profile_name)} have expired: {hint}"
     return f"AWS rejected the credentials{_for_profile(profile_name)}: {code}: {error.get('Message', exc)}"
 

@@ -156,6 +156,7 @@ _HIT_TYPES: dict[str, tuple[type, ...]] = {
     "region": (str, type(None)),
     "location": (FileLocation, type(None)),
     "tags": (Mapping,),
+    "fix_facts": (Mapping,),
 }
 
 
@@ -232,9 +233,11 @@ def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Find
 
 
 def _facts(hit: Hit, account_name: str | None) -> dict[str, object]:
-    """What a rule's fix template is filled with: the evidence, and where the finding is."""
+    """What a rule's fix template is filled with: the evidence, the rule's own facts for its fix, and where the
+    finding is."""
     return {
         **hit.evidence,
+        **hit.fix_facts,
         "account_id": hit.account_id,
         "account_name": account_name,
         "resource_id": hit.resource_id,

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
-import shlex
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import Field
 
@@ -29,6 +29,10 @@ from auditor.readiness.models import (
     Readiness,
 )
 from auditor.readiness.sso_config import session_name
+from auditor.remediation import actions
+from auditor.remediation.commands import field
+from auditor.remediation.facts import iam_user_facts
+from auditor.remediation.template import FixTemplate, compose
 
 WATCH_DAYS = 7
 CSV_COLUMNS = ("step", "account_id", "account_name", "track", "subject", "action", "command")
@@ -48,10 +52,6 @@ class PlanStep(Model):
 class MigrationPlan(Model):
     readiness: Readiness
     steps: list[PlanStep] = Field(default_factory=list)
-
-
-def q(value: str) -> str:
-    return shlex.quote(value)
 
 
 def account_order(inventory: Inventory, readiness: Readiness) -> list[AccountReadiness]:
@@ -76,6 +76,7 @@ def build_plan(inventory: Inventory, readiness: Readiness) -> MigrationPlan:
                 "and run `auditor readiness` again: the next steps need its ids.",
             )
         )
+    enabled = idc if idc is not None and idc.status == "enabled" else None
     users_by_account: dict[str, list[IamUserReadiness]] = {}
     for user in readiness.iam_users:
         users_by_account.setdefault(user.account_id, []).append(user)
@@ -83,30 +84,78 @@ def build_plan(inventory: Inventory, readiness: Readiness) -> MigrationPlan:
         account = inventory.account(account_readiness.account_id)
         if account is None:
             continue
-        users = users_by_account.get(account.account_id, [])
-        steps += _account_steps(inventory, idc, readiness, account, account_readiness, users)
+        plan = _AccountPlan(readiness, enabled, account, account_readiness)
+        steps += plan.steps(users_by_account.get(account.account_id, []))
     for number, step in enumerate(steps, start=1):
         step.step = number
     return MigrationPlan(readiness=readiness, steps=steps)
 
 
-def _account_steps(
-    inventory: Inventory,
-    idc: IdentityCenter | None,
-    readiness: Readiness,
-    account: AccountInventory,
-    verdict: AccountReadiness,
-    users: Sequence[IamUserReadiness],
-) -> list[PlanStep]:
-    enabled = idc if idc is not None and idc.status == "enabled" else None
-    steps: list[PlanStep] = []
-    by_name = {user.user_name: user for user in account.users or []}
+def _command(template: FixTemplate, facts: dict[str, Any]) -> str:
+    """An action's CLI lines, filled: every command comes from ``auditor.remediation.actions``."""
+    return "\n".join(template.fill(facts).cli)
 
-    def step(track: str, subject: str, action: str, command: str | None = None, note: str | None = None) -> None:
-        steps.append(
+
+class _AccountPlan:
+    """One account's steps, in the order that locks nobody out: who each person is in Identity Center, the
+    assignments they lack, their own sign-in through the portal, and only then their IAM users switched off;
+    then workloads, break-glass users and the root user."""
+
+    def __init__(
+        self,
+        readiness: Readiness,
+        idc: IdentityCenter | None,
+        account: AccountInventory,
+        verdict: AccountReadiness,
+    ) -> None:
+        self.readiness = readiness
+        self.idc = idc  # None unless Identity Center is enabled
+        self.account = account
+        self.verdict = verdict
+        self.by_name = {user.user_name: user for user in account.users or []}
+        self.out: list[PlanStep] = []
+
+    def steps(self, users: Sequence[IamUserReadiness]) -> list[PlanStep]:
+        people = [u for u in users if u.user_class == "human" and u.exception is None]
+        matched = [u for u in people if u.match == "matched"]
+        stale = [u for u in users if u.user_class == "stale" and u.exception is None]
+        for user in people:
+            self._identify(user)
+        self._assign(people)
+        for user in matched:
+            self._sign_in(user)
+        # A person without exactly one Identity Center user keeps their IAM user until the steps above are done
+        # and a new `auditor readiness` run matches them: switching it off now would lock them out.
+        for user in [*matched, *stale]:
+            iam_user = self.by_name.get(user.user_name)
+            if iam_user is not None:
+                note = f"stale: {'; '.join(user.evidence.reasons)}" if user.user_class == "stale" else None
+                self._switch_off(iam_user, "people", note)
+        for workload in self.verdict.workloads:
+            iam_user = self.by_name.get(workload.user_name)
+            if iam_user is not None:
+                self._add(
+                    "workloads",
+                    workload.arn,
+                    f"Move {workload.user_name} to {workload.replacement}; deploy it and check it works",
+                )
+                self._switch_off(iam_user, "workloads")
+        for user in users:
+            if user.user_class == "break-glass":
+                self._keep_break_glass(user)
+        self._root()
+        return self.out
+
+    # ------------------------------------------------------------------------------------------- helpers
+
+    def _facts(self, **facts: Any) -> dict[str, Any]:
+        return {"account_id": self.account.account_id, "account_name": self.account.account_name, **facts}
+
+    def _add(self, track: str, subject: str, action: str, command: str | None = None, note: str | None = None) -> None:
+        self.out.append(
             PlanStep(
-                account_id=account.account_id,
-                account_name=account.account_name,
+                account_id=self.account.account_id,
+                account_name=self.account.account_name,
                 track=track,
                 subject=subject,
                 action=action,
@@ -115,207 +164,163 @@ def _account_steps(
             )
         )
 
-    people = [u for u in users if u.user_class == "human" and u.exception is None]
-    for user in people:
-        if user.match == "unmatched" and enabled is not None:
-            email = user.evidence.email or "<e-mail>"
-            step(
+    # ------------------------------------------------------------------------------------------- steps
+
+    def _identify(self, user: IamUserReadiness) -> None:
+        """A person the readiness stage could not tie to exactly one Identity Center user."""
+        if user.match == "unmatched" and self.idc is not None:
+            email = user.evidence.email
+            # a value the reader must supply is template text, not a fact: it is written as it is, unquoted
+            create = actions.create_identity_center_user(
+                field("new_user_name"), field("email") if email else "<e-mail>"
+            )
+            facts = self._facts(
+                identity_store_id=self.idc.identity_store_id, new_user_name=email or user.user_name, email=email
+            )
+            tag = _command(actions.tag_user("email", "<their-e-mail>"), self._facts(user_name=user.user_name))
+            self._add(
                 "identity-center",
                 user.arn,
                 f"Create {user.user_name}'s Identity Center user (or, if they already have one, tag the IAM user "
-                f"with its e-mail: aws iam tag-user --user-name {q(user.user_name)} --tags "
-                f"Key=email,Value=<their e-mail>), then run `auditor readiness` again",
-                f"aws identitystore create-user --identity-store-id {enabled.identity_store_id} "
-                f"--user-name {q(user.evidence.email or user.user_name)} --display-name '<Given Family>' "
-                f"--name GivenName='<Given>',FamilyName='<Family>' --emails Value={email},Type=work,Primary=true",
+                f"with its e-mail: {tag}), then run `auditor readiness` again",
+                _command(create, facts),
             )
         elif user.match == "ambiguous":
-            step(
+            self._add(
                 "identity-center",
                 user.arn,
                 f"Decide which Identity Center user is {user.user_name}: {', '.join(user.candidates)}; tag the IAM "
                 "user with that user's e-mail, then run `auditor readiness` again",
-                f"aws iam tag-user --user-name {q(user.user_name)} --tags Key=email,Value=<chosen user's e-mail>",
+                _command(actions.tag_user("email", "<chosen-user-e-mail>"), self._facts(user_name=user.user_name)),
             )
-    if enabled is not None:
+
+    def _assign(self, people: Sequence[IamUserReadiness]) -> None:
+        """The assignments people lack here; a group assignment when the account has none at all."""
+        idc = self.idc
+        if idc is None:
+            return
         for user in people:
             if user.match == "matched" and user.access_gap:
-                steps.append(_assignment_step(inventory, enabled, account, user))
-        if not verdict.identity_center_assignments and not any(u.access_gap for u in people):
-            step(
+                self._assign_person(idc, user)
+        if not self.verdict.identity_center_assignments and not any(u.access_gap for u in people):
+            self._add(
                 "identity-center",
-                account.account_id,
-                f"Assign a group and permission set to {account.display_name} so that its team can reach it "
+                self.account.account_id,
+                f"Assign a group and permission set to {self.account.display_name} so that its team can reach it "
                 "through the portal",
-                f"aws sso-admin create-account-assignment --instance-arn {enabled.instance_arn} "
-                f"--target-id {account.account_id} --target-type AWS_ACCOUNT --permission-set-arn "
-                "<permission-set-arn> --principal-type GROUP --principal-id <group-id>",
+                _command(actions.assign_group(), self._facts(instance_arn=idc.instance_arn)),
             )
-    for user in people:
-        if user.match != "matched":
-            continue
-        step(
+
+    def _assign_person(self, idc: IdentityCenter, user: IamUserReadiness) -> None:
+        """A permission set at least as strong as the IAM user's access today: the closest existing one."""
+        wanted: AccessLevel = user.iam_access
+        fitting = sorted(
+            (ACCESS_RANK[level] - ACCESS_RANK[wanted], ps.name, ps.arn)
+            for ps in idc.permission_sets or []
+            if ACCESS_RANK[level := permission_set_level(ps, [self.account])] >= ACCESS_RANK[wanted]
+        )
+        ps_arn = fitting[0][2] if fitting else "<permission-set-arn>"
+        ps_name = fitting[0][1] if fitting else f"a new permission set granting {wanted} access"
+        facts = self._facts(
+            instance_arn=idc.instance_arn, permission_set_arn=ps_arn, user_id=user.identity_center_user_id
+        )
+        self._add(
+            "identity-center",
+            user.arn,
+            f"Give {user.identity_center_user} {ps_name} in {self.account.display_name} ({user.user_name} has "
+            f"{wanted} access today; Identity Center gives {user.identity_center_access or 'none'})",
+            _command(actions.assign_user(field("user_id"), field("permission_set_arn")), facts),
+            note="or assign a group the person is a member of, so the access is managed in one place",
+        )
+
+    def _sign_in(self, user: IamUserReadiness) -> None:
+        config_file = f"~/.aws/config-{self.account.account_id}"
+        session = session_name(self.idc) if self.idc else "<session>"
+        check = actions.sign_in_through_the_portal(field("person"), config_file, field("sso_session"))
+        self._add(
             "people",
             user.arn,
-            f"{user.identity_center_user} signs in at {readiness.start_url or 'the access portal'}, opens "
-            f"{account.display_name} and confirms they can do their work before their IAM user is switched off",
-            f"auditor sso-config --user {q(user.identity_center_user or '')} -o ~/.aws/config-{account.account_id}\n"
-            f"AWS_CONFIG_FILE=~/.aws/config-{account.account_id} aws sso login --sso-session "
-            f"{session_name(enabled) if enabled else '<session>'}",
+            f"{user.identity_center_user} signs in at {self.readiness.start_url or 'the access portal'}, opens "
+            f"{self.account.display_name} and confirms they can do their work before their IAM user is switched off",
+            _command(check, {"person": user.identity_center_user or "", "sso_session": session}),
             note="the sso-config profiles name the account and permission set; any of them works for the test",
         )
-    # A person without exactly one Identity Center user keeps their IAM user until the steps above are done
-    # and a new `auditor readiness` run matches them: switching it off now would lock them out.
-    switch_off = [u for u in people if u.match == "matched"]
-    switch_off += [u for u in users if u.user_class == "stale" and u.exception is None]
-    for user in switch_off:
-        iam_user = by_name.get(user.user_name)
-        if iam_user is not None:
-            switched = _switch_off(account, iam_user, user, "people")
-            if user.user_class == "stale" and switched:
-                switched[0].note = f"stale: {'; '.join(user.evidence.reasons)}"
-            steps += switched
-    for workload in verdict.workloads:
-        iam_user = by_name.get(workload.user_name)
-        if iam_user is None:
-            continue
-        step(
-            "workloads",
-            workload.arn,
-            f"Move {workload.user_name} to {workload.replacement}; deploy it and check it works",
+
+    def _switch_off(self, iam_user: IamUser, track: str, note: str | None = None) -> None:
+        """Keys deactivated and watched first (reversible), then the password, then the user with everything
+        ``DeleteUser`` requires gone first."""
+        facts = self._facts(**iam_user_facts(iam_user))
+        first = len(self.out)
+        for key in iam_user.active_keys:
+            key_facts = {**facts, "access_key_id": key.access_key_id}
+            self._add(
+                track,
+                iam_user.arn,
+                f"Deactivate {iam_user.user_name}'s access key {key.access_key_id} (reversible)",
+                _command(actions.deactivate_key(), key_facts),
+            )
+            self._add(
+                track,
+                iam_user.arn,
+                f"Watch {key.access_key_id} for {WATCH_DAYS} days: its last use must not move; if something broke, "
+                "reactivate it (--status Active) and find the caller",
+                _command(actions.watch_key(), key_facts),
+            )
+        if iam_user.password_enabled:
+            self._add(
+                track,
+                iam_user.arn,
+                f"Delete {iam_user.user_name}'s console password",
+                _command(actions.remove_console_password(), facts),
+            )
+        self._add(
+            track,
+            iam_user.arn,
+            f"Delete the IAM user {iam_user.user_name}",
+            _command(actions.delete_user(with_login_profile=not iam_user.password_enabled), facts),
         )
-        steps += _switch_off(account, iam_user, None, "workloads")
-    for user in users:
-        if user.user_class != "break-glass":
-            continue
+        if note is not None:
+            self.out[first].note = note
+
+    def _keep_break_glass(self, user: IamUserReadiness) -> None:
         if user.evidence.active_keys:
-            keys = " ".join(k.access_key_id for k in user.evidence.active_keys)
-            step(
+            keys = [key.access_key_id for key in user.evidence.active_keys]
+            self._add(
                 "break-glass",
                 user.arn,
                 f"Keep {user.user_name} for emergencies, but with a console password only: delete its access key(s)",
-                "\n".join(
-                    f"aws iam delete-access-key --user-name {q(user.user_name)} --access-key-id {key}"
-                    for key in keys.split()
-                ),
+                _command(actions.delete_key(), self._facts(user_name=user.user_name, access_key_id=keys)),
             )
         if user.evidence.mfa_active is False:
-            step(
+            self._add(
                 "break-glass",
                 user.arn,
                 f"Register a FIDO security key as {user.user_name}'s MFA device (console: IAM > Users > "
                 f"{user.user_name} > Security credentials > Assign MFA device), keep it in a safe",
             )
-    root = verdict.root
-    if root is not None and root.active_access_keys:
-        step(
-            "root",
-            f"arn:aws:iam::{account.account_id}:root",
-            "Delete the root user's access key: sign in as root, Security credentials > Access keys > Delete "
-            "(with centralized root access: from the management account, aws sts assume-root, then "
-            "aws iam delete-access-key)",
-        )
-    if root is not None and root.mfa_active is False:
-        step(
-            "root",
-            f"arn:aws:iam::{account.account_id}:root",
-            "Enable MFA on the root user (a FIDO security key), or remove its password with centralized root access",
-        )
-    return steps
 
-
-def _assignment_step(
-    inventory: Inventory, idc: IdentityCenter, account: AccountInventory, user: IamUserReadiness
-) -> PlanStep:
-    """A permission set at least as strong as the IAM user's access today: the closest existing one."""
-    wanted: AccessLevel = user.iam_access
-    fitting = sorted(
-        (
-            (ACCESS_RANK[level] - ACCESS_RANK[wanted], ps.name, ps.arn)
-            for ps in idc.permission_sets or []
-            if ACCESS_RANK[level := permission_set_level(ps, [account])] >= ACCESS_RANK[wanted]
-        ),
-    )
-    ps_arn = fitting[0][2] if fitting else "<permission-set-arn>"
-    ps_name = fitting[0][1] if fitting else f"a new permission set granting {wanted} access"
-    return PlanStep(
-        account_id=account.account_id,
-        account_name=account.account_name,
-        track="identity-center",
-        subject=user.arn,
-        action=(
-            f"Give {user.identity_center_user} {ps_name} in {account.display_name} ({user.user_name} has "
-            f"{wanted} access today; Identity Center gives {user.identity_center_access or 'none'})"
-        ),
-        command=(
-            f"aws sso-admin create-account-assignment --instance-arn {idc.instance_arn} "
-            f"--target-id {account.account_id} --target-type AWS_ACCOUNT --permission-set-arn {ps_arn} "
-            f"--principal-type USER --principal-id {user.identity_center_user_id}"
-        ),
-        note="or assign a group the person is a member of, so the access is managed in one place",
-    )
-
-
-def _switch_off(
-    account: AccountInventory, iam_user: IamUser, user: IamUserReadiness | None, track: str
-) -> list[PlanStep]:
-    name = q(iam_user.user_name)
-    steps: list[PlanStep] = []
-
-    def add(action: str, command: str, note: str | None = None) -> None:
-        steps.append(
-            PlanStep(
-                account_id=account.account_id,
-                account_name=account.account_name,
-                track=track,
-                subject=iam_user.arn,
-                action=action,
-                command=command,
-                note=note,
+    def _root(self) -> None:
+        root = self.verdict.root
+        subject = f"arn:aws:iam::{self.account.account_id}:root"
+        if root is not None and root.active_access_keys:
+            self._add(
+                "root",
+                subject,
+                "Delete the root user's access key: sign in as root, Security credentials > Access keys > Delete "
+                "(with centralized root access: from the management account, assume-root, then delete every root "
+                "key with the credentials it returns)",
+                _command(
+                    compose(actions.assume_root("IAMDeleteRootUserCredentials"), actions.delete_root_keys()),
+                    self._facts(),
+                ),
             )
-        )
-
-    for key in iam_user.active_keys:
-        add(
-            f"Deactivate {iam_user.user_name}'s access key {key.access_key_id} (reversible)",
-            f"aws iam update-access-key --user-name {name} --access-key-id {key.access_key_id} --status Inactive",
-        )
-        add(
-            f"Watch {key.access_key_id} for {WATCH_DAYS} days: its last use must not move; if something broke, "
-            "reactivate it (--status Active) and find the caller",
-            f"aws iam get-access-key-last-used --access-key-id {key.access_key_id}",
-        )
-    if iam_user.password_enabled:
-        add(
-            f"Delete {iam_user.user_name}'s console password",
-            f"aws iam delete-login-profile --user-name {name}",
-        )
-    add(f"Delete the IAM user {iam_user.user_name}", _delete_user_commands(iam_user))
-    return steps
-
-
-def _delete_user_commands(user: IamUser) -> str:
-    """Everything ``DeleteUser`` requires gone first, from what the inventory knows about the user."""
-    name = q(user.user_name)
-    lines = [
-        f"aws iam delete-access-key --user-name {name} --access-key-id {k.access_key_id}" for k in user.access_keys
-    ]
-    lines += [f"aws iam remove-user-from-group --user-name {name} --group-name {q(g)}" for g in user.groups]
-    lines += [
-        f"aws iam detach-user-policy --user-name {name} --policy-arn {p.policy_arn}" for p in user.attached_policies
-    ]
-    lines += [
-        f"aws iam delete-user-policy --user-name {name} --policy-name {q(p.policy_name)}" for p in user.inline_policies
-    ]
-    if user.mfa_active:
-        lines += [
-            f"aws iam list-mfa-devices --user-name {name}",
-            f"aws iam deactivate-mfa-device --user-name {name} --serial-number <serial-number>",
-        ]
-    if user.permissions_boundary_arn:
-        lines.append(f"aws iam delete-user-permissions-boundary --user-name {name}")
-    lines.append(f"aws iam delete-user --user-name {name}")
-    return "\n".join(lines)
+        if root is not None and root.mfa_active is False:
+            self._add(
+                "root",
+                subject,
+                "Enable MFA on the root user (a FIDO security key), or remove its password with centralized root "
+                "access",
+            )
 
 
 # --------------------------------------------------------------------------------------------- rendering

@@ -32,6 +32,7 @@ RULES_MAY_IMPORT = (
     "auditor.findings",  # Severity, ManualCheck
     "auditor.util.isoduration",
     "auditor.permissions.privilege",  # the one definition of "privileged", shared with the readiness stage
+    "auditor.remediation",  # the actions a fix is made of, shared with the migration plan
     "auditor.util.timestamps",
     "auditor.registry",  # RulePack, in the pack's __init__
     "auditor.engine.catalog",  # the pack's __main__ prints its catalog

@@ -18,7 +18,6 @@ from auditor.findings import Finding, Remediation
 from auditor.inventory import Inventory
 from auditor.registry import load_rules
 from auditor.reports.sarif import build_sarif
-from auditor.rule import FixTemplate
 from auditor.rules import BUILTIN_PACK
 
 FACT_PLACEHOLDER = re.compile(r"<([a-z]+_[a-z_]+)>")
@@ -40,8 +39,8 @@ def test_every_builtin_rule_has_a_structured_fix() -> None:
     # A value the reader chooses is written <with-hyphens>: <word> and <fact_name> mean a field of the template.
     for r in rules:
         assert r.fix is not None
-        text = "\n".join([*r.fix.console, *r.fix.cli, r.fix.terraform])
-        assert re.findall(r"<[a-z][a-z0-9_]*>", text) == [], r.id
+        raw = [line if isinstance(line, str) else line.text for line in (*r.fix.console, *r.fix.cli)]
+        assert re.findall(r"<[a-z][a-z0-9_]*>", "\n".join([*raw, r.fix.terraform])) == [], r.id
 
 
 def test_every_demo_finding_names_its_own_resources(findings: list[Finding]) -> None:
@@ -67,29 +66,10 @@ def test_key_commands_are_one_per_line_with_the_key_id(findings: list[Finding]) 
     key = admin_key.resource_id
     assert admin_key.fix is not None
     assert admin_key.fix.cli == [
+        f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={key}",
         f"aws iam update-access-key --user-name admin --access-key-id {key} --status Inactive",
         f"aws iam delete-access-key --user-name admin --access-key-id {key}",
     ]
-
-
-def test_list_facts_repeat_or_drop_lines_and_values_are_quoted() -> None:
-    template = FixTemplate(
-        console=("Users > {user_name}",),
-        cli=(
-            "aws iam detach-user-policy --user-name {user_name} --policy-arn {policy_arn}",
-            "aws iam delete-user-policy --user-name {user_name} --policy-name {inline}",
-            "aws iam add-user-to-group --group-name <group> --user-name {user_name}",
-        ),
-        terraform='resource "aws_iam_user" "this" {\n  name = "{user_name}"\n}\n',
-    )
-    fix = template.fill({"user_name": 'x"; rm -rf / ${a}\n```', "policy_arn": ["p1", "p2"], "inline": []})
-    assert fix.cli[0] == "aws iam detach-user-policy --user-name 'x\"; rm -rf / ${a} ```' --policy-arn p1"
-    assert fix.cli[1].endswith("--policy-arn p2")
-    assert len(fix.cli) == 3 and "delete-user-policy" not in " ".join(fix.cli)  # empty list: line dropped
-    assert fix.terraform == 'resource "aws_iam_user" "this" {\n  name = "x\\"; rm -rf / $${a} ```"\n}'
-    assert "\n" not in fix.console[0]
-    blank = template.placeholders()
-    assert blank.cli[0] == "aws iam detach-user-policy --user-name <user_name> --policy-arn <policy_arn>"
 
 
 def test_sarif_rule_help_has_fenced_commands_and_results_carry_their_own_fix() -> None:
@@ -97,7 +77,10 @@ def test_sarif_rule_help_has_fenced_commands_and_results_carry_their_own_fix() -
     document = findings_for(inventory, load_rules([BUILTIN_PACK]), Config())
     run = build_sarif(document)["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert "```sh\naws iam update-access-key --user-name <user_name>" in rules["KEY-001"]["help"]["markdown"]
+    fenced = rules["KEY-001"]["help"]["markdown"].split("```sh\n", 1)[1].split("```", 1)[0]
+    assert "aws iam update-access-key --user-name <user_name> --access-key-id <access_key_id> --status Inactive" in (
+        fenced.splitlines()
+    )
     assert '```hcl\nresource "aws_iam_role"' in rules["ROLE-001"]["help"]["markdown"]
     key_results = [r for r in run["results"] if r["ruleId"] == "KEY-001"]
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in key_results]
@@ -106,13 +89,3 @@ def test_sarif_rule_help_has_fenced_commands_and_results_carry_their_own_fix() -
         key = result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
         assert key.startswith("AKIA") and uri.endswith(key)
         assert key in " ".join(result["properties"]["remediation"]["cli"])
-
-
-def test_a_value_already_on_one_line_is_used_as_it_is() -> None:
-    """``_one_line`` returns a clean value itself (no copy per fix) and is otherwise ``" ".join(text.split())``."""
-    from auditor.rule import _one_line
-
-    clean = "arn:aws:iam::111122223333:user/alice smith"
-    assert _one_line(clean) is clean
-    for text in ["a\nb", " lead", "trail ", "two  spaces", "tab\there", "nbsp\u00a0x", "ls\u2028x", "\x1cfs", "", 42]:
-        assert _one_line(text) == " ".join(str(text).split())

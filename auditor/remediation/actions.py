@@ -1,0 +1,391 @@
+"""Every AWS action the product tells a person to take, its console steps, CLI and Terraform together.
+
+Each function returns a :class:`~auditor.remediation.template.FixTemplate` with ``{fact}`` fields: a rule's fix
+composes them (``rules/_fixes.py``) and is filled per finding; the migration plan fills them with a person's
+or an account's facts (``auditor.readiness.plan``). Parameters are template text, as in
+``auditor.remediation.commands`` (which writes the CLI lines): ``deactivate_key(field("retire_key_id"))``.
+
+Values no inventory knows and the reader must choose are written ``<with-hyphens>`` (the group to grant, a
+dedicated administrator account); facts the finding lacks stay ``<field>`` placeholders when filled.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from auditor.remediation import commands
+from auditor.remediation.commands import ACCOUNT, USER, field
+from auditor.remediation.template import FixTemplate, Line
+
+ACCOUNT_LABEL = "account {account_name}, {account_id}"
+USER_PAGE = f"IAM console ({ACCOUNT_LABEL}) > Users > {USER}"
+ROOT_SIGN_IN = "Sign in to account {account_name} ({account_id}) as the root user > account menu > Security credentials"
+PERMISSION_SET_PAGE = (
+    "IAM Identity Center console > Multi-account permissions > Permission sets > {permission_set_name}"
+)
+ACCOUNT_ASSIGNMENTS_PAGE = "IAM Identity Center console > Multi-account permissions > AWS accounts"
+ACCESS_KEY = field("access_key_id")
+# Who owns a key found outside AWS (a credentials file, a source tree) is not in the inventory.
+USER_OF_KEY = "<user-name-from-get-caller-identity>"
+
+# ------------------------------------------------------------------------------------------- access keys
+
+
+def deactivate_key(key: str = ACCESS_KEY, user: str = USER, page: str = USER_PAGE) -> FixTemplate:
+    """Reversible: ``update-access-key --status Active`` undoes it."""
+    return FixTemplate(
+        console=(f"{page} > Security credentials > {key} > Deactivate.",),
+        cli=(commands.update_access_key("Inactive", user, key),),
+    )
+
+
+def delete_key(key: str = ACCESS_KEY, user: str = USER, page: str = USER_PAGE) -> FixTemplate:
+    return FixTemplate(
+        console=(f"{page} > Security credentials > {key} > Delete.",),
+        cli=(commands.delete_access_key(user, key),),
+    )
+
+
+def create_key() -> FixTemplate:
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Security credentials > Create access key.",),
+        cli=(commands.create_access_key(),),
+    )
+
+
+def find_key_use(key: str = ACCESS_KEY) -> FixTemplate:
+    """What a key did lately: CloudTrail's event history (90 days, the region's management events)."""
+    return FixTemplate(
+        console=(f"CloudTrail > Event history, filter by AWS access key = {key}: what uses it, from where.",),
+        cli=(commands.lookup_events("AccessKeyId", key),),
+    )
+
+
+def watch_key(key: str = ACCESS_KEY) -> FixTemplate:
+    """After deactivating: the key's last use must not move (an attempt with an inactive key is not recorded as a
+    use, so a caller still holding it shows up in its own errors and in CloudTrail, not here)."""
+    return FixTemplate(cli=(commands.get_access_key_last_used(key),))
+
+
+# ------------------------------------------------------------------------------------------- IAM users
+
+
+def remove_console_password() -> FixTemplate:
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Security credentials > Console sign-in > Disable console access.",),
+        cli=(commands.delete_login_profile(),),
+    )
+
+
+def detach_user_policies(policy: str = field("policy_arn")) -> FixTemplate:
+    """One line per ARN when ``policy`` is a list fact."""
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Permissions > select the policy > Remove.",),
+        cli=(commands.detach_user_policy(policy),),
+    )
+
+
+def delete_user_inline_policies(policy: str = field("inline_policy_name")) -> FixTemplate:
+    return FixTemplate(cli=(commands.delete_user_policy(policy),))
+
+
+def add_to_group(group: str = "<group-name>") -> FixTemplate:
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Groups > Add user to groups > {group}.",),
+        cli=(commands.add_user_to_group(group),),
+    )
+
+
+def remove_from_groups(group: str = field("group_name")) -> FixTemplate:
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Groups > select the group > Remove.",),
+        cli=(commands.remove_user_from_group(group),),
+    )
+
+
+def delete_user(
+    *,
+    with_login_profile: bool = True,
+    policies: str = field("policy_arns"),
+    groups: str = field("group_names"),
+) -> FixTemplate:
+    """``DeleteUser`` with everything it requires gone first, in an order AWS accepts (AWS answers DeleteConflict
+    while any remains). Filled with :func:`auditor.remediation.facts.iam_user_facts`: the keys, policies and groups
+    the inventory knows are named one per line; what no inventory lists (signing certificates, MFA devices, SSH
+    public keys, service-specific credentials) is listed and removed by a loop that does nothing when there is
+    none. The console's Delete removes all of it by itself.
+
+    ``with_login_profile`` False when an earlier step of the same fix removed the password; ``policies`` and
+    ``groups`` name other list facts when earlier steps detached some policies or left some groups already.
+    """
+    login_profile = (Line(commands.delete_login_profile(), when="password_enabled", unless_false=True),)
+    return FixTemplate(
+        console=(
+            f"{USER_PAGE} > Delete: the console removes the user's access keys, password, MFA devices, SSH keys, "
+            "group memberships and policies with it.",
+        ),
+        cli=(
+            commands.delete_access_key(key=field("key_ids")),
+            commands.delete_every_signing_certificate(),
+            *(login_profile if with_login_profile else ()),
+            Line(commands.deactivate_every_mfa_device(), when="mfa_active", unless_false=True),
+            commands.delete_user_policy(field("inline_policy_names")),
+            commands.detach_user_policy(policies),
+            commands.remove_user_from_group(groups),
+            commands.delete_every_ssh_public_key(),
+            commands.delete_every_service_specific_credential(),
+            Line(commands.delete_user_permissions_boundary(), when="permissions_boundary_arn"),
+            commands.delete_user(),
+        ),
+    )
+
+
+def tag_user(key: str, value: str) -> FixTemplate:
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Tags > Add new tag: {key} = {value}.",),
+        cli=(commands.tag_user(key, value),),
+    )
+
+
+# ------------------------------------------------------------------------------------------- root user
+
+
+def assume_root(task_policy: str) -> FixTemplate:
+    """Centralized root access (ORG-002): a root session in a member account, limited to one task."""
+    return FixTemplate(cli=(commands.assume_root(task_policy),))
+
+
+def delete_root_keys() -> FixTemplate:
+    """Run with the root session's credentials; no report lists a root key's id, so every root key is listed."""
+    return FixTemplate(
+        console=(f"{ROOT_SIGN_IN} > Access keys > Actions > Deactivate, then Delete.",),
+        cli=(commands.delete_every_access_key(),),
+    )
+
+
+def delete_root_password() -> FixTemplate:
+    return FixTemplate(cli=(commands.delete_login_profile(user=None),))
+
+
+def find_root_use() -> FixTemplate:
+    return FixTemplate(
+        console=(
+            "In account {account_name} ({account_id}): CloudTrail > Event history, filter User name = root (console "
+            "sign-ins are recorded in us-east-1): find who used root and why.",
+        ),
+        cli=(commands.lookup_events("Username", "root", region="us-east-1"),),
+    )
+
+
+# ------------------------------------------------------------------------------------------- Organizations
+
+
+def invite_to_organization() -> FixTemplate:
+    return FixTemplate(
+        console=(
+            "From the organization's management account: AWS Organizations > AWS accounts > Add an AWS account > "
+            f"Invite an existing AWS account: {ACCOUNT}.",
+            f"In account {{account_name}} ({ACCOUNT}): AWS Organizations > Invitations > Accept.",
+        ),
+        cli=(commands.invite_account_to_organization(), commands.accept_handshake("<handshake-id>")),
+    )
+
+
+def create_organization() -> FixTemplate:
+    return FixTemplate(
+        console=("AWS Organizations > Create an organization (all features).",),
+        cli=(commands.create_organization(),),
+    )
+
+
+def enable_centralized_root_access() -> FixTemplate:
+    return FixTemplate(
+        console=(
+            f"Management account {{account_name}} ({ACCOUNT}): IAM > Root access management > Enable: select "
+            '"Root credentials management" and "Privileged root actions in member accounts".',
+        ),
+        cli=(
+            commands.enable_aws_service_access("iam.amazonaws.com"),
+            commands.enable_root_credentials_management(),
+            commands.enable_root_sessions(),
+        ),
+        terraform="""
+resource "aws_iam_organizations_features" "this" {
+  enabled_features = ["RootCredentialsManagement", "RootSessions"]
+}
+""",
+    )
+
+
+def check_centralized_root_access() -> str:
+    """The read-only command that shows which features are on (a manual check's step, not a fix)."""
+    return commands.list_organizations_features()
+
+
+def delegate_identity_center_administration() -> FixTemplate:
+    return FixTemplate(
+        console=(
+            "Management account {management_account_id}: IAM Identity Center console > Settings > Management > "
+            "Delegated administrator > Register account: a dedicated security or identity account.",
+        ),
+        cli=(commands.register_delegated_administrator("sso.amazonaws.com", "<member-account-id>"),),
+        terraform="""
+resource "aws_organizations_delegated_administrator" "identity_center" {
+  account_id        = "<member-account-id>"
+  service_principal = "sso.amazonaws.com"
+}
+""",
+    )
+
+
+# ------------------------------------------------------------------------------------------- IAM Identity Center
+
+
+def assign_group(group: str = "<group-id>", permission_set: str = "<permission-set-arn>") -> FixTemplate:
+    """A group and a permission set on account ``{account_id}``: what a team reaches the account with."""
+    return FixTemplate(
+        console=(
+            f"{ACCOUNT_ASSIGNMENTS_PAGE} > {{account_name}} ({ACCOUNT}) > Assign users or groups > a group > a "
+            "permission set > Submit.",
+        ),
+        cli=(commands.create_account_assignment("GROUP", group, permission_set=permission_set),),
+        terraform=f"""
+resource "aws_ssoadmin_account_assignment" "this" {{
+  instance_arn       = "{{instance_arn}}"
+  target_id          = "{{account_id}}"
+  target_type        = "AWS_ACCOUNT"
+  permission_set_arn = "{permission_set}"
+  principal_type     = "GROUP"
+  principal_id       = "{group}"
+}}
+""",
+    )
+
+
+def assign_user(user_id: str, permission_set: str) -> FixTemplate:
+    """A direct assignment (the plan's step for one person; assigning a group they are in is better)."""
+    return FixTemplate(cli=(commands.create_account_assignment("USER", user_id, permission_set=permission_set),))
+
+
+def move_user_assignments_to_group(account: str = ACCOUNT) -> FixTemplate:
+    """IDC-006: the same permission set through a group, in each account, then the user's own assignment removed.
+    ``account`` is a list fact where the inventory knows the accounts (one pair of lines per account)."""
+    return FixTemplate(
+        console=(
+            "IAM Identity Center console > Groups > create (or reuse) a group for the job; add {user_name}.",
+            f"{ACCOUNT_ASSIGNMENTS_PAGE} > each account where {{user_name}} has {{permission_set_name}} > assign the "
+            "group the same permission set, then remove the direct user assignment.",
+        ),
+        cli=(
+            commands.list_account_assignments_for_principal("USER"),
+            commands.create_account_assignment("GROUP", "<group-id>", account=account),
+            commands.delete_account_assignment("USER", account=account),
+        ),
+    )
+
+
+def remove_assignments() -> FixTemplate:
+    """``{principal_type}`` and ``{principal_id}`` are list facts: one line per principal."""
+    return FixTemplate(
+        console=(
+            f"{ACCOUNT_ASSIGNMENTS_PAGE} > {{account_name}} > Users and groups > remove the {{permission_set_name}} "
+            "assignment.",
+        ),
+        cli=(commands.delete_account_assignment(),),
+    )
+
+
+def set_session_duration(duration: str) -> FixTemplate:
+    """``duration``: literal ISO 8601 (``PT8H``) or a field. Re-provisioning applies it to the accounts."""
+    return FixTemplate(
+        console=(
+            f"{PERMISSION_SET_PAGE} > Edit > Session duration: {duration}.",
+            "Save, then re-provision the set to its accounts (the console offers it after the edit).",
+        ),
+        cli=(commands.update_permission_set_session(duration), commands.provision_permission_set()),
+        terraform=f"""
+resource "aws_ssoadmin_permission_set" "this" {{
+  instance_arn     = "{{instance_arn}}"
+  name             = "{{permission_set_name}}"
+  session_duration = "{duration}"
+}}
+""",
+    )
+
+
+def create_identity_center_user(user_name: str, email: str) -> FixTemplate:
+    return FixTemplate(
+        console=("IAM Identity Center console > Users > Add user.",),
+        cli=(commands.create_identity_store_user(user_name, email),),
+    )
+
+
+def sign_in_through_the_portal(user: str, config_file: str, sso_session: str) -> FixTemplate:
+    """The person's own check: profiles for what Identity Center gives them, then a sign-in."""
+    return FixTemplate(
+        cli=(
+            f"auditor sso-config --user {user} -o {config_file}",
+            f"AWS_CONFIG_FILE={config_file} {commands.sso_login(sso_session=sso_session)}",
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------------------- IAM roles
+
+
+def set_role_session(seconds: str = field("max_session_seconds")) -> FixTemplate:
+    return FixTemplate(
+        console=(
+            f"IAM console ({ACCOUNT_LABEL}) > Roles > {{role_name}} > Summary > Maximum session duration > Edit: "
+            "{role_session_max} or less.",
+        ),
+        cli=(commands.update_role_max_session(seconds=seconds),),
+        terraform=f"""
+resource "aws_iam_role" "this" {{
+  name                 = "{{role_name}}"
+  max_session_duration = {seconds}
+}}
+""",
+    )
+
+
+# ------------------------------------------------------------------------------------------- the AWS CLI
+
+
+def identify_profile_key() -> FixTemplate:
+    return FixTemplate(
+        console=(
+            "Find whose key it is: `"
+            + commands.get_caller_identity()
+            + "` prints the IAM user's ARN (account and user name).",
+        ),
+        cli=(commands.get_caller_identity(),),
+    )
+
+
+def identify_key(key: str = field("key_id")) -> FixTemplate:
+    return FixTemplate(cli=(commands.get_access_key_info(key),))
+
+
+def move_profile_to_sso() -> FixTemplate:
+    return FixTemplate(
+        console=(
+            f"Run `{commands.configure_sso()}`: it writes the profile on the [sso-session] form (sso_session, "
+            "sso_account_id, sso_role_name).",
+        ),
+        cli=(commands.configure_sso(),),
+    )
+
+
+def sign_in_with_profile() -> FixTemplate:
+    return FixTemplate(cli=(commands.sso_login(profile=commands.PROFILE),))
+
+
+def sso_login_hint(profile: str | None = None) -> str:
+    """For error messages: the command that renews a profile's expired Identity Center session."""
+    return commands.sso_login(profile=shlex.quote(profile) if profile else None)
+
+
+def configure_sso_hint() -> str:
+    """For error messages and prose: the command that creates an Identity Center profile."""
+    return commands.configure_sso(profile=None)
