@@ -23,6 +23,9 @@ from auditor.collect.options import CollectOptions
 from auditor.collect.runner import collect
 from auditor.inventory import Inventory
 
+# A ThreadedMotoServer per test, seeded over HTTP, and the CLI in a subprocess: deselected by -m "not slow".
+pytestmark = pytest.mark.slow
+
 
 def reset_moto(endpoint: str) -> None:
     """The server keeps moto's process-wide state; wipe it so each test (and later in-process ones) starts clean."""

@@ -150,6 +150,7 @@ def test_unknown_profile_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) 
     assert "no-such-profile" in err and len(err.splitlines()) == 1
 
 
+@pytest.mark.slow  # the whole CLI in a subprocess
 def test_debug_shows_the_traceback(inventory_file: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "auditor", "--debug", "scan", "--from-inventory", str(tmp_path / "missing.json")],
@@ -247,6 +248,7 @@ def test_schema_prints_json_schemas(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capsys.readouterr().out)["title"] == "Inventory"
 
 
+@pytest.mark.slow  # the whole CLI in a subprocess
 def test_python_dash_m_auditor_works() -> None:
     result = subprocess.run([sys.executable, "-m", "auditor", "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("aws-identity-auditor ")

@@ -331,6 +331,7 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(
 # ------------------------------------------------------------------------------- debug and error lines
 
 
+@pytest.mark.slow  # the whole CLI in a subprocess
 def test_debug_keeps_the_documented_exit_code(tmp_path: Path) -> None:
     """Was: --debug re-raised, and Python's exit 1 read as "gate failed"."""
     result = subprocess.run(

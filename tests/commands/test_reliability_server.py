@@ -26,6 +26,9 @@ from moto.sts.models import sts_backends
 
 from auditor.inventory import Inventory
 
+# A ThreadedMotoServer per test and the whole CLI in a subprocess against it: deselected by -m "not slow".
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:

@@ -256,7 +256,12 @@ def test_manual_checks_and_inventory_errors_are_passed_through():
 
 
 def test_evidence_is_plain_json():
-    for finding in evaluate(_inventory(), _builtin(), Config()).findings:
+    evaluation = evaluate(_inventory(), _builtin(), Config())
+    # A hit whose evidence is not JSON (a raw datetime, say) never becomes a finding: the engine drops it with an
+    # InvalidHit error. So the findings' evidence alone cannot show a rule's mistake; the errors must be empty too.
+    assert [(e.operation, e.error_code, e.message) for e in evaluation.errors] == []
+    assert evaluation.findings
+    for finding in evaluation.findings:
         json.dumps(finding.evidence)  # datetimes are already isoformat strings, nothing needs a custom encoder
 
 

@@ -262,6 +262,7 @@ def add_access_key(world: OrgWorld) -> None:
 # ------------------------------------------------------------------------------------------------ tests
 
 
+@pytest.mark.slow  # a ThreadedMotoServer and every recipe step in bash
 def test_github_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld, str]) -> None:
     world, _endpoint = moto_org
     nightly = recipe("# .github/workflows/identity-posture.yml")
@@ -337,6 +338,7 @@ def test_github_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld,
     assert keys["Scan the lines this pull request adds"] == 0
 
 
+@pytest.mark.slow  # a ThreadedMotoServer and every recipe step in bash
 def test_gitlab_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld, str]) -> None:
     world, _endpoint = moto_org
     pipeline = recipe("# .gitlab-ci.yml")

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+# ruff and mypy over the whole repository (mypy alone takes seconds): deselected by -m "not slow".
+pytestmark = pytest.mark.slow
+
 ROOT = REPO
 
 

@@ -18,7 +18,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import REPO
+
+# Builds the wheel and installs it into a fresh virtual environment (seconds): deselected by -m "not slow".
+pytestmark = pytest.mark.slow
 
 ROOT = REPO
 NOT_SOURCES = (".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "auditor-report")

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 README = REPO / "README.md"
@@ -39,6 +40,7 @@ def test_the_tour_has_the_four_steps_of_the_ci_flow() -> None:
     assert [code for _, code in tour()] == [0, 0, 0, 1]
 
 
+@pytest.mark.slow  # four runs of the whole CLI in subprocesses
 def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     for command, expected in tour():
         argv = shlex.split(command)

@@ -772,6 +772,7 @@ def test_readiness_config_is_read_and_checked(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------------------------- HTML
 
 
+@pytest.mark.slow  # launches headless Chromium
 def test_html_section_renders_in_chromium_without_errors(tmp_path: Path) -> None:
     chromium = find_chromium()
     if chromium is None:

@@ -430,6 +430,7 @@ def active(document: FindingsDocument) -> list[Finding]:
     return [f for f in document.findings if not f.suppressed]
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_page_loads_without_errors_or_requests(page: Page, tmp_path: Path) -> None:
     document = make_document(n=30)
     path = open_report(page, tmp_path, document)
@@ -440,6 +441,7 @@ def test_page_loads_without_errors_or_requests(page: Page, tmp_path: Path) -> No
     assert_clean(page, path)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_filters_and_search_change_the_visible_rows(page: Page, tmp_path: Path) -> None:
     document = make_document(n=60)
     path = open_report(page, tmp_path, document)
@@ -481,6 +483,7 @@ def test_filters_and_search_change_the_visible_rows(page: Page, tmp_path: Path) 
     assert_clean(page, path)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_only_a_window_of_rows_is_rendered(page: Page, tmp_path: Path) -> None:
     document = make_document(n=450, suppressed=0)
     path = open_report(page, tmp_path, document)
@@ -497,6 +500,7 @@ def test_only_a_window_of_rows_is_rendered(page: Page, tmp_path: Path) -> None:
     assert_clean(page, path)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_suppressed_findings_hidden_behind_a_toggle(page: Page, tmp_path: Path) -> None:
     document = make_document(n=20, suppressed=3)
     path = open_report(page, tmp_path, document)
@@ -514,6 +518,7 @@ def test_suppressed_findings_hidden_behind_a_toggle(page: Page, tmp_path: Path) 
     assert_clean(page, path)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_baseline_state_shown_and_filterable(page: Page, tmp_path: Path) -> None:
     document = make_document(n=20, baseline=True)
     path = open_report(page, tmp_path, document)
@@ -524,6 +529,7 @@ def test_baseline_state_shown_and_filterable(page: Page, tmp_path: Path) -> None
     assert_clean(page, path)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_details_expand_on_click_with_evidence_and_rule_metadata(page: Page, tmp_path: Path) -> None:
     document = make_document(n=10)
     path = open_report(page, tmp_path, document)
@@ -543,6 +549,7 @@ def test_details_expand_on_click_with_evidence_and_rule_metadata(page: Page, tmp
     assert_clean(page, path)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_hostile_values_render_as_text(page: Page, tmp_path: Path) -> None:
     document = make_document(n=10)
     path = open_report(page, tmp_path, document)
@@ -568,6 +575,7 @@ def test_hostile_values_render_as_text(page: Page, tmp_path: Path) -> None:
     assert_clean(page, path)  # includes: no dialog opened
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_shared_reporter_fixture_in_chromium(page: Page, tmp_path: Path) -> None:
     document = report_fixtures.make_document()
     path = open_report(page, tmp_path, document)
@@ -594,6 +602,7 @@ def test_shared_reporter_fixture_in_chromium(page: Page, tmp_path: Path) -> None
     assert_clean(page, path)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_overview_cell_filters_the_list(page: Page, tmp_path: Path) -> None:
     document = make_document(n=30)
     path = open_report(page, tmp_path, document)
@@ -614,6 +623,7 @@ def test_overview_cell_filters_the_list(page: Page, tmp_path: Path) -> None:
     assert_clean(page, path)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_csp_is_enforced_and_violations_are_caught(page: Page, tmp_path: Path) -> None:
     """Tamper with the inline script: its hash no longer matches, Chromium refuses to run it and says so."""
     path = tmp_path / "tampered.html"
@@ -625,6 +635,7 @@ def test_csp_is_enforced_and_violations_are_caught(page: Page, tmp_path: Path) -
     assert any("Content Security Policy" in (m["text"] or "") for m in page.console_errors())
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_browser_leaves_no_process_behind(chromium: str) -> None:
     with Browser.launch(chromium) as instance:
         pid = instance.pid

@@ -53,6 +53,7 @@ def test_fix_first_groups_a_users_findings_and_ranks_worst_first(demo_document: 
     assert more == 0 or len(actions) == 15
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_fix_first_is_the_first_thing_after_the_summary(
     page: Page,  # noqa: F811
     tmp_path: Path,
@@ -77,6 +78,7 @@ def test_fix_first_is_the_first_thing_after_the_summary(
     no_errors(page)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_a_filter_survives_a_reload_through_the_url(
     page: Page,  # noqa: F811
     tmp_path: Path,
@@ -120,6 +122,7 @@ def test_a_filter_survives_a_reload_through_the_url(
     no_errors(page)
 
 
+@pytest.mark.slow  # drives headless Chromium
 def test_800_pixels_wide_has_no_horizontal_page_scroll(browser: Browser, tmp_path: Path, demo_document) -> None:  # noqa: F811
     narrow = browser.new_page(width=800, height=900)
     try:
@@ -136,6 +139,7 @@ def test_800_pixels_wide_has_no_horizontal_page_scroll(browser: Browser, tmp_pat
         narrow.close()
 
 
+@pytest.mark.slow  # drives headless Chromium
 @pytest.mark.parametrize("reloaded", [False, True], ids=["as-evaluated", "read-from-findings-json"])
 def test_each_findings_details_show_its_own_fix(page: Page, tmp_path: Path, demo_document, reloaded: bool) -> None:  # noqa: F811
     """report.js rebuilds each fix from its rule's template and the finding's values: exactly the fix the

@@ -29,6 +29,9 @@ from auditor.registry import load_rules
 from auditor.reports.sarif import SarifReporter
 from auditor.rules import BUILTIN_PACK
 
+# Microsoft's SARIF multitool (a .NET program) in a subprocess: deselected by -m "not slow".
+pytestmark = pytest.mark.slow
+
 BINARY = "Sarif.Multitool"
 
 
