@@ -13,16 +13,18 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from auditor.errors import InputError
-from auditor.inventory import CollectionError, ToolInfo
+from auditor.inventory import CollectionError, SimulatedFact, ToolInfo
 from auditor.model import Model
 from auditor.readiness.models import Readiness
 from auditor.util.jsonfile import load_versioned
 from auditor.util.safefile import write_text_atomic
 
 FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
+# How documents written before ``FindingsDocument.simulated`` existed said it: a notice with this prefix.
+_SIMULATED_NOTICE_PREFIX = "simulated:"
 
 
 class Severity(str, Enum):
@@ -137,6 +139,8 @@ class Finding(Model):
     resource_id: str
     message: str
     evidence: dict[str, Any] = Field(default_factory=dict)
+    # The notes of the simulated facts (``FindingsDocument.simulated``) this finding rests on; empty when none.
+    simulated: list[str] = Field(default_factory=list)
     remediation: str
     fix: Remediation | None = None  # the remediation for this finding: its own names in console, CLI, Terraform
     references: list[str] = Field(default_factory=list)
@@ -221,9 +225,29 @@ class FindingsDocument(Model):
     errors: list[CollectionError] = Field(default_factory=list)
     manual_checks: list[ManualCheck] = Field(default_factory=list)
     rules: list[RuleInfo] = Field(default_factory=list)  # every rule of the run, each with its status
-    notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
+    notices: list[str] = Field(default_factory=list)  # expired or unused suppressions, baseline and merge remarks
+    # Facts put in rather than collected (``auditor demo``); each finding names those it rests on. Reporters
+    # import SimulatedFact from this module (they may not import the inventory).
+    simulated: list[SimulatedFact] = Field(default_factory=list)
     # Migration readiness (auditor.readiness): None in documents written before it (merge unites the shards')
     readiness: Readiness | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _simulated_from_notices(cls, data: Any) -> Any:
+        """Documents written before ``simulated`` existed said it in ``notices`` ("simulated: ..."): those
+        lines become facts with only their note, so every reader looks in one place."""
+        if not isinstance(data, dict) or "simulated" in data or not isinstance(data.get("notices"), list):
+            return data
+        notices = data["notices"]
+        lines = [n for n in notices if isinstance(n, str) and n.startswith(_SIMULATED_NOTICE_PREFIX)]
+        if not lines:
+            return data
+        return {
+            **data,
+            "notices": [n for n in notices if n not in lines],
+            "simulated": [{"note": line[len(_SIMULATED_NOTICE_PREFIX) :].strip()} for line in lines],
+        }
 
     @property
     def rules_not_evaluated(self) -> list[RuleInfo]:

@@ -41,7 +41,6 @@ SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
 SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
 NO_ACCOUNT = "-"  # findings about no account (local files, source trees), as in Summary.by_account
 OTHER_AREA = "other"  # a finding whose rule is missing from document.rules
-SIMULATED_PREFIX = "simulated:"
 FIXED_LIST_LIMIT = 500  # fixed findings listed server-side; the rest are counted
 FIX_FIRST_LIMIT = 15  # resources in the "fix first" list; the findings table has the rest
 FIX_FIRST_OPEN = 3  # of which the first few are shown expanded
@@ -86,10 +85,11 @@ class HtmlReporter(Reporter):
         page_head, page_tail = page.split(mark)
         rule_index = {r.id: i for i, r in enumerate(context["rules"])}
         account_index = {a.account_id: i for i, a in enumerate(context["accounts"])}
+        note_index = {note: i for i, note in enumerate(context["simulated_notes"])}
 
         def compact(f: Finding) -> dict[str, Any]:
             index = rule_index[f.rule_id]
-            return _compact(f, context["rules"][index], index, account_index[f.account_id or NO_ACCOUNT])
+            return _compact(f, context["rules"][index], index, account_index[f.account_id or NO_ACCOUNT], note_index)
 
         # "replace": a lone surrogate in some string must not cost the whole report.
         stream.write((page_head + around_findings[: -len("]}")]).encode("utf-8", "replace"))
@@ -334,7 +334,6 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
     area_totals = {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas}
     area_worst = {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas}
 
-    simulated = [n[len(SIMULATED_PREFIX) :].strip() for n in document.notices if n.startswith(SIMULATED_PREFIX)]
     has_baseline = document.summary.new is not None or any(f.baseline_state for f in document.findings)
     active = [f for f in document.findings if not f.suppressed]
     by_severity = {s.value: 0 for s in SEVERITIES}
@@ -364,10 +363,20 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "not_reverified": sum(1 for f in document.findings if f.baseline_state == "not_reverified"),
         "fixed": document.fixed[:FIXED_LIST_LIMIT],
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
-        "simulated": simulated,
+        "simulated": document.simulated,
+        "simulated_notes": _simulated_notes(document),
+        "resting_on_simulated": sum(1 for f in active if f.simulated),
         "scanned_count": len(document.scope.accounts_scanned),
         "not_evaluated": document.rules_not_evaluated,
     }
+
+
+def _simulated_notes(document: FindingsDocument) -> list[str]:
+    """The notes findings refer to by index in the page's data: the document's facts, then any other note a
+    finding names (a document put together by hand or by a merge)."""
+    notes = [fact.note for fact in document.simulated]
+    notes += [note for f in document.findings for note in f.simulated]
+    return list(dict.fromkeys(notes))
 
 
 _RANK = {s.value: s.rank for s in Severity}
@@ -398,8 +407,8 @@ def _payload(context: dict[str, Any]) -> dict[str, Any]:
     """The compact JSON the script works on, with ``findings`` empty: the writer appends them (``_compact``) a
     slice at a time. Keys are short because a 50,000-finding report repeats them.
 
-    ``rules`` and ``accounts`` are lists; a finding refers to them by index. A finding carries its own title,
-    remediation and references only where they differ from its rule's.
+    ``rules``, ``accounts`` and ``simulated`` (notes) are lists; a finding refers to them by index. A finding
+    carries its own title, remediation and references only where they differ from its rule's.
     """
     rules: list[_Rule] = context["rules"]
     accounts: list[_Account] = context["accounts"]
@@ -419,6 +428,7 @@ def _payload(context: dict[str, Any]) -> dict[str, Any]:
             for r in rules
         ],
         "accounts": [{"id": a.account_id, "name": a.name} for a in accounts],
+        "simulated": context["simulated_notes"],  # what a finding's "v" indexes
         "findings": [],  # last, and filled by the writer
     }
 
@@ -487,7 +497,7 @@ def compact_fix(fix: Remediation, template: Remediation | None) -> Sequence[Any]
     return out
 
 
-def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[str, Any]:
+def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int, note_index: dict[str, int]) -> dict[str, Any]:
     item: dict[str, Any] = {
         "p": f.fingerprint,
         "r": rule_idx,
@@ -525,4 +535,6 @@ def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[s
         )
     if f.baseline_state:
         item["b"] = _BASELINE_CODES[f.baseline_state]
+    if f.simulated:  # the simulated facts it rests on, as indexes into the page's list of notes
+        item["v"] = [note_index[note] for note in f.simulated]
     return item

@@ -62,6 +62,7 @@ def render_text(
         _accounts(document),
         _top_findings(document, color, max_rows, width),
         _coverage(document, width),
+        _simulated(document, width),
         _notices(document, width),
         _not_evaluated(document, width),
         _manual_checks(document),
@@ -194,7 +195,7 @@ def findings_table(
     rows = []
     for f in ordered:
         row = [
-            f.severity.value + (" (suppressed)" if f.suppressed else ""),
+            f.severity.value + (" (suppressed)" if f.suppressed else "") + (" (simulated)" if f.simulated else ""),
             clean(f.rule_id),
             truncate(clean(f.account_name or f.account_id or "-"), 14 if narrow else 24),
             clean(short_name(f)),
@@ -272,6 +273,18 @@ def _coverage(document: FindingsDocument, width: int) -> str:
     if len(document.errors) > FIRST_GAPS:
         lines.append(f"  ... {len(document.errors) - FIRST_GAPS} more in findings.json")
     return "\n".join(lines)
+
+
+def _simulated(document: FindingsDocument, width: int) -> str:
+    """Facts put in rather than collected (``auditor demo``): said before any notice, since findings rest on them."""
+    facts = document.simulated
+    if not facts:
+        return ""
+    resting = sum(1 for f in _active(document.findings) if f.simulated)
+    title = f"Simulated data: {len(facts)} fact{'s' if len(facts) != 1 else ''} injected, not collected from AWS"
+    if resting:
+        title += f" ({resting} active finding{'s rest' if resting != 1 else ' rests'} on them, marked simulated)"
+    return "\n".join([title, *(line for fact in facts for line in _bullet(clean(fact.note), width))])
 
 
 def _notices(document: FindingsDocument, width: int) -> str:

@@ -25,8 +25,10 @@ from factories import (
 )
 
 from auditor.engine.config import Config
+from auditor.engine.document import build_document
 from auditor.engine.evaluate import RuleOutcome, evaluate
 from auditor.findings import Severity, make_fingerprint
+from auditor.inventory import SimulatedFact
 from auditor.registry import RuleSet
 from auditor.rule import Hit, rule
 
@@ -268,3 +270,30 @@ def test_an_inventory_of_unknowns_yields_no_findings():
         accounts=[make_account(MGMT, "management", is_management=True), make_account(DEV, "dev")],
     )
     assert evaluate(unknown, _builtin(), Config()).findings == []
+
+
+# ------------------------------------------------------------------------------------------ simulated facts
+
+
+def test_each_finding_names_the_simulated_facts_of_its_account_and_resource_type():
+    dev_keys = SimulatedFact(account_id=DEV, resource_types=("AWS::IAM::AccessKey",), note="dev's keys are made up")
+    all_users = SimulatedFact(resource_types=("AWS::IAM::User",), note="every user is made up")  # organization-wide
+    older = SimulatedFact.model_validate("a line from an older inventory")  # only a note: touches no finding
+    inventory = _inventory()
+    inventory.collection = inventory.collection.model_copy(update={"simulated": [dev_keys, all_users, older]})
+    builtin = _builtin()
+    evaluation = evaluate(inventory, builtin, Config())
+    by_key = {(f.rule_id, f.account_id): f.simulated for f in evaluation.findings}
+    assert by_key[("KEY-001", DEV)] == ["dev's keys are made up"]
+    assert by_key[("KEY-002", DEV)] == ["dev's keys are made up"]
+    assert by_key[("KEY-001", PROD)] == []  # another account's key: DEV's fact is not about it
+    assert by_key[("USER-001", DEV)] == ["every user is made up"]
+    # said once, as data: in the document's own field, never as a "simulated: ..." notice
+    assert evaluation.notices == []
+    document = build_document(inventory, evaluation, builtin, AS_OF)
+    assert document.simulated == [dev_keys, all_users, older]
+    assert document.notices == []
+
+
+def test_without_simulated_facts_no_finding_names_any():
+    assert all(f.simulated == [] for f in evaluate(_inventory(), _builtin(), Config()).findings)

@@ -29,6 +29,7 @@ from auditor.findings import (
     Scope,
     ScopeAccount,
     Severity,
+    SimulatedFact,
     SuppressionRecord,
     make_fingerprint,
     summarize,
@@ -52,6 +53,7 @@ RULES = [
     ("IDC-006", "Permission set assigned to a user, not a group", Severity.LOW, "identity-center"),
 ]
 RATIONALE_MARK = "rationale-stored-once"
+SIMULATED_NOTE = f"root credential report row {HOSTILE}"
 
 
 def rule_info(rid: str, title: str, severity: Severity, area: str) -> RuleInfo:
@@ -75,7 +77,8 @@ def make_document(
     errors: bool = True,
 ) -> FindingsDocument:
     """``n`` findings cycling through RULES and ACCOUNTS (user-NNNN in every message), the last ``suppressed``
-    of them suppressed, plus one hostile finding in the hostile account and one about no account."""
+    of them suppressed, plus one hostile finding in the hostile account and one about no account. With
+    ``simulated``, the first finding (user-0000) rests on a simulated fact (whose note is hostile)."""
     rules = [rule_info(*r) for r in RULES]
     findings: list[Finding] = []
     for i in range(n):
@@ -102,6 +105,7 @@ def make_document(
                 if is_suppressed
                 else None,
                 baseline_state=("new" if i % 4 == 0 else "unchanged") if baseline else None,
+                simulated=[SIMULATED_NOTE] if simulated and i == 0 else [],
             )
         )
     hostile_resource = f"arn:aws:iam::{HOSTILE_ACCOUNT}:user/hostile"
@@ -173,7 +177,10 @@ def make_document(
             ),
         ],
         rules=[rule_info(*r) for r in RULES],
-        notices=[f"simulated: root credential report row {HOSTILE}"] if simulated else ["plain notice"],
+        notices=[f"plain notice {HOSTILE}"],
+        simulated=[SimulatedFact(account_id=MGMT, resource_types=("AWS::IAM::User",), note=SIMULATED_NOTE)]
+        if simulated
+        else [],
     )
 
 
@@ -540,6 +547,34 @@ def test_details_expand_on_click_with_evidence_and_rule_metadata(page: Page, tmp
     assert detail["links"] == ["https://docs.aws.amazon.com/IAM/"]  # ... only https references are links
     page.evaluate("document.querySelector('#rows tr.row').click()")
     assert page.evaluate("document.querySelectorAll('#rows tr.detail').length") == 0
+    assert_clean(page, path)
+
+
+def test_a_finding_resting_on_simulated_data_is_marked_in_the_list_and_its_details(page: Page, tmp_path: Path) -> None:
+    document = make_document(n=10)
+    path = open_report(page, tmp_path, document)
+    rows = page.evaluate(
+        "Array.prototype.map.call(document.querySelectorAll('#rows tr.row'), function (r) {"
+        "  var mark = r.querySelector('.simulated-mark');"
+        "  return [r.cells[3].querySelector('.mono').textContent, mark ? mark.title : null]; })"
+    )
+    marked = {name: title for name, title in rows if title is not None}
+    user_0000 = f"arn:aws:iam::{MGMT}:user/user-0000"
+    assert marked == {user_0000: f"rests on simulated data: {SIMULATED_NOTE}"}  # the note as text, not markup
+    set_control(page, "f-search", "simulated")  # the mark can be searched for
+    assert visible(page)["count"] == 1
+    page.evaluate("document.querySelector('#rows tr.row').click()")
+    detail = page.evaluate(
+        "(function () { var d = document.querySelector('#rows tr.detail');"
+        " return [d.textContent, Array.prototype.map.call(d.querySelectorAll('ul.simulated-notes li'),"
+        " function (li) { return li.textContent; })]; })()"
+    )
+    assert "Simulated data this finding rests on" in detail[0]
+    assert detail[1] == [SIMULATED_NOTE]
+    set_control(page, "f-search", "user-0001")
+    page.evaluate("document.querySelector('#rows tr.row').click()")
+    plain = page.evaluate("document.querySelector('#rows tr.detail').textContent")
+    assert "Simulated data" not in plain
     assert_clean(page, path)
 
 
