@@ -254,7 +254,7 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
 
     An access key's findings go under its user (``evidence.user_arn``): deleting the user fixes them all. Within a
     resource, findings are worst first. Resources rank by their worst finding, then by how many findings they
-    have at that severity, then in total.
+    have at that severity, then in total. Names are the findings' ``display_name`` (a user's, for its keys).
     """
     groups: dict[tuple[str, str], _Action] = {}
     for f in findings:
@@ -262,13 +262,9 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
             continue
         user_arn = f.evidence.get("user_arn")
         if isinstance(user_arn, str) and user_arn:
-            key, kind, name = user_arn, "IAM user", str(f.evidence.get("user_name") or _tail(user_arn))
+            key, kind, name = user_arn, "IAM user", str(f.evidence.get("user_name") or f.display_name)
         else:
-            key, kind = f.resource_id, _KIND.get(f.resource_type, f.resource_type)
-            named = f.evidence.get("permission_set_name") or f.evidence.get("user_name") or f.evidence.get("role_name")
-            name = str(named) if named and f.resource_type != "AWS::IAM::Root" else _tail(f.resource_id)
-            if f.resource_type == "AWS::IAM::Root":
-                name = "root"
+            key, kind, name = f.resource_id, _KIND.get(f.resource_type, f.resource_type), f.display_name
         account = f"{f.account_name} ({f.account_id})" if f.account_name else (f.account_id or "(no account)")
         action = groups.setdefault((f.account_id or "", key), _Action(name=name, kind=kind, account=account))
         action.findings.append(f)
@@ -276,11 +272,6 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
     for action in ranked[:limit]:
         action.findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.resource_id))
     return ranked[:limit], max(0, len(ranked) - limit)
-
-
-def _tail(resource_id: str) -> str:
-    parts = [p for p in resource_id.replace(":", "/").split("/") if p]
-    return parts[-1] if parts else resource_id
 
 
 def _context(document: FindingsDocument) -> dict[str, Any]:
@@ -505,6 +496,7 @@ def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int, note_inde
         "a": account_idx,
         "t": f.resource_type,
         "i": f.resource_id,
+        "n": f.display_name,
         "m": f.message,
     }
     if f.evidence:

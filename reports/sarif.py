@@ -390,7 +390,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
                 "physicalLocation": {"artifactLocation": artifact_location(finding), "region": region},
                 "logicalLocations": [
                     {
-                        "name": _short_name(finding.resource_id),
+                        "name": finding.display_name,
                         "fullyQualifiedName": finding.resource_id,
                         "kind": "resource",
                     }
@@ -409,11 +409,6 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     if finding.suppressed:
         result["suppressions"] = [_suppression(finding)]
     return result
-
-
-def _short_name(resource_id: str) -> str:
-    tail = re.split(r"[/:]", resource_id.rstrip("/:"))[-1]
-    return tail or resource_id
 
 
 def _result_properties(finding: Finding) -> dict[str, Any]:

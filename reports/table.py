@@ -198,7 +198,7 @@ def findings_table(
             f.severity.value + (" (suppressed)" if f.suppressed else "") + (" (simulated)" if f.simulated else ""),
             clean(f.rule_id),
             truncate(clean(f.account_name or f.account_id or "-"), 14 if narrow else 24),
-            clean(short_name(f)),
+            clean(f.display_name),
         ]
         if with_state:
             row.append(f.baseline_state or "")
@@ -325,19 +325,3 @@ def _worst_first(findings: Iterable[Finding]) -> list[Finding]:
 
 def _active(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if not f.suppressed]
-
-
-def short_name(finding: Finding) -> str:
-    """The last part of an ARN or path: ``arn:aws:iam::1:user/ops/alice`` -> ``alice``."""
-    if finding.location is not None:
-        return f"{finding.location.path}:{finding.location.line}"
-    named = finding.evidence.get("permission_set_name")  # permission set ARNs carry an id, not the name
-    resource = finding.resource_id.rstrip("/:")
-    tail = named if isinstance(named, str) and named else re.split(r"[/:]", resource)[-1] or finding.resource_id
-    key_id = finding.evidence.get("access_key_id")
-    user = finding.evidence.get("user_name")
-    if isinstance(key_id, str) and key_id and finding.resource_id == key_id and isinstance(user, str) and user:
-        return f"{user} {key_id}"  # the key is the resource; its user is how people know it
-    if isinstance(key_id, str) and key_id and key_id not in tail:
-        return f"{tail} {key_id}"  # one user can have two key findings of a rule: tell them apart
-    return tail

@@ -30,6 +30,7 @@ from auditor.findings import (
     ManualCheck,
     RuleStatus,
     SuppressionRecord,
+    display_name,
     finding_order,
     make_fingerprint,
 )
@@ -197,6 +198,7 @@ def _text_of(finding: Finding) -> str:
             finding.region or "",
             finding.resource_type,
             finding.resource_id,
+            finding.display_name,
             finding.message,
             *finding.simulated,
             finding.remediation,
@@ -221,6 +223,7 @@ def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Find
         region=hit.region,
         resource_type=hit.resource_type,
         resource_id=hit.resource_id,
+        display_name=display_name(hit.resource_id, hit.evidence, hit.location),
         message=hit.message,
         evidence=dict(hit.evidence),
         simulated=_simulated_notes(inventory.collection.simulated, hit),

@@ -77,7 +77,7 @@
       var rule = RULES[f.r];
       var account = ACCOUNTS[f.a] || {};
       h = [
-        rule.id, title(f), SEVERITIES[f.s], rule.area, account.id, account.name, f.t, f.i, f.m, f.g, f.l, f.p,
+        rule.id, title(f), SEVERITIES[f.s], rule.area, account.id, account.name, f.t, f.i, f.n, f.m, f.g, f.l, f.p,
         f.e ? JSON.stringify(f.e) : "", f.u ? f.u.reason : "", f.b ? BASELINE[f.b] : "", f.v ? "simulated" : ""
       ].join("\n").toLowerCase();
       haystacks[i] = h;
@@ -169,7 +169,8 @@
 
     var tdRes = el("td", "res");
     tdRes.appendChild(el("div", "rtype", f.t));
-    tdRes.appendChild(el("div", "mono", f.l ? f.l : f.i));
+    tdRes.appendChild(el("div", "rname", f.n));
+    if (f.i !== f.n) tdRes.appendChild(el("div", "mono rid", f.i));
     tr.appendChild(tdRes);
 
     var tdMsg = el("td", "wrap msg");
@@ -238,6 +239,7 @@
     fact(dl, "Account", accountLabel(f.a));
     fact(dl, "Region", f.g);
     fact(dl, "Resource type", f.t);
+    fact(dl, "Name", f.n);
     fact(dl, "Resource", f.i);
     fact(dl, "Location", f.l);
     fact(dl, "Fingerprint", f.p);

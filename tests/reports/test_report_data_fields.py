@@ -1,11 +1,13 @@
-"""The fields every reporter reads instead of working things out itself: the simulated facts
-(``FindingsDocument.simulated``, ``Finding.simulated``), shown by every format with no "simulated: ..." notice
-anywhere. The document is made by the real evaluation, so the fields are the ones a scan writes.
+"""The fields every reporter reads instead of working things out itself: ``Finding.display_name`` (one short
+name for a resource, the same in findings.json, SARIF, the console table and report.html) and the simulated
+facts (``FindingsDocument.simulated``, ``Finding.simulated``), shown by every format with no "simulated: ..."
+notice anywhere. The document is made by the real evaluation, so the names are the ones a scan writes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +32,15 @@ PERMISSION_SET = "arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-0123456
 ROOT_NOTE = f"prod ({PROD}): the root user row of the credential report is simulated"
 OTHER_ROOT_NOTE = f"dev ({DEV}): the root user row of the credential report is simulated"
 ORGANIZATION_NOTE = "dropped 1 iam:ListOrganizationsFeatures error(s): the demo organization has none"
+
+# rule id -> the display name its one finding must have
+EXPECTED_NAMES = {
+    "DATA-001": f"ci {KEY}",  # an access key: its user, then its id
+    "DATA-002": "AdministratorAccess",  # a permission set: its name (the ARN carries an id)
+    "DATA-003": "src/deploy.py:12",  # a file finding: path and line
+    "DATA-004": "deploy",  # a plain ARN: its last part
+    "DATA-005": "root",  # PROD's root user, which rests on a simulated fact
+}
 
 
 def _probe(rule_id: str, hit: Hit) -> Any:
@@ -96,6 +107,40 @@ def document() -> FindingsDocument:
 
 def by_rule(document: FindingsDocument) -> dict[str, Any]:
     return {f.rule_id: f for f in document.findings}
+
+
+# ------------------------------------------------------------------------------------------ display name
+
+
+def test_evaluation_gives_each_finding_its_display_name(document: FindingsDocument) -> None:
+    assert {rule_id: f.display_name for rule_id, f in by_rule(document).items()} == EXPECTED_NAMES
+
+
+def test_every_report_shows_the_same_display_name(document: FindingsDocument) -> None:
+    rule_of = {f.fingerprint: f.rule_id for f in document.findings}
+
+    in_json = {f["rule_id"]: f["display_name"] for f in json.loads(JsonReporter().render(document))["findings"]}
+
+    results = json.loads(SarifReporter().render(document))["runs"][0]["results"]
+    in_sarif = {r["ruleId"]: r["locations"][0]["logicalLocations"][0]["name"] for r in results}
+
+    payload = json.loads(data_block(HtmlReporter().render(document).decode()))
+    in_html = {rule_of[f["p"]]: f["n"] for f in payload["findings"]}
+
+    table = render_text(document, width=200)
+    rows = [re.split(r"\s{2,}", line) for line in table.splitlines() if re.match(r"^(critical|high)\b", line)]
+    in_table = {row[1]: row[3] for row in rows}  # severity, rule, account, resource, finding
+
+    assert in_json == in_sarif == in_html == in_table == EXPECTED_NAMES
+
+
+def test_fix_first_names_come_from_the_field(document: FindingsDocument) -> None:
+    from auditor.reports.html import fix_first
+
+    actions, _ = fix_first(document.findings)
+    names = {action.findings[0].rule_id: action.name for action in actions}
+    # an access key is listed under its user: the user's name, from the evidence
+    assert names == {**EXPECTED_NAMES, "DATA-001": "ci"}
 
 
 # -------------------------------------------------------------------------------------------- simulated

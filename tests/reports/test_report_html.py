@@ -556,11 +556,10 @@ def test_a_finding_resting_on_simulated_data_is_marked_in_the_list_and_its_detai
     rows = page.evaluate(
         "Array.prototype.map.call(document.querySelectorAll('#rows tr.row'), function (r) {"
         "  var mark = r.querySelector('.simulated-mark');"
-        "  return [r.cells[3].querySelector('.mono').textContent, mark ? mark.title : null]; })"
+        "  return [r.cells[3].querySelector('.rname').textContent, mark ? mark.title : null]; })"
     )
     marked = {name: title for name, title in rows if title is not None}
-    user_0000 = f"arn:aws:iam::{MGMT}:user/user-0000"
-    assert marked == {user_0000: f"rests on simulated data: {SIMULATED_NOTE}"}  # the note as text, not markup
+    assert marked == {"user-0000": f"rests on simulated data: {SIMULATED_NOTE}"}  # the note as text, not markup
     set_control(page, "f-search", "simulated")  # the mark can be searched for
     assert visible(page)["count"] == 1
     page.evaluate("document.querySelector('#rows tr.row').click()")
@@ -575,6 +574,8 @@ def test_a_finding_resting_on_simulated_data_is_marked_in_the_list_and_its_detai
     page.evaluate("document.querySelector('#rows tr.row').click()")
     plain = page.evaluate("document.querySelector('#rows tr.detail').textContent")
     assert "Simulated data" not in plain
+    resource = page.evaluate("document.querySelector('#rows tr.row').cells[3].textContent")
+    assert resource == f"AWS::IAM::Useruser-0001arn:aws:iam::{HOSTILE_ACCOUNT}:user/user-0001"  # type, name, ARN
     assert_clean(page, path)
 
 

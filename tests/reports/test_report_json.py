@@ -126,10 +126,10 @@ def test_load_missing_file_and_directory(tmp_path: Path) -> None:
 
 
 def test_an_older_findings_json_still_loads_and_renders(tmp_path: Path) -> None:
-    """findings-legacy-fingerprints.json was written before ``simulated`` existed: its simulated facts are
-    "simulated: ..." notices."""
+    """findings-legacy-fingerprints.json was written before ``display_name`` and ``simulated`` existed: its
+    simulated facts are "simulated: ..." notices and its findings have no display name."""
     raw = json.loads((FIXTURES / "findings-legacy-fingerprints.json").read_text(encoding="utf-8"))
-    assert "simulated" not in raw
+    assert "simulated" not in raw and all("display_name" not in f for f in raw["findings"])
     old_lines = [n for n in raw["notices"] if n.startswith("simulated: ")]
     assert len(old_lines) == 6
 
@@ -140,6 +140,13 @@ def test_an_older_findings_json_still_loads_and_renders(tmp_path: Path) -> None:
     assert all(fact.account_id is None and fact.resource_types == () for fact in document.simulated)
     assert document.notices == [n for n in raw["notices"] if not n.startswith("simulated: ")]
     assert all(f.simulated == [] for f in document.findings)
+    # every finding gets the name evaluation gives: the same function, from the same fields
+    names = {(f.rule_id, f.resource_id, f.evidence.get("access_key_id")): f.display_name for f in document.findings}
+    assert names[("ROOT-001", "arn:aws:iam::561740743005:root", None)] == "root"
+    assert names[("USER-002", "arn:aws:iam::561740743005:user/alice", None)] == "alice"
+    key = "AKIAYFSS3QFO4RQNARXC"  # before 0.2, a key finding's resource was its user
+    assert names[("KEY-001", "arn:aws:iam::561740743005:user/ci-deployer", key)] == f"ci-deployer {key}"
+    assert all(f.display_name for f in document.findings)
 
     # and it renders: the facts where every report shows them, no "simulated:" notice left
     page = HtmlReporter().render(document).decode()
@@ -149,9 +156,9 @@ def test_an_older_findings_json_still_loads_and_renders(tmp_path: Path) -> None:
     ]
     assert sum(n["descriptor"]["id"] == "simulated" for n in notifications) == 6
     assert "Simulated data: 6 facts" in render_text(document) and "simulated: " not in render_text(document)
-    # saved again, it is a current document: the facts in their field
+    # saved again, it is a current document: the facts in their field, each finding with its name
     again = json.loads(JsonReporter().render(document))
-    assert len(again["simulated"]) == 6
+    assert len(again["simulated"]) == 6 and all(f["display_name"] for f in again["findings"])
     assert FindingsDocument.load(write(tmp_path, json.dumps(again))) == document
 
 
