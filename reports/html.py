@@ -196,6 +196,11 @@ class _Account:
     def worst(self) -> str | None:
         return next((s.value for s in SEVERITIES if self.by_severity[s.value]), None)
 
+    def count(self, area: str, severity: str) -> None:
+        self.by_severity[severity] += 1
+        self.by_area[area] = self.by_area.get(area, 0) + 1
+        self.worst_by_area[area] = _worse(self.worst_by_area.get(area), severity)
+
     @property
     def label(self) -> str:
         if self.account_id == NO_ACCOUNT:
@@ -216,6 +221,10 @@ class _Rule:
     active: int = 0
     suppressed: int = 0
     worst: str | None = None
+
+    def count(self, severity: str) -> None:
+        self.active += 1
+        self.worst = _worse(self.worst, severity)
 
 
 @dataclass
@@ -275,62 +284,11 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
 
 
 def _context(document: FindingsDocument) -> dict[str, Any]:
-    rules: dict[str, _Rule] = {
-        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix)
-        for r in document.rules
-    }
-    accounts: dict[str, _Account] = {}
-    for a in document.scope.accounts_scanned:
-        accounts[a.account_id] = _Account(a.account_id, a.account_name, a.is_management, scanned=True)
-
-    for f in document.findings:
-        rule = rules.get(f.rule_id)
-        if rule is None:  # a finding from a rule the document has no metadata for: keep it visible
-            rule = rules[f.rule_id] = _Rule(
-                f.rule_id, f.title, f.severity.value, OTHER_AREA, "", f.remediation, list(f.references)
-            )
-        account_key = f.account_id or NO_ACCOUNT
-        account = accounts.get(account_key)
-        if account is None:
-            account = accounts[account_key] = _Account(account_key, f.account_name)
-        elif account.name is None and f.account_name:
-            account.name = f.account_name
-        if f.suppressed:
-            rule.suppressed += 1
-            continue
-        sev = f.severity.value
-        rule.active += 1
-        rule.worst = _worse(rule.worst, sev)
-        account.by_severity[sev] += 1
-        account.by_area[rule.area] = account.by_area.get(rule.area, 0) + 1
-        account.worst_by_area[rule.area] = _worse(account.worst_by_area.get(rule.area), sev)
-
-    areas: list[str] = []
-    for r in rules.values():
-        if r.area not in areas:
-            areas.append(r.area)
-    # Worst first (by worst severity, then by active findings), "no account" last; ties: scanned accounts,
-    # the management account first, then by id.
-    ordered_accounts = sorted(
-        accounts.values(),
-        key=lambda a: (
-            a.account_id == NO_ACCOUNT,
-            -_rank(a.worst) if a.worst else 1,
-            -a.active,
-            not a.scanned,
-            not a.is_management,
-            a.account_id,
-        ),
-    )
-    area_totals = {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas}
-    area_worst = {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas}
-
-    has_baseline = document.summary.new is not None or any(f.baseline_state for f in document.findings)
-    active = [f for f in document.findings if not f.suppressed]
-    by_severity = {s.value: 0 for s in SEVERITIES}
-    for f in active:
-        by_severity[f.severity.value] += 1
-
+    """What the template reads. Every count the document's summary holds comes from the summary; only what it
+    does not hold (per rule, per account and area, "fix first") is counted here."""
+    rules, accounts = _tally(document)
+    areas = list(dict.fromkeys(r.area for r in rules.values()))
+    ordered_accounts = sorted(accounts.values(), key=_account_order)
     actions, actions_more = fix_first(document.findings)
     return {
         "doc": document,
@@ -341,25 +299,90 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "accounts": ordered_accounts,
         "rules": sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id)),
         "areas": areas,
-        "area_totals": area_totals,
-        "area_worst": area_worst,
-        "total": len(document.findings),
-        "active": len(active),
-        "suppressed": len(document.findings) - len(active),
-        "by_severity": by_severity,
-        "worst": _worst(f.severity.value for f in active),
-        "has_baseline": has_baseline,
-        "new": sum(1 for f in document.findings if f.baseline_state == "new"),
-        "unchanged": sum(1 for f in document.findings if f.baseline_state == "unchanged"),
-        "not_reverified": sum(1 for f in document.findings if f.baseline_state == "not_reverified"),
+        "area_totals": {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas},
+        "area_worst": {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas},
+        **_summary_counts(document),
         "fixed": document.fixed[:FIXED_LIST_LIMIT],
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
         "simulated": document.simulated,
         "simulated_notes": _simulated_notes(document),
-        "resting_on_simulated": sum(1 for f in active if f.simulated),
+        "resting_on_simulated": sum(1 for f in document.findings if f.simulated and not f.suppressed),
         "scanned_count": len(document.scope.accounts_scanned),
         "not_evaluated": document.rules_not_evaluated,
     }
+
+
+def _summary_counts(document: FindingsDocument) -> dict[str, Any]:
+    """The summary's numbers, as the template names them."""
+    summary = document.summary
+    by_severity = {s.value: summary.by_severity.get(s.value, 0) for s in SEVERITIES}
+    return {
+        "total": summary.total,
+        "active": summary.active,
+        "suppressed": summary.suppressed,
+        "by_severity": by_severity,
+        "worst": next((severity for severity, count in by_severity.items() if count), None),
+        "has_baseline": summary.new is not None,
+        "new": summary.new or 0,
+        "unchanged": summary.unchanged or 0,
+        "not_reverified": summary.not_reverified or 0,
+        "fixed_count": summary.fixed or 0,
+    }
+
+
+def _tally(document: FindingsDocument) -> tuple[dict[str, _Rule], dict[str, _Account]]:
+    """Each rule's and each account's counts of active findings (by severity, by area) and suppressed ones."""
+    rules = {
+        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix)
+        for r in document.rules
+    }
+    accounts = {
+        a.account_id: _Account(a.account_id, a.account_name, a.is_management, scanned=True)
+        for a in document.scope.accounts_scanned
+    }
+    for f in document.findings:
+        rule = _rule_of(f, rules)
+        account = _account_of(f, accounts)
+        if f.suppressed:
+            rule.suppressed += 1
+        else:
+            rule.count(f.severity.value)
+            account.count(rule.area, f.severity.value)
+    return rules, accounts
+
+
+def _rule_of(f: Finding, rules: dict[str, _Rule]) -> _Rule:
+    """The finding's rule; one the document has no metadata for still gets a row, so the finding stays visible."""
+    rule = rules.get(f.rule_id)
+    if rule is None:
+        rule = rules[f.rule_id] = _Rule(
+            f.rule_id, f.title, f.severity.value, OTHER_AREA, "", f.remediation, list(f.references)
+        )
+    return rule
+
+
+def _account_of(f: Finding, accounts: dict[str, _Account]) -> _Account:
+    """The finding's account (``NO_ACCOUNT`` for none); one the scope does not list gets a row, named by it."""
+    key = f.account_id or NO_ACCOUNT
+    account = accounts.get(key)
+    if account is None:
+        account = accounts[key] = _Account(key, f.account_name)
+    elif account.name is None and f.account_name:
+        account.name = f.account_name
+    return account
+
+
+def _account_order(a: _Account) -> tuple[bool, int, int, bool, bool, str]:
+    """Worst first (by worst severity, then by active findings), "no account" last; ties: scanned accounts, the
+    management account first, then by id."""
+    return (
+        a.account_id == NO_ACCOUNT,
+        -_rank(a.worst) if a.worst else 1,
+        -a.active,
+        not a.scanned,
+        not a.is_management,
+        a.account_id,
+    )
 
 
 def _simulated_notes(document: FindingsDocument) -> list[str]:

@@ -305,6 +305,39 @@ def test_header_banners_and_server_rendered_sections() -> None:
     assert "plain notice" in quiet
 
 
+def test_the_numbers_the_summary_holds_come_from_the_summary() -> None:
+    """The page does not count again what the document's summary already says (a merged or baselined document's
+    summary is the one its producer computed); only what it does not hold (per account, area, rule) is counted."""
+    document = make_document(n=10, baseline=True)
+    document.summary = document.summary.model_copy(
+        update={
+            "total": 9001,
+            "active": 4242,
+            "suppressed": 77,
+            "by_severity": {"critical": 0, "high": 0, "medium": 3131, "low": 0, "info": 0},
+            "new": 555,
+            "unchanged": 666,
+            "fixed": 888,
+            "not_reverified": 999,
+        }
+    )
+    text = render_text(document)
+    cards = text[text.index('id="summary"') : text.index('id="fix-first"')]
+    for number, label in [
+        ("4,242", "active findings"),
+        ("77", "suppressed"),
+        ("555", "new since baseline"),
+        ("666", "unchanged"),
+        ("888", "fixed"),
+        ("999", "not re-verified (carried, open)"),
+    ]:
+        assert f'<span class="num">{number}</span><span class="lbl">{label}</span>' in cards, label
+    assert 'id="count-medium">3,131<' in cards and 'id="count-high">0<' in cards
+    assert ">Findings (9,001)</a>" in text and "show suppressed (77)" in text
+    # the overview's total cell is the summary's active count, coloured by its worst severity
+    assert '<td class="n cell sev-medium">4,242</td></tr>' in text
+
+
 def test_overview_matrix_counts_and_worst_severity() -> None:
     document = make_document(n=30, suppressed=0)
     text = render_text(document)
