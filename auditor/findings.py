@@ -8,21 +8,25 @@ runs (never a timestamp or a list index), which is what baselines, diffs and SAR
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from auditor.errors import InputError
-from auditor.inventory import CollectionError, ToolInfo
+from auditor.inventory import CollectionError, SimulatedFact, ToolInfo
 from auditor.model import Model
 from auditor.readiness.models import Readiness
 from auditor.util.jsonfile import load_versioned
 from auditor.util.safefile import write_text_atomic
 
 FINDINGS_SCHEMA_VERSION: Literal["1"] = "1"
+# How documents written before ``FindingsDocument.simulated`` existed said it: a notice with this prefix.
+_SIMULATED_NOTICE_PREFIX = "simulated:"
 
 
 class Severity(str, Enum):
@@ -116,6 +120,28 @@ class Remediation(Model):
         return "\n\n".join(parts)
 
 
+_ARN_SEPARATORS = re.compile(r"[/:]")
+
+
+def display_name(resource_id: str, evidence: Mapping[str, Any], location: FileLocation | None) -> str:
+    """The short name people read for a finding's resource, computed once (at evaluation) so that every report
+    says the same: a file finding's ``path:line``; a permission set's name (its ARN carries only an id); an
+    access key as ``user key-id`` (people know a key by its user); else the last part of the ARN or path,
+    ``arn:aws:iam::1:user/ops/alice`` -> ``alice``."""
+    if location is not None:
+        return f"{location.path}:{location.line}"
+    named = evidence.get("permission_set_name")
+    resource = resource_id.rstrip("/:")
+    tail = named if isinstance(named, str) and named else _ARN_SEPARATORS.split(resource)[-1] or resource_id
+    key_id = evidence.get("access_key_id")
+    user = evidence.get("user_name")
+    if isinstance(key_id, str) and key_id and resource_id == key_id and isinstance(user, str) and user:
+        return f"{user} {key_id}"  # the key is the resource; its user is how people know it
+    if isinstance(key_id, str) and key_id and key_id not in tail:
+        return f"{tail} {key_id}"  # one user can have two key findings of a rule: tell them apart
+    return tail
+
+
 class SuppressionRecord(Model):
     """The suppression that matched a finding, copied from the config so the report is self-explaining."""
 
@@ -135,8 +161,11 @@ class Finding(Model):
     region: str | None = None
     resource_type: str
     resource_id: str
+    display_name: str  # the resource's short name (``display_name()``), the same in every report
     message: str
     evidence: dict[str, Any] = Field(default_factory=dict)
+    # The notes of the simulated facts (``FindingsDocument.simulated``) this finding rests on; empty when none.
+    simulated: list[str] = Field(default_factory=list)
     remediation: str
     fix: Remediation | None = None  # the remediation for this finding: its own names in console, CLI, Terraform
     references: list[str] = Field(default_factory=list)
@@ -146,6 +175,29 @@ class Finding(Model):
     # With a baseline: "new", "unchanged", or "not_reverified": a baseline finding this scan could not check again
     # (its account was out of scope or unreadable, its rule did not run), carried forward as still open.
     baseline_state: Literal["new", "unchanged", "not_reverified"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_display_name(cls, data: Any) -> Any:
+        """A findings.json written before ``display_name`` existed (or a finding made by hand) gets the name
+        evaluation would have given it, so readers never need a fallback of their own."""
+        if not isinstance(data, dict) or "display_name" in data or not isinstance(data.get("resource_id"), str):
+            return data
+        evidence = data.get("evidence")
+        location = data.get("location")
+        if isinstance(location, Mapping):
+            try:
+                location = FileLocation.model_validate(location)
+            except ValueError:  # the field's own validation reports it
+                location = None
+        return {
+            **data,
+            "display_name": display_name(
+                data["resource_id"],
+                evidence if isinstance(evidence, Mapping) else {},
+                location if isinstance(location, FileLocation) else None,
+            ),
+        }
 
 
 class ManualCheck(Model):
@@ -221,9 +273,29 @@ class FindingsDocument(Model):
     errors: list[CollectionError] = Field(default_factory=list)
     manual_checks: list[ManualCheck] = Field(default_factory=list)
     rules: list[RuleInfo] = Field(default_factory=list)  # every rule of the run, each with its status
-    notices: list[str] = Field(default_factory=list)  # expired suppressions, broken plug-ins, simulated data
+    notices: list[str] = Field(default_factory=list)  # expired or unused suppressions, baseline and merge remarks
+    # Facts put in rather than collected (``auditor demo``); each finding names those it rests on. Reporters
+    # import SimulatedFact from this module (they may not import the inventory).
+    simulated: list[SimulatedFact] = Field(default_factory=list)
     # Migration readiness (auditor.readiness): None in documents written before it (merge unites the shards')
     readiness: Readiness | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _simulated_from_notices(cls, data: Any) -> Any:
+        """Documents written before ``simulated`` existed said it in ``notices`` ("simulated: ..."): those
+        lines become facts with only their note, so every reader looks in one place."""
+        if not isinstance(data, dict) or "simulated" in data or not isinstance(data.get("notices"), list):
+            return data
+        notices = data["notices"]
+        lines = [n for n in notices if isinstance(n, str) and n.startswith(_SIMULATED_NOTICE_PREFIX)]
+        if not lines:
+            return data
+        return {
+            **data,
+            "notices": [n for n in notices if n not in lines],
+            "simulated": [{"note": line[len(_SIMULATED_NOTICE_PREFIX) :].strip()} for line in lines],
+        }
 
     @property
     def rules_not_evaluated(self) -> list[RuleInfo]:

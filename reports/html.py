@@ -41,7 +41,6 @@ SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
 SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
 NO_ACCOUNT = "-"  # findings about no account (local files, source trees), as in Summary.by_account
 OTHER_AREA = "other"  # a finding whose rule is missing from document.rules
-SIMULATED_PREFIX = "simulated:"
 FIXED_LIST_LIMIT = 500  # fixed findings listed server-side; the rest are counted
 FIX_FIRST_LIMIT = 15  # resources in the "fix first" list; the findings table has the rest
 FIX_FIRST_OPEN = 3  # of which the first few are shown expanded
@@ -86,10 +85,11 @@ class HtmlReporter(Reporter):
         page_head, page_tail = page.split(mark)
         rule_index = {r.id: i for i, r in enumerate(context["rules"])}
         account_index = {a.account_id: i for i, a in enumerate(context["accounts"])}
+        note_index = {note: i for i, note in enumerate(context["simulated_notes"])}
 
         def compact(f: Finding) -> dict[str, Any]:
             index = rule_index[f.rule_id]
-            return _compact(f, context["rules"][index], index, account_index[f.account_id or NO_ACCOUNT])
+            return _compact(f, context["rules"][index], index, account_index[f.account_id or NO_ACCOUNT], note_index)
 
         # "replace": a lone surrogate in some string must not cost the whole report.
         stream.write((page_head + around_findings[: -len("]}")]).encode("utf-8", "replace"))
@@ -196,6 +196,11 @@ class _Account:
     def worst(self) -> str | None:
         return next((s.value for s in SEVERITIES if self.by_severity[s.value]), None)
 
+    def count(self, area: str, severity: str) -> None:
+        self.by_severity[severity] += 1
+        self.by_area[area] = self.by_area.get(area, 0) + 1
+        self.worst_by_area[area] = _worse(self.worst_by_area.get(area), severity)
+
     @property
     def label(self) -> str:
         if self.account_id == NO_ACCOUNT:
@@ -216,6 +221,10 @@ class _Rule:
     active: int = 0
     suppressed: int = 0
     worst: str | None = None
+
+    def count(self, severity: str) -> None:
+        self.active += 1
+        self.worst = _worse(self.worst, severity)
 
 
 @dataclass
@@ -254,7 +263,7 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
 
     An access key's findings go under its user (``evidence.user_arn``): deleting the user fixes them all. Within a
     resource, findings are worst first. Resources rank by their worst finding, then by how many findings they
-    have at that severity, then in total.
+    have at that severity, then in total. Names are the findings' ``display_name`` (a user's, for its keys).
     """
     groups: dict[tuple[str, str], _Action] = {}
     for f in findings:
@@ -262,13 +271,9 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
             continue
         user_arn = f.evidence.get("user_arn")
         if isinstance(user_arn, str) and user_arn:
-            key, kind, name = user_arn, "IAM user", str(f.evidence.get("user_name") or _tail(user_arn))
+            key, kind, name = user_arn, "IAM user", str(f.evidence.get("user_name") or f.display_name)
         else:
-            key, kind = f.resource_id, _KIND.get(f.resource_type, f.resource_type)
-            named = f.evidence.get("permission_set_name") or f.evidence.get("user_name") or f.evidence.get("role_name")
-            name = str(named) if named and f.resource_type != "AWS::IAM::Root" else _tail(f.resource_id)
-            if f.resource_type == "AWS::IAM::Root":
-                name = "root"
+            key, kind, name = f.resource_id, _KIND.get(f.resource_type, f.resource_type), f.display_name
         account = f"{f.account_name} ({f.account_id})" if f.account_name else (f.account_id or "(no account)")
         action = groups.setdefault((f.account_id or "", key), _Action(name=name, kind=kind, account=account))
         action.findings.append(f)
@@ -278,69 +283,12 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
     return ranked[:limit], max(0, len(ranked) - limit)
 
 
-def _tail(resource_id: str) -> str:
-    parts = [p for p in resource_id.replace(":", "/").split("/") if p]
-    return parts[-1] if parts else resource_id
-
-
 def _context(document: FindingsDocument) -> dict[str, Any]:
-    rules: dict[str, _Rule] = {
-        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix)
-        for r in document.rules
-    }
-    accounts: dict[str, _Account] = {}
-    for a in document.scope.accounts_scanned:
-        accounts[a.account_id] = _Account(a.account_id, a.account_name, a.is_management, scanned=True)
-
-    for f in document.findings:
-        rule = rules.get(f.rule_id)
-        if rule is None:  # a finding from a rule the document has no metadata for: keep it visible
-            rule = rules[f.rule_id] = _Rule(
-                f.rule_id, f.title, f.severity.value, OTHER_AREA, "", f.remediation, list(f.references)
-            )
-        account_key = f.account_id or NO_ACCOUNT
-        account = accounts.get(account_key)
-        if account is None:
-            account = accounts[account_key] = _Account(account_key, f.account_name)
-        elif account.name is None and f.account_name:
-            account.name = f.account_name
-        if f.suppressed:
-            rule.suppressed += 1
-            continue
-        sev = f.severity.value
-        rule.active += 1
-        rule.worst = _worse(rule.worst, sev)
-        account.by_severity[sev] += 1
-        account.by_area[rule.area] = account.by_area.get(rule.area, 0) + 1
-        account.worst_by_area[rule.area] = _worse(account.worst_by_area.get(rule.area), sev)
-
-    areas: list[str] = []
-    for r in rules.values():
-        if r.area not in areas:
-            areas.append(r.area)
-    # Worst first (by worst severity, then by active findings), "no account" last; ties: scanned accounts,
-    # the management account first, then by id.
-    ordered_accounts = sorted(
-        accounts.values(),
-        key=lambda a: (
-            a.account_id == NO_ACCOUNT,
-            -_rank(a.worst) if a.worst else 1,
-            -a.active,
-            not a.scanned,
-            not a.is_management,
-            a.account_id,
-        ),
-    )
-    area_totals = {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas}
-    area_worst = {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas}
-
-    simulated = [n[len(SIMULATED_PREFIX) :].strip() for n in document.notices if n.startswith(SIMULATED_PREFIX)]
-    has_baseline = document.summary.new is not None or any(f.baseline_state for f in document.findings)
-    active = [f for f in document.findings if not f.suppressed]
-    by_severity = {s.value: 0 for s in SEVERITIES}
-    for f in active:
-        by_severity[f.severity.value] += 1
-
+    """What the template reads. Every count the document's summary holds comes from the summary; only what it
+    does not hold (per rule, per account and area, "fix first") is counted here."""
+    rules, accounts = _tally(document)
+    areas = list(dict.fromkeys(r.area for r in rules.values()))
+    ordered_accounts = sorted(accounts.values(), key=_account_order)
     actions, actions_more = fix_first(document.findings)
     return {
         "doc": document,
@@ -351,23 +299,98 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "accounts": ordered_accounts,
         "rules": sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id)),
         "areas": areas,
-        "area_totals": area_totals,
-        "area_worst": area_worst,
-        "total": len(document.findings),
-        "active": len(active),
-        "suppressed": len(document.findings) - len(active),
-        "by_severity": by_severity,
-        "worst": _worst(f.severity.value for f in active),
-        "has_baseline": has_baseline,
-        "new": sum(1 for f in document.findings if f.baseline_state == "new"),
-        "unchanged": sum(1 for f in document.findings if f.baseline_state == "unchanged"),
-        "not_reverified": sum(1 for f in document.findings if f.baseline_state == "not_reverified"),
+        "area_totals": {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas},
+        "area_worst": {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas},
+        **_summary_counts(document),
         "fixed": document.fixed[:FIXED_LIST_LIMIT],
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
-        "simulated": simulated,
+        "simulated": document.simulated,
+        "simulated_notes": _simulated_notes(document),
+        "resting_on_simulated": sum(1 for f in document.findings if f.simulated and not f.suppressed),
         "scanned_count": len(document.scope.accounts_scanned),
         "not_evaluated": document.rules_not_evaluated,
     }
+
+
+def _summary_counts(document: FindingsDocument) -> dict[str, Any]:
+    """The summary's numbers, as the template names them."""
+    summary = document.summary
+    by_severity = {s.value: summary.by_severity.get(s.value, 0) for s in SEVERITIES}
+    return {
+        "total": summary.total,
+        "active": summary.active,
+        "suppressed": summary.suppressed,
+        "by_severity": by_severity,
+        "worst": next((severity for severity, count in by_severity.items() if count), None),
+        "has_baseline": summary.new is not None,
+        "new": summary.new or 0,
+        "unchanged": summary.unchanged or 0,
+        "not_reverified": summary.not_reverified or 0,
+        "fixed_count": summary.fixed or 0,
+    }
+
+
+def _tally(document: FindingsDocument) -> tuple[dict[str, _Rule], dict[str, _Account]]:
+    """Each rule's and each account's counts of active findings (by severity, by area) and suppressed ones."""
+    rules = {
+        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix)
+        for r in document.rules
+    }
+    accounts = {
+        a.account_id: _Account(a.account_id, a.account_name, a.is_management, scanned=True)
+        for a in document.scope.accounts_scanned
+    }
+    for f in document.findings:
+        rule = _rule_of(f, rules)
+        account = _account_of(f, accounts)
+        if f.suppressed:
+            rule.suppressed += 1
+        else:
+            rule.count(f.severity.value)
+            account.count(rule.area, f.severity.value)
+    return rules, accounts
+
+
+def _rule_of(f: Finding, rules: dict[str, _Rule]) -> _Rule:
+    """The finding's rule; one the document has no metadata for still gets a row, so the finding stays visible."""
+    rule = rules.get(f.rule_id)
+    if rule is None:
+        rule = rules[f.rule_id] = _Rule(
+            f.rule_id, f.title, f.severity.value, OTHER_AREA, "", f.remediation, list(f.references)
+        )
+    return rule
+
+
+def _account_of(f: Finding, accounts: dict[str, _Account]) -> _Account:
+    """The finding's account (``NO_ACCOUNT`` for none); one the scope does not list gets a row, named by it."""
+    key = f.account_id or NO_ACCOUNT
+    account = accounts.get(key)
+    if account is None:
+        account = accounts[key] = _Account(key, f.account_name)
+    elif account.name is None and f.account_name:
+        account.name = f.account_name
+    return account
+
+
+def _account_order(a: _Account) -> tuple[bool, int, int, bool, bool, str]:
+    """Worst first (by worst severity, then by active findings), "no account" last; ties: scanned accounts, the
+    management account first, then by id."""
+    return (
+        a.account_id == NO_ACCOUNT,
+        -_rank(a.worst) if a.worst else 1,
+        -a.active,
+        not a.scanned,
+        not a.is_management,
+        a.account_id,
+    )
+
+
+def _simulated_notes(document: FindingsDocument) -> list[str]:
+    """The notes findings refer to by index in the page's data: the document's facts, then any other note a
+    finding names (a document put together by hand or by a merge)."""
+    notes = [fact.note for fact in document.simulated]
+    notes += [note for f in document.findings for note in f.simulated]
+    return list(dict.fromkeys(notes))
 
 
 _RANK = {s.value: s.rank for s in Severity}
@@ -398,8 +421,8 @@ def _payload(context: dict[str, Any]) -> dict[str, Any]:
     """The compact JSON the script works on, with ``findings`` empty: the writer appends them (``_compact``) a
     slice at a time. Keys are short because a 50,000-finding report repeats them.
 
-    ``rules`` and ``accounts`` are lists; a finding refers to them by index. A finding carries its own title,
-    remediation and references only where they differ from its rule's.
+    ``rules``, ``accounts`` and ``simulated`` (notes) are lists; a finding refers to them by index. A finding
+    carries its own title, remediation and references only where they differ from its rule's.
     """
     rules: list[_Rule] = context["rules"]
     accounts: list[_Account] = context["accounts"]
@@ -419,6 +442,7 @@ def _payload(context: dict[str, Any]) -> dict[str, Any]:
             for r in rules
         ],
         "accounts": [{"id": a.account_id, "name": a.name} for a in accounts],
+        "simulated": context["simulated_notes"],  # what a finding's "v" indexes
         "findings": [],  # last, and filled by the writer
     }
 
@@ -487,7 +511,7 @@ def compact_fix(fix: Remediation, template: Remediation | None) -> Sequence[Any]
     return out
 
 
-def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[str, Any]:
+def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int, note_index: dict[str, int]) -> dict[str, Any]:
     item: dict[str, Any] = {
         "p": f.fingerprint,
         "r": rule_idx,
@@ -495,6 +519,7 @@ def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[s
         "a": account_idx,
         "t": f.resource_type,
         "i": f.resource_id,
+        "n": f.display_name,
         "m": f.message,
     }
     if f.evidence:
@@ -525,4 +550,6 @@ def _compact(f: Finding, rule: _Rule, rule_idx: int, account_idx: int) -> dict[s
         )
     if f.baseline_state:
         item["b"] = _BASELINE_CODES[f.baseline_state]
+    if f.simulated:  # the simulated facts it rests on, as indexes into the page's list of notes
+        item["v"] = [note_index[note] for note in f.simulated]
     return item

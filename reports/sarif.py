@@ -37,7 +37,7 @@ from urllib.parse import quote
 
 from pydantic_core import to_json
 
-from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity
+from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity, SimulatedFact
 from auditor.reporter import Reporter
 from auditor.util.jsonfile import splice_json_lists
 
@@ -126,6 +126,7 @@ def build_sarif(
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
 
     notifications = [_coverage_notification(error) for error in document.errors]
+    notifications += [_simulated_notification(fact) for fact in document.simulated]
     notifications += [_notice_notification(notice) for notice in document.notices]
     notifications += [_not_evaluated_notification(rule) for rule in document.rules_not_evaluated]
     if left_out:
@@ -389,7 +390,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
                 "physicalLocation": {"artifactLocation": artifact_location(finding), "region": region},
                 "logicalLocations": [
                     {
-                        "name": _short_name(finding.resource_id),
+                        "name": finding.display_name,
                         "fullyQualifiedName": finding.resource_id,
                         "kind": "resource",
                     }
@@ -410,11 +411,6 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     return result
 
 
-def _short_name(resource_id: str) -> str:
-    tail = re.split(r"[/:]", resource_id.rstrip("/:"))[-1]
-    return tail or resource_id
-
-
 def _result_properties(finding: Finding) -> dict[str, Any]:
     dumped = finding.model_dump(mode="json", include={"evidence", "location"})
     properties: dict[str, Any] = {
@@ -425,6 +421,7 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
         "resource_id": finding.resource_id,
         "region": finding.region,
         "evidence": dumped["evidence"],
+        "simulated": finding.simulated or None,  # the simulated facts it rests on (the run's "simulated" notes)
         # This finding's own fix (its user, key, account...): the rule's help shows the template.
         "remediation": finding.fix.model_dump(mode="json", exclude_none=True) if finding.fix else None,
     }
@@ -456,11 +453,18 @@ NOTIFICATION_DESCRIPTORS: dict[str, tuple[str, str, str]] = {
         "An account, API or rule pack could not be read. Findings it would have produced are missing, so the "
         "absence of a result proves nothing for what it covers (exit code 3 unless findings fail the gate).",
     ),
+    "simulated": (
+        "warning",
+        "Simulated data: a fact was injected, not collected",
+        "A fact in this run was put in rather than read from AWS (auditor demo: the root user, which the moto "
+        "simulator cannot model, or the true answer behind an error only the simulator returns). Results in the "
+        "resource types and account it names rest on it; each such result lists it under properties.simulated.",
+    ),
     "notice": (
         "note",
         "Notice from the auditor",
-        "Something a reviewer should know about this run: expired or unused suppressions, simulated data, "
-        "a baseline from another organization.",
+        "Something a reviewer should know about this run: expired or unused suppressions, a baseline from "
+        "another organization, documents merged from different tool versions.",
     ),
     "results-truncated": (
         "warning",
@@ -488,6 +492,7 @@ def _notification_descriptors(document: FindingsDocument, left_out: int, aggrega
     used = {
         "results-aggregated": bool(aggregated),
         "coverage-gap": bool(document.errors),
+        "simulated": bool(document.simulated),
         "notice": bool(document.notices),
         "results-truncated": bool(left_out),
         "rule-not-evaluated": bool(document.rules_not_evaluated),
@@ -537,6 +542,18 @@ def _coverage_notification(error: Any) -> dict[str, Any]:
         "message": {"text": text},
         "descriptor": {"id": "coverage-gap"},
         "properties": error.model_dump(mode="json"),
+    }
+
+
+def _simulated_notification(fact: SimulatedFact) -> dict[str, Any]:
+    properties: dict[str, Any] = {"resource_types": list(fact.resource_types)}
+    if fact.account_id is not None:
+        properties["account_id"] = fact.account_id
+    return {
+        "level": "warning",
+        "message": {"text": fact.note},
+        "descriptor": {"id": "simulated"},
+        "properties": properties,
     }
 
 

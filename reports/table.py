@@ -62,6 +62,7 @@ def render_text(
         _accounts(document),
         _top_findings(document, color, max_rows, width),
         _coverage(document, width),
+        _simulated(document, width),
         _notices(document, width),
         _not_evaluated(document, width),
         _manual_checks(document),
@@ -194,10 +195,10 @@ def findings_table(
     rows = []
     for f in ordered:
         row = [
-            f.severity.value + (" (suppressed)" if f.suppressed else ""),
+            f.severity.value + (" (suppressed)" if f.suppressed else "") + (" (simulated)" if f.simulated else ""),
             clean(f.rule_id),
             truncate(clean(f.account_name or f.account_id or "-"), 14 if narrow else 24),
-            clean(short_name(f)),
+            clean(f.display_name),
         ]
         if with_state:
             row.append(f.baseline_state or "")
@@ -274,6 +275,18 @@ def _coverage(document: FindingsDocument, width: int) -> str:
     return "\n".join(lines)
 
 
+def _simulated(document: FindingsDocument, width: int) -> str:
+    """Facts put in rather than collected (``auditor demo``): said before any notice, since findings rest on them."""
+    facts = document.simulated
+    if not facts:
+        return ""
+    resting = sum(1 for f in _active(document.findings) if f.simulated)
+    title = f"Simulated data: {len(facts)} fact{'s' if len(facts) != 1 else ''} injected, not collected from AWS"
+    if resting:
+        title += f" ({resting} active finding{'s rest' if resting != 1 else ' rests'} on them, marked simulated)"
+    return "\n".join([title, *(line for fact in facts for line in _bullet(clean(fact.note), width))])
+
+
 def _notices(document: FindingsDocument, width: int) -> str:
     if not document.notices:
         return ""
@@ -312,19 +325,3 @@ def _worst_first(findings: Iterable[Finding]) -> list[Finding]:
 
 def _active(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if not f.suppressed]
-
-
-def short_name(finding: Finding) -> str:
-    """The last part of an ARN or path: ``arn:aws:iam::1:user/ops/alice`` -> ``alice``."""
-    if finding.location is not None:
-        return f"{finding.location.path}:{finding.location.line}"
-    named = finding.evidence.get("permission_set_name")  # permission set ARNs carry an id, not the name
-    resource = finding.resource_id.rstrip("/:")
-    tail = named if isinstance(named, str) and named else re.split(r"[/:]", resource)[-1] or finding.resource_id
-    key_id = finding.evidence.get("access_key_id")
-    user = finding.evidence.get("user_name")
-    if isinstance(key_id, str) and key_id and finding.resource_id == key_id and isinstance(user, str) and user:
-        return f"{user} {key_id}"  # the key is the resource; its user is how people know it
-    if isinstance(key_id, str) and key_id and key_id not in tail:
-        return f"{tail} {key_id}"  # one user can have two key findings of a rule: tell them apart
-    return tail

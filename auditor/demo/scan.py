@@ -91,5 +91,5 @@ def demo_inventory(
     replace_moto_artefacts(inventory)
     label_simulator_gaps(inventory)
     if changed is not None:
-        record_simulated(inventory, [changed])
+        record_simulated(inventory, changed)
     return inventory

@@ -5,7 +5,8 @@ with the same builder, before collecting. A scenario is applied *after* the whol
 Center included), so every id the story's build draws from moto's repeatable generator stays the same: a baseline
 saved from ``auditor demo`` still matches, and only what the scenario adds shows up as new.
 
-Each scenario says what it changed in the report (a ``simulated`` line), like everything else the demo adds.
+Each scenario says what it changed in the report (a simulated fact per account it adds to, naming the resource
+types of the findings its additions can raise), like everything else the demo adds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from auditor.demo.built import BuiltOrganization
 from auditor.demo.description import MockAccessKey, MockAccount, MockIamUser
 from auditor.demo.story import PRODUCTION
 from auditor.errors import InputError
+from auditor.inventory import SimulatedFact
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,32 @@ class Scenario:
     summary: str  # one line, for `auditor demo --help` and the report
     additions: tuple[MockAccount, ...]
 
-    def apply(self, built: BuiltOrganization) -> str:
-        """Build the additions into the (already built) organization; the line the report shows."""
+    def apply(self, built: BuiltOrganization) -> list[SimulatedFact]:
+        """Build the additions into the (already built) organization; what the report says about them."""
+        facts = []
         for account in self.additions:
             build_account_additions(built, account)
-        return f"demo scenario {self.name}: {self.summary}"
+            facts.append(
+                SimulatedFact(
+                    account_id=built.account_ids[account.name],
+                    resource_types=_resource_types(account),
+                    note=f"demo scenario {self.name}: {self.summary}",
+                )
+            )
+        return facts
+
+
+def _resource_types(additions: MockAccount) -> tuple[str, ...]:
+    """The resource types of the findings the additions can raise: the users, their keys, the roles (groups and
+    policies raise findings only through the users and roles they are given to)."""
+    types = []
+    if additions.users:
+        types.append("AWS::IAM::User")
+    if any(user.access_keys for user in additions.users):
+        types.append("AWS::IAM::AccessKey")
+    if additions.roles:
+        types.append("AWS::IAM::Role")
+    return tuple(types)
 
 
 NEW_ADMIN = Scenario(

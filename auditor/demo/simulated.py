@@ -1,16 +1,19 @@
 """What the demo adds to, or removes from, a collected inventory because moto cannot tell the truth.
 
-Nothing here is hidden from the report: every change is a line in ``inventory.collection.simulated``.
+Nothing here is hidden from the report: every change is a fact in ``inventory.collection.simulated`` (a
+``SimulatedFact``: the account it is about, the resource types of the findings resting on it, a note), which
+the findings document carries and each finding resting on it names.
 
 * **Simulated root facts** (``inject_simulated_root``). moto has no root user: its credential report has no
   ``<root_account>`` row and its account summary hard-wires the root flags to 0. After collection each
   described account gets a root row and matching ``AccountMFAEnabled`` / ``AccountAccessKeysPresent`` /
-  ``AccountPasswordPresent`` flags, as its ``SimulatedRoot`` claims. Every account touched gets a line in
-  ``collection.simulated``, and nothing is injected into an account whose credential report or summary was
-  not collected.
+  ``AccountPasswordPresent`` flags, as its ``SimulatedRoot`` claims. Every account touched gets a fact in
+  ``collection.simulated`` (about its root user, ``AWS::IAM::Root``), and nothing is injected into an account
+  whose credential report or summary was not collected.
 * **Coverage gaps are kept, moto's own artefacts are not** (``replace_moto_artefacts``). An error stays in
   ``inventory.errors`` unless real AWS could never return it *and* the builder knows the true answer; then
-  it is dropped, the true answer recorded, and a line in ``collection.simulated`` says which and why. Dropped:
+  it is dropped, the true answer recorded, and a fact in ``collection.simulated`` says which and why, for the
+  findings that answer decides (organization-wide: no account). Dropped:
   ``organizations:ListDelegatedAdministrators`` (moto rejects ``sso.amazonaws.com``; the demo registers no
   delegated administrator) and ``sso-admin:GetPermissionsBoundaryForPermissionSet`` (NotImplemented; the demo
   sets no boundary) and ``iam:ListOrganizationsFeatures`` (NotImplemented; the demo organization has not
@@ -41,9 +44,16 @@ from auditor.inventory import (
     CredentialReportKey,
     CredentialReportRow,
     Inventory,
+    SimulatedFact,
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# The resource types of the findings a simulated fact decides (the rules' own names for them).
+ROOT_TYPE = "AWS::IAM::Root"
+ORGANIZATION_TYPE = "AWS::Organizations::Organization"
+IDENTITY_CENTER_INSTANCE_TYPE = "AWS::SSO::Instance"
+PERMISSION_SET_TYPE = "AWS::SSO::PermissionSet"
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ def inject_simulated_root(
     now: datetime,
 ) -> None:
     """Add what moto cannot model (the root user) to the collected inventory, and record that we did."""
-    simulated = []
+    simulated: list[SimulatedFact] = []
     for account in description.accounts():
         root = roots.get(account.name)
         account_inventory = inventory.account(account_ids[account.name])
@@ -82,9 +92,12 @@ def inject_simulated_root(
             account_inventory.account_summary = {**account_inventory.account_summary, **_root_summary_flags(root)}
             injected.append("the root flags of the account summary")
         if injected:
-            simulated.append(
+            note = (
                 f"{account.name} ({account_inventory.account_id}): {' and '.join(injected)} are simulated "
                 f"({_describe_root(root)}); moto cannot model the root user"
+            )
+            simulated.append(
+                SimulatedFact(account_id=account_inventory.account_id, resource_types=(ROOT_TYPE,), note=note)
             )
     _record_simulated(inventory, simulated)
 
@@ -97,6 +110,7 @@ class MotoArtefact:
     operation: str
     error_code: str
     explanation: str
+    affects: tuple[str, ...]  # the resource types of the findings the true answer decides
     record_true_answer: Callable[[Inventory], None] = lambda _inventory: None
 
     def matches(self, error: CollectionError) -> bool:
@@ -125,6 +139,7 @@ MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
         "InvalidInputException",
         "moto rejects the service principal sso.amazonaws.com, which AWS accepts; the demo organization "
         "registers no delegated administrator, so none is recorded",
+        affects=(IDENTITY_CENTER_INSTANCE_TYPE,),  # IDC-007: Identity Center without a delegated administrator
         record_true_answer=_record_no_delegated_admin,
     ),
     MotoArtefact(
@@ -133,6 +148,7 @@ MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
         "NotImplemented",
         "moto does not implement it; the demo organization has not enabled centralized root access "
         "(RootCredentialsManagement, RootSessions), so none is recorded",
+        affects=(ORGANIZATION_TYPE,),  # ORG-002: centralized root access not enabled
         record_true_answer=_record_no_root_access_features,
     ),
     MotoArtefact(
@@ -140,23 +156,25 @@ MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
         "GetPermissionsBoundaryForPermissionSet",
         "NotImplemented",
         "moto does not implement it; the demo's permission sets have no permissions boundary, so none is recorded",
+        affects=(PERMISSION_SET_TYPE,),  # the permission sets' boundaries (no rule reads them yet)
     ),
 )
 
 
 def replace_moto_artefacts(inventory: Inventory) -> None:
     """Drop the errors in ``MOTO_ARTEFACTS``, record the demo's true answer, and say so in ``simulated``."""
-    simulated = []
+    simulated: list[SimulatedFact] = []
     for artefact in MOTO_ARTEFACTS:
         dropped = [error for error in inventory.errors if artefact.matches(error)]
         if not dropped:
             continue
         inventory.errors = [error for error in inventory.errors if not artefact.matches(error)]
         artefact.record_true_answer(inventory)
-        simulated.append(
+        note = (
             f"dropped {len(dropped)} {artefact.service}:{artefact.operation} error(s) ({artefact.error_code}): "
             f"{artefact.explanation}"
         )
+        simulated.append(SimulatedFact(resource_types=artefact.affects, note=note))  # organization-wide
     _record_simulated(inventory, simulated)
 
 
@@ -171,15 +189,16 @@ def label_simulator_gaps(inventory: Inventory) -> None:
         ]
 
 
-def record_simulated(inventory: Inventory, lines: list[str]) -> None:
-    """Add lines to ``collection.simulated`` (they become "simulated:" notices in every report)."""
-    _record_simulated(inventory, lines)
+def record_simulated(inventory: Inventory, facts: list[SimulatedFact]) -> None:
+    """Add facts to ``collection.simulated``: the findings document carries them, every report shows them, and
+    each finding resting on one names it."""
+    _record_simulated(inventory, facts)
 
 
-def _record_simulated(inventory: Inventory, lines: list[str]) -> None:
-    if lines:
+def _record_simulated(inventory: Inventory, facts: list[SimulatedFact]) -> None:
+    if facts:
         collection = inventory.collection
-        inventory.collection = _rebuilt(collection, simulated=[*collection.simulated, *lines])
+        inventory.collection = _rebuilt(collection, simulated=[*collection.simulated, *facts])
 
 
 def _rebuilt(model: ModelT, **changes: Any) -> ModelT:

@@ -50,4 +50,5 @@ def build_document(
             for r in ruleset.rules
         ],
         notices=list(evaluation.notices),
+        simulated=list(inventory.collection.simulated),
     )

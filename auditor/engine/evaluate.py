@@ -30,10 +30,11 @@ from auditor.findings import (
     ManualCheck,
     RuleStatus,
     SuppressionRecord,
+    display_name,
     finding_order,
     make_fingerprint,
 )
-from auditor.inventory import CollectionError, Inventory
+from auditor.inventory import CollectionError, Inventory, SimulatedFact
 from auditor.registry import RuleSet
 from auditor.rule import Hit, Rule, RuleContext
 from auditor.util.isolation import run_isolated
@@ -69,7 +70,6 @@ def evaluate(
         CollectionError(service="auditor", operation="load rules", error_code="RulePackError", message=problem)
         for problem in ruleset.problems
     ]
-    notices = [f"simulated: {note}" for note in inventory.collection.simulated]
     context = RuleContext.for_inventory(inventory, config)
     findings: dict[str, Finding] = {}
     outcomes: dict[str, RuleOutcome] = {}
@@ -108,13 +108,12 @@ def evaluate(
             errors.append(
                 _rule_error(rule, "InvalidHit", f"{len(dropped)} invalid hit(s) dropped; the first: {dropped[0]}")
             )
-    notices += suppression_use.notices(config.suppressions)
     ordered = sorted(findings.values(), key=finding_order)
     return Evaluation(
         findings=ordered,
         manual_checks=list(ruleset.manual_checks),
         errors=errors,
-        notices=notices,
+        notices=suppression_use.notices(config.suppressions),
         outcomes=outcomes,
     )
 
@@ -200,7 +199,9 @@ def _text_of(finding: Finding) -> str:
             finding.region or "",
             finding.resource_type,
             finding.resource_id,
+            finding.display_name,
             finding.message,
+            *finding.simulated,
             finding.remediation,
             *finding.references,
             location.path if location is not None else "",
@@ -223,13 +224,20 @@ def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Find
         region=hit.region,
         resource_type=hit.resource_type,
         resource_id=hit.resource_id,
+        display_name=display_name(hit.resource_id, hit.evidence, hit.location),
         message=hit.message,
         evidence=dict(hit.evidence),
+        simulated=_simulated_notes(inventory.collection.simulated, hit),
         remediation=rule.remediation,
         fix=rule.fix.fill(_facts(hit, account_name)) if rule.fix is not None else None,
         references=list(rule.references),
         location=hit.location,
     )
+
+
+def _simulated_notes(facts: list[SimulatedFact], hit: Hit) -> list[str]:
+    """What this finding rests on that was put in rather than collected (the demo's), so a reader can tell."""
+    return [fact.note for fact in facts if fact.affects(hit.account_id, hit.resource_type)] if facts else []
 
 
 def _facts(hit: Hit, account_name: str | None) -> dict[str, object]:

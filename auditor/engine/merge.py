@@ -18,7 +18,8 @@ def merge(documents: Sequence[FindingsDocument]) -> FindingsDocument:
     """Combine shard results (e.g. one CI job per OU) into one document.
 
     Findings are united by fingerprint (a finding seen by two shards is kept once, from the most recently
-    generated document); errors, accounts, manual checks (by id), rules (by id) and notices are deduplicated.
+    generated document); errors, accounts, manual checks (by id), rules (by id), notices and simulated facts are
+    deduplicated.
     The result does not depend on the order of ``documents``: lists are sorted where order is not given.
     """
     if not documents:
@@ -85,6 +86,7 @@ def merge(documents: Sequence[FindingsDocument]) -> FindingsDocument:
         manual_checks=sorted(_first_by_id(c for d in documents for c in d.manual_checks), key=lambda c: c.id),
         rules=_merged_rules(documents),
         notices=notices,
+        simulated=list(dict.fromkeys(fact for d in by_age for fact in d.simulated)),
         readiness=merge_readiness([d.readiness for d in by_age if d.readiness is not None]),
     )
 

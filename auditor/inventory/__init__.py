@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, Self
 
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
 from auditor.inventory.facts import AccountFacts, account_facts_by_id, join_credential_report, merge_account_facts
 from auditor.model import IndexedModel, Model
@@ -491,6 +491,34 @@ class ToolInfo(Model):
     information_uri: str | None = None  # the tool's home page (README); SARIF's driver informationUri
 
 
+class SimulatedFact(Model):
+    """A fact that was put in rather than collected: the demo's root user (moto cannot model root) or the true
+    answer behind a moto error it dropped. Data, not a line of text, so that each finding can name the facts
+    it rests on (:meth:`affects`) and every report shows them the same way.
+
+    An inventory saved before this model existed holds plain strings: each loads as a fact with only its
+    ``note``. What such a fact touched was never recorded, so it is shown, but no finding is said to rest on it.
+    """
+
+    model_config = ConfigDict(frozen=True)  # hashable: sources and merges unite them like the strings they were
+
+    account_id: str | None = None  # the account it is about; None: organization-wide
+    # The resource types of the findings that rest on it: AWS::IAM::Root for a simulated root row; for a dropped
+    # moto error, the type of what its true answer decides (AWS::Organizations::Organization for the
+    # organization's features).
+    resource_types: tuple[str, ...] = ()
+    note: str  # for people: what was simulated, and why
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_a_line(cls, data: Any) -> Any:
+        return {"note": data} if isinstance(data, str) else data
+
+    def affects(self, account_id: str | None, resource_type: str) -> bool:
+        """Whether a finding about ``resource_type`` in ``account_id`` rests on this fact."""
+        return resource_type in self.resource_types and (self.account_id is None or self.account_id == account_id)
+
+
 class CollectionInfo(Model):
     started_at: datetime
     finished_at: datetime | None = None
@@ -498,8 +526,9 @@ class CollectionInfo(Model):
     # How the AWS source reached the accounts: "org:OrganizationAccountAccessRole", "profile:dev", "default"
     sources: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
-    # Facts injected rather than collected (the demo's simulated root row). Reports must show these.
-    simulated: list[str] = Field(default_factory=list)
+    # Facts injected rather than collected (the demo's simulated root row). Reports must show these; findings
+    # name the ones they rest on.
+    simulated: list[SimulatedFact] = Field(default_factory=list)
     # The sources whose facts this inventory holds (``auditor.source``): a rule needing another one is reported
     # as not evaluated. Inventories written before this field existed came from the AWS source alone.
     sources_collected: list[str] = Field(default_factory=lambda: ["aws"])

@@ -24,6 +24,7 @@
   var RULES = data.rules;
   var ACCOUNTS = data.accounts;
   var FINDINGS = data.findings;
+  var SIMULATED = data.simulated; /* notes of simulated facts; a finding's "v" lists the ones it rests on */
 
   var controls = {
     search: document.getElementById("f-search"),
@@ -76,8 +77,8 @@
       var rule = RULES[f.r];
       var account = ACCOUNTS[f.a] || {};
       h = [
-        rule.id, title(f), SEVERITIES[f.s], rule.area, account.id, account.name, f.t, f.i, f.m, f.g, f.l, f.p,
-        f.e ? JSON.stringify(f.e) : "", f.u ? f.u.reason : "", f.b ? BASELINE[f.b] : ""
+        rule.id, title(f), SEVERITIES[f.s], rule.area, account.id, account.name, f.t, f.i, f.n, f.m, f.g, f.l, f.p,
+        f.e ? JSON.stringify(f.e) : "", f.u ? f.u.reason : "", f.b ? BASELINE[f.b] : "", f.v ? "simulated" : ""
       ].join("\n").toLowerCase();
       haystacks[i] = h;
     }
@@ -168,11 +169,17 @@
 
     var tdRes = el("td", "res");
     tdRes.appendChild(el("div", "rtype", f.t));
-    tdRes.appendChild(el("div", "mono", f.l ? f.l : f.i));
+    tdRes.appendChild(el("div", "rname", f.n));
+    if (f.i !== f.n) tdRes.appendChild(el("div", "mono rid", f.i));
     tr.appendChild(tdRes);
 
     var tdMsg = el("td", "wrap msg");
     tdMsg.appendChild(el("span", "", f.m));
+    if (f.v) {
+      var mark = el("span", "simulated-mark", "simulated");
+      mark.title = "rests on simulated data: " + f.v.map(function (k) { return SIMULATED[k]; }).join("; ");
+      tdMsg.appendChild(mark);
+    }
     if (f.u) tdMsg.appendChild(el("span", "badge state", f.u.expired ? "suppression expired" : "suppressed"));
     if (f.b) tdMsg.appendChild(el("span", "badge state state-" + BASELINE[f.b], BASELINE[f.b]));
     tr.appendChild(tdMsg);
@@ -232,6 +239,7 @@
     fact(dl, "Account", accountLabel(f.a));
     fact(dl, "Region", f.g);
     fact(dl, "Resource type", f.t);
+    fact(dl, "Name", f.n);
     fact(dl, "Resource", f.i);
     fact(dl, "Location", f.l);
     fact(dl, "Fingerprint", f.p);
@@ -243,6 +251,12 @@
     }
     td.appendChild(dl);
 
+    if (f.v) {
+      heading(td, "Simulated data this finding rests on");
+      var notes = el("ul", "simulated-notes");
+      for (var v = 0; v < f.v.length; v++) notes.appendChild(el("li", "", SIMULATED[f.v[v]]));
+      td.appendChild(notes);
+    }
     heading(td, "Finding");
     td.appendChild(el("p", "msg", f.m));
     heading(td, "Evidence");

@@ -175,8 +175,10 @@ def test_root_rows_are_simulated_and_say_so(inventory: Inventory) -> None:
     for acct in inventory.accounts:
         root = acct.credential_report.root
         assert root is not None and root.arn == f"arn:aws:iam::{acct.account_id}:root", acct.account_name
-        matching = [line for line in inventory.collection.simulated if line.startswith(f"{acct.account_name} (")]
-        assert len(matching) == 1 and acct.account_id in matching[0] and "simulated" in matching[0]
+        matching = [fact for fact in inventory.collection.simulated if fact.note.startswith(f"{acct.account_name} (")]
+        assert len(matching) == 1 and acct.account_id in matching[0].note and "simulated" in matching[0].note
+        assert matching[0].account_id == acct.account_id
+        assert matching[0].resource_types == ("AWS::IAM::Root",)
 
     legacy = account(inventory, "acme-legacy")
     root = legacy.credential_report.root
@@ -196,14 +198,83 @@ def test_root_rows_are_simulated_and_say_so(inventory: Inventory) -> None:
 def test_moto_artefacts_are_dropped_openly_and_the_demo_has_no_gap(inventory: Inventory) -> None:
     # Errors AWS never returns are dropped only with a line saying so, and the builder's true answer recorded.
     assert inventory.errors == []
-    dropped = [line for line in inventory.collection.simulated if line.startswith("dropped ")]
-    assert len(dropped) == 3
-    assert any("organizations:ListDelegatedAdministrators" in line for line in dropped)
-    assert any("sso-admin:GetPermissionsBoundaryForPermissionSet" in line for line in dropped)
-    assert any("iam:ListOrganizationsFeatures" in line for line in dropped)
+    facts = inventory.collection.simulated
+    dropped = {fact.note.split()[2]: fact for fact in facts if fact.note.startswith("dropped ")}
+    assert sorted(dropped) == [
+        "iam:ListOrganizationsFeatures",
+        "organizations:ListDelegatedAdministrators",
+        "sso-admin:GetPermissionsBoundaryForPermissionSet",
+    ]
+    # organization-wide, each about the findings its true answer decides
+    assert all(fact.account_id is None for fact in dropped.values())
+    assert dropped["iam:ListOrganizationsFeatures"].resource_types == ("AWS::Organizations::Organization",)
+    assert dropped["organizations:ListDelegatedAdministrators"].resource_types == ("AWS::SSO::Instance",)
+    assert dropped["sso-admin:GetPermissionsBoundaryForPermissionSet"].resource_types == ("AWS::SSO::PermissionSet",)
     assert inventory.organization.delegated_administrators == {"sso.amazonaws.com": []}
     assert inventory.organization.organizations_features == []  # the story: centralized root access is off
     assert all(p.permissions_boundary is None for p in inventory.identity_center.permission_sets)
+
+
+def test_findings_name_the_simulated_facts_they_rest_on(inventory: Inventory) -> None:
+    """A root finding in acme-legacy rests on acme-legacy's simulated root row (and on no other account's); a
+    finding about something collected for real, in the same account, rests on nothing simulated."""
+    from auditor.engine.config import Config
+    from auditor.engine.pipeline import findings_for
+    from auditor.registry import load_rules
+    from auditor.rules import BUILTIN_PACK
+
+    document = findings_for(inventory, load_rules([BUILTIN_PACK], use_entry_points=False), Config())
+    legacy = ids_by_name(inventory)["acme-legacy"]
+    notes = {fact.account_id: fact.note for fact in inventory.collection.simulated if fact.account_id}
+    root = [f for f in document.findings if f.resource_type == "AWS::IAM::Root"]
+    assert {f.rule_id for f in root} >= {"ROOT-001", "ROOT-002"}
+    assert all(f.account_id == legacy and f.simulated == [notes[legacy]] for f in root)
+    alice = [f for f in document.findings if f.account_id == legacy and f.resource_id.endswith(":user/alice")]
+    assert alice and all(f.simulated == [] for f in alice)
+    # a dropped moto error, organization-wide, is named by the findings its true answer decides
+    [org_002] = [f for f in document.findings if f.rule_id == "ORG-002"]
+    assert len(org_002.simulated) == 1 and "iam:ListOrganizationsFeatures" in org_002.simulated[0]
+    [idc_007] = [f for f in document.findings if f.rule_id == "IDC-007"]
+    assert len(idc_007.simulated) == 1 and "organizations:ListDelegatedAdministrators" in idc_007.simulated[0]
+    # the document carries the facts; no notice says "simulated" any more
+    assert document.simulated == inventory.collection.simulated
+    assert not any(notice.startswith("simulated") for notice in document.notices)
+
+
+def test_an_inventory_saved_with_plain_simulated_lines_still_loads(tmp_path) -> None:
+    """tests/fixtures/demo-inventory.json was saved when ``collection.simulated`` held strings: each loads as a
+    fact with only its note (same schema_version), and evaluation shows them without pinning them on a finding."""
+    import json
+
+    from conftest import FIXTURES
+
+    from auditor.engine.config import Config
+    from auditor.engine.pipeline import findings_for
+    from auditor.registry import load_rules
+    from auditor.rules import BUILTIN_PACK
+
+    path = FIXTURES / "demo-inventory.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    lines = raw["collection"]["simulated"]
+    assert raw["schema_version"] == "1" and lines and all(isinstance(line, str) for line in lines)
+
+    old = Inventory.load(path)
+    assert [fact.note for fact in old.collection.simulated] == lines
+    assert all(fact.account_id is None and fact.resource_types == () for fact in old.collection.simulated)
+
+    document = findings_for(old, load_rules([BUILTIN_PACK], use_entry_points=False), Config())
+    assert [fact.note for fact in document.simulated] == lines
+    assert all(f.simulated == [] for f in document.findings)
+    assert not any(notice.startswith("simulated") for notice in document.notices)
+
+    saved = tmp_path / "inventory.json"
+    old.save(saved)
+    assert json.loads(saved.read_text())["collection"]["simulated"][0] == {
+        "account_id": None,
+        "resource_types": [],
+        "note": lines[0],
+    }
+    assert Inventory.load(saved) == old
 
 
 def test_other_simulator_gaps_say_so() -> None:
@@ -236,7 +307,9 @@ def test_a_scenario_adds_to_the_story_without_moving_its_ids(inventory: Inventor
     assert [p.arn for p in changed.identity_center.permission_sets] == [
         p.arn for p in inventory.identity_center.permission_sets
     ]
-    assert any(line.startswith("demo scenario new-admin:") for line in changed.collection.simulated)
+    [scenario] = [fact for fact in changed.collection.simulated if fact.note.startswith("demo scenario new-admin:")]
+    assert scenario.account_id == production.account_id
+    assert scenario.resource_types == ("AWS::IAM::User", "AWS::IAM::AccessKey")
     assert sorted(SCENARIOS) == ["new-admin"]
     with pytest.raises(InputError, match="unknown demo scenario 'nope' \\(choose from new-admin\\)"):
         scenario_named("nope")

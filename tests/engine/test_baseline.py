@@ -246,6 +246,23 @@ def test_merge_unites_shards() -> None:
     assert ranks == sorted(ranks, reverse=True)
 
 
+def test_merge_unites_simulated_facts_and_keeps_what_each_finding_rests_on() -> None:
+    from auditor.findings import SimulatedFact
+
+    root = SimulatedFact(account_id=MGMT, resource_types=("AWS::IAM::Root",), note="management's root is made up")
+    organization = SimulatedFact(resource_types=("AWS::Organizations::Organization",), note="no features")
+    management = shard([MGMT])
+    management.simulated = [root, organization]
+    management.findings[0].simulated = [root.note]
+    members = shard([DEV, PROD], generated_offset=5)
+    members.simulated = [organization]
+    merged = merge([management, members])
+    assert merged.simulated == [root, organization]  # each fact once
+    rests = {f.fingerprint: f.simulated for f in merged.findings if f.simulated}
+    assert rests == {management.findings[0].fingerprint: [root.note]}
+    assert not any(notice.startswith("simulated") for notice in merged.notices)
+
+
 def test_merge_is_order_independent_and_idempotent() -> None:
     a, b = shard([MGMT]), shard([DEV, PROD], generated_offset=5)
     assert merge([a, b]) == merge([b, a])

@@ -25,8 +25,10 @@ from factories import (
 )
 
 from auditor.engine.config import Config
+from auditor.engine.document import build_document
 from auditor.engine.evaluate import RuleOutcome, evaluate
-from auditor.findings import Severity, make_fingerprint
+from auditor.findings import FileLocation, Severity, display_name, make_fingerprint
+from auditor.inventory import SimulatedFact
 from auditor.registry import RuleSet
 from auditor.rule import Hit, rule
 
@@ -273,3 +275,52 @@ def test_an_inventory_of_unknowns_yields_no_findings():
         accounts=[make_account(MGMT, "management", is_management=True), make_account(DEV, "dev")],
     )
     assert evaluate(unknown, _builtin(), Config()).findings == []
+
+
+# ------------------------------------------------------------------------------ simulated facts, display name
+
+
+def test_each_finding_names_the_simulated_facts_of_its_account_and_resource_type():
+    dev_keys = SimulatedFact(account_id=DEV, resource_types=("AWS::IAM::AccessKey",), note="dev's keys are made up")
+    all_users = SimulatedFact(resource_types=("AWS::IAM::User",), note="every user is made up")  # organization-wide
+    older = SimulatedFact.model_validate("a line from an older inventory")  # only a note: touches no finding
+    inventory = _inventory()
+    inventory.collection = inventory.collection.model_copy(update={"simulated": [dev_keys, all_users, older]})
+    builtin = _builtin()
+    evaluation = evaluate(inventory, builtin, Config())
+    by_key = {(f.rule_id, f.account_id): f.simulated for f in evaluation.findings}
+    assert by_key[("KEY-001", DEV)] == ["dev's keys are made up"]
+    assert by_key[("KEY-002", DEV)] == ["dev's keys are made up"]
+    assert by_key[("KEY-001", PROD)] == []  # another account's key: DEV's fact is not about it
+    assert by_key[("USER-001", DEV)] == ["every user is made up"]
+    # said once, as data: in the document's own field, never as a "simulated: ..." notice
+    assert evaluation.notices == []
+    document = build_document(inventory, evaluation, builtin, AS_OF)
+    assert document.simulated == [dev_keys, all_users, older]
+    assert document.notices == []
+
+
+def test_without_simulated_facts_no_finding_names_any():
+    assert all(f.simulated == [] for f in evaluate(_inventory(), _builtin(), Config()).findings)
+
+
+def test_evaluation_gives_each_finding_its_display_name():
+    by_rule = {(f.rule_id, f.account_id): f.display_name for f in evaluate(_inventory(), _builtin(), Config()).findings}
+    assert by_rule[("KEY-001", DEV)] == f"ci {key_id(1)}"  # a key: its user, then its id
+    assert by_rule[("KEY-001", PROD)] == f"deployer {key_id(2)}"
+    assert by_rule[("USER-001", DEV)] == "alice"
+
+
+def test_display_name_of_each_kind_of_resource():
+    key = key_id(7)
+    assert display_name(key, {"access_key_id": key, "user_name": "ci"}, None) == f"ci {key}"
+    user_arn = f"arn:aws:iam::{DEV}:user/ops/alice"
+    assert display_name(user_arn, {}, None) == "alice"
+    assert display_name(user_arn, {"access_key_id": key}, None) == f"alice {key}"  # two keys of one user
+    permission_set = "arn:aws:sso:::permissionSet/ssoins-1/ps-0123"
+    assert display_name(permission_set, {"permission_set_name": "ReadOnly"}, None) == "ReadOnly"
+    assert display_name(permission_set, {}, None) == "ps-0123"
+    assert display_name("src/app.py", {}, FileLocation(path="src/app.py", line=9, column=3)) == "src/app.py:9"
+    assert display_name(f"arn:aws:iam::{DEV}:root", {}, None) == "root"
+    assert display_name(DEV, {}, None) == DEV
+    assert display_name("arn:aws:iam::1:role/", {}, None) == "role"

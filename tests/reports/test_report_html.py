@@ -29,6 +29,7 @@ from auditor.findings import (
     Scope,
     ScopeAccount,
     Severity,
+    SimulatedFact,
     SuppressionRecord,
     make_fingerprint,
     summarize,
@@ -52,6 +53,7 @@ RULES = [
     ("IDC-006", "Permission set assigned to a user, not a group", Severity.LOW, "identity-center"),
 ]
 RATIONALE_MARK = "rationale-stored-once"
+SIMULATED_NOTE = f"root credential report row {HOSTILE}"
 
 
 def rule_info(rid: str, title: str, severity: Severity, area: str) -> RuleInfo:
@@ -75,7 +77,8 @@ def make_document(
     errors: bool = True,
 ) -> FindingsDocument:
     """``n`` findings cycling through RULES and ACCOUNTS (user-NNNN in every message), the last ``suppressed``
-    of them suppressed, plus one hostile finding in the hostile account and one about no account."""
+    of them suppressed, plus one hostile finding in the hostile account and one about no account. With
+    ``simulated``, the first finding (user-0000) rests on a simulated fact (whose note is hostile)."""
     rules = [rule_info(*r) for r in RULES]
     findings: list[Finding] = []
     for i in range(n):
@@ -102,6 +105,7 @@ def make_document(
                 if is_suppressed
                 else None,
                 baseline_state=("new" if i % 4 == 0 else "unchanged") if baseline else None,
+                simulated=[SIMULATED_NOTE] if simulated and i == 0 else [],
             )
         )
     hostile_resource = f"arn:aws:iam::{HOSTILE_ACCOUNT}:user/hostile"
@@ -173,7 +177,10 @@ def make_document(
             ),
         ],
         rules=[rule_info(*r) for r in RULES],
-        notices=[f"simulated: root credential report row {HOSTILE}"] if simulated else ["plain notice"],
+        notices=[f"plain notice {HOSTILE}"],
+        simulated=[SimulatedFact(account_id=MGMT, resource_types=("AWS::IAM::User",), note=SIMULATED_NOTE)]
+        if simulated
+        else [],
     )
 
 
@@ -296,6 +303,39 @@ def test_header_banners_and_server_rendered_sections() -> None:
     quiet = render_text(make_document(simulated=False, errors=False))
     assert 'id="simulated-banner"' not in quiet and 'id="incomplete-banner"' not in quiet
     assert "plain notice" in quiet
+
+
+def test_the_numbers_the_summary_holds_come_from_the_summary() -> None:
+    """The page does not count again what the document's summary already says (a merged or baselined document's
+    summary is the one its producer computed); only what it does not hold (per account, area, rule) is counted."""
+    document = make_document(n=10, baseline=True)
+    document.summary = document.summary.model_copy(
+        update={
+            "total": 9001,
+            "active": 4242,
+            "suppressed": 77,
+            "by_severity": {"critical": 0, "high": 0, "medium": 3131, "low": 0, "info": 0},
+            "new": 555,
+            "unchanged": 666,
+            "fixed": 888,
+            "not_reverified": 999,
+        }
+    )
+    text = render_text(document)
+    cards = text[text.index('id="summary"') : text.index('id="fix-first"')]
+    for number, label in [
+        ("4,242", "active findings"),
+        ("77", "suppressed"),
+        ("555", "new since baseline"),
+        ("666", "unchanged"),
+        ("888", "fixed"),
+        ("999", "not re-verified (carried, open)"),
+    ]:
+        assert f'<span class="num">{number}</span><span class="lbl">{label}</span>' in cards, label
+    assert 'id="count-medium">3,131<' in cards and 'id="count-high">0<' in cards
+    assert ">Findings (9,001)</a>" in text and "show suppressed (77)" in text
+    # the overview's total cell is the summary's active count, coloured by its worst severity
+    assert '<td class="n cell sev-medium">4,242</td></tr>' in text
 
 
 def test_overview_matrix_counts_and_worst_severity() -> None:
@@ -546,6 +586,36 @@ def test_details_expand_on_click_with_evidence_and_rule_metadata(page: Page, tmp
     assert detail["links"] == ["https://docs.aws.amazon.com/IAM/"]  # ... only https references are links
     page.evaluate("document.querySelector('#rows tr.row').click()")
     assert page.evaluate("document.querySelectorAll('#rows tr.detail').length") == 0
+    assert_clean(page, path)
+
+
+@pytest.mark.slow  # drives headless Chromium
+def test_a_finding_resting_on_simulated_data_is_marked_in_the_list_and_its_details(page: Page, tmp_path: Path) -> None:
+    document = make_document(n=10)
+    path = open_report(page, tmp_path, document)
+    rows = page.evaluate(
+        "Array.prototype.map.call(document.querySelectorAll('#rows tr.row'), function (r) {"
+        "  var mark = r.querySelector('.simulated-mark');"
+        "  return [r.cells[3].querySelector('.rname').textContent, mark ? mark.title : null]; })"
+    )
+    marked = {name: title for name, title in rows if title is not None}
+    assert marked == {"user-0000": f"rests on simulated data: {SIMULATED_NOTE}"}  # the note as text, not markup
+    set_control(page, "f-search", "simulated")  # the mark can be searched for
+    assert visible(page)["count"] == 1
+    page.evaluate("document.querySelector('#rows tr.row').click()")
+    detail = page.evaluate(
+        "(function () { var d = document.querySelector('#rows tr.detail');"
+        " return [d.textContent, Array.prototype.map.call(d.querySelectorAll('ul.simulated-notes li'),"
+        " function (li) { return li.textContent; })]; })()"
+    )
+    assert "Simulated data this finding rests on" in detail[0]
+    assert detail[1] == [SIMULATED_NOTE]
+    set_control(page, "f-search", "user-0001")
+    page.evaluate("document.querySelector('#rows tr.row').click()")
+    plain = page.evaluate("document.querySelector('#rows tr.detail').textContent")
+    assert "Simulated data" not in plain
+    resource = page.evaluate("document.querySelector('#rows tr.row').cells[3].textContent")
+    assert resource == f"AWS::IAM::Useruser-0001arn:aws:iam::{HOSTILE_ACCOUNT}:user/user-0001"  # type, name, ARN
     assert_clean(page, path)
 
 

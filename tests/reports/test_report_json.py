@@ -7,13 +7,16 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO
+from conftest import FIXTURES, REPO
 from report_fixtures import HOSTILE, clean_document, make_document
 
 from auditor.cli import main
 from auditor.errors import ExitCode, InputError
 from auditor.findings import FindingsDocument
+from auditor.reports.html import HtmlReporter
 from auditor.reports.json_report import JsonReporter
+from auditor.reports.sarif import SarifReporter
+from auditor.reports.table import render_text
 from auditor.util.jsonfile import json_schema, schema_text
 
 SCHEMA_PATH = REPO / "docs" / "findings.schema.json"
@@ -120,3 +123,49 @@ def test_load_missing_file_and_directory(tmp_path: Path) -> None:
         FindingsDocument.load(tmp_path / "nope.json")
     with pytest.raises(InputError, match="is a directory"):
         FindingsDocument.load(tmp_path)
+
+
+def test_an_older_findings_json_still_loads_and_renders(tmp_path: Path) -> None:
+    """findings-legacy-fingerprints.json was written before ``display_name`` and ``simulated`` existed: its
+    simulated facts are "simulated: ..." notices and its findings have no display name."""
+    raw = json.loads((FIXTURES / "findings-legacy-fingerprints.json").read_text(encoding="utf-8"))
+    assert "simulated" not in raw and all("display_name" not in f for f in raw["findings"])
+    old_lines = [n for n in raw["notices"] if n.startswith("simulated: ")]
+    assert len(old_lines) == 6
+
+    document = FindingsDocument.load(FIXTURES / "findings-legacy-fingerprints.json")
+
+    # the notices become facts with only their note (nothing says what they touched, so no finding rests on them)
+    assert [fact.note for fact in document.simulated] == [line.removeprefix("simulated: ") for line in old_lines]
+    assert all(fact.account_id is None and fact.resource_types == () for fact in document.simulated)
+    assert document.notices == [n for n in raw["notices"] if not n.startswith("simulated: ")]
+    assert all(f.simulated == [] for f in document.findings)
+    # every finding gets the name evaluation gives: the same function, from the same fields
+    names = {(f.rule_id, f.resource_id, f.evidence.get("access_key_id")): f.display_name for f in document.findings}
+    assert names[("ROOT-001", "arn:aws:iam::561740743005:root", None)] == "root"
+    assert names[("USER-002", "arn:aws:iam::561740743005:user/alice", None)] == "alice"
+    key = "AKIAYFSS3QFO4RQNARXC"  # before 0.2, a key finding's resource was its user
+    assert names[("KEY-001", "arn:aws:iam::561740743005:user/ci-deployer", key)] == f"ci-deployer {key}"
+    assert all(f.display_name for f in document.findings)
+
+    # and it renders: the facts where every report shows them, no "simulated:" notice left
+    page = HtmlReporter().render(document).decode()
+    assert 'id="simulated-banner"' in page and document.simulated[0].note in page and "simulated: " not in page
+    notifications = json.loads(SarifReporter().render(document))["runs"][0]["invocations"][0][
+        "toolExecutionNotifications"
+    ]
+    assert sum(n["descriptor"]["id"] == "simulated" for n in notifications) == 6
+    assert "Simulated data: 6 facts" in render_text(document) and "simulated: " not in render_text(document)
+    # saved again, it is a current document: the facts in their field, each finding with its name
+    again = json.loads(JsonReporter().render(document))
+    assert len(again["simulated"]) == 6 and all(f["display_name"] for f in again["findings"])
+    assert FindingsDocument.load(write(tmp_path, json.dumps(again))) == document
+
+
+def test_a_current_document_keeps_a_notice_that_merely_starts_like_an_old_one(tmp_path: Path) -> None:
+    """Only a document without ``simulated`` is read as an older one: in a current one, notices stay notices."""
+    data = json.loads(JsonReporter().render(make_document()))
+    assert data["simulated"] == []
+    data["notices"] = ["simulated: not really"]
+    loaded = FindingsDocument.load(write(tmp_path, json.dumps(data)))
+    assert loaded.notices == ["simulated: not really"] and loaded.simulated == []

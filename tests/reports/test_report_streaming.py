@@ -73,7 +73,7 @@ def test_streamed_html_carries_every_finding_in_order() -> None:
     data = json.loads(data_block(page.decode()))
     assert [item["p"] for item in data["findings"]] == [f.fingerprint for f in document.findings]
     assert data["findings"][1234]["m"] == "key 1234 é ✓ <\x01>"
-    assert list(data) == ["severities", "rules", "accounts", "findings"]
+    assert list(data) == ["severities", "rules", "accounts", "simulated", "findings"]
 
 
 @pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])

@@ -178,7 +178,7 @@ def test_no_organization() -> None:
 
 def test_notices_wrap_instead_of_being_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "60")
-    long_notice = "simulated: " + " ".join(f"word{i}" for i in range(40))
+    long_notice = "suppression #1 " + " ".join(f"word{i}" for i in range(40))
     document = make_document()
     document.notices = [long_notice]
     lines = section(text(document), "Notices:")
