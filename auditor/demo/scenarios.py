@@ -11,12 +11,14 @@ Each scenario says what it changed in the report (a ``simulated`` line), like ev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from auditor.demo.builder import build_account_additions
-from auditor.demo.built import BuiltOrganization
 from auditor.demo.description import MockAccessKey, MockAccount, MockIamUser
 from auditor.demo.story import PRODUCTION
 from auditor.errors import InputError
+
+if TYPE_CHECKING:  # the builder (boto3) loads when a scenario is built: `auditor demo --help` lists them without it
+    from auditor.demo.built import BuiltOrganization
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Scenario:
 
     def apply(self, built: BuiltOrganization) -> str:
         """Build the additions into the (already built) organization; the line the report shows."""
+        from auditor.demo.builder import build_account_additions
+
         for account in self.additions:
             build_account_additions(built, account)
         return f"demo scenario {self.name}: {self.summary}"
