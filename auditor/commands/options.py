@@ -44,7 +44,10 @@ class Parser(argparse.ArgumentParser):
 class Deferred(argparse.Action):
     """A stored option whose help (and choices) only an import can tell: ``describe`` and ``choose`` are called
     when argparse reads them, which is when ``--help`` is printed or the option is given, not when the parser
-    is built. So ``auditor scan`` does not import the demo's story to list ``demo --scenario``'s choices."""
+    is built. So ``auditor scan`` does not import the demo's story to list ``demo --scenario``'s choices.
+
+    Add it to an argument group: from Python 3.14 a parser's own ``add_argument`` expands the help to check it.
+    """
 
     def __init__(
         self,
