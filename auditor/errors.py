@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # an annotation only: the command line's --help and usage errors do not load pydantic
+    from pydantic import ValidationError
 
 
 class ExitCode(IntEnum):

@@ -26,10 +26,9 @@ from typing import Any
 from auditor.errors import InputError
 from auditor.findings import ManualCheck
 from auditor.rule import Rule, rules_in
-from auditor.util.isolation import run_isolated
+from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS, run_isolated
 
 ENTRY_POINT_GROUP = "auditor.rules"
-DEFAULT_LOAD_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def load_rules(
     rules_dirs: Sequence[Path] = (),
     *,
     use_entry_points: bool = True,
-    timeout: float | None = DEFAULT_LOAD_TIMEOUT_SECONDS,
+    timeout: float | None = DEFAULT_RULE_TIMEOUT_SECONDS,
 ) -> RuleSet:
     """``packs`` first (their ids win a clash), then installed packs, then the ``*.py`` files of ``rules_dirs``.
 

@@ -17,7 +17,7 @@ permission sets across the accounts. Then it times, best of ``--runs``:
 The share printed is readiness over evaluate, and over the rest of the pipeline (pipeline minus readiness).
 Each is measured twice: first with the cyclic garbage collector as it is (what a library caller of
 ``findings_for`` gets), then as the CLI runs the stages, after ``gc.freeze()`` has moved the inventory out of
-the collector's reach (``auditor/cli.py``; docs/architecture.md says why).
+the collector's reach (``auditor/commands/evaluation.py``; docs/architecture.md says why).
 
 Times are CPU seconds, best of ``--runs``. Not a test: nothing here asserts a time. Figures: docs/benchmarks.md.
 """
@@ -255,7 +255,7 @@ def main() -> None:
     # first as a library caller of findings_for runs it (the collector as it is), for comparison ...
     unfrozen = measure(args.runs, inv, ruleset, config)
     show("collector as is", args.runs, unfrozen)
-    # ... then as the CLI runs it: the inventory moved out of the cyclic collector's reach (auditor/cli.py)
+    # ... then as the CLI runs it: the inventory moved out of the cyclic collector's reach (auditor/commands)
     gc.freeze()
     show("as the CLI runs (gc.freeze)", args.runs, measure(args.runs, inv, ruleset, config))
 

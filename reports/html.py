@@ -28,14 +28,15 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-import jinja2
-from markupsafe import Markup
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from auditor.findings import Finding, FindingsDocument, Remediation, Severity
 from auditor.reporter import Reporter
+
+if TYPE_CHECKING:  # jinja2 loads when a page is rendered: --format's help lists this format without it
+    import jinja2
 
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
 SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
@@ -66,6 +67,8 @@ class HtmlReporter(Reporter):
         if type(self).render is not HtmlReporter.render:  # a subclass that renders its own bytes: write those
             super().write(document, stream)
             return
+        from markupsafe import Markup
+
         env = _environment()
         script = _static_text(env, "report.js")
         style = _static_text(env, "report.css")
@@ -144,6 +147,8 @@ def _jsonable(value: Any) -> Any:
 
 @functools.cache  # the environment and its compiled template are reused: render stays pure
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("auditor.reports", "templates"),
         autoescape=True,

@@ -12,13 +12,15 @@ types of the findings its additions can raise), like everything else the demo ad
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from auditor.demo.builder import build_account_additions
-from auditor.demo.built import BuiltOrganization
 from auditor.demo.description import MockAccessKey, MockAccount, MockIamUser
 from auditor.demo.story import PRODUCTION
 from auditor.errors import InputError
-from auditor.inventory import SimulatedFact
+
+if TYPE_CHECKING:  # the builder (boto3) loads when a scenario is built: `auditor demo --help` lists them without it
+    from auditor.demo.built import BuiltOrganization
+    from auditor.inventory import SimulatedFact
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Scenario:
 
     def apply(self, built: BuiltOrganization) -> list[SimulatedFact]:
         """Build the additions into the (already built) organization; what the report says about them."""
+        from auditor.demo.builder import build_account_additions
+        from auditor.inventory import SimulatedFact
+
         facts = []
         for account in self.additions:
             build_account_additions(built, account)

@@ -236,12 +236,3 @@ def test_collected_timestamps_are_utc_aware(moto_session: boto3.Session) -> None
 
     assert created.utcoffset() == timedelta(0)
     assert abs(created - datetime.now(UTC)) < timedelta(minutes=5)
-
-
-def test_the_cli_and_the_library_default_to_the_same_concurrency() -> None:
-    import auditor.cli
-    import auditor.collect.options
-
-    assert (
-        auditor.cli.DEFAULT_CONCURRENCY == auditor.collect.options.DEFAULT_CONCURRENCY == CollectOptions().concurrency
-    )

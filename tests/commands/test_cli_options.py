@@ -8,8 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from distributions import install_distribution
 
 from auditor.cli import build_parser, main
+from auditor.reporter import ENTRY_POINT_GROUP as REPORTERS_GROUP
 
 
 def test_debug_is_accepted_before_and_after_the_command() -> None:
@@ -70,3 +72,21 @@ def test_credential_hint_points_to_sso_never_to_access_keys() -> None:
     hint = _no_credentials_message(None)
     assert "aws configure sso" in hint and "aws sso login" in hint
     assert "`aws configure`" not in hint
+
+
+def test_an_unknown_format_with_installed_formats_is_one_line_before_anything_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Installed formats load when the command runs, and one is named by its class, not its entry point: until
+    then a name that is not built in cannot be checked. It is checked first thing: exit 2, before the inventory
+    is read, with the warning that may say why."""
+    install_distribution(tmp_path / "site", monkeypatch, "oddformat", "NOT_A_REPORTER = 1\n", REPORTERS_GROUP,
+                         "NOT_A_REPORTER")  # fmt: skip
+
+    assert main(["scan", "--from-inventory", str(tmp_path / "missing.json"), "--format", "json,pdf"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "auditor: warning: report format 'oddformat' (oddformat:NOT_A_REPORTER) ignored: "
+        "not a subclass of auditor.reporter.Reporter",
+        "auditor: error: --format: unknown format 'pdf' (choose from html, json, sarif, table)",
+    ]

@@ -27,12 +27,14 @@ from factories import (
     user_row,
 )
 
-import auditor.cli
-from auditor.cli import DEFAULT_ACCOUNT_TIMEOUT_SECONDS, DEFAULT_RULE_TIMEOUT_SECONDS, main
-from auditor.collect.options import DEFAULT_ACCOUNT_TIMEOUT_SECONDS as COLLECT_ACCOUNT_TIMEOUT
-from auditor.engine.evaluate import DEFAULT_RULE_TIMEOUT_SECONDS as EVALUATE_RULE_TIMEOUT
+import auditor.commands.sources
+from auditor.cli import build_parser, main
+from auditor.collect.options import DEFAULT_ACCOUNT_TIMEOUT_SECONDS, DEFAULT_CONCURRENCY
+from auditor.commands.formats import report_options
 from auditor.errors import InputError
 from auditor.inventory import Inventory
+from auditor.reports.sarif import DEFAULT_CATEGORY
+from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
 from auditor.util.redact import redact
 from auditor.util.safefile import write_atomic
 
@@ -238,9 +240,15 @@ def test_an_import_that_never_returns_is_a_pack_problem(inventory_file: Path, tm
     assert "hangs.py failed to load: did not finish importing within 0.5 s" in problem["message"]
 
 
-def test_cli_defaults_mirror_the_engine_s() -> None:
-    assert DEFAULT_RULE_TIMEOUT_SECONDS == EVALUATE_RULE_TIMEOUT
-    assert DEFAULT_ACCOUNT_TIMEOUT_SECONDS == COLLECT_ACCOUNT_TIMEOUT
+def test_the_cli_s_defaults_are_the_stages_own() -> None:
+    """Each default has one source: the parser takes the stage's constant, it keeps no copy to drift."""
+    scan = build_parser().parse_args(["scan"])
+    assert scan.rule_timeout is DEFAULT_RULE_TIMEOUT_SECONDS
+    assert scan.account_timeout is DEFAULT_ACCOUNT_TIMEOUT_SECONDS
+    assert scan.concurrency is DEFAULT_CONCURRENCY
+    for command, suffix in (("scan", ""), ("local", "-local"), ("scan-code", "-code")):
+        args = build_parser().parse_args([command])
+        assert report_options("sarif", args)["category"] == DEFAULT_CATEGORY + suffix
 
 
 # ---------------------------------------------------------------------------------------- zero accounts
@@ -280,7 +288,7 @@ def test_unwritable_outputs_fail_before_collection(
     def must_not_collect(_: Any) -> Any:
         raise AssertionError("collected before checking the outputs")
 
-    monkeypatch.setattr(auditor.cli, "_collect", must_not_collect)
+    monkeypatch.setattr(auditor.commands.sources, "collect", must_not_collect)
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
 

@@ -1,7 +1,8 @@
 """The dependency direction between the stages, checked on the source (docs/architecture.md).
 
-The core (``auditor/``) never imports its plug-ins: only the CLI wiring names the built-in rule pack
-(``auditor.rules``, from ``rules/``) and the built-in formats (``auditor.reports``, from ``reports/``).
+The core (``auditor/``) never imports its plug-ins: only the CLI wiring (``auditor/cli.py`` and the command modules
+in ``auditor/commands/``) names the built-in rule pack (``auditor.rules``, from ``rules/``) and the built-in formats
+(``auditor.reports``, from ``reports/``).
 Reporters depend on the findings document and the reporter interface only, never on collection, evaluation or
 each other's internals; rules see the inventory and their context, never the configuration or the collectors.
 A change that breaks this fails here with the offending import.
@@ -16,7 +17,7 @@ from pathlib import Path
 from conftest import REPO
 
 ROOT = REPO
-CLI_WIRING = {ROOT / "auditor" / "cli.py"}
+CLI_WIRING = {ROOT / "auditor" / "cli.py", *(ROOT / "auditor" / "commands").rglob("*.py")}
 PLUG_INS = ("auditor.rules", "auditor.reports")
 REPORTER_MAY_IMPORT = (
     "auditor.findings",
@@ -87,5 +88,6 @@ def test_rules_see_the_inventory_and_their_context_only() -> None:
 
 
 def test_the_cli_wiring_is_where_the_plug_ins_are_named() -> None:
-    named = {module for _, module in imported_modules(ROOT / "auditor" / "cli.py") if is_under(module, PLUG_INS)}
+    assert len(CLI_WIRING) > 12  # cli.py and a module per command
+    named = {module for path in CLI_WIRING for _, module in imported_modules(path) if is_under(module, PLUG_INS)}
     assert {"auditor.rules", "auditor.reports"} <= {m for m in named if m in PLUG_INS}

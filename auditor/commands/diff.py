@@ -1,0 +1,28 @@
+"""``auditor diff``: what is new, fixed and unchanged between two findings documents."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from auditor.commands.options import Commands
+from auditor.errors import ExitCode
+
+
+def add_parser(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "diff", help="compare two findings.json files", description="Print what is new, fixed and unchanged."
+    )
+    parser.add_argument("old", type=Path, metavar="OLD.json", help="the earlier findings.json (e.g. last week's)")
+    parser.add_argument("new", type=Path, metavar="NEW.json", help="the later findings.json")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from auditor.engine.baseline import apply_baseline
+    from auditor.findings import FindingsDocument
+    from auditor.reports.table import render_diff
+
+    old = FindingsDocument.load(args.old)
+    print(render_diff(apply_baseline(FindingsDocument.load(args.new), old)))
+    return ExitCode.OK

@@ -1,0 +1,130 @@
+"""What the commands that evaluate share (``scan``, ``local``, ``scan-code``, ``demo``): the rules, configuration,
+baseline and formats read and checked before anything is collected; then evaluate, report and gate.
+
+This is where the built-in rule pack (``auditor.rules``) is named, and where the process-level choice to freeze
+the garbage collector is made (docs/architecture.md, "The CLI wiring").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor.commands import formats
+from auditor.commands.console import report_gaps, say, warn
+from auditor.commands.sources import accounts_entered, no_account_read, read_no_account
+from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
+
+if TYPE_CHECKING:
+    from auditor.engine.config import Config
+    from auditor.findings import FindingsDocument
+    from auditor.inventory import Inventory
+    from auditor.registry import RuleSet
+    from auditor.reporter import Formats
+
+
+def prepare(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument | None]:
+    """Formats, rules, config and baseline are read (and checked) before any AWS call: a typo fails fast."""
+    from auditor.engine.config import load_config
+    from auditor.findings import FindingsDocument
+
+    formats.load(args)
+    config = load_config(args.config)
+    ruleset = load_rules(args.rules_dirs, getattr(args, "rule_timeout", DEFAULT_RULE_TIMEOUT_SECONDS))
+    config.check_rule_ids(ruleset.ids)
+    baseline = None
+    if args.baseline and args.baseline_missing_ok and not args.baseline.exists():
+        warn(f"no baseline at {args.baseline} yet (--baseline-missing-ok): every finding counts as new")
+    elif args.baseline:
+        baseline = FindingsDocument.load(args.baseline)
+    for problem in ruleset.problems:
+        warn(problem)
+    return ruleset, config, baseline
+
+
+def load_rules(rules_dirs: Sequence[Path], timeout: float | None = DEFAULT_RULE_TIMEOUT_SECONDS) -> RuleSet:
+    from auditor.registry import load_rules
+    from auditor.rules import BUILTIN_PACK
+
+    return load_rules([BUILTIN_PACK], rules_dirs, timeout=timeout)
+
+
+def rules_for_sources(ruleset: RuleSet, inventory: Inventory) -> RuleSet:
+    """Only the rules whose sources this run read: a source-tree report lists no cloud rule as "not evaluated"
+    (nobody asked for them), and cloud manual checks do not belong in it."""
+    from auditor.registry import RuleSet
+
+    collected = set(inventory.collection.sources_collected)
+    return RuleSet(
+        rules=[rule for rule in ruleset.rules if set(rule.sources) <= collected],
+        problems=list(ruleset.problems),
+        origin=dict(ruleset.origin),
+    )
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every path this run will write is checked (and its directories created) before anything is collected."""
+    from auditor.util.safefile import check_writable_file, prepare_output_dir
+
+    if getattr(args, "save_inventory", None):
+        check_writable_file(args.save_inventory, "--save-inventory")
+    if any(args.format_table.by_name[name].default_filename for name in formats.names(args)):
+        prepare_output_dir(args.output_dir)
+
+
+def evaluate_and_report(
+    args: argparse.Namespace,
+    inventory: Inventory,
+    ruleset: RuleSet,
+    config: Config,
+    baseline: FindingsDocument | None,
+) -> int:
+    from auditor.engine.gate import gate
+    from auditor.engine.pipeline import findings_for
+    from auditor.reporter import write_reports
+
+    table: Formats = args.format_table
+    for problem in table.problems:
+        warn(problem)
+    names = formats.names(args)
+    reporters = formats.reporters(names, table, args)
+    import gc
+
+    # The inventory (and everything loaded so far) lives until the process ends: move it out of the cyclic
+    # garbage collector's reach, or each of its full passes during evaluation and readiness re-walks hundreds of
+    # thousands of objects that cannot be garbage (0.5 s of evaluation, and up to 40 % of readiness, at 100
+    # accounts x 200 users: docs/benchmarks.md). A process-level choice, so here and not in findings_for: a
+    # library caller keeps the collector as it is. Objects created from here on are collected as usual.
+    gc.freeze()
+    document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
+    read_none = read_no_account(inventory)
+    entered = accounts_entered(inventory)
+    # The reports need only the document. The callers hand the inventory over rather than keep it, so this
+    # frees it (about 50 MB at 20,000 users: docs/benchmarks.md) before the reports are written.
+    del inventory
+    for reporter in reporters:
+        if reporter.default_filename is None:
+            sys.stdout.write(reporter.render(document).decode("utf-8"))
+            sys.stdout.flush()
+    for path in write_reports(document, reporters, args.output_dir):
+        say(f"wrote {path}")
+    if "sarif" in names:
+        _warn_sarif_aggregation(document)
+    report_gaps(document.errors)
+    if read_none:
+        return no_account_read(entered)
+    return gate(document, args.fail_on)
+
+
+def _warn_sarif_aggregation(document: FindingsDocument) -> None:
+    from auditor.reports.sarif import MAX_ALERTS_KEPT
+
+    if len(document.findings) > MAX_ALERTS_KEPT:
+        warn(
+            f"{len(document.findings)} findings: more than the {MAX_ALERTS_KEPT} alerts GitHub keeps per SARIF run, so "
+            "findings.sarif has every critical and high finding as its own result and the others aggregated per "
+            "rule and account (findings.json has them all)"
+        )

@@ -1,0 +1,250 @@
+"""The argument groups several commands take, and the parser class they share.
+
+Every invocation builds every command's parser, so this module imports only the stages' light defaults: the
+concurrency and account timeout from ``auditor.collect.options``, the rule timeout from
+``auditor.util.isolation``. What only an import can tell (the report formats, the demo's scenarios) is read by
+:class:`Deferred` when ``--help`` is printed or the option is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from auditor.collect.options import DEFAULT_ACCOUNT_TIMEOUT_SECONDS, DEFAULT_CONCURRENCY
+from auditor.commands import formats
+from auditor.commands.values import csv_list, positive_int, positive_seconds, severity
+from auditor.errors import ExitCode
+from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # what add_parser is called on
+
+DEFAULT_OUTPUT_DIR = Path("auditor-report")
+
+EPILOG = """\
+exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on (suppressed and baseline findings never count)
+  2  could not run: usage, configuration, credentials, unreadable input, an unwritable output
+     path, or no account read at all
+  3  ran and nothing failed the gate, but coverage is incomplete (see "errors" in the reports)
+130  interrupted (Ctrl-C); with --save-inventory the partial inventory is saved
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors already; keep its message to one line plus the usage hint."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(ExitCode.ERROR, f"{self.prog}: {message} (see --help)\n")
+
+
+class Deferred(argparse.Action):
+    """A stored option whose help (and choices) only an import can tell: ``describe`` and ``choose`` are called
+    when argparse reads them, which is when ``--help`` is printed or the option is given, not when the parser
+    is built. So ``auditor scan`` does not import the demo's story to list ``demo --scenario``'s choices.
+
+    Add it to an argument group: from Python 3.14 a parser's own ``add_argument`` expands the help to check it.
+    """
+
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        dest: str,
+        *,
+        describe: Callable[[], str],
+        choose: Callable[[], Sequence[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._describe = describe
+        self._choose = choose
+        super().__init__(option_strings, dest, **kwargs)
+
+    @property
+    def help(self) -> str:
+        return self._describe()
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        """argparse's constructor assigns ``help=``; the deferred description stands instead."""
+
+    @property
+    def choices(self) -> Iterable[Any] | None:
+        return self._choose() if self._choose else None
+
+    @choices.setter
+    def choices(self, value: Iterable[Any] | None) -> None:
+        """argparse's constructor assigns ``choices=``; the deferred choices stand instead."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    """Options every command takes, before or after its name (``auditor --debug scan``, ``auditor scan --debug``).
+
+    After the command they default to "not given" (SUPPRESS), so they never overwrite a value given before it.
+    """
+    default: Any = argparse.SUPPRESS if after_command else False
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show tracebacks and botocore's log (retries, endpoints), every secret redacted",
+    )
+
+
+def add_source_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("what to collect (default: the account of the current credentials)")
+    group.add_argument(
+        "--org",
+        action="store_true",
+        help="discover the organization's accounts (from the management account or a delegated administrator) "
+        "and assume --role-name in each member",
+    )
+    group.add_argument(
+        "--role-name",
+        default="OrganizationAccountAccessRole",
+        help="role to assume in member accounts with --org (default: %(default)s)",
+    )
+    group.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
+    group.add_argument(
+        "--profile",
+        dest="profiles",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="collect the account behind this ~/.aws/config profile (SSO profiles work); repeatable",
+    )
+    group.add_argument("--accounts", type=csv_list, action="extend", metavar="ID[,ID]", help="only these account ids")
+    group.add_argument(
+        "--exclude-accounts",
+        type=csv_list,
+        action="extend",
+        default=[],
+        metavar="ID[,ID]",
+        help="skip these account ids",
+    )
+    group.add_argument(
+        "--ou",
+        dest="ous",
+        type=csv_list,
+        action="extend",
+        default=[],
+        metavar="OU[,OU]",
+        help="only accounts under these OUs (ids or names, nested OUs included)",
+    )
+    group.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help="accounts collected at once (default: %(default)s)",
+    )
+    group.add_argument("--region", help="region for regional API calls (default: the profile's region or us-east-1)")
+    group.add_argument(
+        "--identity-center-region", metavar="REGION", help="the Identity Center home region (default: --region)"
+    )
+    group.add_argument(
+        "--account-timeout",
+        type=positive_seconds,
+        default=DEFAULT_ACCOUNT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="time one account may take; past it the account is a coverage gap (default: %(default)g)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="time the whole collection may take; what is not read by then is a coverage gap, and the reports "
+        "are still written (default: no limit)",
+    )
+
+
+def add_inventory_input(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from-inventory", type=Path, metavar="FILE", help="read a saved inventory.json instead of calling AWS"
+    )
+
+
+def add_rules_dir(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--rules-dir",
+        dest="rules_dirs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load rules from the *.py files in DIR; repeatable",
+    )
+
+
+def add_evaluation_options(parser: argparse.ArgumentParser, *, sarif_category_suffix: str = "") -> None:
+    """``sarif_category_suffix``: appended to the SARIF reporter's default category (``-local``, ``-code``), so
+    uploads of a command that reads other sources do not replace the cloud scan's."""
+    group = parser.add_argument_group("evaluation and reports")
+    group.add_argument(
+        "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
+    )
+    add_rules_dir(group)
+    group.add_argument(
+        "--rule-timeout",
+        type=positive_seconds,
+        default=DEFAULT_RULE_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="time one rule (or one rule pack's import) may take; past it the rule is abandoned and "
+        "reported as failed (default: %(default)g)",
+    )
+    group.add_argument(
+        "--format",
+        dest="formats",
+        action=Deferred,
+        describe=formats.describe,
+        type=formats.parse_names,
+        metavar="LIST",
+    )
+    group.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEFAULT_OUTPUT_DIR,
+        metavar="DIR",
+        help="where report files go (default: %(default)s)",
+    )
+    group.add_argument(
+        "--fail-on",
+        type=severity,
+        metavar="SEVERITY",
+        help="exit 1 when an active, non-baseline finding is at or above this severity "
+        "(critical, high, medium, low, info)",
+    )
+    group.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="OLD.json",
+        help="a previous findings.json: mark findings new or unchanged, list fixed ones; only new ones fail",
+    )
+    group.add_argument(
+        "--baseline-missing-ok",
+        action="store_true",
+        help="when the --baseline file does not exist yet (the first run), start from none: every finding is new",
+    )
+    group.add_argument(
+        "--sarif-omit-suppressed",
+        action="store_true",
+        help="leave suppressed findings out of the SARIF (GitHub shows SARIF-suppressed results as open alerts)",
+    )
+    group.add_argument(
+        "--sarif-category",
+        metavar="NAME",
+        help="SARIF automationDetails.id prefix (the scan's organization or account, and a shard's --ou/--accounts/"
+        "--exclude-accounts selection, are appended); uploads with the same id replace each other",
+    )
+    parser.set_defaults(sarif_category_suffix=sarif_category_suffix)

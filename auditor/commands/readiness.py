@@ -1,0 +1,116 @@
+"""``auditor readiness``: who still uses IAM users, who they are in Identity Center, and the migration plan
+(``migration-plan.md`` and ``.csv``), from a collection, a saved inventory or the demo organization."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor.commands.console import report_gaps, say
+from auditor.commands.options import (
+    DEFAULT_OUTPUT_DIR,
+    EPILOG,
+    Commands,
+    add_inventory_input,
+    add_source_options,
+)
+from auditor.commands.sources import accounts_entered, collect, no_account_read, read_no_account
+from auditor.errors import ExitCode
+
+if TYPE_CHECKING:
+    from auditor.engine.config import Config
+    from auditor.inventory import Inventory
+    from auditor.readiness.models import Readiness
+
+
+def add_parser(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "readiness",
+        help="migration readiness: who still uses IAM users, who they are in Identity Center, the plan",
+        description="Classify every IAM user (human, workload, break-glass, stale), match people to Identity Center "
+        "users, give each account a verdict (migrated, ready, blocked) and write migration-plan.md and "
+        "migration-plan.csv: the steps, in an order that locks nobody out. See docs/migration.md.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_source_options(parser)
+    add_inventory_input(parser)
+    parser.add_argument(
+        "--demo", action="store_true", help="assess the built-in demo organization (moto; no AWS account needed)"
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEFAULT_OUTPUT_DIR,
+        metavar="DIR",
+        help="where migration-plan.md and migration-plan.csv are written (default: %(default)s)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from auditor.engine.config import load_config
+    from auditor.util.safefile import prepare_output_dir
+
+    config = load_config(args.config)
+    prepare_output_dir(args.output_dir)
+    if args.demo:
+        from auditor.demo.scan import demo_inventory
+
+        inventory = demo_inventory()
+    else:
+        inventory = collect(args)
+    readiness, written = write_plan(inventory, config, args.output_dir)
+    for line in account_lines(readiness):
+        say(line)
+    say(summary_line(readiness))
+    for path in written:
+        say(f"wrote {path}")
+    report_gaps(inventory.errors)
+    if read_no_account(inventory):  # a plan of no account is not "ready": the same rule as scan
+        return no_account_read(accounts_entered(inventory))
+    return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
+
+
+def write_plan(inventory: Inventory, config: Config, output_dir: Path) -> tuple[Readiness, list[Path]]:
+    """``migration-plan.md`` and ``migration-plan.csv`` in ``output_dir`` (created; the files are replaced)."""
+    from auditor.readiness.assess import assess_readiness
+    from auditor.readiness.plan import build_plan, plan_files
+    from auditor.util.safefile import prepare_output_dir, write_text_atomic
+
+    readiness = assess_readiness(inventory, config)
+    plan = build_plan(inventory, readiness)
+    prepare_output_dir(output_dir)
+    written = []
+    for name, text in plan_files(plan):
+        path = output_dir / name
+        write_text_atomic(path, text)
+        written.append(path)
+    return readiness, written
+
+
+def summary_line(readiness: Readiness) -> str:
+    s = readiness.summary
+    verdicts = ", ".join(f"{count} {verdict}" for verdict, count in s.accounts_by_verdict.items())
+    return (
+        f"accounts: {verdicts}; people: {s.humans_matched} of {s.humans} matched, {s.humans_unmatched} unmatched, "
+        f"{s.humans_ambiguous} ambiguous, {s.access_gaps} access gap(s); active IAM user keys: {s.active_keys_left}"
+    )
+
+
+def account_lines(readiness: Readiness) -> list[str]:
+    """One line per account for the terminal: ``acme-legacy (561740743005): blocked: no-assignments, access-gap``."""
+    lines = []
+    for account in readiness.accounts:
+        label = f"{account.account_name} ({account.account_id})" if account.account_name else account.account_id
+        codes = ", ".join(dict.fromkeys(b.code for b in account.blockers))
+        lines.append(f"{label}: {account.verdict}" + (f": {codes}" if codes else ""))
+    for skipped in readiness.accounts_not_assessed:
+        lines.append(
+            f"{skipped.account_name or skipped.account_id} ({skipped.account_id}): not assessed: {skipped.reason}"
+        )
+    return lines

@@ -1,0 +1,89 @@
+"""The sources a run reads, assembled into one inventory, and what a run says when it read no account."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor.commands.console import progress_printer, say
+from auditor.errors import ExitCode, InputError
+
+if TYPE_CHECKING:  # boto3 loads only for the commands that collect, when they run
+    from auditor.collect.options import CollectOptions
+    from auditor.inventory import Inventory
+
+
+def collect_options(args: argparse.Namespace) -> CollectOptions:
+    from auditor.collect.options import CollectOptions
+
+    return CollectOptions(
+        org=args.org,
+        role_name=args.role_name,
+        external_id=args.external_id,
+        profiles=list(args.profiles),
+        accounts=args.accounts,
+        exclude_accounts=list(args.exclude_accounts),
+        ous=list(args.ous),
+        concurrency=args.concurrency,
+        region=args.region,
+        identity_center_region=args.identity_center_region,
+        progress=progress_printer(),
+        account_timeout=args.account_timeout,
+        timeout=args.timeout,
+    )
+
+
+def collect(args: argparse.Namespace) -> Inventory:
+    """The sources this run reads, assembled into one inventory: a saved inventory (``scan --from-inventory``,
+    which carries the sources it was collected from), or the AWS source."""
+    from auditor.collect.runner import AwsSource
+    from auditor.inventory import Inventory
+    from auditor.source import assemble_inventory
+
+    saved = getattr(args, "from_inventory", None)
+    parts = [Inventory.load(saved)] if saved else [AwsSource(collect_options(args)).collect()]
+    if getattr(args, "local", False):
+        from auditor.clifiles.source import CliFilesSource
+
+        if any(part.cli_files is not None for part in parts):
+            raise InputError("--local: the saved inventory already holds AWS CLI files (it was collected with --local)")
+        parts.append(CliFilesSource().collect())
+    return assemble_inventory(parts)
+
+
+def collect_or_save_partial(args: argparse.Namespace, save_to: Path | None) -> Inventory:
+    """The collected inventory; on Ctrl-C, what was read is saved to ``save_to`` (marked partial) first."""
+    from auditor.collect.runner import ScanInterrupted
+
+    try:
+        return collect(args)
+    except ScanInterrupted as interrupted:
+        if save_to is not None:
+            interrupted.inventory.save(save_to)
+            missing = sum(1 for e in interrupted.inventory.errors if e.error_code == "Interrupted" and e.account_id)
+            say(
+                f"interrupted: partial inventory written to {save_to} ({missing} account(s) not read, listed as errors)"
+            )
+        raise
+
+
+def read_no_account(inventory: Inventory) -> bool:
+    """An AWS scan that read no account audited nothing: it must not pass a gate (a file-only scan reads none)."""
+    from auditor.source import AWS_SOURCE
+
+    return AWS_SOURCE in inventory.collection.sources_collected and not inventory.accounts
+
+
+def accounts_entered(inventory: Inventory) -> int:
+    """Coverage gaps about an account: when none was read, what the one error line points to."""
+    return sum(1 for e in inventory.errors if e.account_id)
+
+
+def no_account_read(entered: int) -> int:
+    print(
+        f"auditor: error: no account was read ({entered} coverage gap(s) in the reports say why): nothing was audited",
+        file=sys.stderr,
+    )
+    return int(ExitCode.ERROR)
