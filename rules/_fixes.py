@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.remediation import actions
-from auditor.remediation.commands import field
+from auditor.remediation.aws_commands import field
 from auditor.remediation.template import Facts, FixTemplate, Line, TemplateLine, compose, only_when
 from auditor.rules._common import CONFIGURE_SSO, SSO_LOGIN
 from auditor.util.isoduration import parse_duration

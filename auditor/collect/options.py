@@ -1,4 +1,4 @@
-"""What to collect and how: the options the CLI (and library callers) hand to :func:`auditor.collect.collect`."""
+"""What to collect and how: the options the CLI (and library callers) hand to :func:`auditor.collect.runner.collect`."""
 
 from __future__ import annotations
 

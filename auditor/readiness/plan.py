@@ -30,7 +30,7 @@ from auditor.readiness.models import (
 )
 from auditor.readiness.sso_config import session_name
 from auditor.remediation import actions
-from auditor.remediation.commands import field
+from auditor.remediation.aws_commands import field
 from auditor.remediation.facts import iam_user_facts
 from auditor.remediation.template import FixTemplate, compose
 

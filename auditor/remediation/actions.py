@@ -3,7 +3,7 @@
 Each function returns a :class:`~auditor.remediation.template.FixTemplate` with ``{fact}`` fields: a rule's fix
 composes them (``rules/_fixes.py``) and is filled per finding; the migration plan fills them with a person's
 or an account's facts (``auditor.readiness.plan``). Parameters are template text, as in
-``auditor.remediation.commands`` (which writes the CLI lines): ``deactivate_key(field("retire_key_id"))``.
+``auditor.remediation.aws_commands`` (which writes the CLI lines): ``deactivate_key(field("retire_key_id"))``.
 
 Values no inventory knows and the reader must choose are written ``<with-hyphens>`` (the group to grant, a
 dedicated administrator account); facts the finding lacks stay ``<field>`` placeholders when filled.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import shlex
 
-from auditor.remediation import commands
-from auditor.remediation.commands import ACCOUNT, USER, field
+from auditor.remediation import aws_commands as commands
+from auditor.remediation.aws_commands import ACCOUNT, USER, field
 from auditor.remediation.template import FixTemplate, Line
 
 ACCOUNT_LABEL = "account {account_name}, {account_id}"

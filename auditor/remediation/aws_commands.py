@@ -10,7 +10,7 @@ facts, so ``delete_access_key()`` deletes ``{access_key_id}`` of ``{user_name}``
 SSH public keys and MFA devices, a root user's access keys): it lists them and acts on each, so the line runs as
 written whatever is there, with no placeholder to fill in.
 
-``tests/remediation/test_commands.py`` checks that no other module writes AWS CLI text, that no operation is
+``tests/remediation/test_aws_commands.py`` checks that no other module writes AWS CLI text, that no operation is
 written twice here, and that every line the demo prints is one the AWS CLI accepts.
 """
 

@@ -1,7 +1,7 @@
-"""Every AWS CLI command the product prints is written once, in ``auditor.remediation.commands``, and works.
+"""Every AWS CLI command the product prints is written once, in ``auditor.remediation.aws_commands``, and works.
 
 * No other module of the product (``auditor/``, ``rules/``, ``reports/`` and its templates) holds AWS CLI text,
-  and ``commands.py`` writes each operation once: correcting a command is one change.
+  and ``aws_commands.py`` writes each operation once: correcting a command is one change.
 * Every command the demo prints (each finding's fix, each rule's template, each step of the migration plan) is
   one the real AWS CLI accepts: its own parser and botocore's parameter validation say so (``aws_cli.py``).
 * Each finding's fix block, run in order against a moto server holding the demo organization, meets no error
@@ -38,7 +38,7 @@ from auditor.findings import FindingsDocument
 from auditor.readiness.assess import assess_readiness
 from auditor.readiness.plan import MigrationPlan, build_plan
 
-COMMANDS = REPO / "auditor" / "remediation" / "commands.py"
+COMMANDS = REPO / "auditor" / "remediation" / "aws_commands.py"
 AWS_TEXT = re.compile(r"\baws\s+([a-z0-9-]+)\s+([a-z0-9-]+)")
 # Run from the account that administers them, as a person would; everything else runs in the finding's account.
 ORGANIZATION_SERVICES = {"sso-admin", "identitystore", "organizations"}
@@ -65,7 +65,7 @@ def product_files() -> list[Path]:
 
 
 def written_operations() -> list[tuple[str, str]]:
-    """``(service, operation)`` of every ``aws(...)`` call in ``commands.py``."""
+    """``(service, operation)`` of every ``aws(...)`` call in ``aws_commands.py``."""
     return [
         (node.args[0].value, node.args[1].value)
         for node in ast.walk(ast.parse(COMMANDS.read_text(encoding="utf-8")))
@@ -77,7 +77,7 @@ def written_operations() -> list[tuple[str, str]]:
     ]
 
 
-def test_no_module_but_commands_writes_aws_cli_text() -> None:
+def test_no_module_but_aws_commands_writes_aws_cli_text() -> None:
     words = aws_cli_words()
     assert aws_text("x = f'run {a}: aws iam delete-user --user-name {b}'", words)  # the check sees text where it is
     found = {
@@ -98,7 +98,7 @@ def test_each_operation_is_written_once() -> None:
     operations = written_operations()
     assert len(operations) > 35
     assert sorted(op for op in set(operations) if operations.count(op) > 1) == []
-    # and nothing in commands.py writes command text without aws(): the one place it is assembled
+    # and nothing in aws_commands.py writes command text without aws(): the one place it is assembled
     assert aws_text(COMMANDS.read_text(encoding="utf-8"), aws_cli_words()) == []
 
 
