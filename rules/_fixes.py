@@ -106,7 +106,7 @@ def _retire_user(
 
 # ------------------------------------------------------------------------------------------------ access keys
 
-_DEACTIVATE_THEN_DELETE = "Deactivate it; once nothing breaks, Delete it (same page)."
+_DEACTIVATE_THEN_DELETE = "Once nothing breaks, Delete it on the same page."
 
 KEY_REPLACE = compose(
     actions.find_key_use(),

@@ -72,6 +72,7 @@ def evaluate(
     findings: dict[str, Finding] = {}
     outcomes: dict[str, RuleOutcome] = {}
     suppression_use = _SuppressionUse()
+    filled_lines: dict[str, str] = {}  # fix lines shared by the findings that fill them alike (FixTemplate.fill)
     for rule in ruleset.rules:
         outcome = _outcome_before_running(rule, inventory, config)
         if outcome is not None:
@@ -93,7 +94,7 @@ def evaluate(
         outcomes[rule.id] = RuleOutcome("evaluated")
         dropped: list[str] = []
         for hit in ran.value or []:
-            finding, problem = _valid_finding(rule, hit, inventory, config)
+            finding, problem = _valid_finding(rule, hit, inventory, config, filled_lines)
             if finding is None:
                 dropped.append(problem)
                 continue
@@ -157,7 +158,9 @@ _HIT_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _valid_finding(rule: Rule, hit: Any, inventory: Inventory, config: Config) -> tuple[Finding | None, str]:
+def _valid_finding(
+    rule: Rule, hit: Any, inventory: Inventory, config: Config, filled_lines: dict[str, str]
+) -> tuple[Finding | None, str]:
     """The finding for ``hit``, or ``None`` and why the hit is unusable (it would break the JSON reports)."""
     if not isinstance(hit, Hit):
         return None, f"yielded a {type(hit).__name__}, not a Hit"
@@ -173,7 +176,7 @@ def _valid_finding(rule: Rule, hit: Any, inventory: Inventory, config: Config) -
     except (TypeError, ValueError) as exc:
         return None, f"Hit.evidence is not JSON: {str(exc)[:120]}"
     try:
-        finding = _finding(rule, hit, inventory, config)
+        finding = _finding(rule, hit, inventory, config, filled_lines)
         _text_of(finding).encode()
     except Exception as exc:  # noqa: BLE001 - whatever the surprise, drop this hit, keep the run
         return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
@@ -210,7 +213,7 @@ def _text_of(finding: Finding) -> str:
     )
 
 
-def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Finding:
+def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config, filled_lines: dict[str, str]) -> Finding:
     account_name = inventory.account_name(hit.account_id) if hit.account_id else None
     return Finding(
         fingerprint=make_fingerprint(rule.id, hit.account_id, hit.resource_id, hit.discriminator),
@@ -227,7 +230,7 @@ def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config) -> Find
         evidence=dict(hit.evidence),
         simulated=_simulated_notes(inventory.collection.simulated, hit),
         remediation=rule.remediation,
-        fix=rule.fix.fill(_facts(hit, account_name)) if rule.fix is not None else None,
+        fix=rule.fix.fill(_facts(hit, account_name), filled_lines) if rule.fix is not None else None,
         references=list(rule.references),
         location=hit.location,
     )

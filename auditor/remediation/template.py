@@ -66,14 +66,17 @@ class FixTemplate:
         terraform = _compile(self.terraform.strip("\n").split("\n")) if self.terraform else ()
         return _compile(self.console), _compile(self.cli), terraform
 
-    def fill(self, facts: Facts) -> Remediation:
+    def fill(self, facts: Facts, lines: dict[str, str] | None = None) -> Remediation:
+        """The remediation for these facts. ``lines``, when given, holds the lines filled so far (one evaluation's):
+        a line filled the same way again is that same string, not a copy. Five findings about one user carry the
+        same "delete the user" lines; at 20,000 users the copies were 40 MB."""
         known = {key: value for key, value in facts.items() if value is not None and value != ""}
         if self.derive is not None:
             known.update({k: v for k, v in self.derive(known).items() if v is not None and v != ""})
         console_template, cli_template, terraform_template = self._compiled
-        console = _fill_lines(console_template, known, one_line)
-        cli = _fill_lines(cli_template, known, _shell)
-        terraform_lines = _fill_lines(terraform_template, known, _hcl)
+        console = _fill_lines(console_template, known, one_line, lines)
+        cli = _fill_lines(cli_template, known, _shell, lines)
+        terraform_lines = _fill_lines(terraform_template, known, _hcl, lines)
         remediation = Remediation(
             console=[line for _, line in console],
             cli=[line for _, line in cli],
@@ -188,7 +191,7 @@ def _compile(lines: Iterable[TemplateLine]) -> tuple[_Line, ...]:
 
 
 def _fill_lines(
-    lines: tuple[_Line, ...], facts: Facts, quote: Callable[[Any], str]
+    lines: tuple[_Line, ...], facts: Facts, quote: Callable[[Any], str], shared: dict[str, str] | None = None
 ) -> list[tuple[tuple[Any, ...], str]]:
     """``((template line index, the values put in its fields in order...), the filled line)`` per output line.
 
@@ -197,13 +200,15 @@ def _fill_lines(
     """
     filled: list[tuple[tuple[Any, ...], str]] = []
     quoted: dict[str, str] = {}  # field name -> its text, for facts that are not lists
+    list_names = {name for name, value in facts.items() if isinstance(value, list | tuple)}
     for line in lines:
         if line.condition is not None and not line.condition.applies(facts):
             continue
         if not line.fields:
             filled.append((line.bare, line.literals[0]))
             continue
-        lists = {name: facts[name] for name in line.names if isinstance(facts.get(name), list | tuple)}
+        # most lines name no list fact: each field one value, the line written once
+        lists = {} if list_names.isdisjoint(line.names) else {n: facts[n] for n in line.names if n in list_names}
         count = max(len(values) for values in lists.values()) if lists else 1
         for i in range(count):  # one line per item; several list fields on one line advance together
             texts: list[str] = []
@@ -223,5 +228,6 @@ def _fill_lines(
                 texts.append(text)
                 parts.append(text)
                 parts.append(literal)
-            filled.append(((line.index, *texts), "".join(parts)))
+            text = "".join(parts)
+            filled.append(((line.index, *texts), text if shared is None else shared.setdefault(text, text)))
     return filled
