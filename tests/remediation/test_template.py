@@ -68,3 +68,15 @@ def test_compose_keeps_the_order_and_the_fix_own_console() -> None:
     assert compose(first, second, console=("own {x}",)).fill({"x": 2}).console == ["own 2"]
     assert compose(first, second, derive=lambda facts: {"x": "derived"}).fill({}).cli == ["a derived", "b derived"]
     assert compose(first, second).terraform == "t1"
+
+
+def test_a_line_filled_alike_twice_is_one_string_when_the_fills_share_their_lines() -> None:
+    first, second = (
+        FixTemplate(cli=("aws iam delete-user --user-name {user_name}",)),
+        FixTemplate(console=("x",), cli=("aws iam delete-user --user-name {user_name}",)),
+    )
+    shared: dict[str, str] = {}
+    a = first.fill({"user_name": "alice"}, shared).cli[0]
+    b = second.fill({"user_name": "alice"}, shared).cli[0]
+    assert a == b == "aws iam delete-user --user-name alice" and a is b
+    assert first.fill({"user_name": "alice"}).cli[0] is not a  # without the shared lines: a copy each time
