@@ -126,7 +126,8 @@ class InlinePolicy(Model):
 
 
 class ManagedPolicy(Model):
-    """A customer-managed policy with its default version's document (AWS-managed ones are known by name)."""
+    """A managed policy with its default version's document: an account's own (``AccountInventory.managed_policies``),
+    or an AWS managed one (``Inventory.aws_managed_policies``, read once per scan)."""
 
     policy_name: str
     policy_arn: str
@@ -154,6 +155,24 @@ class AccessKey(Model):
         return self.access_key_id.startswith("AKIA")
 
 
+class ActionUse(Model):
+    """One action a principal used, as IAM's action-level last-accessed data records it."""
+
+    action: str  # "s3:GetObject": the service's IAM prefix and the action name
+    last_accessed: datetime | None = None
+    region: str | None = None
+
+
+class ServiceUse(Model):
+    """One service a principal used within IAM's tracking window (``GetServiceLastAccessedDetails``)."""
+
+    namespace: str  # the IAM prefix: "s3", "ec2"
+    last_accessed: datetime
+    # The actions used, for the services AWS tracks action by action (S3, EC2, IAM, Lambda, ...); None for the
+    # others: the service was used, which actions is not recorded.
+    actions: list[ActionUse] | None = None
+
+
 class IamUser(Model):
     """An IAM user, its credential report row joined in (``auditor.inventory.facts.join_credential_report``)."""
 
@@ -175,6 +194,10 @@ class IamUser(Model):
     permissions_boundary_arn: str | None = None
     access_keys: list[AccessKey] = Field(default_factory=list)
     tags: dict[str, str] = Field(default_factory=dict)
+    # The services (and, where AWS records them, actions) the user used in IAM's tracking window: only those used.
+    # None: not read (denied, not implemented, or the user holds no credential to use anything with).
+    service_use: list[ServiceUse] | None = None
+    service_use_tracked_since: datetime | None = None  # the start of the tracking window the data covers
 
     @property
     def active_keys(self) -> list[AccessKey]:
@@ -329,6 +352,9 @@ class PermissionSet(Model):
     customer_managed_policies: list[CustomerManagedPolicyReference] = Field(default_factory=list)
     inline_policy: dict[str, Any] | None = None
     permissions_boundary: PermissionsBoundary | None = None
+    # True when GetPermissionsBoundaryForPermissionSet could not be read: the set may be capped by a boundary
+    # nobody knows (``permissions_boundary`` None then means "unknown", not "none").
+    permissions_boundary_unreadable: bool = False
 
 
 class AccountAssignment(Model):
@@ -544,6 +570,9 @@ class Inventory(IndexedModel):
     errors: list[CollectionError] = Field(default_factory=list)
     cli_files: CliFiles | None = None  # the ``local`` source
     code_scan: CodeScan | None = None  # the ``code`` source
+    # The default version of every AWS managed policy the scan found attached (to users, groups, permission sets,
+    # as boundaries), read once per scan: they are the same in every account. None: not read.
+    aws_managed_policies: list[ManagedPolicy] | None = None
 
     @model_validator(mode="after")
     def _merge_account_facts(self) -> Self:
@@ -564,6 +593,10 @@ class Inventory(IndexedModel):
         sources = (self.organization, self.organization.accounts if self.organization else None, self.accounts)
         facts = self._cached("account facts", sources, lambda: account_facts_by_id(self.organization, self.accounts))
         return facts.get(account_id)
+
+    def aws_managed_policy(self, policy_arn: str) -> ManagedPolicy | None:
+        """An AWS managed policy's document, by ARN (``None``: not read, or not attached anywhere)."""
+        return self._index("aws managed policies", self.aws_managed_policies, lambda p: p.policy_arn).get(policy_arn)
 
     def account_name(self, account_id: str) -> str | None:
         facts = self.account_facts(account_id)
