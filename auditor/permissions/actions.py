@@ -43,12 +43,17 @@ class Service:
             if mask >> bit & 1:
                 yield f"{self.prefix}:{name}"
 
-    def mask_where(self, name_pattern: re.Pattern[str]) -> int:
-        """The actions whose lower-case name ``name_pattern`` matches in full."""
+    def mask_where(self, names: NameMatcher) -> int:
+        """The actions whose lower-case name ``names`` matches."""
         mask = 0
-        for bit, name in enumerate(self.lower_names):
-            if name_pattern.fullmatch(name):
+        for literal in names.literals:
+            bit = self.positions.get(literal)
+            if bit is not None:
                 mask |= 1 << bit
+        if names.prefixes or names.other is not None:
+            for bit, name in enumerate(self.lower_names):
+                if names.matches_pattern(name):
+                    mask |= 1 << bit
         return mask
 
     def mask_where_action(self, action_pattern: re.Pattern[str]) -> int:
@@ -137,6 +142,38 @@ def _alternation(globs: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{_glob(g)})" for g in sorted(globs)))
 
 
+@dataclass(frozen=True, eq=False)
+class NameMatcher:
+    """Lower-case globs over one service's action names. Nearly all are a name (``getobject``) or a prefix
+    (``get*``), tested as a set and ``str.startswith``: compiling a regular expression per service was most of the
+    time of reading ``ReadOnlyAccess`` (thousands of patterns over 300 services) the first time."""
+
+    literals: frozenset[str]
+    prefixes: tuple[str, ...]
+    other: re.Pattern[str] | None  # the rest ("*user*", "get?ser"), one alternation
+
+    @classmethod
+    def of(cls, globs: Iterable[str]) -> NameMatcher:
+        literals: set[str] = set()
+        prefixes: list[str] = []
+        other: list[str] = []
+        for glob in globs:
+            if "*" not in glob and "?" not in glob:
+                literals.add(glob)
+            elif glob.endswith("*") and "*" not in glob[:-1] and "?" not in glob:
+                prefixes.append(glob[:-1])
+            else:
+                other.append(glob)
+        return cls(frozenset(literals), tuple(sorted(prefixes)), _alternation(other) if other else None)
+
+    def matches_pattern(self, name: str) -> bool:
+        """Whether a prefix or another glob matches ``name`` (the literals aside: a look-up does those)."""
+        return name.startswith(self.prefixes) or (self.other is not None and self.other.fullmatch(name) is not None)
+
+    def matches(self, name: str) -> bool:
+        return name in self.literals or self.matches_pattern(name)
+
+
 def _only_stars(text: str) -> bool:
     return bool(text) and text.strip("*") == ""
 
@@ -147,8 +184,8 @@ _WHOLE_SERVICE: Final = None  # in ActionPatterns' per-service table: every acti
 @dataclass(frozen=True, eq=False)
 class _Compiled:
     everything: bool
-    by_service: Mapping[str, re.Pattern[str] | None]  # exact prefix -> its names' pattern, or _WHOLE_SERVICE
-    wild_service: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...]  # "s*:Get*": prefix and name
+    by_service: Mapping[str, NameMatcher | None]  # exact prefix -> its names' matcher, or _WHOLE_SERVICE
+    wild_service: tuple[tuple[re.Pattern[str], NameMatcher | None], ...]  # "s*:Get*": prefix, and name or all
     whole_string: tuple[re.Pattern[str], ...]  # a pattern with no colon ("s3*"), matched against "prefix:name"
 
 
@@ -169,7 +206,7 @@ class ActionPatterns:
     def _compiled(self) -> _Compiled:
         everything = False
         names_by_service: dict[str, set[str]] = {}
-        wild: list[tuple[re.Pattern[str], re.Pattern[str] | None]] = []
+        wild: list[tuple[re.Pattern[str], NameMatcher | None]] = []
         whole: list[re.Pattern[str]] = []
         for pattern in self.patterns:
             prefix, colon, name = pattern.partition(":")
@@ -178,11 +215,11 @@ class ActionPatterns:
             elif not colon:
                 whole.append(re.compile(_glob(pattern)))
             elif "*" in prefix or "?" in prefix:
-                wild.append((re.compile(_glob(prefix)), None if _only_stars(name) else re.compile(_glob(name))))
+                wild.append((re.compile(_glob(prefix)), None if _only_stars(name) else NameMatcher.of([name])))
             else:
                 names_by_service.setdefault(prefix, set()).add(name)
         by_service = {
-            prefix: _WHOLE_SERVICE if any(_only_stars(n) for n in names) else _alternation(names)
+            prefix: _WHOLE_SERVICE if any(_only_stars(n) for n in names) else NameMatcher.of(names)
             for prefix, names in names_by_service.items()
         }
         return _Compiled(everything, by_service, tuple(wild), tuple(whole))
@@ -196,10 +233,10 @@ class ActionPatterns:
         prefix, _, name = lowered.partition(":")
         if prefix in compiled.by_service:
             names = compiled.by_service[prefix]
-            if names is _WHOLE_SERVICE or names.fullmatch(name):
+            if names is _WHOLE_SERVICE or names.matches(name):
                 return True
         for prefix_pattern, name_pattern in compiled.wild_service:
-            if prefix_pattern.fullmatch(prefix) and (name_pattern is None or name_pattern.fullmatch(name)):
+            if prefix_pattern.fullmatch(prefix) and (name_pattern is None or name_pattern.matches(name)):
                 return True
         return any(p.fullmatch(lowered) for p in compiled.whole_string)
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import json
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final, TypeAlias
@@ -252,7 +252,7 @@ _ALLOW_FULL, _ALLOW_ANY, _DENY_FULL, _DENY_ANY = range(4)
 
 
 @functools.lru_cache(maxsize=1024)
-def _masks(policies: PolicySet) -> Mapping[str, tuple[int, int, int, int]]:
+def _masks(policies: PolicySet) -> Mapping[str, Sequence[int]]:
     """Per service prefix: the masks of (allow on every resource, any allow, deny on every resource, any deny).
     Cached by content: a boundary or a permission set's policies recur in many combinations."""
     services = database()
@@ -277,7 +277,7 @@ def _masks(policies: PolicySet) -> Mapping[str, tuple[int, int, int, int]]:
                 slots[any_] |= mask
                 if statement.everywhere:
                     slots[full] |= mask
-    return {prefix: (s[0], s[1], s[2], s[3]) for prefix, s in found.items()}
+    return found
 
 
 _NOTHING: Final = (0, 0, 0, 0)
@@ -376,7 +376,7 @@ class Grants(Mapping[str, Decision]):
                     yield f"{service.prefix}:{name}", mine, theirs
 
 
-def _boundary_masks(boundary: Boundary, service: Service) -> tuple[int, int, int, int]:
+def _boundary_masks(boundary: Boundary, service: Service) -> Sequence[int]:
     if boundary is None:
         return service.everything, service.everything, 0, 0
     if isinstance(boundary, Unreadable):

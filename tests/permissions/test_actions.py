@@ -56,6 +56,19 @@ def test_a_pattern_expands_to_the_real_actions_it_matches(pattern: str, included
     assert expanded == {a for a in get_all_actions() if fnmatch.fnmatchcase(a.lower(), pattern.lower())}
 
 
+def test_names_prefixes_and_other_globs_in_one_list() -> None:
+    """A list mixing the three shapes the matcher tells apart (a name, a prefix, any other glob) matches their union,
+    in the database and for one action."""
+    patterns = ["s3:GetObject", "s3:List*", "s3:*Tagging", "s3:Put?bject"]
+    mixed = ActionPatterns.of(patterns)
+    assert set(mixed.expand()) == {action for pattern in patterns for action in expand(pattern)}
+    assert {"s3:GetObject", "s3:ListBucket", "s3:PutObjectTagging", "s3:PutObject"} <= set(mixed.expand())
+    for action in ("S3:getobject", "s3:ListNewThing", "s3:PutNewTagging", "s3:PutObject"):
+        assert mixed.matches(action), action
+    for action in ("s3:GetObjectAcl", "s3:DeleteObject", "s3:PutObjectAcl", "ec2:ListThings"):
+        assert not mixed.matches(action), action
+
+
 def test_star_is_every_action_and_an_unknown_service_is_none() -> None:
     assert len(expand("*")) == len(expand("*:*")) == len(all_actions())
     assert expand("no-such-service:*") == ()
