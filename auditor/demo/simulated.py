@@ -124,6 +124,17 @@ def _record_no_delegated_admin(inventory: Inventory) -> None:
         )
 
 
+def _record_no_permission_set_boundaries(inventory: Inventory) -> None:
+    """The collector marks every set whose boundary it could not read; the demo's sets have none, and that is known."""
+    identity_center = inventory.identity_center
+    if identity_center is not None and identity_center.permission_sets:
+        sets = [
+            _rebuilt(permission_set, permissions_boundary_unreadable=False)
+            for permission_set in identity_center.permission_sets
+        ]
+        inventory.identity_center = _rebuilt(identity_center, permission_sets=sets)
+
+
 def _record_no_root_access_features(inventory: Inventory) -> None:
     if inventory.organization is not None:
         inventory.organization = _rebuilt(inventory.organization, organizations_features=[])
@@ -157,6 +168,7 @@ MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
         "NotImplemented",
         "moto does not implement it; the demo's permission sets have no permissions boundary, so none is recorded",
         affects=(PERMISSION_SET_TYPE,),  # the permission sets' boundaries (no rule reads them yet)
+        record_true_answer=_record_no_permission_set_boundaries,
     ),
 )
 

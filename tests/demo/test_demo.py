@@ -213,6 +213,7 @@ def test_moto_artefacts_are_dropped_openly_and_the_demo_has_no_gap(inventory: In
     assert inventory.organization.delegated_administrators == {"sso.amazonaws.com": []}
     assert inventory.organization.organizations_features == []  # the story: centralized root access is off
     assert all(p.permissions_boundary is None for p in inventory.identity_center.permission_sets)
+    assert not any(p.permissions_boundary_unreadable for p in inventory.identity_center.permission_sets)
 
 
 def test_findings_name_the_simulated_facts_they_rest_on(inventory: Inventory) -> None:
