@@ -20,7 +20,10 @@ the findings document carries and each finding resting on it names.
   enabled centralized root access, so ORG-002 fires as it would on AWS and the demo's gate can be green).
 * **Any other gap moto causes says so** (``label_simulator_gaps``): a ``NotImplemented`` error stays a coverage
   gap (the fact is unknown), and its message ends with "not implemented by the moto simulator; read on AWS",
-  so nobody mistakes a limit of the simulator for a problem of their setup.
+  so nobody mistakes a limit of the simulator for a problem of their setup. IAM's last-accessed data
+  (``iam:GenerateServiceLastAccessedDetails``) is one: moto lacks it and the story says nothing of what its
+  users used, so each account with a user holding a credential shows one such gap, and the users'
+  ``service_use`` stays unknown.
 
 Collected models are treated as immutable: each change builds a new object and assigns it to its field, never
 edits a list or dict the collectors built (inventory models may keep indexes of their own content).
