@@ -73,11 +73,18 @@ from auditor.demo.description import (  # noqa: E402
 from auditor.demo.sandbox import REGION, only_aws_managed_policies, sealed_aws_environment  # noqa: E402
 from auditor.inventory import Inventory  # noqa: E402
 
-# IAM calls sent with an account's own credentials are about that account, except this org-wide one.
-ACCOUNT_IAM_OPERATIONS = frozenset(f"iam:{op}" for op in OPERATIONS_BY_SERVICE["iam"] - {"ListOrganizationsFeatures"})
+# IAM calls sent with an account's own credentials are about that account, except the org-wide one and the AWS
+# managed policies' documents (read once per scan, with the management account's credentials).
+SCAN_IAM_OPERATIONS = frozenset({"ListOrganizationsFeatures", "GetPolicy", "GetPolicyVersion"})
+ACCOUNT_IAM_OPERATIONS = frozenset(f"iam:{op}" for op in OPERATIONS_BY_SERVICE["iam"] - SCAN_IAM_OPERATIONS)
 # What moto 5.2 cannot answer (shared notes, aws-facts.md): the only coverage gaps a complete scan may show.
 MOTO_GAPS = frozenset(
-    {"ListOrganizationsFeatures", "ListDelegatedAdministrators", "GetPermissionsBoundaryForPermissionSet"}
+    {
+        "ListOrganizationsFeatures",
+        "ListDelegatedAdministrators",
+        "GetPermissionsBoundaryForPermissionSet",
+        "GenerateServiceLastAccessedDetails",
+    }
 )
 
 

@@ -2,16 +2,21 @@
 
 Every client of a scan is made from that session, so a hook sees every call (the mechanism botocore's Stubber is
 built on; Stubber itself cannot be used because the collectors create their own clients). ``refuse`` makes an
-operation fail with AccessDenied; ``answer_what_moto_lacks`` answers the three read APIs a real organization
+operation fail with AccessDenied; ``answer_what_moto_lacks`` answers the five read APIs a real organization
 answers and moto does not (iam:ListOrganizationsFeatures is not implemented, organizations:
-ListDelegatedAdministrators refuses sso.amazonaws.com, sso-admin:GetPermissionsBoundaryForPermissionSet is not
-implemented), with responses validated against the real API model.
+ListDelegatedAdministrators refuses sso.amazonaws.com, sso-admin:GetPermissionsBoundaryForPermissionSet,
+iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails are not implemented), with responses
+validated against the real API model. ``LastAccessedJobs`` scripts IAM's last-accessed jobs: what each user
+used, how long each job runs, how its report is paged.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -49,6 +54,7 @@ def answer_what_moto_lacks(session: boto3.Session, organization_id: str) -> None
     }
     for event, (status, parsed) in answers.items():
         session.events.register(event, _answer(status, parsed))
+    LastAccessedJobs().attach(session)  # every user's job completes at once, nothing used
 
 
 def _answer(status: int, parsed: dict[str, Any]) -> Any:
@@ -58,3 +64,70 @@ def _answer(status: int, parsed: dict[str, Any]) -> Any:
         return _Http(status), parsed
 
     return handler
+
+
+JOB_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class LastAccessedJobs:
+    """IAM's last-accessed jobs as AWS runs them, scripted per user (moto implements neither operation).
+
+    ``services`` holds, by user ARN, the ``ServicesLastAccessed`` entries a user's completed report lists
+    (default: none); ``polls_in_progress`` how many ``GetServiceLastAccessedDetails`` answers say
+    ``IN_PROGRESS`` before the job completes (default 0; ``None``: it never completes); ``failed`` the ``Error``
+    of a job IAM could not build (``FAILED``). A report is paged by ``MaxItems`` with a ``Marker``, as IAM pages
+    it. Every answer is validated against the real output shape.
+    """
+
+    services: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    polls_in_progress: dict[str, int | None] = field(default_factory=dict)
+    failed: dict[str, dict[str, str]] = field(default_factory=dict)
+    generated: list[str] = field(default_factory=list)  # user ARNs, in the order their jobs were started
+    polled: Counter[str] = field(default_factory=Counter)  # user ARN -> GetServiceLastAccessedDetails calls
+    _arn_by_job: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attach(self, session: boto3.Session) -> LastAccessedJobs:
+        session.events.register("before-call.iam.GenerateServiceLastAccessedDetails", self._generate)
+        session.events.register("before-call.iam.GetServiceLastAccessedDetails", self._get)
+        return self
+
+    def _generate(self, model: OperationModel, params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]]:
+        body = params["body"]
+        assert body["Granularity"] == "ACTION_LEVEL"
+        with self._lock:
+            job_id = f"job-{len(self.generated):04d}-0000-0000-0000-000000000000"
+            self.generated.append(body["Arn"])
+            self._arn_by_job[job_id] = body["Arn"]
+        return _validated(model, {"JobId": job_id})
+
+    def _get(self, model: OperationModel, params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]]:
+        body = params["body"]
+        with self._lock:
+            arn = self._arn_by_job[body["JobId"]]
+            self.polled[arn] += 1
+            polls = self.polled[arn]
+        in_progress = self.polls_in_progress.get(arn, 0)
+        answer: dict[str, Any] = {
+            "JobType": "ACTION_LEVEL",
+            "JobCreationDate": JOB_DATE,
+            "JobCompletionDate": JOB_DATE,
+            "ServicesLastAccessed": [],
+        }
+        if in_progress is None or polls <= in_progress:
+            return _validated(model, {**answer, "JobStatus": "IN_PROGRESS"})
+        if arn in self.failed:
+            return _validated(model, {**answer, "JobStatus": "FAILED", "Error": self.failed[arn]})
+        services = self.services.get(arn, [])
+        start = int(body.get("Marker") or 0)
+        end = start + int(body.get("MaxItems") or 100)
+        page = {**answer, "JobStatus": "COMPLETED", "ServicesLastAccessed": services[start:end]}
+        if end < len(services):
+            page.update(IsTruncated=True, Marker=str(end))
+        return _validated(model, page)
+
+
+def _validated(model: OperationModel, parsed: dict[str, Any]) -> tuple[_Http, dict[str, Any]]:
+    validate_parameters(parsed, model.output_shape)
+    return _Http(200), parsed

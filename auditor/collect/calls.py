@@ -152,18 +152,30 @@ def error_message_of(exc: BaseException) -> str:
     return message.splitlines()[0][:MAX_MESSAGE_LENGTH]
 
 
-def record_failure(ctx: CallContext, client: Any, operation: str, exc: BaseException) -> None:
+def failure_entry(ctx: CallContext, client: Any, operation: str, exc: BaseException) -> CollectionError:
     service = client.meta.service_model.service_name
-    ctx.errors.add(
-        CollectionError(
-            account_id=ctx.account_id,
-            region=client.meta.region_name if service in REGIONAL_SERVICES else None,
-            service=service,
-            operation=operation,
-            error_code=error_code_of(exc),
-            message=error_message_of(exc),
-        )
+    return CollectionError(
+        account_id=ctx.account_id,
+        region=client.meta.region_name if service in REGIONAL_SERVICES else None,
+        service=service,
+        operation=operation,
+        error_code=error_code_of(exc),
+        message=error_message_of(exc),
     )
+
+
+# Failures about the one item asked about (a user or policy deleted since it was listed): that item's gap only.
+# Any other failure (denied, not implemented, throttled past botocore's retries) would recur for every item.
+ONE_ITEM_FAILURES = frozenset({"NoSuchEntity", "NoSuchEntityException"})
+
+
+def is_about_one_item(failure: CollectionError) -> bool:
+    return failure.error_code in ONE_ITEM_FAILURES
+
+
+def not_read(failure: CollectionError, what: str) -> CollectionError:
+    """One entry for many items a repeated failure left unread: ``what`` says which and how many."""
+    return failure.model_copy(update={"message": f"{what} not read: {failure.message}"})
 
 
 def call(
@@ -178,6 +190,23 @@ def call(
 
     ``error_answers`` maps error codes that are AWS's way of answering (``AWSOrganizationsNotInUseException``:
     "not in an organization") to the response they stand for, so they are not mistaken for coverage gaps.
+    """
+    return _recorded(ctx, attempt(ctx, client, operation, error_answers=error_answers, **params))
+
+
+def attempt(
+    ctx: CallContext,
+    client: Any,
+    operation: str,
+    *,
+    error_answers: Mapping[str, dict[str, Any]] | None = None,
+    **params: Any,
+) -> dict[str, Any] | CollectionError:
+    """Like :func:`call`, but a failure is handed back as its error entry, not recorded.
+
+    For a caller that asks the same thing of many items (each user's last-accessed job, each AWS managed
+    policy): a denial there is a denial for every item, and the caller records one entry saying how many were
+    not read, instead of one per item.
     """
     return _run(ctx, client, operation, error_answers, lambda: getattr(client, xform_name(operation))(**params))
 
@@ -197,7 +226,14 @@ def call_paginated(
         pagination_config = {"PageSize": PAGE_SIZE} if PAGE_SIZE and _has_page_size(client, operation) else {}
         return paginator.paginate(**params, PaginationConfig=pagination_config).build_full_result()
 
-    return _run(ctx, client, operation, error_answers, all_pages)
+    return _recorded(ctx, _run(ctx, client, operation, error_answers, all_pages))
+
+
+def _recorded(ctx: CallContext, outcome: dict[str, Any] | CollectionError) -> dict[str, Any] | None:
+    if isinstance(outcome, CollectionError):
+        ctx.errors.add(outcome)
+        return None
+    return outcome
 
 
 def _has_page_size(client: Any, operation: str) -> bool:
@@ -212,14 +248,14 @@ def _run(
     operation: str,
     error_answers: Mapping[str, dict[str, Any]] | None,
     send: Callable[[], dict[str, Any]],
-) -> dict[str, Any] | None:
+) -> dict[str, Any] | CollectionError:
+    """The response, or the failure's error entry (not yet recorded)."""
     require_listed(client.meta.service_model.service_name, operation)
     ctx.check_limits()
     endpoint = str(client.meta.endpoint_url)
     if endpoint in ctx.unresponsive:
-        record_failure(ctx, client, operation, EndpointUnresponsive(endpoint))
-        return None
-    for attempt in (1, 2):
+        return failure_entry(ctx, client, operation, EndpointUnresponsive(endpoint))
+    for try_number in (1, 2):
         try:
             return send()
         except AWS_FAILURES as exc:
@@ -227,14 +263,13 @@ def _run(
             if error_answers and code in error_answers:
                 return error_answers[code]
             # An expired session gets one forced refresh and one more try; a second failure is a gap as usual.
-            if attempt == 1 and code in EXPIRED_TOKEN_CODES and refresh_client_credentials(client):
+            if try_number == 1 and code in EXPIRED_TOKEN_CODES and refresh_client_credentials(client):
                 ctx.check_limits()
                 continue
             if isinstance(exc, SILENT_ENDPOINT_FAILURES):
                 ctx.unresponsive.add(endpoint)
-            record_failure(ctx, client, operation, exc)
-            return None
-    return None  # not reached: the second attempt returns or records
+            return failure_entry(ctx, client, operation, exc)
+    raise AssertionError("not reached: the second try returns")
 
 
 def guarded(

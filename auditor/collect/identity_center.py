@@ -139,7 +139,9 @@ class _PermissionSetReader:
     """Reads permission sets one by one; stops asking for boundaries after the first failure.
 
     A boundary call that fails once (denied, or unimplemented as in moto) fails for every set: one error
-    entry says it, instead of one per set (and, against a server, one slow 500 per set).
+    entry says it, instead of one per set (and, against a server, one slow 500 per set). Every set whose
+    boundary was not read (the one that failed, and the ones not asked) is marked
+    ``permissions_boundary_unreadable``: its ``permissions_boundary`` of ``None`` means unknown, not none.
     """
 
     def __init__(self, ctx: CallContext, sso_admin: Any, instance_arn: str) -> None:
@@ -158,6 +160,8 @@ class _PermissionSetReader:
         customer_managed = call_paginated(
             self._ctx, self._sso_admin, "ListCustomerManagedPolicyReferencesInPermissionSet", **self._params(arn)
         )
+        inline_policy = self._inline_policy(arn)
+        boundary, boundary_unreadable = self._boundary(arn)
         return PermissionSet(
             arn=arn,
             name=details["Name"],
@@ -180,8 +184,9 @@ class _PermissionSetReader:
                 ),
                 key=lambda ref: (ref.path, ref.name),
             ),
-            inline_policy=self._inline_policy(arn),
-            permissions_boundary=self._boundary(arn),
+            inline_policy=inline_policy,
+            permissions_boundary=boundary,
+            permissions_boundary_unreadable=boundary_unreadable,
         )
 
     def _params(self, arn: str) -> dict[str, Any]:
@@ -195,18 +200,22 @@ class _PermissionSetReader:
         text = response.get("InlinePolicy") if response else None
         return json.loads(text) if text else None  # "" means the set has no inline policy
 
-    def _boundary(self, arn: str) -> PermissionsBoundary | None:
+    def _boundary(self, arn: str) -> tuple[PermissionsBoundary | None, bool]:
+        """The set's boundary (``None``: it has none), and whether it could not be read (then ``None`` is unknown).
+
+        ``ResourceNotFoundException`` is AWS's way of saying "no boundary", not a failure.
+        """
         if not self._boundaries_readable:
-            return None
+            return None, True
         response = self._call(
             "GetPermissionsBoundaryForPermissionSet", arn, error_answers={"ResourceNotFoundException": {}}
         )
         if response is None:
             self._boundaries_readable = False
-            return None
+            return None, True
         boundary = response.get("PermissionsBoundary")
         if not boundary:
-            return None
+            return None, False
         reference = boundary.get("CustomerManagedPolicyReference")
         return PermissionsBoundary(
             managed_policy_arn=boundary.get("ManagedPolicyArn"),
@@ -215,7 +224,7 @@ class _PermissionSetReader:
                 if reference
                 else None
             ),
-        )
+        ), False
 
 
 def normalised_session_duration(value: str | int | None) -> str:

@@ -36,6 +36,12 @@ OPERATIONS_BY_SERVICE: Mapping[str, frozenset[str]] = {
             "GetAccountAuthorizationDetails",
             "ListRoles",
             "ListAccessKeys",
+            # each IAM user's services and actions used (IAM's last-accessed data): a job per user, then its report
+            "GenerateServiceLastAccessedDetails",
+            "GetServiceLastAccessedDetails",
+            # AWS managed policies' documents, once per scan for every one attached anywhere in the scan
+            "GetPolicy",
+            "GetPolicyVersion",
         }
     ),
     "sso-admin": frozenset(
@@ -60,9 +66,15 @@ IAM_ACTION_PREFIXES: Mapping[str, str] = {"sso-admin": "sso"}
 # Services whose data lives in one region: their errors record the region, the global ones' do not.
 REGIONAL_SERVICES: frozenset[str] = frozenset({"sso-admin", "identitystore"})
 
-# The only verbs a read-only auditor may use, plus the two non-List/Get/Describe calls it needs.
+# The only verbs a read-only auditor may use, plus the few other calls it needs, each read-only:
+# * GenerateCredentialReport and GenerateServiceLastAccessedDetails start a report job in IAM (the credential
+#   report; a user's service and action last-accessed data) that the matching Get reads back. They change no
+#   resource, policy or setting, and both are in AWS's SecurityAudit managed policy.
+# * AssumeRole enters a member account with the audit role; GetCallerIdentity says who the scan runs as.
 READ_ONLY_PREFIXES: tuple[str, ...] = ("List", "Get", "Describe")
-READ_ONLY_EXCEPTIONS: frozenset[str] = frozenset({"GenerateCredentialReport", "AssumeRole", "GetCallerIdentity"})
+READ_ONLY_EXCEPTIONS: frozenset[str] = frozenset(
+    {"GenerateCredentialReport", "GenerateServiceLastAccessedDetails", "AssumeRole", "GetCallerIdentity"}
+)
 
 
 class UnlistedOperationError(RuntimeError):

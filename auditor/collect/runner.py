@@ -19,7 +19,9 @@ from typing import Any
 import boto3
 
 import auditor
-from auditor.collect.account import collect_account, start_report
+from auditor.collect.account import AccountReading, finish_account, read_account, start_report
+from auditor.collect.aws_managed import OPERATION as AWS_MANAGED_OPERATION
+from auditor.collect.aws_managed import attached_aws_managed_policies, read_aws_managed_policies
 from auditor.collect.calls import CallContext, ErrorSink, ScanControl, ScanStopped, guarded
 from auditor.collect.credential_report import ReportGeneration, Sleep
 from auditor.collect.identity_center import IdentityCenterSource, collect_identity_center
@@ -44,6 +46,7 @@ from auditor.inventory import (
     CollectionInfo,
     IdentityCenter,
     Inventory,
+    ManagedPolicy,
     OrgAccount,
     Organization,
     ToolInfo,
@@ -148,7 +151,8 @@ def _run_scan(
         _identity_center_source(driver, caller, organization, accounts, accesses_by_account, identity_center_region),
         _assignment_account_ids(organization, targets, accounts),
     )
-    return scan.inventory(region, started_at, identity_center, accounts)
+    aws_managed_policies = scan.aws_managed_policies(accounts, identity_center)
+    return scan.inventory(region, started_at, identity_center, accounts, aws_managed_policies)
 
 
 class _Scan:
@@ -178,6 +182,7 @@ class _Scan:
         started_at: datetime,
         identity_center: IdentityCenter | None,
         accounts: list[AccountInventory],
+        aws_managed_policies: list[ManagedPolicy] | None = None,
     ) -> Inventory:
         identity_center_region = self.options.identity_center_region or region
         return Inventory(
@@ -194,6 +199,7 @@ class _Scan:
             identity_center=identity_center,
             accounts=accounts,
             errors=self.errors.sorted(),
+            aws_managed_policies=aws_managed_policies,
         )
 
     def partial_inventory(self, region: str, started_at: datetime) -> Inventory:
@@ -269,10 +275,11 @@ class _Scan:
     def accounts(self, targets: list[_Target], organization: Organization | None) -> list[AccountInventory]:
         """Collect accounts concurrently; report progress as each one finishes.
 
-        Two kinds of task share one pool of ``workers`` threads, in its FIFO queue: first every account is
-        entered and its credential report asked for (two calls each), then each entered account is read.
-        AWS builds the reports (seconds each) while the workers read other accounts, so the report's
-        polling wait is off every account's critical path instead of holding a worker per account.
+        Three kinds of task share one pool of ``workers`` threads, in its FIFO queue: first every account is
+        entered and its credential report asked for (two calls each), then each entered account is read (its
+        users' last-accessed jobs started, not read), then each read account is finished (the jobs read).
+        AWS builds the reports and the jobs (seconds each) while the workers read other accounts, so neither
+        polling wait is on an account's critical path, holding a worker per account.
 
         On Ctrl-C the queued accounts are cancelled and the pool is not waited for: the accounts in flight stop
         before their next call (``ScanControl``), and the caller builds the partial inventory at once.
@@ -289,6 +296,9 @@ class _Scan:
                     result = future.result()
                     if isinstance(result, _Entered):
                         pending[pool.submit(self._read, result, organization)] = target
+                        continue
+                    if isinstance(result, _Read):
+                        pending[pool.submit(self._finish, result)] = target
                         continue
                     done += 1
                     with self._collected_lock:
@@ -327,16 +337,18 @@ class _Scan:
             self._stopped(target.account_id, "collect_account", stop)
             return None
 
-    def _read(self, entered: _Entered, organization: Organization | None) -> AccountInventory | None:
+    def _read(self, entered: _Entered, organization: Organization | None) -> _Read | None:
         """Read an entered account. Its time in the queue is not its own: the deadline resumes from entering."""
         target, timeout = entered.target, self.options.account_timeout
         remaining = None if timeout is None else timeout - entered.seconds_to_enter
         ctx = replace(entered.ctx, deadline=self.control.account_deadline(remaining))
+        started = self.control.clock()
+        reading: AccountReading | None = None
         try:
-            return guarded(
+            reading = guarded(
                 ctx,
                 "account",
-                lambda: collect_account(
+                lambda: read_account(
                     ctx,
                     entered.access,
                     target.account_id,
@@ -348,10 +360,48 @@ class _Scan:
             )
         except ScanStopped as stop:
             self._stopped(target.account_id, "collect_account", stop)
+        finally:
+            if reading is None:
+                self._let_go(entered)
+        if reading is None:
+            return None
+        return _Read(entered, ctx, reading, entered.seconds_to_enter + self.control.clock() - started)
+
+    def _finish(self, read: _Read) -> AccountInventory | None:
+        """Read the account's last-accessed jobs and build it; again, its time in the queue is not its own."""
+        entered, timeout = read.entered, self.options.account_timeout
+        remaining = None if timeout is None else timeout - read.seconds_used
+        ctx = replace(read.ctx, deadline=self.control.account_deadline(remaining))
+        try:
+            return guarded(ctx, "account", lambda: finish_account(ctx, entered.access, read.reading, self.sleep))
+        except ScanStopped as stop:
+            self._stopped(entered.target.account_id, "collect_account", stop)
             return None
         finally:
-            if target.access is None and entered.access.credentials is not None:  # the role assumed for it
-                entered.access.factory.forget(entered.access.credentials)
+            self._let_go(entered)
+
+    def _let_go(self, entered: _Entered) -> None:
+        """An account's own clients (the role assumed for it) are not needed once it is finished."""
+        if entered.target.access is None and entered.access.credentials is not None:
+            entered.access.factory.forget(entered.access.credentials)
+
+    def aws_managed_policies(
+        self, accounts: list[AccountInventory], identity_center: IdentityCenter | None
+    ) -> list[ManagedPolicy] | None:
+        """The AWS managed policies found in use anywhere in the scan, each read once with the driver's credentials."""
+        ctx = CallContext(self.errors, self.caller.account_id, self.control)
+        policy_arns = attached_aws_managed_policies(accounts, identity_center)
+        iam = self.driver.client("iam")
+        try:
+            return guarded(
+                ctx,
+                "AWS managed policies",
+                lambda: read_aws_managed_policies(ctx, iam, policy_arns, self.driver_workers),
+                operation=AWS_MANAGED_OPERATION,
+            )
+        except ScanStopped as stop:
+            self._stopped(self.caller.account_id, AWS_MANAGED_OPERATION, stop)
+            return None
 
     def identity_center(self, source: IdentityCenterSource, account_ids: list[str]) -> IdentityCenter | None:
         ctx = CallContext(self.errors, source.account_id, self.control)
@@ -376,6 +426,16 @@ class _Entered:
     access: AccountAccess
     report_generation: ReportGeneration | None
     seconds_to_enter: float  # counted against the account's --account-timeout when it is read
+
+
+@dataclass(frozen=True)
+class _Read:
+    """An account read, its last-accessed jobs still to be read: what its finishing task starts from."""
+
+    entered: _Entered
+    ctx: CallContext
+    reading: AccountReading
+    seconds_used: float  # entering and reading, counted against --account-timeout when it is finished
 
 
 INTERRUPTED = ScanStopped("Interrupted", "not read: the scan was interrupted (Ctrl-C)")

@@ -20,7 +20,10 @@ the findings document carries and each finding resting on it names.
   enabled centralized root access, so ORG-002 fires as it would on AWS and the demo's gate can be green).
 * **Any other gap moto causes says so** (``label_simulator_gaps``): a ``NotImplemented`` error stays a coverage
   gap (the fact is unknown), and its message ends with "not implemented by the moto simulator; read on AWS",
-  so nobody mistakes a limit of the simulator for a problem of their setup.
+  so nobody mistakes a limit of the simulator for a problem of their setup. IAM's last-accessed data
+  (``iam:GenerateServiceLastAccessedDetails``) is one: moto lacks it and the story says nothing of what its
+  users used, so each account with a user holding a credential shows one such gap, and the users'
+  ``service_use`` stays unknown.
 
 Collected models are treated as immutable: each change builds a new object and assigns it to its field, never
 edits a list or dict the collectors built (inventory models may keep indexes of their own content).
@@ -124,6 +127,17 @@ def _record_no_delegated_admin(inventory: Inventory) -> None:
         )
 
 
+def _record_no_permission_set_boundaries(inventory: Inventory) -> None:
+    """The collector marks every set whose boundary it could not read; the demo's sets have none, and that is known."""
+    identity_center = inventory.identity_center
+    if identity_center is not None and identity_center.permission_sets:
+        sets = [
+            _rebuilt(permission_set, permissions_boundary_unreadable=False)
+            for permission_set in identity_center.permission_sets
+        ]
+        inventory.identity_center = _rebuilt(identity_center, permission_sets=sets)
+
+
 def _record_no_root_access_features(inventory: Inventory) -> None:
     if inventory.organization is not None:
         inventory.organization = _rebuilt(inventory.organization, organizations_features=[])
@@ -157,6 +171,7 @@ MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
         "NotImplemented",
         "moto does not implement it; the demo's permission sets have no permissions boundary, so none is recorded",
         affects=(PERMISSION_SET_TYPE,),  # the permission sets' boundaries (no rule reads them yet)
+        record_true_answer=_record_no_permission_set_boundaries,
     ),
 )
 

@@ -1,10 +1,17 @@
-"""The per-account call budget (docs/architecture.md, "Sources"): a constant, plus one call per IAM user with keys.
+"""The call budget (docs/architecture.md, "Sources"): per account a constant, plus one call per IAM user with keys,
+plus two per IAM user holding a credential; per scan, two per distinct AWS managed policy found attached.
 
 The collectors read users, groups, roles and policies from ``GetAccountAuthorizationDetails`` and per-user
-facts from the credential report, so the only per-user call is ``ListAccessKeys``, and only for users whose
-report row shows a key. An organization of 500 accounts x 50 users must not cost 25,000 more calls because
-someone added ``ListUserPolicies`` or ``GetLoginProfile`` per user: that change must fail here, with a
-readable diff of the budget below.
+facts from the credential report, so the per-user calls are ``ListAccessKeys``, only for users whose report
+row shows a key, and the last-accessed job (``GenerateServiceLastAccessedDetails`` and one
+``GetServiceLastAccessedDetails`` when it is done), only for users the report shows with a console password or
+an active key. An organization of 500 accounts x 50 users must not cost 25,000 more calls because someone added
+``ListUserPolicies`` or ``GetLoginProfile`` per user: that change must fail here, with a readable diff of the
+budget below. AWS managed policies are the same in every account: their documents are read once per scan
+(``GetPolicy``, ``GetPolicyVersion``), however many users, groups, accounts and permission sets attach them.
+
+moto implements neither last-accessed operation: they are answered through ``before-call`` hooks on the base
+session, validated against the real output shape (``tests/moto_answers.LastAccessedJobs``).
 
 How calls are attributed to an account, from a ``before-call`` recorder on the base session (which sees every
 call of the scan: see ``auditor/collect/session.py``):
@@ -29,6 +36,7 @@ from typing import Any
 
 import boto3
 import botocore.model
+from moto_answers import LastAccessedJobs
 
 from auditor.collect.options import CollectOptions
 from auditor.collect.runner import collect
@@ -63,8 +71,15 @@ EMPTY_MEMBER_BUDGET = {
     "sso-admin:ListAccountAssignments": 1,  # one per permission set provisioned to the account
 }
 
+# The per-user calls, for each user holding a credential; ListAccessKeys only for users with keys.
+PER_CREDENTIAL_HOLDER = ("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails")
+
 # member -> (users with access keys, users without); a user listed in KEYS_PER_USER has two keys
 KEYS_PER_USER = {"few-0": 2, "many-0": 2, "many-1": 2}
+# users without keys who hold a console password: a last-accessed job each, no ListAccessKeys
+PASSWORD_USERS = frozenset({"few-nokey-0", "many-nokey-0"})
+# attached in every account and to the permission set: each read once per scan
+AWS_MANAGED = ("PowerUserAccess", "ReadOnlyAccess", "SecurityAudit")
 MEMBERS: dict[str, tuple[list[str], list[str]]] = {
     "empty": ([], []),
     "few": ([f"few-{n}" for n in range(2)], [f"few-nokey-{n}" for n in range(3)]),
@@ -135,13 +150,15 @@ def member(name: str, with_keys: list[str], without_keys: list[str]) -> MockAcco
     return MockAccount(
         name=name,
         email=f"{name}@example.com",
-        groups=(MockIamGroup("team", inline_policies={"read": allow("s3:Get*")}),),
+        groups=(MockIamGroup("team", managed_policies=("SecurityAudit",), inline_policies={"read": allow("s3:Get*")}),),
         roles=(MockRole("app", trusted_service="ec2.amazonaws.com"),),
         users=tuple(
             MockIamUser(
                 user_name,
                 groups=("team",),
+                managed_policies=("ReadOnlyAccess",),
                 inline_policies={"own": allow("sqs:*")},
+                console_password=user_name in PASSWORD_USERS,
                 access_keys=(MockAccessKey(),) * keys.get(user_name, 0),
             )
             for user_name in with_keys + without_keys
@@ -158,7 +175,7 @@ def seed_organization(session: boto3.Session) -> dict[str, str]:
         members=tuple(member(name, with_keys, without_keys) for name, (with_keys, without_keys) in MEMBERS.items()),
         identity_center=MockIdentityCenter(
             groups=(MockIdentityCenterGroup("Auditors"),),
-            permission_sets=(MockPermissionSet("ReadOnly"),),
+            permission_sets=(MockPermissionSet("ReadOnly", managed_policies=("PowerUserAccess",)),),
             assignments=(MockAssignment("ReadOnly", "GROUP", "Auditors", (MOTO_MANAGEMENT_NAME, *MEMBERS)),),
         ),
     )
@@ -168,12 +185,13 @@ def seed_organization(session: boto3.Session) -> dict[str, str]:
 
 def test_calls_per_account_are_a_constant_plus_one_per_user_with_keys(moto_session: boto3.Session) -> None:
     account_ids = seed_organization(moto_session)
+    jobs = LastAccessedJobs().attach(moto_session)
     recorder = CallRecorder()
     recorder.attach(moto_session)
 
     inventory = collect(CollectOptions(org=True), moto_session, sleep=lambda _: None)
 
-    # a real, complete scan: every member entered, every user seen, keys read
+    # a real, complete scan: every member entered, every user seen, keys read, every credential holder's use read
     collected = {account.account_id: account for account in inventory.accounts}
     for name, (with_keys, without_keys) in MEMBERS.items():
         users = collected[account_ids[name]].users
@@ -181,6 +199,7 @@ def test_calls_per_account_are_a_constant_plus_one_per_user_with_keys(moto_sessi
         assert {u.user_name: len(u.access_keys) for u in users if u.access_keys} == {
             user_name: KEYS_PER_USER.get(user_name, 1) for user_name in with_keys
         }
+        assert sorted(u.user_name for u in users if u.service_use is not None) == credential_holders(name)
     assert inventory.identity_center is not None and inventory.identity_center.assignments
     assert [e for e in inventory.errors if e.account_id in account_ids.values()] == []
 
@@ -189,10 +208,36 @@ def test_calls_per_account_are_a_constant_plus_one_per_user_with_keys(moto_sessi
 
     assert budget["empty"] == EMPTY_MEMBER_BUDGET
     for name in ("few", "many"):
-        with_keys = MEMBERS[name][0]
-        assert budget[name] == {**EMPTY_MEMBER_BUDGET, "iam:ListAccessKeys": len(with_keys)}, name
+        with_keys, holders = MEMBERS[name][0], credential_holders(name)
+        per_holder = dict.fromkeys(PER_CREDENTIAL_HOLDER, len(holders))
+        assert budget[name] == dict(
+            sorted({**EMPTY_MEMBER_BUDGET, "iam:ListAccessKeys": len(with_keys), **per_holder}.items())
+        ), name
         # one ListAccessKeys per user with keys (two keys: still one call), none for users without
         listed = sorted(params["UserName"] for op, params in calls[account_ids[name]] if op == "iam:ListAccessKeys")
         assert listed == sorted(with_keys), name
-    # 4 more users with keys (and the same 3 without) cost exactly 4 more calls
-    assert sum(budget["many"].values()) - sum(budget["few"].values()) == 4
+        # one job per user holding a credential (keys or a password), none for the others
+        asked = sorted(
+            str(params["Arn"]).rsplit("/", 1)[-1]
+            for op, params in calls[account_ids[name]]
+            if op == "iam:GenerateServiceLastAccessedDetails"
+        )
+        assert asked == holders, name
+    # 4 more users with keys (and the same 3 without) cost exactly 4 x 3 more calls
+    assert sum(budget["many"].values()) - sum(budget["few"].values()) == 4 * (1 + len(PER_CREDENTIAL_HOLDER))
+    assert len(jobs.generated) == len(set(jobs.generated))  # no user asked about twice
+
+    # AWS managed policies: attached by 8 users and 2 groups in 2 accounts and by a permission set, read once each
+    per_scan = operation_counts(calls["scan"])
+    assert per_scan["iam:GetPolicy"] == per_scan["iam:GetPolicyVersion"] == len(AWS_MANAGED)
+    read = sorted(str(params["PolicyArn"]) for op, params in calls["scan"] if op == "iam:GetPolicy")
+    assert read == [f"arn:aws:iam::aws:policy/{name}" for name in AWS_MANAGED]
+    assert inventory.aws_managed_policies is not None
+    assert [policy.policy_arn for policy in inventory.aws_managed_policies] == read
+    assert all(policy.document and policy.document["Statement"] for policy in inventory.aws_managed_policies)
+    assert [e for e in inventory.errors if e.operation in ("GetPolicy", "GetPolicyVersion")] == []
+
+
+def credential_holders(member_name: str) -> list[str]:
+    with_keys, without_keys = MEMBERS[member_name]
+    return sorted([*with_keys, *(user for user in without_keys if user in PASSWORD_USERS)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -208,6 +209,42 @@ def test_boundary_api_missing_in_moto_is_one_error_entry(inventory: Inventory, i
     )
     assert identity_center.permission_sets
     assert all(ps.permissions_boundary is None for ps in identity_center.permission_sets)
+    # None is unknown here, not "no boundary": every set says its boundary could not be read
+    assert all(ps.permissions_boundary_unreadable for ps in identity_center.permission_sets)
+
+
+def test_no_boundary_is_known_and_a_later_failure_marks_the_sets_not_read(
+    module_org_world: OrgWorld, identity_center_world: IdentityCenterWorld
+) -> None:
+    """moto lacks the boundary API: a hook answers it as AWS does (validated against the real shapes):
+    ``ResourceNotFoundException`` for the first set (no boundary), AccessDenied from the second on."""
+    asked: list[str] = []
+
+    def first_has_none_then_denied(model: Any, params: dict[str, Any], **_: Any) -> Any:
+        asked.append(params["body"])
+        if len(asked) > 1:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied by test"}}, model.name)
+        error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no permissions boundary"}}
+        return _Http(404), error
+
+    with before_call(
+        module_org_world.session, "sso-admin", "GetPermissionsBoundaryForPermissionSet", first_has_none_then_denied
+    ):
+        inventory = collect_identity_center_only(module_org_world)
+
+    assert inventory.identity_center is not None and inventory.identity_center.permission_sets is not None
+    admin, read_only = inventory.identity_center.permission_sets  # read in ARN order, sorted by name
+    first, second = sorted([admin, read_only], key=lambda ps: ps.arn)
+    assert (first.permissions_boundary, first.permissions_boundary_unreadable) == (None, False)  # known: none
+    assert (second.permissions_boundary, second.permissions_boundary_unreadable) == (None, True)  # unknown
+    assert len(asked) == 2  # one failure: no more sets asked
+    (error,) = [e for e in inventory.errors if e.operation == "GetPermissionsBoundaryForPermissionSet"]
+    assert error.error_code == "AccessDenied"
+
+
+@dataclass
+class _Http:
+    status_code: int
 
 
 def test_identity_center_region_option_is_where_the_instance_is_looked_for(module_org_world: OrgWorld) -> None:

@@ -2,6 +2,9 @@
 
 A ``before-call`` recorder on the base session sees every request of the scan, whichever account it goes
 to, because the collectors create all their clients from that session (see ``auditor/collect/session.py``).
+moto implements neither of IAM's last-accessed operations: they are answered through ``before-call`` hooks
+validated against the real output shape (``tests/moto_answers.LastAccessedJobs``), so that the scan reaches
+``GetServiceLastAccessedDetails`` as it does on AWS.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import boto3
 import botocore.session
 import pytest
 from conftest import OrgWorld, build_identity_center
+from moto_answers import LastAccessedJobs
 
 from auditor.collect.calls import CallContext, ErrorSink, call
 from auditor.collect.operations import (
@@ -36,6 +40,7 @@ def record_operations(session: boto3.Session) -> set[tuple[str, str]]:
 def test_full_org_scan_only_reads_and_only_calls_listed_operations(org_world: OrgWorld) -> None:
     build_identity_center(org_world)
     called = record_operations(org_world.session)
+    LastAccessedJobs().attach(org_world.session)
 
     inventory = collect(CollectOptions(org=True), org_world.session, sleep=lambda _: None)
 
@@ -72,3 +77,29 @@ def test_an_unlisted_operation_is_refused_before_it_is_sent() -> None:
     with pytest.raises(UnlistedOperationError, match="iam:DeleteUser"):
         call(CallContext(ErrorSink(), "123456789012"), iam, "DeleteUser", UserName="alice")
     assert sent == []
+
+
+def test_the_audit_roles_reads_are_all_in_aws_securityaudit() -> None:
+    """An organization that gives its audit role AWS's SecurityAudit managed policy needs nothing more but
+    ``sts:AssumeRole`` (``GetCallerIdentity`` needs no permission). Checked against moto's copy of the real
+    policy (``moto/iam/aws_managed_policies.py``): it grants ``iam:GenerateServiceLastAccessedDetails``,
+    ``iam:Get*`` and the rest, with no Deny."""
+    import fnmatch
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    statements = json.loads(aws_managed_policies_data)["SecurityAudit"]["Document"]["Statement"]
+    assert all(statement["Effect"] == "Allow" for statement in statements)
+    granted = [
+        pattern.lower()
+        for statement in statements
+        if statement.get("Resource") == "*"
+        for pattern in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    ]
+    missing = [
+        action
+        for action in iam_actions()
+        if not action.startswith("sts:") and not any(fnmatch.fnmatchcase(action.lower(), p) for p in granted)
+    ]
+    assert missing == []

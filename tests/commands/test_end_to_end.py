@@ -1,9 +1,10 @@
 """Two scans of an unchanged organization: the whole pipeline (collect -> evaluate -> findings -> gate) on moto.
 
-moto lacks three read APIs a real organization answers (iam:ListOrganizationsFeatures is not implemented,
-organizations:ListDelegatedAdministrators refuses sso.amazonaws.com, sso-admin:GetPermissionsBoundary...
-is not implemented). A real account answers them, so a real unchanged organization scans with no coverage
-gap; to test exactly that, these three are answered through ``before-call`` hooks on the base session (the
+moto lacks five read APIs a real organization answers (iam:ListOrganizationsFeatures is not implemented,
+organizations:ListDelegatedAdministrators refuses sso.amazonaws.com, sso-admin:GetPermissionsBoundary...,
+iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails are not implemented). A real
+account answers them, so a real unchanged organization scans with no coverage gap; to test exactly that, these
+five are answered through ``before-call`` hooks on the base session (the
 mechanism botocore's Stubber is built on; Stubber itself cannot be used because the collectors create their
 own clients) with responses validated against the real API model. Everything else comes from moto.
 """

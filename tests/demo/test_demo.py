@@ -195,9 +195,21 @@ def test_root_rows_are_simulated_and_say_so(inventory: Inventory) -> None:
     assert production.account_summary["AccountAccessKeysPresent"] == 0
 
 
-def test_moto_artefacts_are_dropped_openly_and_the_demo_has_no_gap(inventory: Inventory) -> None:
+def test_moto_artefacts_are_dropped_openly_and_the_demo_has_only_simulator_gaps(inventory: Inventory) -> None:
+    from auditor.demo.simulated import SIMULATOR_GAP
+
+    # The one gap left is IAM's last-accessed data, which moto lacks and the story does not describe: one entry
+    # per account with a user holding a credential, marked as the simulator's; those users' use stays unknown.
+    gaps = {(e.account_id, e.service, e.operation, e.error_code) for e in inventory.errors}
+    holders = {
+        account.account_id
+        for account in inventory.accounts
+        if any(user.password_enabled or user.active_keys for user in account.users or [])
+    }
+    assert holders and gaps == {(a, "iam", "GenerateServiceLastAccessedDetails", "NotImplemented") for a in holders}
+    assert all(e.message.endswith(f"({SIMULATOR_GAP})") for e in inventory.errors)
+    assert all(user.service_use is None for account in inventory.accounts for user in account.users or [])
     # Errors AWS never returns are dropped only with a line saying so, and the builder's true answer recorded.
-    assert inventory.errors == []
     facts = inventory.collection.simulated
     dropped = {fact.note.split()[2]: fact for fact in facts if fact.note.startswith("dropped ")}
     assert sorted(dropped) == [
@@ -213,6 +225,7 @@ def test_moto_artefacts_are_dropped_openly_and_the_demo_has_no_gap(inventory: In
     assert inventory.organization.delegated_administrators == {"sso.amazonaws.com": []}
     assert inventory.organization.organizations_features == []  # the story: centralized root access is off
     assert all(p.permissions_boundary is None for p in inventory.identity_center.permission_sets)
+    assert not any(p.permissions_boundary_unreadable for p in inventory.identity_center.permission_sets)
 
 
 def test_findings_name_the_simulated_facts_they_rest_on(inventory: Inventory) -> None:
