@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from auditor.findings import Finding, FindingsDocument, Remediation, Severity
+from auditor.readiness.models import BLOCKER_MEANINGS, REVIEW_MEANINGS, VERDICT_MEANINGS
 from auditor.reporter import Reporter
 
 if TYPE_CHECKING:  # jinja2 loads when a page is rendered: --format's help lists this format without it
@@ -314,7 +315,16 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "resting_on_simulated": sum(1 for f in document.findings if f.simulated and not f.suppressed),
         "scanned_count": len(document.scope.accounts_scanned),
         "not_evaluated": document.rules_not_evaluated,
+        "readiness_legend": READINESS_LEGEND,
     }
+
+
+READINESS_LEGEND = {
+    "verdicts": VERDICT_MEANINGS,
+    "blockers": BLOCKER_MEANINGS,
+    "reviews": REVIEW_MEANINGS,
+    "verdict_severity": {"migrated": "info", "ready": "low", "needs-review": "medium", "blocked": "high"},
+}
 
 
 def _summary_counts(document: FindingsDocument) -> dict[str, Any]:

@@ -41,11 +41,13 @@ V2_ONLY_COMMANDS = {
     ("configure", "sso"): {"--profile", "--no-browser", "--use-device-code"},
 }
 LOOP = re.compile(r"^for (?P<var>\w+) in \$\((?P<listing>.+?)\); do (?P<body>.+); done$")
+CAPTURE = re.compile(r"^(?P<var>\w+)=\$\((?P<command>.+)\)$")  # NAME=$(aws ... --query Q --output text)
+SHELL_OPERATORS = ("|", "&&", "||", ";")
 ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 PLACEHOLDER = re.compile(r"<[^<>\s]+(?: [^<>\s]+)*>")
-# Stand-ins long enough for the shortest id the API models allow (a signing certificate's: 24), and an account
-# id where one is expected (exactly 12 digits).
-STAND_IN = "STANDIN0123456789ABCDEFGH"
+# Stand-ins long enough for the shortest ids the API models allow (a signing certificate's: 24; an assignment
+# request's: 36), and an account id where one is expected (exactly 12 digits).
+STAND_IN = "STANDIN0-1234-5678-9ABC-DEFGHIJKLMNO"
 ACCOUNT_STAND_IN = "111122223333"
 
 
@@ -61,15 +63,23 @@ class Command:
 
 def parse(line: str) -> tuple[str | None, Command | None, Command | None]:
     """``(loop variable, listing, command)``: a loop, or ``(None, None, command)``; ``command`` None when the line
-    is not an AWS CLI command (``auditor sso-config ...``)."""
+    is not an AWS CLI command (``auditor sso-config ...``). A capture (``NAME=$(aws ...)``) is its command; a loop
+    body that pipes the command's output on (``... | grep -qF X && echo "$b"``) is the command alone."""
     loop = LOOP.match(line)
     if loop:
         return loop["var"], _command(loop["listing"]), _command(loop["body"])
+    capture = CAPTURE.match(line)
+    if capture:
+        return None, None, _command(capture["command"])
     return None, None, _command(line)
 
 
 def _command(text: str) -> Command | None:
-    words = shlex.split(text)
+    words = []
+    for word in shlex.split(text):
+        if word in SHELL_OPERATORS or word.startswith(("2>", ">")):
+            break
+        words.append(word)
     env: dict[str, str] = {}
     while words and ASSIGNMENT.match(words[0]):
         name, _, value = words.pop(0).partition("=")

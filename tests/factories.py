@@ -7,6 +7,7 @@ All times are relative to ``AS_OF``, the inventory's collection time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -79,6 +80,9 @@ def fake_key_id(body: str, prefix: str = "AKIA") -> str:
 # ------------------------------------------------------------------------------------------- inventory
 
 
+ATTACHED = "attached"  # make_inventory: the AWS managed policies the inventory attaches, with their real documents
+
+
 def make_inventory(
     *,
     as_of: datetime = AS_OF,
@@ -86,15 +90,58 @@ def make_inventory(
     organization: Organization | None = None,
     identity_center: IdentityCenter | None = None,
     errors: Iterable[CollectionError] = (),
+    aws_managed_policies: list[ManagedPolicy] | str | None = ATTACHED,
 ) -> Inventory:
+    """``aws_managed_policies``: by default the documents of every AWS managed policy the inventory attaches (to
+    users, groups, permission sets, as boundaries), as a scan reads them once; ``None``: not read (unknown)."""
+    accounts = list(accounts)
+    if aws_managed_policies == ATTACHED:
+        aws_managed_policies = aws_managed_documents(_attached_aws_managed(accounts, identity_center))
     return Inventory(
         tool=ToolInfo(name="aws-identity-auditor", version="test"),
         collection=CollectionInfo(started_at=as_of, finished_at=as_of),
         organization=organization,
         identity_center=identity_center,
-        accounts=list(accounts),
+        accounts=accounts,
         errors=list(errors),
+        aws_managed_policies=aws_managed_policies,  # type: ignore[arg-type]
     )
+
+
+def aws_managed_documents(arns: Iterable[str]) -> list[ManagedPolicy]:
+    """The real documents (moto's copy of AWS's managed policies, by name) of the ARNs; unknown names are left out."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    known = json.loads(aws_managed_policies_data)
+    policies = []
+    for arn in sorted(set(arns)):
+        name = arn.rsplit("/", 1)[-1]
+        if name in known:
+            policies.append(
+                ManagedPolicy(
+                    policy_name=name,
+                    policy_arn=arn,
+                    path=known[name].get("Path") or "/",
+                    default_version_id=known[name]["DefaultVersionId"],
+                    document=known[name]["Document"],
+                )
+            )
+    return policies
+
+
+def _attached_aws_managed(accounts: list[AccountInventory], identity_center: IdentityCenter | None) -> set[str]:
+    arns: set[str] = set()
+    for account in accounts:
+        for user in account.users or []:
+            arns.update(p.policy_arn for p in user.attached_policies)
+            arns.update([user.permissions_boundary_arn] if user.permissions_boundary_arn else [])
+        for group in account.groups or []:
+            arns.update(p.policy_arn for p in group.attached_policies)
+    for ps in (identity_center.permission_sets if identity_center is not None else None) or []:
+        arns.update(p.policy_arn for p in ps.managed_policies)
+        if ps.permissions_boundary is not None and ps.permissions_boundary.managed_policy_arn:
+            arns.add(ps.permissions_boundary.managed_policy_arn)
+    return {arn for arn in arns if ":iam::aws:policy/" in arn}
 
 
 def make_account(account_id: str = DEV, name: str | None = "dev", **fields: Any) -> AccountInventory:

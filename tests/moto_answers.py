@@ -47,14 +47,17 @@ def answer_what_moto_lacks(session: boto3.Session, organization_id: str) -> None
             {"OrganizationId": organization_id, "EnabledFeatures": ["RootCredentialsManagement", "RootSessions"]},
         ),
         "before-call.organizations.ListDelegatedAdministrators": (200, {"DelegatedAdministrators": []}),
-        "before-call.sso-admin.GetPermissionsBoundaryForPermissionSet": (
-            404,
-            {"Error": {"Code": "ResourceNotFoundException", "Message": "no permissions boundary"}},
-        ),
     }
     for event, (status, parsed) in answers.items():
         session.events.register(event, _answer(status, parsed))
+    answer_no_permission_set_boundaries(session)
     LastAccessedJobs().attach(session)  # every user's job completes at once, nothing used
+
+
+def answer_no_permission_set_boundaries(session: boto3.Session) -> None:
+    """What AWS answers for a permission set without a boundary (moto does not implement the call)."""
+    error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no permissions boundary"}}
+    session.events.register("before-call.sso-admin.GetPermissionsBoundaryForPermissionSet", _answer(404, error))
 
 
 def _answer(status: int, parsed: dict[str, Any]) -> Any:

@@ -98,7 +98,8 @@ def summary_line(readiness: Readiness) -> str:
     verdicts = ", ".join(f"{count} {verdict}" for verdict, count in s.accounts_by_verdict.items())
     return (
         f"accounts: {verdicts}; people: {s.humans_matched} of {s.humans} matched, {s.humans_unmatched} unmatched, "
-        f"{s.humans_ambiguous} ambiguous, {s.access_gaps} access gap(s); active IAM user keys: {s.active_keys_left}"
+        f"{s.humans_ambiguous} ambiguous, {s.access_gaps} access gap(s), {s.needs_review} to review; active IAM user "
+        f"keys: {s.active_keys_left}"
     )
 
 
@@ -107,7 +108,7 @@ def account_lines(readiness: Readiness) -> list[str]:
     lines = []
     for account in readiness.accounts:
         label = f"{account.account_name} ({account.account_id})" if account.account_name else account.account_id
-        codes = ", ".join(dict.fromkeys(b.code for b in account.blockers))
+        codes = ", ".join(dict.fromkeys([*(b.code for b in account.blockers), *(r.code for r in account.reviews)]))
         lines.append(f"{label}: {account.verdict}" + (f": {codes}" if codes else ""))
     for skipped in readiness.accounts_not_assessed:
         lines.append(

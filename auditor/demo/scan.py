@@ -36,11 +36,12 @@ from auditor.demo.sandbox import (
 from auditor.demo.scenarios import Scenario
 from auditor.demo.simulated import (
     inject_simulated_root,
+    inject_simulated_use,
     label_simulator_gaps,
     record_simulated,
     replace_moto_artefacts,
 )
-from auditor.demo.story import ACME, ACME_ROOTS
+from auditor.demo.story import ACME, ACME_ROOTS, ACME_USE
 from auditor.errors import AuditorError
 from auditor.inventory import Inventory
 
@@ -88,6 +89,8 @@ def demo_inventory(
         # moto answers at once: there is nothing to wait for between credential-report polls.
         inventory = AwsSource(options, session, sleep=lambda _seconds: None).collect()
     inject_simulated_root(inventory, ACME, ACME_ROOTS, organization.account_ids, now=now)
+    names = {account_id: name for name, account_id in organization.account_ids.items()}
+    inject_simulated_use(inventory, ACME_USE, names, now=now)
     replace_moto_artefacts(inventory)
     label_simulator_gaps(inventory)
     if changed is not None:

@@ -20,10 +20,12 @@ the findings document carries and each finding resting on it names.
   enabled centralized root access, so ORG-002 fires as it would on AWS and the demo's gate can be green).
 * **Any other gap moto causes says so** (``label_simulator_gaps``): a ``NotImplemented`` error stays a coverage
   gap (the fact is unknown), and its message ends with "not implemented by the moto simulator; read on AWS",
-  so nobody mistakes a limit of the simulator for a problem of their setup. IAM's last-accessed data
-  (``iam:GenerateServiceLastAccessedDetails``) is one: moto lacks it and the story says nothing of what its
-  users used, so each account with a user holding a credential shows one such gap, and the users'
-  ``service_use`` stays unknown.
+  so nobody mistakes a limit of the simulator for a problem of their setup.
+* **Simulated use** (``inject_simulated_use``). moto has no IAM last-accessed data
+  (``iam:GenerateServiceLastAccessedDetails``): where the story says what each user holding a credential in an
+  account used (``SimulatedUse``), those users get it as ``service_use``, the account's NotImplemented entry is
+  dropped, and a fact says so (about no finding: the readiness stage reads it). An account the story does not
+  describe in full keeps its gap.
 
 Collected models are treated as immutable: each change builds a new object and assigns it to its field, never
 edits a list or dict the collectors built (inventory models may keep indexes of their own content).
@@ -43,10 +45,12 @@ from auditor.demo.sandbox import REGION
 from auditor.inventory import (
     IDENTITY_CENTER_PRINCIPAL,
     ROOT_USER,
+    ActionUse,
     CollectionError,
     CredentialReportKey,
     CredentialReportRow,
     Inventory,
+    ServiceUse,
     SimulatedFact,
 )
 
@@ -67,6 +71,79 @@ class SimulatedRoot:
     password_last_used_days_ago: int | None = None
     access_key_age_days: int | None = None  # None: no root access key
     access_key_last_used_days_ago: int | None = None
+
+
+@dataclass(frozen=True)
+class SimulatedUse:
+    """One service an IAM user used, as the story claims it (moto has no last-accessed data): when, and the
+    actions where AWS tracks them action by action (None: a service AWS tracks only as a whole)."""
+
+    service: str  # the IAM prefix
+    days_ago: int
+    actions: tuple[str, ...] | None = None  # "s3:GetObject"
+
+
+LAST_ACCESSED = ("iam", "GenerateServiceLastAccessedDetails", "NotImplemented")
+
+
+def inject_simulated_use(
+    inventory: Inventory,
+    uses: Mapping[tuple[str, str], tuple[SimulatedUse, ...]],
+    account_names: Mapping[str, str],
+    *,
+    now: datetime,
+) -> None:
+    """Give each user the story describes the use it claims (``uses``: (account name, user name) -> services), and
+    drop an account's last-accessed gap only when every user there holding a credential is described."""
+    facts: list[SimulatedFact] = []
+    dropped: set[str] = set()
+    for account in inventory.accounts:
+        if account.users is None:
+            continue
+        name = account_names.get(account.account_id, "")
+        described = [user for user in account.users if (name, user.user_name) in uses]
+        if not described:
+            continue
+        holders = [user for user in account.users if user.password_enabled is not False or user.active_keys]
+        users = [
+            _rebuilt(user, service_use=_service_use(uses[(name, user.user_name)], now))
+            if (name, user.user_name) in uses
+            else user
+            for user in account.users
+        ]
+        account.users = users
+        if all((name, user.user_name) in uses for user in holders):
+            dropped.add(account.account_id)
+        facts.append(
+            SimulatedFact(
+                account_id=account.account_id,
+                note=f"{name}: which services and actions {len(described)} IAM user(s) used "
+                f"({', '.join(sorted(u.user_name for u in described))}) is simulated: moto does not implement IAM's "
+                "last-accessed data",
+            )
+        )
+    inventory.errors = [
+        error
+        for error in inventory.errors
+        if not ((error.service, error.operation, error.error_code) == LAST_ACCESSED and error.account_id in dropped)
+    ]
+    _record_simulated(inventory, facts)
+
+
+def _service_use(uses: tuple[SimulatedUse, ...], now: datetime) -> list[ServiceUse]:
+    return [
+        ServiceUse(
+            namespace=use.service,
+            last_accessed=now - timedelta(days=use.days_ago),
+            actions=None
+            if use.actions is None
+            else [
+                ActionUse(action=action, last_accessed=now - timedelta(days=use.days_ago), region=REGION)
+                for action in use.actions
+            ],
+        )
+        for use in uses
+    ]
 
 
 def inject_simulated_root(

@@ -42,7 +42,7 @@ from auditor.demo.description import (
     MockPermissionSet,
     MockRole,
 )
-from auditor.demo.simulated import SimulatedRoot
+from auditor.demo.simulated import SimulatedRoot, SimulatedUse
 
 MANAGEMENT = "acme-management"
 DEVELOPMENT = "acme-development"
@@ -186,4 +186,23 @@ ACME_ROOTS: dict[str, SimulatedRoot] = {
         access_key_age_days=2000,
         access_key_last_used_days_ago=6,
     ),
+}
+
+# What each IAM user holding a credential used lately (simulated: moto has no last-accessed data). The readiness
+# stage compares these actions, not everything the users' policies allow: bob would lose exactly what he reads.
+ACME_USE: dict[tuple[str, str], tuple[SimulatedUse, ...]] = {
+    (MANAGEMENT, "admin"): (
+        SimulatedUse("iam", 3, ("iam:GetAccountSummary", "iam:ListUsers")),
+        SimulatedUse("sts", 2),
+        SimulatedUse("ec2", 2, ("ec2:DescribeInstances",)),
+        SimulatedUse("s3", 10, ("s3:GetObject", "s3:ListBucket")),
+    ),
+    (LEGACY, "alice"): (),  # nothing within the tracking window: her old login is stale
+    (LEGACY, "bob"): (
+        SimulatedUse("s3", 5, ("s3:GetObject", "s3:ListBucket")),
+        SimulatedUse("ec2", 5, ("ec2:DescribeInstances",)),
+        SimulatedUse("cloudwatch", 12),  # tracked as a whole: which of its actions is not recorded
+    ),
+    (LEGACY, "dave"): (),
+    (LEGACY, "ci-deployer"): (SimulatedUse("sts", 1),),
 }

@@ -376,6 +376,41 @@ class Grants(Mapping[str, Decision]):
                     yield f"{service.prefix}:{name}", mine, theirs
 
 
+def best_of(grants_list: Sequence[Grants], action: str) -> Decision:
+    """The best answer any of several principals gives for one action (a person with several permission sets in an
+    account may use any of them, one at a time): ``allowed`` over ``depends`` over ``denied``/``not-allowed``."""
+    decisions = [g.decision(action) for g in grants_list]
+    for best in (Decision.ALLOWED, Decision.DEPENDS, Decision.DENIED):
+        if best in decisions:
+            return best
+    return Decision.NOT_ALLOWED
+
+
+def beyond_all(mine: Grants, others: Sequence[Grants]) -> Iterator[tuple[str, Decision, Decision]]:
+    """(action, ``mine``'s answer, the best answer of ``others``) for each action ``mine`` grants more of than every
+    one of ``others`` does (``allowed`` over ``depends`` over neither): what a person moving from one principal's
+    policies to several roles, any of which they may use, would lose or have only under conditions. Computed on
+    the masks, a service at a time, so ``AdministratorAccess`` against a few sets costs a few hundred integer
+    operations, not 20,000 look-ups."""
+    services = database()
+    for prefix in sorted(mine._by_service):
+        allowed, depends, _ = mine._by_service[prefix]
+        their_allowed = their_depends = 0
+        for other in others:
+            other_allowed, other_depends, _ = other._by_service.get(prefix, (0, 0, 0))
+            their_allowed |= other_allowed
+            their_depends |= other_depends
+        lost = (allowed & ~their_allowed) | (depends & ~their_allowed & ~their_depends)
+        if not lost:
+            continue
+        service = services[prefix]
+        for bit, name in enumerate(service.names):
+            if lost >> bit & 1:
+                action = f"{service.prefix}:{name}"
+                mine_decision = Decision.ALLOWED if allowed >> bit & 1 else Decision.DEPENDS
+                yield action, mine_decision, Decision.DEPENDS if their_depends >> bit & 1 else best_of(others, action)
+
+
 def _boundary_masks(boundary: Boundary, service: Service) -> Sequence[int]:
     if boundary is None:
         return service.everything, service.everything, 0, 0

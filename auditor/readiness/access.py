@@ -166,5 +166,11 @@ class AccessMap:
             self._account_names[account_id] = self._inventory.account_name(account_id)
         return self._account_names[account_id]
 
+    def permission_set_arns_in(self, user_id: str, account_id: str) -> list[str]:
+        """The permission sets the user reaches in the account, directly or through groups, each once."""
+        return list(
+            dict.fromkeys(g.permission_set_arn for g in self.grants.get(user_id, []) if g.account_id == account_id)
+        )
+
     def level_in(self, user_id: str, account_id: str) -> AccessLevel:
         return self._levels.get((user_id, account_id), "none")

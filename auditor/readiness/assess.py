@@ -18,10 +18,12 @@ from auditor.engine.patterns import first_match
 from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
 from auditor.readiness.access import AccessMap, IamLevels
 from auditor.readiness.classify import ClassPatterns, classify
+from auditor.readiness.comparison import AccessComparison
+from auditor.readiness.dependencies import roles_trusting_users
 from auditor.readiness.match import UNMATCHED, IdentityIndex, user_email
 from auditor.readiness.models import (
-    ACCESS_RANK,
     BLOCKER_CODES,
+    REVIEW_CODES,
     USER_CLASSES,
     VERDICTS,
     AccountNotAssessed,
@@ -33,7 +35,7 @@ from auditor.readiness.models import (
     Readiness,
     ReadinessSummary,
 )
-from auditor.readiness.verdict import blockers_for, root_hygiene, verdict_of, workloads_of
+from auditor.readiness.verdict import blockers_for, reviews_for, root_hygiene, verdict_of, workloads_of
 
 # The per-user records are validated an account at a time, from their fields: one call into pydantic's core
 # per account instead of three per user (record, evidence, key) halves their cost, with the same checks.
@@ -58,6 +60,8 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
         if first_match(production_patterns, inventory.account_facts(account_id)) is not None
     }
     access_map = AccessMap(inventory, enabled, production) if enabled is not None else None
+    comparison = AccessComparison(inventory) if access_map is not None else None
+    trusted = roles_trusting_users(inventory)
     index = IdentityIndex(enabled.users or []) if enabled is not None else IdentityIndex([])
     patterns = ClassPatterns.of(config.readiness)
     assignments = Counter(a.account_id for a in ((idc.assignments if idc else None) or []))  # per account, once
@@ -73,7 +77,10 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
             readiness.accounts_not_assessed.append(_not_assessed(account, "its IAM users could not be read"))
             continue
         levels = IamLevels(account)
-        fields = [_user(config, cutoff, patterns, account, user, levels, index, access_map) for user in account.users]
+        fields = [
+            _user(config, cutoff, patterns, account, user, levels, index, access_map, comparison, trusted)
+            for user in account.users
+        ]
         fields.sort(key=lambda u: u["user_name"])
         users = USER_RECORDS.validate_python(fields)
         readiness.iam_users += users
@@ -149,6 +156,8 @@ def _user(
     levels: IamLevels,
     index: IdentityIndex,
     access_map: AccessMap | None,
+    comparison: AccessComparison | None,
+    trusted: dict[str, list[str]],
 ) -> dict[str, Any]:
     """The fields of the user's ``IamUserReadiness``."""
     email, email_from = user_email(user, config.readiness.email_tag)
@@ -167,6 +176,13 @@ def _user(
     judged = access_map is not None and (user_class == "human" or user_class == "stale")
     found = match.user if judged else None
     level = access_map.level_in(found.user_id, account.account_id) if found is not None and access_map else None
+    compared = None
+    if found is not None and access_map is not None and comparison is not None and user_class == "human":
+        sets = [
+            comparison.set_side(account, arn)
+            for arn in access_map.permission_set_arns_in(found.user_id, account.account_id)
+        ]
+        compared = comparison.compare(comparison.iam_side(account, user), sets, user.service_use)
     return {
         "account_id": account.account_id,
         "account_name": account.account_name,
@@ -181,8 +197,13 @@ def _user(
         "candidates": list(match.candidates) if judged else [],
         "iam_access": iam_access,
         "identity_center_access": level,
-        "access_gap": level is not None and ACCESS_RANK[level] < ACCESS_RANK[iam_access],
+        "access_gap": bool(compared and compared.lost),
         "exception": patterns.exception(user),
+        "access_basis": compared.basis if compared else None,
+        "would_lose": compared.services(compared.lost) if compared else [],
+        "needs_review": compared.services(compared.review) if compared else [],
+        "unknown_policies": compared.unknown if compared else [],
+        "trusted_by_roles": trusted.get(user.arn, []),
     }
 
 
@@ -217,8 +238,9 @@ def _account(
                     "through the portal",
                 )
             )
-        blockers += blockers_for(users)
+        blockers += blockers_for(users, account.display_name)
     blockers.sort(key=lambda b: (BLOCKER_CODES.index(b.code), b.subject))
+    reviews = sorted(reviews_for(users, account.display_name), key=lambda r: (REVIEW_CODES.index(r.code), r.subject))
     # a console password or an active key, from the evidence already gathered
     remaining = {u.arn for u in users if u.evidence.console_password or u.evidence.active_keys}
     humans = [u for u in users if u.user_class == "human" and u.exception is None]
@@ -226,8 +248,9 @@ def _account(
         account_id=account_id,
         account_name=account.account_name,
         is_production=is_production,
-        verdict=verdict_of(blockers, users, remaining),
+        verdict=verdict_of(blockers, reviews, users, remaining),
         blockers=blockers,
+        reviews=reviews,
         humans=len(humans),
         humans_matched=sum(1 for u in humans if u.match == "matched"),
         identity_center_assignments=assignments,
@@ -242,6 +265,7 @@ def summary_of(readiness: Readiness) -> ReadinessSummary:
     matches = Counter(u.match for u in readiness.iam_users if u.user_class == "human" and u.exception is None)
     verdicts = Counter(a.verdict for a in readiness.accounts)
     blockers = Counter(b.code for a in readiness.accounts for b in a.blockers)
+    reviews = Counter(r.code for a in readiness.accounts for r in a.reviews)
     return ReadinessSummary(
         accounts_by_verdict={v: verdicts[v] for v in VERDICTS},
         users_by_class={c: classes[c] for c in USER_CLASSES},
@@ -252,6 +276,12 @@ def summary_of(readiness: Readiness) -> ReadinessSummary:
         access_gaps=sum(
             1 for u in readiness.iam_users if u.access_gap and u.user_class == "human" and u.exception is None
         ),
+        needs_review=sum(
+            1
+            for u in readiness.iam_users
+            if (u.needs_review or u.unknown_policies) and u.user_class == "human" and u.exception is None
+        ),
         active_keys_left=sum(len(u.evidence.active_keys) for u in readiness.iam_users),
         blockers_by_code={code: blockers[code] for code in BLOCKER_CODES},
+        reviews_by_code={code: reviews[code] for code in REVIEW_CODES},
     )

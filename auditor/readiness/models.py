@@ -15,21 +15,53 @@ from pydantic import ConfigDict, Field
 from auditor.model import Model
 
 UserClass = Literal["human", "workload", "break-glass", "stale"]
-Verdict = Literal["migrated", "ready", "blocked"]
-BlockerCode = Literal["identity-center-disabled", "no-assignments", "human-unmatched", "human-ambiguous", "access-gap"]
+Verdict = Literal["migrated", "ready", "needs-review", "blocked"]
+BlockerCode = Literal[
+    "identity-center-disabled", "no-assignments", "human-unmatched", "human-ambiguous", "access-gap", "trusted-by-role"
+]
+# What keeps an account at needs-review: the tool cannot tell, so a person must look (never read as ready).
+ReviewCode = Literal["access-depends", "policy-unknown"]
+# What a person's access was compared on: the actions used in IAM's tracking window, or (use unknown) every action
+# IAM allows them today, which is the conservative side.
+AccessBasis = Literal["used", "granted"]
 AccessLevel = Literal["administrator", "other", "read-only", "none"]
 MatchStatus = Literal["matched", "unmatched", "ambiguous"]
 MatchedBy = Literal["email", "tag", "user-name"]
 
 USER_CLASSES: tuple[UserClass, ...] = ("human", "workload", "break-glass", "stale")
-VERDICTS: tuple[Verdict, ...] = ("migrated", "ready", "blocked")
+VERDICTS: tuple[Verdict, ...] = ("migrated", "ready", "needs-review", "blocked")
 BLOCKER_CODES: tuple[BlockerCode, ...] = (
     "identity-center-disabled",
     "no-assignments",
     "human-unmatched",
     "human-ambiguous",
     "access-gap",
+    "trusted-by-role",
 )
+REVIEW_CODES: tuple[ReviewCode, ...] = ("access-depends", "policy-unknown")
+ACTIONS_LISTED = 20  # per service, in a person's access comparison; the count says how many there are
+# What each verdict, blocker and review code means and what to do: the HTML report's legend and docs/migration.md
+# (a test keeps the two in step) say the same.
+VERDICT_MEANINGS: dict[Verdict, str] = {
+    "migrated": "no IAM user with a password or an active key remains (break-glass users and exceptions apart)",
+    "ready": "every person is matched and keeps, action by action, what they use: their IAM users can go now",
+    "needs-review": "nothing known blocks, but the tool cannot tell that nobody loses access: look at each review",
+    "blocked": "something must be done first: each blocker says what",
+}
+BLOCKER_MEANINGS: dict[BlockerCode, str] = {
+    "identity-center-disabled": "Identity Center is not enabled: enable it (the plan starts there)",
+    "no-assignments": "no Identity Center assignment in the account: nobody could reach it through the portal",
+    "human-unmatched": "a person with no Identity Center user: create it, or tag the IAM user with its e-mail",
+    "human-ambiguous": "several Identity Center users fit a person: tag the IAM user with the right one's e-mail",
+    "access-gap": "a person would lose the actions named: assign a permission set that allows them (the plan "
+    "proposes the smallest)",
+    "trusted-by-role": "a role's trust policy names the IAM user: give the person another way in before it goes",
+}
+REVIEW_MEANINGS: dict[ReviewCode, str] = {
+    "access-depends": "a permission set allows the actions named only under a condition or on some resources: "
+    "check they cover the person's work",
+    "policy-unknown": "a policy's document could not be read: the comparison is incomplete until it is",
+}
 # How much an access level lets its holder do: a gap is Identity Center giving less than IAM gives today.
 ACCESS_RANK: dict[AccessLevel, int] = {"none": 0, "read-only": 1, "other": 2, "administrator": 3}
 
@@ -58,6 +90,15 @@ class UserEvidence(Model):
     reasons: list[str] = Field(default_factory=list)  # why this class, in words
 
 
+class ServiceActions(Model):
+    """Actions of one service in a person's access comparison (at most ``ACTIONS_LISTED`` named, all counted)."""
+
+    service: str  # the IAM prefix: "s3"
+    actions: list[str]  # "s3:GetObject", sorted
+    count: int  # how many actions in all (the list names the first ones)
+    last_used: datetime | None = None  # the latest use of any of them (actions compared on use only)
+
+
 class IamUserReadiness(Model):
     """One IAM user: its class, who it is in Identity Center, and its access today and there."""
 
@@ -76,13 +117,30 @@ class IamUserReadiness(Model):
     candidates: list[str] = Field(default_factory=list)  # every candidate when ambiguous
     iam_access: AccessLevel = "none"  # from its policies, directly and through its groups
     identity_center_access: AccessLevel | None = None  # what the matched user gets in this account
-    access_gap: bool = False
+    access_gap: bool = False  # would_lose is not empty (or, in documents written before it, by access level)
     exception: str | None = None  # the reason, when auditor.toml declares this user an exception
+    # The comparison, action by action, for a matched person (None/empty otherwise): what they used (or could use)
+    # under IAM that no permission set assigned to them in this account allows outright.
+    access_basis: AccessBasis | None = None
+    would_lose: list[ServiceActions] = Field(default_factory=list)  # no permission set allows them
+    needs_review: list[ServiceActions] = Field(
+        default_factory=list
+    )  # allowed only under a condition or on some resources
+    unknown_policies: list[str] = Field(default_factory=list)  # policies (either side) whose document is unknown
+    trusted_by_roles: list[str] = Field(default_factory=list)  # role ARNs whose trust policy names this IAM user
 
 
 class Blocker(Model):
     code: BlockerCode
     subject: str  # the account id, or the IAM user's ARN
+    message: str
+
+
+class Review(Model):
+    """Something the tool cannot decide for an account: a person must look before the verdict can be ``ready``."""
+
+    code: ReviewCode
+    subject: str  # the IAM user's ARN
     message: str
 
 
@@ -111,6 +169,7 @@ class AccountReadiness(Model):
     is_production: bool = False
     verdict: Verdict
     blockers: list[Blocker] = Field(default_factory=list)
+    reviews: list[Review] = Field(default_factory=list)  # what keeps it at needs-review (listed when blocked too)
     humans: int = 0
     humans_matched: int = 0
     identity_center_assignments: int = 0
@@ -164,8 +223,10 @@ class ReadinessSummary(Model):
     humans_unmatched: int = 0
     humans_ambiguous: int = 0
     access_gaps: int = 0
+    needs_review: int = 0  # people whose comparison left something a person must review
     active_keys_left: int = 0  # active keys of IAM users (root keys are under each account's root)
     blockers_by_code: dict[str, int] = Field(default_factory=dict)
+    reviews_by_code: dict[str, int] = Field(default_factory=dict)
 
 
 class Readiness(Model):

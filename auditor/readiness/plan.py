@@ -20,15 +20,16 @@ from pydantic import Field
 
 from auditor.inventory import AccountInventory, IamUser, IdentityCenter, Inventory
 from auditor.model import Model
-from auditor.readiness.access import permission_set_level
+from auditor.readiness.access import AccessMap
+from auditor.readiness.comparison import AccessComparison
 from auditor.readiness.models import (
-    ACCESS_RANK,
-    AccessLevel,
     AccountReadiness,
     IamUserReadiness,
     Readiness,
 )
+from auditor.readiness.proposal import Proposal, propose
 from auditor.readiness.sso_config import session_name
+from auditor.readiness.verdict import actions_text
 from auditor.remediation import actions
 from auditor.remediation.aws_commands import field
 from auditor.remediation.facts import iam_user_facts
@@ -55,7 +56,7 @@ class MigrationPlan(Model):
 
 
 def account_order(inventory: Inventory, readiness: Readiness) -> list[AccountReadiness]:
-    rank = {"ready": 0, "blocked": 1, "migrated": 2}
+    rank = {"ready": 0, "needs-review": 1, "blocked": 2, "migrated": 3}
     management = inventory.management_account_id
     return sorted(
         readiness.accounts,
@@ -77,6 +78,9 @@ def build_plan(inventory: Inventory, readiness: Readiness) -> MigrationPlan:
             )
         )
     enabled = idc if idc is not None and idc.status == "enabled" else None
+    # the same comparison the readiness stage made, again (its findings list at most ACTIONS_LISTED per service):
+    # the plan proposes a grant for exactly what would be lost
+    access = _Access(inventory, enabled) if enabled is not None else None
     users_by_account: dict[str, list[IamUserReadiness]] = {}
     for user in readiness.iam_users:
         users_by_account.setdefault(user.account_id, []).append(user)
@@ -84,11 +88,29 @@ def build_plan(inventory: Inventory, readiness: Readiness) -> MigrationPlan:
         account = inventory.account(account_readiness.account_id)
         if account is None:
             continue
-        plan = _AccountPlan(readiness, enabled, account, account_readiness)
+        plan = _AccountPlan(readiness, enabled, account, account_readiness, access)
         steps += plan.steps(users_by_account.get(account.account_id, []))
     for number, step in enumerate(steps, start=1):
         step.step = number
     return MigrationPlan(readiness=readiness, steps=steps)
+
+
+class _Access:
+    """The readiness stage's access comparison, for the plan's proposals."""
+
+    def __init__(self, inventory: Inventory, idc: IdentityCenter) -> None:
+        self.inventory = inventory
+        self.comparison = AccessComparison(inventory)
+        self.access_map = AccessMap(inventory, idc, set())
+
+    def proposal(self, account: AccountInventory, iam_user: IamUser, person: IamUserReadiness) -> Proposal | None:
+        user_id = person.identity_center_user_id
+        if user_id is None:
+            return None
+        arns = self.access_map.permission_set_arns_in(user_id, account.account_id)
+        sets = [self.comparison.set_side(account, arn) for arn in arns]
+        gap = self.comparison.compare(self.comparison.iam_side(account, iam_user), sets, iam_user.service_use)
+        return propose(self.inventory, self.comparison, account, iam_user, user_id, gap) if gap.lost else None
 
 
 def _command(template: FixTemplate, facts: dict[str, Any]) -> str:
@@ -107,11 +129,13 @@ class _AccountPlan:
         idc: IdentityCenter | None,
         account: AccountInventory,
         verdict: AccountReadiness,
+        access: _Access | None,
     ) -> None:
         self.readiness = readiness
         self.idc = idc  # None unless Identity Center is enabled
         self.account = account
         self.verdict = verdict
+        self.access = access
         self.by_name = {user.user_name: user for user in account.users or []}
         self.out: list[PlanStep] = []
 
@@ -124,12 +148,17 @@ class _AccountPlan:
         self._assign(people)
         for user in matched:
             self._sign_in(user)
+        for user in matched:
+            self._review(user)
+        if matched or stale or self.verdict.workloads:
+            self._resource_policies()
         # A person without exactly one Identity Center user keeps their IAM user until the steps above are done
         # and a new `auditor readiness` run matches them: switching it off now would lock them out.
         for user in [*matched, *stale]:
             iam_user = self.by_name.get(user.user_name)
             if iam_user is not None:
                 note = f"stale: {'; '.join(user.evidence.reasons)}" if user.user_class == "stale" else None
+                self._replace_trust(user)
                 self._switch_off(iam_user, "people", note)
         for workload in self.verdict.workloads:
             iam_user = self.by_name.get(workload.user_name)
@@ -139,6 +168,9 @@ class _AccountPlan:
                     workload.arn,
                     f"Move {workload.user_name} to {workload.replacement}; deploy it and check it works",
                 )
+                record = next((u for u in users if u.arn == workload.arn), None)
+                if record is not None:
+                    self._replace_trust(record, "workloads")
                 self._switch_off(iam_user, "workloads")
         for user in users:
             if user.user_class == "break-glass":
@@ -212,25 +244,102 @@ class _AccountPlan:
             )
 
     def _assign_person(self, idc: IdentityCenter, user: IamUserReadiness) -> None:
-        """A permission set at least as strong as the IAM user's access today: the closest existing one."""
-        wanted: AccessLevel = user.iam_access
-        fitting = sorted(
-            (ACCESS_RANK[level] - ACCESS_RANK[wanted], ps.name, ps.arn)
-            for ps in idc.permission_sets or []
-            if ACCESS_RANK[level := permission_set_level(ps, [self.account])] >= ACCESS_RANK[wanted]
-        )
-        ps_arn = fitting[0][2] if fitting else "<permission-set-arn>"
-        ps_name = fitting[0][1] if fitting else f"a new permission set granting {wanted} access"
+        """The smallest grant that covers what the person would lose (``auditor.readiness.proposal``)."""
+        iam_user = self.by_name.get(user.user_name)
+        proposal = self.access.proposal(self.account, iam_user, user) if self.access and iam_user else None
+        if proposal is None:
+            return
         facts = self._facts(
-            instance_arn=idc.instance_arn, permission_set_arn=ps_arn, user_id=user.identity_center_user_id
+            instance_arn=idc.instance_arn,
+            principal_type=proposal.principal_type,
+            principal_id=proposal.principal_id,
+            principal_name=proposal.principal_name,
+            permission_set_name=proposal.permission_set_name,
         )
+        who = f"{user.identity_center_user}" + (
+            f" (through group {proposal.principal_name})" if proposal.principal_type == "GROUP" else ""
+        )
+        lost = f"what {user.user_name} would lose: {actions_text(user.would_lose)}"
+        note = (
+            f"IAM allows {len(proposal.conditional)} of these only on some resources or under a condition "
+            f"({', '.join(proposal.conditional[:5])}{'...' if len(proposal.conditional) > 5 else ''}): copy those "
+            "statements, with their Resource and Condition, into the set's inline policy"
+            if proposal.conditional
+            else None
+        )
+        if proposal.permission_set_arn is not None:
+            self._add(
+                "identity-center",
+                user.arn,
+                f"Give {who} the permission set {proposal.permission_set_name} in {self.account.display_name}, for "
+                f"{lost} (picked: {proposal.rule})",
+                _command(actions.assign_permission_set(), {**facts, "permission_set_arn": proposal.permission_set_arn}),
+                note=note,
+            )
+            return
+        template = actions.create_permission_set(inline=proposal.inline_policy is not None)
         self._add(
             "identity-center",
             user.arn,
-            f"Give {user.identity_center_user} {ps_name} in {self.account.display_name} ({user.user_name} has "
-            f"{wanted} access today; Identity Center gives {user.identity_center_access or 'none'})",
-            _command(actions.assign_user(field("user_id"), field("permission_set_arn")), facts),
-            note="or assign a group the person is a member of, so the access is managed in one place",
+            f"Create the permission set {proposal.permission_set_name} and give it to {who} in "
+            f"{self.account.display_name}, for {lost} (picked: {proposal.rule})",
+            _command(
+                template,
+                {
+                    **facts,
+                    "permission_set_description": f"What {user.user_name} did as an IAM user in "
+                    f"{self.account.display_name} (auditor readiness)",
+                    "inline_policy": proposal.inline_policy,
+                    "managed_policy_arn": proposal.managed_policy_arn,
+                },
+            ),
+            note=note,
+        )
+
+    def _review(self, user: IamUserReadiness) -> None:
+        """What the tool could not decide for a person: looked at before their IAM user goes."""
+        if not (user.needs_review or user.unknown_policies):
+            return
+        items = []
+        if user.needs_review:
+            items.append(
+                f"Identity Center allows only under a condition or on some resources: {actions_text(user.needs_review)}"
+            )
+        if user.unknown_policies:
+            items.append(f"unknown policy documents: {', '.join(user.unknown_policies)}")
+        self._add(
+            "people",
+            user.arn,
+            f"Review {user.user_name}'s access before the IAM user is switched off ({'; '.join(items)})",
+            note="do not go on with this person until reviewed: the tool cannot tell that nothing is lost",
+        )
+
+    def _replace_trust(self, user: IamUserReadiness, track: str = "people") -> None:
+        for role_arn in user.trusted_by_roles:
+            role_account, _, role = role_arn.partition(":role/")
+            facts = self._facts(
+                user_arn=user.arn,
+                role_name=role.rsplit("/", 1)[-1],
+                role_account_id=role_account.rsplit(":", 1)[-1],
+                person=user.identity_center_user or user.user_name,
+            )
+            self._add(
+                track,
+                user.arn,
+                f"Replace the path through {role_arn}: its trust policy names {user.user_name}'s IAM user "
+                "(run in the role's account)",
+                _command(actions.replace_trusted_user(), facts),
+                note=actions.replace_trusted_user().fill(facts).console[0],
+            )
+
+    def _resource_policies(self) -> None:
+        needle = f"arn:aws:iam::{self.account.account_id}:user/"
+        self._add(
+            "people",
+            self.account.account_id,
+            f"Manual check: resource policies (S3 buckets, KMS keys, Secrets Manager secrets) that name IAM users of "
+            f"{self.account.display_name} ({needle}...), in every account: an identity scan does not read them",
+            _command(actions.find_resource_policies_naming(), self._facts(needle=needle)),
         )
 
     def _sign_in(self, user: IamUserReadiness) -> None:
@@ -355,11 +464,13 @@ def render_markdown(plan: MigrationPlan) -> str:
         f"Identity Center: {r.identity_center_status}"
         + (f", identity store {r.identity_store_id}, portal {r.start_url}" if r.start_url else ""),
         "",
-        "| accounts migrated | ready | blocked | people matched | access gaps | active IAM user keys |",
-        "|---|---|---|---|---|---|",
+        "| accounts migrated | ready | needs review | blocked | people matched | access gaps | people to review "
+        "| active IAM user keys |",
+        "|---|---|---|---|---|---|---|---|",
         f"| {summary.accounts_by_verdict.get('migrated', 0)} | {summary.accounts_by_verdict.get('ready', 0)} | "
-        f"{summary.accounts_by_verdict.get('blocked', 0)} | {summary.humans_matched} of {summary.humans} | "
-        f"{summary.access_gaps} | {summary.active_keys_left} |",
+        f"{summary.accounts_by_verdict.get('needs-review', 0)} | {summary.accounts_by_verdict.get('blocked', 0)} | "
+        f"{summary.humans_matched} of {summary.humans} | {summary.access_gaps} | {summary.needs_review} | "
+        f"{summary.active_keys_left} |",
         "",
         "Run each account's commands with credentials for that account (its IAM Identity Center or assignment "
         "commands from the management account or the delegated administrator). Do the steps in order: nobody's "
@@ -393,7 +504,8 @@ def _account_heading(r: Readiness, s: PlanStep) -> list[str]:
         return [f"## {s.account_name or s.account_id} ({s.account_id})", ""]
     lines = [f"## {account.account_name or account.account_id} ({account.account_id}): {account.verdict}", ""]
     lines += [f"- blocker `{b.code}`: {b.message}" for b in account.blockers]
-    return [*lines, ""] if account.blockers else lines
+    lines += [f"- to review `{r.code}`: {r.message}" for r in account.reviews]
+    return [*lines, ""] if account.blockers or account.reviews else lines
 
 
 def plan_files(plan: MigrationPlan) -> Iterable[tuple[str, str]]:

@@ -1,13 +1,18 @@
-"""One account's verdict: ``migrated``, ``ready`` or ``blocked`` (with every blocker), plus its side tracks.
+"""One account's verdict: ``migrated``, ``ready``, ``needs-review`` or ``blocked``, plus its side tracks.
 
 * ``blocked``: something must be done before the IAM users can go: Identity Center is not enabled, the
   account has no assignment (nobody could sign in to it through the portal), a person's IAM user has no
-  identity-store user (``human-unmatched``) or several (``human-ambiguous``), or a person would lose access
-  (``access-gap``: Identity Center gives less in this account than their IAM user has today).
+  identity-store user (``human-unmatched``) or several (``human-ambiguous``), a person would lose actions they
+  used (or, their use unknown, could use) under IAM (``access-gap``, naming the actions), or a role's trust
+  policy names an IAM user the migration deletes (``trusted-by-role``).
+* ``needs-review``: nothing is known to block, but the tool cannot tell that nobody loses access: Identity Center
+  allows some of a person's actions only under a condition or on some resources (``access-depends``), or a
+  policy's document is unknown (``policy-unknown``). A person must look; it never reads as ready.
 * ``migrated``: no IAM user with a console password or an active key remains, apart from break-glass users
   and declared exceptions, and the account has assignments.
 * ``ready``: credentials remain (people's, stale users', workloads'), but switching the people's off locks
-  nobody out. Workloads never block: they are their own track, with the replacement to use.
+  nobody out: every action each person uses (or could use) is allowed outright by a permission set assigned to
+  them there. Workloads never block: they are their own track, with the replacement to use.
 """
 
 from __future__ import annotations
@@ -18,18 +23,38 @@ from datetime import datetime, timedelta
 from pydantic import TypeAdapter
 
 from auditor.inventory import AccountInventory
-from auditor.readiness.models import Blocker, IamUserReadiness, RootHygiene, Verdict, WorkloadUser
+from auditor.readiness.models import (
+    Blocker,
+    IamUserReadiness,
+    Review,
+    RootHygiene,
+    ServiceActions,
+    Verdict,
+    WorkloadUser,
+)
 
 _CI_WORDS = frozenset(
     ("ci", "cd", "deploy", "github", "gitlab", "jenkins", "pipeline", "circleci", "buildkite", "terraform")
 )
 
 
-def blockers_for(users: Sequence[IamUserReadiness]) -> list[Blocker]:
-    """The people-level blockers: unmatched, ambiguous, access gaps (humans only, exceptions excepted)."""
+def blockers_for(users: Sequence[IamUserReadiness], account: str) -> list[Blocker]:
+    """The people-level blockers (exceptions excepted): unmatched, ambiguous, access they would lose, and roles
+    whose trust policy names an IAM user that the migration deletes (break-glass users stay)."""
     blockers: list[Blocker] = []
     for user in users:
-        if user.user_class != "human" or user.exception is not None:
+        if user.exception is not None or user.user_class == "break-glass":
+            continue
+        if user.trusted_by_roles:
+            blockers.append(
+                Blocker(
+                    code="trusted-by-role",
+                    subject=user.arn,
+                    message=f"{user.user_name} is named in the trust policy of {', '.join(user.trusted_by_roles)}: "
+                    "deleting the IAM user breaks that path",
+                )
+            )
+        if user.user_class != "human":
             continue
         if user.match == "unmatched":
             blockers.append(
@@ -52,19 +77,68 @@ def blockers_for(users: Sequence[IamUserReadiness]) -> list[Blocker]:
                 Blocker(
                     code="access-gap",
                     subject=user.arn,
-                    message=(
-                        f"{user.user_name} has {user.iam_access} access today; Identity Center gives "
-                        f"{user.identity_center_user} {user.identity_center_access or 'none'} here"
-                    ),
+                    message=f"{user.user_name} would lose in {account}: {actions_text(user.would_lose)}"
+                    + ("" if user.access_basis == "used" else " (use unknown: compared on what IAM allows today)"),
                 )
             )
     return blockers
 
 
-def verdict_of(blockers: Sequence[Blocker], users: Sequence[IamUserReadiness], remaining: set[str]) -> Verdict:
+def reviews_for(users: Sequence[IamUserReadiness], account: str) -> list[Review]:
+    """What a person must look at before a matched person's IAM user can go (the tool cannot decide it)."""
+    reviews: list[Review] = []
+    for user in users:
+        if user.user_class != "human" or user.exception is not None or user.match != "matched":
+            continue
+        if user.needs_review:
+            reviews.append(
+                Review(
+                    code="access-depends",
+                    subject=user.arn,
+                    message=f"Identity Center gives {user.identity_center_user} in {account} only under a condition "
+                    f"or on some resources: {actions_text(user.needs_review)}",
+                )
+            )
+        if user.unknown_policies:
+            reviews.append(
+                Review(
+                    code="policy-unknown",
+                    subject=user.arn,
+                    message=f"{user.user_name}'s access could not be compared in full: the documents of "
+                    f"{', '.join(user.unknown_policies)} are unknown",
+                )
+            )
+    return reviews
+
+
+def actions_text(services: Sequence[ServiceActions], limit: int = 3) -> str:
+    """``s3: GetObject, PutObject (last used 2026-11-30); ec2: RunInstances``; past ``limit`` services, the counts
+    and the services with the most actions (``19,872 actions in 445 services, the most in ec2 (712), ...``)."""
+    if len(services) > limit:
+        total = sum(s.count for s in services)
+        most = sorted(services, key=lambda s: (-s.count, s.service))[:limit]
+        return f"{total:,} actions in {len(services)} services, the most in " + ", ".join(
+            f"{s.service} ({s.count:,})" for s in most
+        )
+    parts = []
+    for service in services:
+        names = ", ".join(a.split(":", 1)[1] for a in service.actions[:5])
+        more = service.count - min(len(service.actions), 5)
+        text = f"{service.service}: {names}" + (f" and {more} more" if more > 0 else "")
+        if service.last_used is not None:
+            text += f" (last used {service.last_used.date().isoformat()})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def verdict_of(
+    blockers: Sequence[Blocker], reviews: Sequence[Review], users: Sequence[IamUserReadiness], remaining: set[str]
+) -> Verdict:
     """``remaining``: ARNs of users that still hold a console password or an active key."""
     if blockers:
         return "blocked"
+    if reviews:
+        return "needs-review"
     kept = {u.arn for u in users if u.user_class == "break-glass" or u.exception is not None}
     return "ready" if remaining - kept else "migrated"
 

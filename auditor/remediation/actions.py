@@ -313,6 +313,89 @@ resource "aws_ssoadmin_permission_set" "this" {{
     )
 
 
+def assign_permission_set() -> FixTemplate:
+    """``{permission_set_arn}`` to ``{principal_type}`` ``{principal_id}`` on ``{account_id}``, then its status:
+    AWS creates an assignment asynchronously (and provisions the set to the account with it)."""
+    return FixTemplate(
+        console=(
+            f"{ACCOUNT_ASSIGNMENTS_PAGE} > {{account_name}} ({ACCOUNT}) > Assign users or groups > "
+            "{principal_name} > {permission_set_name} > Submit.",
+        ),
+        cli=(
+            commands.create_account_assignment_request(
+                "request", field("principal_type"), field("principal_id"), field("permission_set_arn")
+            ),
+            commands.describe_account_assignment_creation_status('"$request"'),
+        ),
+    )
+
+
+def create_permission_set(*, inline: bool) -> FixTemplate:
+    """A new permission set (``{permission_set_name}``) holding an inline policy (``{inline_policy}``, JSON) or an AWS
+    managed policy (``{managed_policy_arn}``), provisioned to ``{account_id}`` and assigned there to
+    ``{principal_type}`` ``{principal_id}``; the last line shows whether the assignment went through."""
+    permission_set = '"$permission_set"'
+    policy = (
+        commands.put_inline_policy_to_permission_set(permission_set, field("inline_policy"))
+        if inline
+        else commands.attach_managed_policy_to_permission_set(permission_set, field("managed_policy_arn"))
+    )
+    return FixTemplate(
+        console=(
+            "IAM Identity Center console > Multi-account permissions > Permission sets > Create permission set > "
+            "Custom permission set: "
+            + ("an inline policy (the one below)" if inline else "{managed_policy_arn}")
+            + ", name {permission_set_name}.",
+            f"{ACCOUNT_ASSIGNMENTS_PAGE} > {{account_name}} ({ACCOUNT}) > Assign users or groups > "
+            "{principal_name} > {permission_set_name} > Submit.",
+        ),
+        cli=(
+            commands.create_permission_set(
+                "permission_set", field("permission_set_name"), field("permission_set_description")
+            ),
+            policy,
+            commands.provision_permission_set(permission_set, ACCOUNT),
+            commands.create_account_assignment_request(
+                "request", field("principal_type"), field("principal_id"), permission_set
+            ),
+            commands.describe_account_assignment_creation_status('"$request"'),
+        ),
+    )
+
+
+def replace_trusted_user() -> FixTemplate:
+    """A role whose trust policy names an IAM user (``{user_arn}``): what the person reaches it with once the user
+    is gone. Run in the role's account (``{role_account_id}``)."""
+    return FixTemplate(
+        console=(
+            "IAM console (account {role_account_id}) > Roles > {role_name} > Trust relationships: it names "
+            "{user_arn}. Give {person} a permission set in {role_account_id} for the same work, or change the trust "
+            "to the person's Identity Center role: Principal arn:aws:iam::{account_id}:root with a Condition "
+            "ArnLike aws:PrincipalArn arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/*/"
+            "AWSReservedSSO_<permission-set-name>_* (and the set allowing sts:AssumeRole on the role).",
+        ),
+        cli=(commands.get_role_trust_policy(),),
+    )
+
+
+def find_resource_policies_naming(needle: str = field("needle")) -> FixTemplate:
+    """Resource policies that may name IAM users (``needle``: the account's user ARN prefix): an identity scan does
+    not read them. Run in every account (and region, for KMS keys and secrets) of the organization."""
+    return FixTemplate(
+        console=(
+            "No identity API lists the resource policies that name an IAM user: S3 bucket policies, KMS key policies "
+            "and Secrets Manager resource policies are the usual places. Each command prints the buckets, keys or "
+            f"secrets whose policy names {needle}; run them in every account (and region, for keys and secrets) "
+            "and move each to the person's Identity Center role before the user goes.",
+        ),
+        cli=(
+            commands.buckets_whose_policy_names(needle),
+            commands.keys_whose_policy_names(needle),
+            commands.secrets_whose_policy_names(needle),
+        ),
+    )
+
+
 def create_identity_center_user(user_name: str, email: str) -> FixTemplate:
     return FixTemplate(
         console=("IAM Identity Center console > Users > Add user.",),

@@ -46,6 +46,17 @@ def for_each(listing: str, query: str, variable: str, command: str) -> str:
     return f"for {variable} in $({listing} --query '{query}' --output text); do {command}; done"
 
 
+def capture(variable: str, command: str, query: str) -> str:
+    """``VARIABLE=$(COMMAND --query 'QUERY' --output text)``: what the next lines use as ``"$VARIABLE"`` (the ARN a
+    create call returns, a request id to follow)."""
+    return f"{variable}=$({command} --query '{query}' --output text)"
+
+
+def _naming(command: str, needle: str, variable: str) -> str:
+    """``COMMAND`` (a policy document on stdout) piped to a search for ``needle``; the item is printed on a hit."""
+    return f'{command} 2>/dev/null | grep -qF {needle} && echo "${variable}"'
+
+
 # ------------------------------------------------------------------------------------------- IAM users
 
 
@@ -268,13 +279,84 @@ def update_permission_set_session(duration: str) -> str:
     )
 
 
-def provision_permission_set() -> str:
+def provision_permission_set(permission_set: str = PERMISSION_SET, account: str | None = None) -> str:
+    """To the accounts it is provisioned to already (after a change), or to one account (a new set)."""
+    target: dict[str, str] = {"target_type": "AWS_ACCOUNT", "target_id": account} if account else {}
     return aws(
         "sso-admin",
         "provision-permission-set",
         instance_arn=INSTANCE,
-        permission_set_arn=PERMISSION_SET,
-        target_type="ALL_PROVISIONED_ACCOUNTS",
+        permission_set_arn=permission_set,
+        **(target or {"target_type": "ALL_PROVISIONED_ACCOUNTS"}),
+    )
+
+
+def create_permission_set(variable: str, name: str, description: str) -> str:
+    """The new set's ARN in ``"$VARIABLE"`` for the commands that follow."""
+    create = aws("sso-admin", "create-permission-set", instance_arn=INSTANCE, name=name, description=description)
+    return capture(variable, create, "PermissionSet.PermissionSetArn")
+
+
+def put_inline_policy_to_permission_set(permission_set: str, policy: str) -> str:
+    """``policy``: the document's JSON (as one shell word)."""
+    return aws(
+        "sso-admin",
+        "put-inline-policy-to-permission-set",
+        instance_arn=INSTANCE,
+        permission_set_arn=permission_set,
+        inline_policy=policy,
+    )
+
+
+def attach_managed_policy_to_permission_set(permission_set: str, policy_arn: str) -> str:
+    return aws(
+        "sso-admin",
+        "attach-managed-policy-to-permission-set",
+        instance_arn=INSTANCE,
+        permission_set_arn=permission_set,
+        managed_policy_arn=policy_arn,
+    )
+
+
+def create_account_assignment_request(
+    variable: str, principal_type: str, principal: str, permission_set: str, account: str = ACCOUNT
+) -> str:
+    """The assignment is created asynchronously: its request id in ``"$VARIABLE"``, to follow with
+    :func:`describe_account_assignment_creation_status`."""
+    create = create_account_assignment(principal_type, principal, account, permission_set)
+    return capture(variable, create, "AccountAssignmentCreationStatus.RequestId")
+
+
+def describe_account_assignment_creation_status(request: str) -> str:
+    return aws(
+        "sso-admin",
+        "describe-account-assignment-creation-status",
+        instance_arn=INSTANCE,
+        account_assignment_creation_request_id=request,
+    )
+
+
+def get_role_trust_policy(role: str = field("role_name")) -> str:
+    return aws("iam", "get-role", role_name=role, query="Role.AssumeRolePolicyDocument")
+
+
+def buckets_whose_policy_names(needle: str) -> str:
+    """The S3 buckets whose bucket policy contains ``needle`` (an IAM user's ARN), one per line."""
+    policy = aws("s3api", "get-bucket-policy", bucket='"$bucket"', query="Policy", output="text")
+    return for_each(aws("s3api", "list-buckets"), "Buckets[].Name", "bucket", _naming(policy, needle, "bucket"))
+
+
+def keys_whose_policy_names(needle: str) -> str:
+    """The KMS keys whose key policy contains ``needle``, one per line."""
+    policy = aws("kms", "get-key-policy", key_id='"$key"', policy_name="default", query="Policy", output="text")
+    return for_each(aws("kms", "list-keys"), "Keys[].KeyId", "key", _naming(policy, needle, "key"))
+
+
+def secrets_whose_policy_names(needle: str) -> str:
+    """The Secrets Manager secrets whose resource policy contains ``needle``, one per line."""
+    policy = aws("secretsmanager", "get-resource-policy", secret_id='"$secret"', query="ResourcePolicy", output="text")
+    return for_each(
+        aws("secretsmanager", "list-secrets"), "SecretList[].ARN", "secret", _naming(policy, needle, "secret")
     )
 
 

@@ -195,21 +195,9 @@ def test_root_rows_are_simulated_and_say_so(inventory: Inventory) -> None:
     assert production.account_summary["AccountAccessKeysPresent"] == 0
 
 
-def test_moto_artefacts_are_dropped_openly_and_the_demo_has_only_simulator_gaps(inventory: Inventory) -> None:
-    from auditor.demo.simulated import SIMULATOR_GAP
-
-    # The one gap left is IAM's last-accessed data, which moto lacks and the story does not describe: one entry
-    # per account with a user holding a credential, marked as the simulator's; those users' use stays unknown.
-    gaps = {(e.account_id, e.service, e.operation, e.error_code) for e in inventory.errors}
-    holders = {
-        account.account_id
-        for account in inventory.accounts
-        if any(user.password_enabled or user.active_keys for user in account.users or [])
-    }
-    assert holders and gaps == {(a, "iam", "GenerateServiceLastAccessedDetails", "NotImplemented") for a in holders}
-    assert all(e.message.endswith(f"({SIMULATOR_GAP})") for e in inventory.errors)
-    assert all(user.service_use is None for account in inventory.accounts for user in account.users or [])
+def test_moto_artefacts_are_dropped_openly_and_the_demo_has_no_gap(inventory: Inventory) -> None:
     # Errors AWS never returns are dropped only with a line saying so, and the builder's true answer recorded.
+    assert inventory.errors == []
     facts = inventory.collection.simulated
     dropped = {fact.note.split()[2]: fact for fact in facts if fact.note.startswith("dropped ")}
     assert sorted(dropped) == [
@@ -228,6 +216,23 @@ def test_moto_artefacts_are_dropped_openly_and_the_demo_has_only_simulator_gaps(
     assert not any(p.permissions_boundary_unreadable for p in inventory.identity_center.permission_sets)
 
 
+def test_what_users_used_is_simulated_and_says_so(inventory: Inventory) -> None:
+    """moto has no IAM last-accessed data: the story's users get what it says they used, the accounts' gaps are
+    dropped because every user holding a credential there is described, and a fact per account says so."""
+    ids = ids_by_name(inventory)
+    legacy = inventory.account(ids["acme-legacy"])
+    assert legacy is not None and legacy.users is not None
+    bob = next(u for u in legacy.users if u.user_name == "bob")
+    assert bob.service_use is not None
+    used = {s.namespace: (s.actions and [a.action for a in s.actions]) for s in bob.service_use}
+    assert used == {"s3": ["s3:GetObject", "s3:ListBucket"], "ec2": ["ec2:DescribeInstances"], "cloudwatch": None}
+    assert all(u.service_use is not None for u in legacy.users)
+    assert not any(e.operation == "GenerateServiceLastAccessedDetails" for e in inventory.errors)
+    facts = [f for f in inventory.collection.simulated if "last-accessed" in f.note]
+    assert {f.account_id for f in facts} == {ids["acme-management"], ids["acme-legacy"]}
+    assert all(f.resource_types == () for f in facts)  # no finding rests on it: the readiness stage reads it
+
+
 def test_findings_name_the_simulated_facts_they_rest_on(inventory: Inventory) -> None:
     """A root finding in acme-legacy rests on acme-legacy's simulated root row (and on no other account's); a
     finding about something collected for real, in the same account, rests on nothing simulated."""
@@ -238,7 +243,11 @@ def test_findings_name_the_simulated_facts_they_rest_on(inventory: Inventory) ->
 
     document = findings_for(inventory, load_rules([BUILTIN_PACK], use_entry_points=False), Config())
     legacy = ids_by_name(inventory)["acme-legacy"]
-    notes = {fact.account_id: fact.note for fact in inventory.collection.simulated if fact.account_id}
+    notes = {
+        fact.account_id: fact.note
+        for fact in inventory.collection.simulated
+        if fact.account_id and "AWS::IAM::Root" in fact.resource_types
+    }
     root = [f for f in document.findings if f.resource_type == "AWS::IAM::Root"]
     assert {f.rule_id for f in root} >= {"ROOT-001", "ROOT-002"}
     assert all(f.account_id == legacy and f.simulated == [notes[legacy]] for f in root)
@@ -408,4 +417,10 @@ def test_demo_shows_every_readiness_verdict_and_a_readable_plan(inventory: Inven
     ]
     markdown = render_markdown(build_plan(inventory, readiness))
     assert markdown.index("## acme-legacy") < markdown.index("## acme-management")  # management account last
-    assert "Give bob@acme.example ReadOnly in acme-legacy" in markdown
+    # what bob used (simulated: moto has no last-accessed data), and the existing set that covers it
+    assert [(s.service, s.actions) for s in bob.would_lose if s.service != "cloudwatch"] == [
+        ("ec2", ["ec2:DescribeInstances"]),
+        ("s3", ["s3:GetObject", "s3:ListBucket"]),
+    ]
+    assert bob.access_basis == "used"
+    assert "Give bob@acme.example the permission set ReadOnly in acme-legacy" in markdown
