@@ -46,6 +46,7 @@ from auditor.findings import (  # noqa: E402
     Scope,
     ScopeAccount,
     SuppressionRecord,
+    display_name,
     make_fingerprint,
     summarize,
 )
@@ -175,6 +176,7 @@ def make_document(n: int, seed: int = 7) -> FindingsDocument:
                 region=None,
                 resource_type=rtype,
                 resource_id=resource_id,
+                display_name=display_name(resource_id, evidence, None),
                 message=f"{rule.title}: IAM user {user} in {account.account_name} has access key {key_id} "
                 f"created {age} days ago, last used {(AS_OF - last_used).days} days ago.",
                 evidence=evidence,

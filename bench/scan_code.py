@@ -79,8 +79,8 @@ def build_tree(root: Path, files: int, megabytes: int, seed: int = 7) -> Tree:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         target = max(200, int(random_.gauss(mean, mean / 3)))
-        lines = []
-        while sum(map(len, lines)) < target:
+        lines: list[str] = []
+        while sum(len(line) for line in lines) < target:
             start = random_.randrange(0, len(block) - 4000)
             lines.extend(block[start : start + 4000].splitlines(keepends=True)[1:-1])
         if index % plant_every == 0:
