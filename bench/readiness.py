@@ -4,10 +4,13 @@
     python bench/readiness.py --accounts 200 --users 200 --runs 7
 
 It builds a deterministic inventory in memory (no moto, no AWS): each account has IAM users of every kind
-(people with console passwords, MFA and e-mail tags; workloads with keys and their last-used service; stale
-users; a break-glass user), IAM groups with AWS managed and customer-managed policies, a credential report,
-and an Identity Center instance whose identity store holds one user per person, in groups assigned
-permission sets across the accounts. Then it times, best of ``--runs``:
+(people with console passwords, MFA, e-mail tags and, for every other one, the services and actions they used;
+workloads with keys and their last-used service; stale users; a break-glass user), IAM groups with AWS managed
+policies, a credential report, the AWS managed policies' documents (moto's copy of AWS's), and an Identity
+Center instance whose identity store holds one user per person, in groups assigned permission sets across the
+accounts. The readiness stage compares each person's access action by action: on what they used when it is
+known (a comparison per person), on everything IAM allows them otherwise (one per policy combination, shared).
+Then it times, best of ``--runs``:
 
 * evaluate  - ``auditor.engine.evaluate.evaluate`` with the built-in rules;
 * pipeline  - ``auditor.engine.pipeline.findings_for``: what every scan runs (evaluation, the findings document, and
@@ -42,6 +45,7 @@ from auditor.inventory import (  # noqa: E402
     AccessKey,
     AccountAssignment,
     AccountInventory,
+    ActionUse,
     AttachedPolicy,
     CollectionInfo,
     CredentialReport,
@@ -54,9 +58,11 @@ from auditor.inventory import (  # noqa: E402
     IdentityStoreGroup,
     IdentityStoreUser,
     Inventory,
+    ManagedPolicy,
     OrgAccount,
     Organization,
     PermissionSet,
+    ServiceUse,
     ToolInfo,
 )
 from auditor.readiness.assess import assess_readiness  # noqa: E402
@@ -75,6 +81,25 @@ SETS = {
 
 def aws_policy(name: str) -> AttachedPolicy:
     return AttachedPolicy(policy_name=name.rsplit("/", 1)[-1], policy_arn=f"arn:aws:iam::aws:policy/{name}")
+
+
+def service_use(n: int) -> list[ServiceUse]:
+    """What IAM's last-accessed data holds for a person: services tracked action by action (S3, EC2, IAM) with the
+    actions used, and services tracked only as a whole (CloudWatch Logs, Cost Explorer)."""
+    at = AS_OF - timedelta(days=1 + n % 30)
+    tracked = {
+        "s3": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"][: 1 + n % 3],
+        "ec2": ["ec2:DescribeInstances", "ec2:StartInstances", "ec2:StopInstances"][: 1 + n % 3],
+        "iam": ["iam:ListRoles", "iam:CreateRole"][: 1 + n % 2],
+    }
+    return [
+        *(
+            ServiceUse(namespace=ns, last_accessed=at, actions=[ActionUse(action=a, last_accessed=at) for a in names])
+            for ns, names in tracked.items()
+        ),
+        ServiceUse(namespace="logs", last_accessed=at),
+        ServiceUse(namespace="ce", last_accessed=at),
+    ]
 
 
 def account(index: int, users_per_account: int) -> AccountInventory:
@@ -112,6 +137,7 @@ def account(index: int, users_per_account: int) -> AccountInventory:
             attached_policies=[aws_policy("PowerUserAccess")] if kind == 1 else [],
             access_keys=keys,
             tags={"email": f"person{n}@example.com"} if kind < 3 else {},
+            service_use=service_use(n) if n % 2 == 0 else None,  # the others: use unknown, compared on grants
         )
         users.append(user)
         rows.append(
@@ -173,6 +199,11 @@ def inventory(accounts: int, users: int) -> Inventory:
         GroupMembership(group_id=f"g-{by_kind.get(n % 10, 'ReadOnly') if n % 50 else 'Billing'}", user_id=f"u-{name}")
         for name in people
         for n in [int(name.removeprefix("person"))]
+    ] + [  # power users and the few on Billing are readers too (in IAM, the readers group), here as well
+        GroupMembership(group_id="g-ReadOnly", user_id=f"u-{name}")
+        for name in people
+        for n in [int(name.removeprefix("person"))]
+        if n % 10 == 1 or n % 50 == 0
     ]
     assignments = [
         AccountAssignment(
@@ -203,7 +234,32 @@ def inventory(accounts: int, users: int) -> Inventory:
             memberships=memberships,
         ),
         accounts=built,
+        aws_managed_policies=aws_managed_documents(
+            {p.policy_arn for a in built for g in a.groups or [] for p in g.attached_policies}
+            | {p.policy_arn for a in built for u in a.users or [] for p in u.attached_policies}
+            | {p.policy_arn for ps in sets for p in ps.managed_policies}
+        ),
     )
+
+
+def aws_managed_documents(arns: set[str]) -> list[ManagedPolicy]:
+    """The real documents of the AWS managed policies attached (moto's copy, by name), as a scan reads them once:
+    the comparison reads documents, and without them every person would be "policy-unknown"."""
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    known = json.loads(aws_managed_policies_data)
+    return [
+        ManagedPolicy(
+            policy_name=arn.rsplit("/", 1)[-1],
+            policy_arn=arn,
+            default_version_id=known[arn.rsplit("/", 1)[-1]]["DefaultVersionId"],
+            document=known[arn.rsplit("/", 1)[-1]]["Document"],
+        )
+        for arn in sorted(arns)
+        if arn.rsplit("/", 1)[-1] in known
+    ]
 
 
 def best(runs: int, work: object) -> float:

@@ -76,9 +76,23 @@ class Statement:
     actions: ActionPatterns
     negated: bool  # NotAction
     everywhere: bool  # no Condition, and Resource is "*" (alone or among others); False for NotResource
+    # When not everywhere: its Resource, NotResource and Condition as canonical JSON. Not weighed by the
+    # evaluation (which answers ``depends``), only to tell the same limited grant from another (``covers``).
+    scope: str = ""
 
     def applies_to(self, action: str) -> bool:
         return self.actions.matches(action) != self.negated
+
+    @property
+    def principal_dependent(self) -> bool:
+        """Whether its scope reads who the principal is (a policy variable, or a principal's tag, name, id, ARN,
+        type or MFA in a condition): the same statement may give an IAM user and a role session different
+        access."""
+        scope = self.scope.lower()
+        return "${" in scope or any(f'"{key}' in scope for key in _PRINCIPAL_KEYS)
+
+
+_PRINCIPAL_KEYS: Final = ("aws:principal", "aws:username", "aws:userid", "aws:multifactorauth", "aws:sourceidentity")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -97,11 +111,14 @@ def _statement(raw: Any) -> Statement | None:
     negated = "NotAction" in raw
     patterns = [str(p) for p in _as_list(raw["NotAction" if negated else "Action"]) if isinstance(p, str)]
     every_resource = "NotResource" not in raw and "*" in {str(r).strip() for r in _as_list(raw.get("Resource"))}
+    everywhere = every_resource and not raw.get("Condition")
+    scope = {key: raw[key] for key in ("Resource", "NotResource", "Condition") if key in raw}
     return Statement(
         deny=effect == "deny",
         actions=ActionPatterns.of(patterns),
         negated=negated,
-        everywhere=every_resource and not raw.get("Condition"),
+        everywhere=everywhere,
+        scope="" if everywhere else json.dumps(scope, sort_keys=True, default=str),
     )
 
 
@@ -293,9 +310,17 @@ class Grants(Mapping[str, Decision]):
         self.identity = identity
         self.boundary = boundary
         self._by_service = masks  # prefix -> (allowed, depends, denied), only prefixes with one of them
+        # answers given, by action as asked: the readiness stage asks the same few used actions for many people
+        self._decided: dict[str, Decision] = {}
 
     def decision(self, action: str) -> Decision:
         """Any of the four answers for any concrete action; one the database does not know is evaluated directly."""
+        decided = self._decided.get(action)
+        if decided is None:
+            decided = self._decided[action] = self._decide(action)
+        return decided
+
+    def _decide(self, action: str) -> Decision:
         prefix, _, name = action.lower().partition(":")
         service = database().get(prefix)
         bit = service.positions.get(name) if service else None
@@ -349,6 +374,15 @@ class Grants(Mapping[str, Decision]):
         for prefix in sorted(self._by_service):
             yield from services[prefix].actions_in(self._by_service[prefix][slot])
 
+    def of_service(self, prefix: str) -> Iterator[str]:
+        """The actions of one service prefix (any case) that are allowed or depend: ``iter()`` for one service,
+        without spelling out the other 400."""
+        service = database().get(prefix.lower())
+        if service is None:
+            return iter(())
+        allowed, depends, _ = self._by_service.get(service.prefix, (0, 0, 0))
+        return service.actions_in(allowed | depends)
+
     def service_decision(self, prefix: str) -> Decision | None:
         """The one answer every action of a service prefix gets, or None when its actions differ."""
         service = database().get(prefix.lower())
@@ -386,29 +420,71 @@ def best_of(grants_list: Sequence[Grants], action: str) -> Decision:
     return Decision.NOT_ALLOWED
 
 
-def beyond_all(mine: Grants, others: Sequence[Grants]) -> Iterator[tuple[str, Decision, Decision]]:
-    """(action, ``mine``'s answer, the best answer of ``others``) for each action ``mine`` grants more of than every
-    one of ``others`` does (``allowed`` over ``depends`` over neither): what a person moving from one principal's
-    policies to several roles, any of which they may use, would lose or have only under conditions. Computed on
-    the masks, a service at a time, so ``AdministratorAccess`` against a few sets costs a few hundred integer
-    operations, not 20,000 look-ups."""
+def covers(theirs: Grants, mine: Grants, action: str) -> bool:
+    """Whether ``theirs`` gives ``action`` wherever ``mine`` does, for an action both answer ``depends`` (conditions
+    and resources are not evaluated, so this is by statement). ``mine`` allows a request only where one of its
+    allow statements and (with a boundary) one of its boundary's do, so ``theirs`` covers it when it holds all of
+    either kind that apply, none of them reading who the principal is; no statement of ``theirs`` denies the
+    action that does not deny it in ``mine`` too; and ``theirs`` has no boundary or the same one. So a permission
+    set holding the AWS managed policy an IAM user has (or that caps it) gives the same conditional access;
+    anything else is to review."""
+    if theirs.boundary is not None and (isinstance(theirs.boundary, Unreadable) or theirs.boundary != mine.boundary):
+        return False
+    limits = [mine.identity] + ([mine.boundary] if isinstance(mine.boundary, PolicySet) else [])
+    held = theirs.identity.statements
+    if not any(_grants_within(limit, held, action) for limit in limits):
+        return False
+    their_denies = {s for s in _with_boundary(theirs) if s.deny and s.applies_to(action)}
+    return their_denies <= _with_boundary(mine)
+
+
+def _grants_within(policies: PolicySet, held: frozenset[Statement], action: str) -> bool:
+    allows = [s for s in policies.statements if not s.deny and s.applies_to(action)]
+    return bool(allows) and all(s in held and not s.principal_dependent for s in allows)
+
+
+def _with_boundary(held: Grants) -> frozenset[Statement]:
+    boundary = held.boundary
+    statements = held.identity.statements
+    return statements | boundary.statements if isinstance(boundary, PolicySet) else statements
+
+
+def not_covered(
+    mine: Grants, others: Sequence[Grants], prefixes: Iterable[str] | None = None
+) -> Iterator[tuple[str, Decision, Decision]]:
+    """(action, ``mine``'s answer, the best answer of ``others``) for each action ``mine`` allows or may allow
+    (``allowed`` or ``depends``) that none of ``others`` allows outright: what a person moving from one principal's
+    policies to several roles, any of which they may use, could lose. Conditions and resources are not compared,
+    so two ``depends`` are not known to be the same access: a ``depends`` on both sides is yielded too.
+
+    Computed on the masks, a service at a time, so ``AdministratorAccess`` against a few sets costs a few hundred
+    integer operations, not 20,000 look-ups. ``prefixes``: only those services (any case)."""
     services = database()
-    for prefix in sorted(mine._by_service):
-        allowed, depends, _ = mine._by_service[prefix]
-        their_allowed = their_depends = 0
+    held = mine._by_service
+    only = sorted(held) if prefixes is None else sorted({p.lower() for p in prefixes} & held.keys())
+    for prefix in only:
+        allowed, depends, _ = held[prefix]
+        their_allowed = their_depends = their_denied = 0
         for other in others:
-            other_allowed, other_depends, _ = other._by_service.get(prefix, (0, 0, 0))
+            other_allowed, other_depends, other_denied = other._by_service.get(prefix, (0, 0, 0))
             their_allowed |= other_allowed
             their_depends |= other_depends
-        lost = (allowed & ~their_allowed) | (depends & ~their_allowed & ~their_depends)
-        if not lost:
+            their_denied |= other_denied
+        uncovered = (allowed | depends) & ~their_allowed
+        if not uncovered:
             continue
         service = services[prefix]
         for bit, name in enumerate(service.names):
-            if lost >> bit & 1:
-                action = f"{service.prefix}:{name}"
-                mine_decision = Decision.ALLOWED if allowed >> bit & 1 else Decision.DEPENDS
-                yield action, mine_decision, Decision.DEPENDS if their_depends >> bit & 1 else best_of(others, action)
+            if uncovered >> bit & 1:
+                # best_of on the masks: none allows it outright; one that may beats one that denies beats none
+                theirs = (
+                    Decision.DEPENDS
+                    if their_depends >> bit & 1
+                    else Decision.DENIED
+                    if their_denied >> bit & 1
+                    else Decision.NOT_ALLOWED
+                )
+                yield f"{service.prefix}:{name}", Decision.ALLOWED if allowed >> bit & 1 else Decision.DEPENDS, theirs
 
 
 def _boundary_masks(boundary: Boundary, service: Service) -> Sequence[int]:

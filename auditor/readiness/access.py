@@ -111,6 +111,7 @@ class AccessMap:
             )
         self.grants: dict[str, list[AccessGrant]] = {}
         self._levels: dict[tuple[str, str], AccessLevel] = {}  # (user id, account id) -> highest level
+        self._set_arns: dict[tuple[str, str], list[str]] = {}  # (user id, account id) -> sets reached, each once
         for user in identity_center.users or []:
             reached = [("direct", target) for target in by_principal.get(("USER", user.user_id), [])]
             for group_id in groups_of.get(user.user_id, []):
@@ -124,6 +125,9 @@ class AccessMap:
             for grant in self.grants[user.user_id]:
                 key = (user.user_id, grant.account_id)
                 self._levels[key] = highest([self._levels.get(key, "none"), grant.level])
+                arns = self._set_arns.setdefault(key, [])
+                if grant.permission_set_arn not in arns:
+                    arns.append(grant.permission_set_arn)
 
     def _set_in(self, account_id: str, ps_arn: str) -> _SetInAccount | None:
         key = (account_id, ps_arn)
@@ -168,9 +172,7 @@ class AccessMap:
 
     def permission_set_arns_in(self, user_id: str, account_id: str) -> list[str]:
         """The permission sets the user reaches in the account, directly or through groups, each once."""
-        return list(
-            dict.fromkeys(g.permission_set_arn for g in self.grants.get(user_id, []) if g.account_id == account_id)
-        )
+        return list(self._set_arns.get((user_id, account_id), ()))
 
     def level_in(self, user_id: str, account_id: str) -> AccessLevel:
         return self._levels.get((user_id, account_id), "none")

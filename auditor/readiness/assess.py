@@ -200,8 +200,10 @@ def _user(
         "access_gap": bool(compared and compared.lost),
         "exception": patterns.exception(user),
         "access_basis": compared.basis if compared else None,
-        "would_lose": compared.services(compared.lost) if compared else [],
-        "needs_review": compared.services(compared.review) if compared else [],
+        "would_lose": compared.would_lose[0] if compared else [],
+        "would_lose_count": compared.would_lose[1] if compared else None,
+        "needs_review": compared.needs_review[0] if compared else [],
+        "needs_review_count": compared.needs_review[1] if compared else None,
         "unknown_policies": compared.unknown if compared else [],
         "trusted_by_roles": trusted.get(user.arn, []),
     }

@@ -10,13 +10,15 @@ condition or on some resources needs review. A policy whose document is unknown 
 deny: on the IAM side the comparison is incomplete, on the Identity Center side an action no known set allows
 needs review rather than counting as lost.
 
-Statements that only let an IAM user manage itself are left out of the IAM side: those whose every resource
-names the user (``${aws:username}``) or an MFA device (``:mfa/``, a resource only IAM users and root have), as in
-AWS's self-service MFA and credential policies. They manage the IAM user and its MFA, which the migration deletes
-(Identity Center has its own MFA).
+Statements that only let an IAM user manage itself are left out of the IAM side: those whose every resource is
+the user's own ARN (``arn:aws:iam::*:user/${aws:username}``) or an MFA device's (``:mfa/``, a resource only IAM
+users and root have), as in AWS's self-service MFA and credential policies. They manage the IAM user and its MFA,
+which the migration deletes (Identity Center has its own MFA). A policy variable elsewhere (an S3 home folder
+``home/${aws:username}/``) is access to data, and stays.
 
-The comparison of a policy combination is computed once: users with the same groups, attached policies and
-boundary (and no inline policy) share it, and so do people with the same permission sets in an account.
+The comparison of a policy combination is computed once: people whose IAM policies come to the same statements
+and boundary, with permission sets that do too, share it in every account (when their use is unknown; a
+comparison on use is the person's own, over the few actions they used).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, Final, TypeAlias
 
 from auditor.inventory import AccountInventory, IamUser, Inventory, PermissionSet, ServiceUse
 from auditor.permissions.evaluator import (
@@ -35,22 +38,38 @@ from auditor.permissions.evaluator import (
     PolicySet,
     Unreadable,
     best_of,
-    beyond_all,
+    covers,
     grants,
+    not_covered,
 )
-from auditor.readiness.models import ACTIONS_LISTED, AccessBasis, ServiceActions
+from auditor.readiness.models import ACTIONS_LISTED, SERVICES_LISTED, AccessBasis, ActionCount, ServiceActions
 
-SELF = "${aws:username}"  # a resource naming the IAM user itself: gone with the user
+IAM_ARN = "arn:aws:iam::"  # only IAM resources: a bucket path with ${aws:username} in it is data, kept
+SELF = "/${aws:username}"  # at the end of a user ARN: the IAM user itself (user/${aws:username}, under any path)
 MFA_DEVICE = ":mfa/"  # an IAM MFA device's ARN: IAM users' (and root's) MFA, not Identity Center's
 KEPT = (Decision.ALLOWED, Decision.DEPENDS)
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity: the comparison cache keys on the objects
+@dataclass(frozen=True, eq=False)
 class Side:
     """What one principal's policies allow (``Grants``), and the policies whose document is unknown."""
 
     grants: Grants
     unknown: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """Equal for equal statements, boundary and unknown policies, whatever the account: the comparison cache's
+        key (a ``PolicySet`` is a value; ``Grants`` is a mapping and hashes by nothing)."""
+        return self.grants.identity, self.grants.boundary, self.unknown
+
+
+@dataclass
+class _Service:
+    """One service's actions in a comparison's list, and the latest use of any of them."""
+
+    actions: list[str]
+    last_used: datetime | None
 
 
 @dataclass
@@ -61,30 +80,75 @@ class Comparison:
     unknown: list[str] = field(default_factory=list)
     # lost actions IAM allows only on some resources or under a condition: a new grant must keep those limits
     lost_conditional: set[str] = field(default_factory=set)
+    # the same, by service prefix, kept as they are recorded (the lists in the findings are by service)
+    _lost_services: dict[str, _Service] = field(default_factory=dict, repr=False)
+    _review_services: dict[str, _Service] = field(default_factory=dict, repr=False)
 
     def record(self, action: str, last_used: datetime | None, mine: Decision, theirs: Decision, unsure: bool) -> None:
-        """``theirs`` allows less than ``mine``: lost, or (a set allows it under a condition, or a set's documents
-        are unknown) to review."""
+        """No set allows ``action`` outright: lost, or to review when a set allows it under a condition or on some
+        resources (conditions are not compared, so also when IAM does too), or when a set's documents are
+        unknown."""
+        prefix = action.split(":", 1)[0].lower()
         if theirs is Decision.DEPENDS or unsure:
             self.review[action] = last_used
+            _add(self._review_services, prefix, [action], last_used)
             return
         self.lost[action] = last_used
+        _add(self._lost_services, prefix, [action], last_used)
         if mine is Decision.DEPENDS:
             self.lost_conditional.add(action)
 
-    def services(self, actions: Mapping[str, datetime | None]) -> list[ServiceActions]:
-        by_service: dict[str, list[str]] = {}
-        for action in actions:
-            by_service.setdefault(action.split(":", 1)[0].lower(), []).append(action)
-        return [
-            ServiceActions(
-                service=service,
-                actions=sorted(names)[:ACTIONS_LISTED],
-                count=len(names),
-                last_used=max((used for a in names if (used := actions[a]) is not None), default=None),
-            )
-            for service, names in sorted(by_service.items())
-        ]
+    def record_service(self, prefix: str, part: _ServicePart, last_used: datetime | None) -> None:
+        """One service's actions at once, all used at ``last_used``: ``AccessComparison._whole_service``."""
+        lost, review, conditional = part
+        if lost:
+            self.lost.update(dict.fromkeys(lost, last_used))
+            _add(self._lost_services, prefix, lost, last_used)
+            self.lost_conditional.update(conditional)
+        if review:
+            self.review.update(dict.fromkeys(review, last_used))
+            _add(self._review_services, prefix, review, last_used)
+
+    # Read when the comparison is complete: people who share a comparison share these lists and counts.
+
+    @cached_property
+    def would_lose(self) -> tuple[list[ServiceActions], ActionCount]:
+        return _listed(self._lost_services, len(self.lost))
+
+    @cached_property
+    def needs_review(self) -> tuple[list[ServiceActions], ActionCount]:
+        return _listed(self._review_services, len(self.review))
+
+
+NO_ACTIONS: Final = ActionCount(actions=0, services=0)  # shared: a model is never changed once built
+_ServicePart: TypeAlias = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # lost, review, conditional
+
+
+def _add(services: dict[str, _Service], prefix: str, actions: Sequence[str], last_used: datetime | None) -> None:
+    found = services.get(prefix)
+    if found is None:
+        services[prefix] = _Service(list(actions), last_used)
+        return
+    found.actions.extend(actions)
+    if last_used is not None and (found.last_used is None or last_used > found.last_used):
+        found.last_used = last_used
+
+
+def _listed(services: dict[str, _Service], actions: int) -> tuple[list[ServiceActions], ActionCount]:
+    """The ``SERVICES_LISTED`` services with the most actions (then by name), each naming its first
+    ``ACTIONS_LISTED`` actions, and the count of them all."""
+    if not services:
+        return [], NO_ACTIONS
+    listed = sorted(services.items(), key=lambda item: (-len(item[1].actions), item[0]))[:SERVICES_LISTED]
+    return [
+        ServiceActions(
+            service=prefix,
+            actions=sorted(service.actions)[:ACTIONS_LISTED],
+            count=len(service.actions),
+            last_used=service.last_used,
+        )
+        for prefix, service in listed
+    ], ActionCount(actions=actions, services=len(services))
 
 
 class AccessComparison:
@@ -96,7 +160,9 @@ class AccessComparison:
         self._without_self: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
         self._iam: dict[tuple[Any, ...], Side] = {}
         self._sets: dict[tuple[str, str], Side] = {}
-        self._granted: dict[tuple[Side, ...], Comparison] = {}
+        self._granted: dict[tuple[Any, ...], Comparison] = {}
+        self._services: dict[tuple[Any, ...], _ServicePart] = {}
+        self._combinations: dict[tuple[int, ...], tuple[tuple[Any, ...], tuple[str, ...], bool, tuple[Side, ...]]] = {}
 
     # ------------------------------------------------------------------------------------------- IAM side
 
@@ -206,49 +272,81 @@ class AccessComparison:
     def compare(self, iam: Side, sets: Sequence[Side], use: list[ServiceUse] | None) -> Comparison:
         """What the person would lose (no set allows it) or must review (a set allows it only under a condition or
         on some resources), of what they used (``use``) or, use unknown, of all IAM allows them."""
-        unknown = sorted({*iam.unknown, *(u for s in sets for u in s.unknown)})
-        # an action no known set allows may be allowed by a set whose documents are unknown: review, not lost
-        unsure = any(s.unknown for s in sets)
+        key, unknown, unsure = self._combination(iam, sets)
         if use is None:
-            key = (iam, *sets)
             found = self._granted.get(key)
             if found is None:
-                found = Comparison(basis="granted", unknown=unknown)
-                for action, mine, theirs in beyond_all(iam.grants, [s.grants for s in sets]):
-                    found.record(action, None, mine, theirs, unsure)
+                found = Comparison(basis="granted", unknown=list(unknown))
+                for action, mine, theirs in not_covered(iam.grants, [s.grants for s in sets]):
+                    if not _same_condition(iam, sets, action, mine, theirs):
+                        found.record(action, None, mine, theirs, unsure)
                 self._granted[key] = found
             return found
-        comparison = Comparison(basis="used", unknown=unknown)
-        for action, last_used in _used_actions(use, iam.grants).items():
+        comparison = Comparison(basis="used", unknown=list(unknown))
+        named, whole = _used(use)
+        theirs_all = [s.grants for s in sets]
+        # a service tracked only as a whole: every action of it IAM allows may have been used
+        for prefix, service_used in whole.items():
+            comparison.record_service(prefix, self._whole_service(iam, sets, unsure, prefix), service_used)
+        for action, last_used in named.items():
             mine = iam.grants.decision(action)
-            if mine not in KEPT:
+            if mine not in KEPT or action in comparison.lost or action in comparison.review:
                 continue  # used once, not allowed now: nothing to lose
-            theirs = best_of([s.grants for s in sets], action)
-            if theirs is not Decision.ALLOWED:
+            theirs = best_of(theirs_all, action)
+            if theirs is not Decision.ALLOWED and not _same_condition(iam, sets, action, mine, theirs):
                 comparison.record(action, last_used, mine, theirs, unsure)
         return comparison
+
+    def _combination(self, iam: Side, sets: Sequence[Side]) -> tuple[tuple[Any, ...], tuple[str, ...], bool]:
+        """The cache key of one IAM side against some sets (equal policies, equal key, in any account), the
+        unknown documents of either side, and whether an action no set allows may still be allowed by one whose
+        documents are unknown (then it is to review, not lost). Once per combination of side objects."""
+        by_objects = (id(iam), *map(id, sets))
+        found = self._combinations.get(by_objects)
+        if found is None:
+            unknown = tuple(sorted({*iam.unknown, *(u for s in sets for u in s.unknown)}))
+            key = (iam.key, frozenset(s.key for s in sets))
+            # the sides are kept in the entry: an id is not reused while its object lives
+            found = self._combinations[by_objects] = (key, unknown, any(s.unknown for s in sets), (iam, *sets))
+        return found[0], found[1], found[2]
+
+    def _whole_service(self, iam: Side, sets: Sequence[Side], unsure: bool, prefix: str) -> _ServicePart:
+        """(lost, to review, lost and conditional in IAM) of one service's actions, on the masks: the same for
+        everyone with these policies who used the service, so computed once for them."""
+        key = (self._combination(iam, sets)[0], prefix)
+        found = self._services.get(key)
+        if found is None:
+            part = Comparison(basis="used")
+            for action, mine, theirs in not_covered(iam.grants, [s.grants for s in sets], [prefix]):
+                if not _same_condition(iam, sets, action, mine, theirs):
+                    part.record(action, None, mine, theirs, unsure)
+            found = (tuple(sorted(part.lost)), tuple(sorted(part.review)), tuple(part.lost_conditional))
+            self._services[key] = found
+        return found
 
     def policy_grants(self, document: Mapping[str, Any]) -> Grants:
         """What one policy document allows on its own (a job-function policy the plan may propose)."""
         return grants(self._documents.policy_set([document]))
 
 
-def _used_actions(use: list[ServiceUse], granted: Grants) -> dict[str, datetime | None]:
-    """The actions used: named where AWS records them; for a service it tracks only as a whole, every action of it
-    that IAM allows (which of them were used is not known)."""
-    actions: dict[str, datetime | None] = {}
+def _same_condition(iam: Side, sets: Sequence[Side], action: str, mine: Decision, theirs: Decision) -> bool:
+    """Both sides allow ``action`` only under a condition or on some resources, and a set does by the same
+    statements (``covers``): kept, not to review."""
+    both = mine is Decision.DEPENDS and theirs is Decision.DEPENDS
+    return both and any(covers(s.grants, iam.grants, action) for s in sets)
+
+
+def _used(use: list[ServiceUse]) -> tuple[dict[str, datetime | None], dict[str, datetime]]:
+    """The actions used, where AWS records them by name, and (lower-case prefix -> last use) the services it tracks
+    only as a whole: for those, which of the actions IAM allows were used is not known, so all of them count."""
+    named: dict[str, datetime | None] = {}
     whole: dict[str, datetime] = {}
     for service in use:
         if service.actions is None:
             whole[service.namespace.lower()] = service.last_accessed
         else:
-            actions.update((used.action, used.last_accessed) for used in service.actions)
-    if whole:
-        for action in granted:
-            used_at = whole.get(action.split(":", 1)[0].lower())
-            if used_at is not None:
-                actions.setdefault(action, used_at)
-    return actions
+            named.update((used.action, used.last_accessed) for used in service.actions)
+    return named, whole
 
 
 def without_self_management(document: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -264,4 +362,11 @@ def _manages_only_itself(statement: Any) -> bool:
         return False
     resources = statement["Resource"]
     resources = resources if isinstance(resources, list) else [resources]
-    return bool(resources) and all(isinstance(r, str) and (SELF in r or MFA_DEVICE in r) for r in resources)
+    return bool(resources) and all(isinstance(r, str) and _names_itself(r) for r in resources)
+
+
+def _names_itself(resource: str) -> bool:
+    """The IAM user's own ARN (``arn:aws:iam::*:user/${aws:username}``, under any path) or an MFA device's."""
+    if not resource.startswith(IAM_ARN):
+        return False
+    return MFA_DEVICE in resource or (":user/" in resource and resource.endswith(SELF))

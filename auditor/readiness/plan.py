@@ -259,7 +259,7 @@ class _AccountPlan:
         who = f"{user.identity_center_user}" + (
             f" (through group {proposal.principal_name})" if proposal.principal_type == "GROUP" else ""
         )
-        lost = f"what {user.user_name} would lose: {actions_text(user.would_lose)}"
+        lost = f"what {user.user_name} would lose: {actions_text(user.would_lose, user.would_lose_count)}"
         note = (
             f"IAM allows {len(proposal.conditional)} of these only on some resources or under a condition "
             f"({', '.join(proposal.conditional[:5])}{'...' if len(proposal.conditional) > 5 else ''}): copy those "
@@ -302,9 +302,8 @@ class _AccountPlan:
             return
         items = []
         if user.needs_review:
-            items.append(
-                f"Identity Center allows only under a condition or on some resources: {actions_text(user.needs_review)}"
-            )
+            conditional = actions_text(user.needs_review, user.needs_review_count)
+            items.append(f"Identity Center allows only under a condition or on some resources: {conditional}")
         if user.unknown_policies:
             items.append(f"unknown policy documents: {', '.join(user.unknown_policies)}")
         self._add(

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 
 from auditor.inventory import AccountInventory
 from auditor.readiness.models import (
+    ActionCount,
     Blocker,
     IamUserReadiness,
     Review,
@@ -77,7 +78,8 @@ def blockers_for(users: Sequence[IamUserReadiness], account: str) -> list[Blocke
                 Blocker(
                     code="access-gap",
                     subject=user.arn,
-                    message=f"{user.user_name} would lose in {account}: {actions_text(user.would_lose)}"
+                    message=f"{user.user_name} would lose in {account}: "
+                    + actions_text(user.would_lose, user.would_lose_count)
                     + ("" if user.access_basis == "used" else " (use unknown: compared on what IAM allows today)"),
                 )
             )
@@ -96,7 +98,7 @@ def reviews_for(users: Sequence[IamUserReadiness], account: str) -> list[Review]
                     code="access-depends",
                     subject=user.arn,
                     message=f"Identity Center gives {user.identity_center_user} in {account} only under a condition "
-                    f"or on some resources: {actions_text(user.needs_review)}",
+                    f"or on some resources: {actions_text(user.needs_review, user.needs_review_count)}",
                 )
             )
         if user.unknown_policies:
@@ -111,13 +113,15 @@ def reviews_for(users: Sequence[IamUserReadiness], account: str) -> list[Review]
     return reviews
 
 
-def actions_text(services: Sequence[ServiceActions], limit: int = 3) -> str:
+def actions_text(services: Sequence[ServiceActions], count: ActionCount | None, limit: int = 3) -> str:
     """``s3: GetObject, PutObject (last used 2026-11-30); ec2: RunInstances``; past ``limit`` services, the counts
-    and the services with the most actions (``19,872 actions in 445 services, the most in ec2 (712), ...``)."""
-    if len(services) > limit:
-        total = sum(s.count for s in services)
+    (``count``: of every service, the list names only some) and the services with the most actions
+    (``19,872 actions in 445 services, the most in ec2 (712), ...``)."""
+    if count is None:
+        count = ActionCount(actions=sum(s.count for s in services), services=len(services))
+    if count.services > limit:
         most = sorted(services, key=lambda s: (-s.count, s.service))[:limit]
-        return f"{total:,} actions in {len(services)} services, the most in " + ", ".join(
+        return f"{count.actions:,} actions in {count.services} services, the most in " + ", ".join(
             f"{s.service} ({s.count:,})" for s in most
         )
     parts = []

@@ -419,8 +419,8 @@ def test_demo_shows_every_readiness_verdict_and_a_readable_plan(inventory: Inven
     assert markdown.index("## acme-legacy") < markdown.index("## acme-management")  # management account last
     # what bob used (simulated: moto has no last-accessed data), and the existing set that covers it
     assert [(s.service, s.actions) for s in bob.would_lose if s.service != "cloudwatch"] == [
+        ("s3", ["s3:GetObject", "s3:ListBucket"]),  # the services with the most actions first
         ("ec2", ["ec2:DescribeInstances"]),
-        ("s3", ["s3:GetObject", "s3:ListBucket"]),
     ]
     assert bob.access_basis == "used"
     assert "Give bob@acme.example the permission set ReadOnly in acme-legacy" in markdown

@@ -15,8 +15,11 @@ from auditor.permissions.evaluator import (
     BOUNDARY_UNREADABLE,
     Decision,
     PolicyCache,
+    best_of,
+    covers,
     decide,
     grants,
+    not_covered,
     policy_set,
 )
 
@@ -480,3 +483,50 @@ def test_every_service_of_the_database_has_its_masks() -> None:
     """A service's mask covers exactly its actions: "everything" is one mask per service."""
     for service in database().values():
         assert service.everything.bit_count() == len(service.names)
+
+
+# ------------------------------------------------------------------ one principal against several (readiness)
+
+BUCKET_A = doc(allow("s3:GetObject", "arn:aws:s3:::team-a/*"))
+BUCKET_B = doc(allow("s3:GetObject", "arn:aws:s3:::team-b/*"))
+HOME_FOLDER = doc(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*"))
+TAGGED = doc(allow("ec2:StartInstances", Condition={"StringEquals": {"aws:PrincipalTag/team": "a"}}))
+
+
+def test_not_covered_answers_as_best_of_over_each_set() -> None:
+    """The masks' answer for the sets is the one ``best_of`` gives action by action: any set that may allow,
+    then any that denies, then none."""
+    mine = grants([ADMINISTRATOR_ACCESS])
+    sets = [
+        grants([READ_ONLY_LIKE]),
+        grants([doc(deny("iam:CreateUser"), allow("ec2:*", "arn:aws:ec2:*:*:instance/*"))]),
+    ]
+    found = {action: (m, theirs) for action, m, theirs in not_covered(mine, sets)}
+    assert found["iam:CreateUser"] == (ALLOWED, DENIED)
+    assert found["ec2:RunInstances"] == (ALLOWED, DEPENDS)
+    assert found["lambda:InvokeFunction"] == (ALLOWED, NOT_ALLOWED)
+    assert "s3:GetObject" not in found  # read-only allows it outright
+    for action, (_, theirs) in list(found.items())[::97]:
+        assert theirs is best_of(sets, action)
+
+
+def test_not_covered_keeps_a_depends_on_both_sides_and_can_look_at_some_services_only() -> None:
+    """Conditions and resources are not compared: the same ``depends`` on both sides is not known to be the same
+    access, so it is yielded (the comparison asks ``covers``)."""
+    found = {a: (m, t) for a, m, t in not_covered(grants([BUCKET_A]), [grants([BUCKET_B])])}
+    assert found == {"s3:GetObject": (DEPENDS, DEPENDS)}
+    admin = grants([ADMINISTRATOR_ACCESS])
+    assert {a.split(":")[0] for a, _, _ in not_covered(admin, [], ["S3", "logs", "no-such-service"])} == {"s3", "logs"}
+
+
+def test_covers_the_same_limited_statement_and_nothing_else() -> None:
+    a = grants([BUCKET_A])
+    assert covers(grants([BUCKET_A, READ_ONLY_LIKE]), a, "s3:GetObject")  # the same statement, and more
+    assert not covers(grants([BUCKET_B]), a, "s3:GetObject")  # another bucket
+    assert not covers(grants([HOME_FOLDER]), grants([HOME_FOLDER]), "s3:GetObject")  # ${aws:username}: a user's
+    assert not covers(grants([TAGGED]), grants([TAGGED]), "ec2:StartInstances")  # the principal's tag
+    assert not covers(grants([BUCKET_A, doc(deny("s3:*", "arn:aws:s3:::team-a/secret/*"))]), a, "s3:GetObject")
+    assert not covers(grants([BUCKET_A], [BUCKET_A]), a, "s3:GetObject")  # a boundary mine does not have
+    assert not covers(grants([BUCKET_A], BOUNDARY_UNREADABLE), a, "s3:GetObject")
+    # mine is capped by a boundary: holding the boundary's statement is enough (identity ∩ boundary)
+    assert covers(grants([BUCKET_A]), grants([ADMINISTRATOR_ACCESS], [BUCKET_A]), "s3:GetObject")

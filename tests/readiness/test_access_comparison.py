@@ -302,3 +302,149 @@ def test_the_html_report_shows_what_would_be_lost_and_explains_every_code() -> N
         assert f'<td class="mono">{code}' in legend, code
     people = html[html.index('id="readiness-users"') : html.index('id="readiness-legend"')]
     assert 'loses <span class="mono">s3</span>' in people and "everything IAM allows (use unknown)" in people
+
+
+# ------------------------------------------------------------------------------------------- more traps, and controls
+
+
+def test_a_group_inline_policy_counts_on_the_iam_side() -> None:
+    from factories import make_group
+
+    group = make_group("data", DEV, inline_policies=[inline("s3", allow("s3:*"))])
+    iam_user = alice("ReadOnlyAccess", groups=["data"])
+    read_only = permission_set("ReadOnly", managed=[aws_policy("ReadOnlyAccess")])
+    inventory = organization(iam_user, read_only)
+    inventory = make_inventory(
+        accounts=[inventory.account(DEV).model_copy(update={"groups": [group]}), *inventory.accounts[1:]],
+        identity_center=inventory.identity_center,
+    )
+    _, dev, person = assess(inventory)
+    assert dev.verdict == "blocked" and "s3:PutObject" in lost_actions(inventory.account(DEV), inventory)
+
+
+def test_a_customer_managed_reference_missing_in_the_account_needs_review_not_ready() -> None:
+    """A set referencing a customer-managed policy the account does not have: what it gives there is unknown."""
+    custom = permission_set("Custom", customer_managed=[("DataReaders", "/")])
+    _, dev, person = assess(organization(alice("ReadOnlyAccess"), custom))
+    assert dev.verdict == "needs-review"
+    assert person.unknown_policies == [f"/DataReaders in {DEV}"]
+
+
+def test_an_explicit_deny_in_the_set_is_lost_even_under_administrator_access() -> None:
+    admin_but = permission_set(
+        "AdminButData",
+        managed=[aws_policy("AdministratorAccess")],
+        inline_policy={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}],
+        },
+    )
+    inventory = organization(alice("AmazonS3ReadOnlyAccess"), admin_but)
+    _, dev, person = assess(inventory)
+    assert dev.verdict == "blocked"
+    assert lost_actions(inventory.account(DEV), inventory) == {"s3:GetObject"}
+
+
+def test_a_trust_policy_naming_the_user_by_unique_id_is_found() -> None:
+    """AWS rewrites a deleted-and-recreated user's ARN in a trust policy to the old user's unique id (AIDA...)."""
+    admin = permission_set("Admin", managed=[aws_policy("AdministratorAccess")])
+    iam_user = alice("AdministratorAccess")
+    trust = {"Statement": {"Effect": "Allow", "Principal": {"AWS": [iam_user.user_id]}, "Action": "sts:AssumeRole"}}
+    role = make_role("Legacy", PROD).model_copy(update={"trust_policy": trust})
+    _, dev, person = assess(organization(iam_user, admin, roles=[role]))
+    assert (dev.verdict, person.trusted_by_roles) == ("blocked", [role.arn])
+
+
+def test_not_action_on_the_iam_side_is_compared_as_iam_reads_it() -> None:
+    """Everything but IAM, against PowerUserAccess (everything but IAM, Organizations and Account): Organizations
+    and Account actions would be lost."""
+    everything_but_iam = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}],
+    }
+    power = permission_set("PowerUser", managed=[aws_policy("PowerUserAccess")])
+    inventory = organization(alice(inline_policies=[inline("all-but-iam", everything_but_iam)]), power)
+    _, dev, person = assess(inventory)
+    assert dev.verdict == "blocked"
+    assert {s.service for s in person.would_lose} >= {"organizations", "account"}
+    assert "iam" not in {s.service for s in person.would_lose}
+
+
+def test_controls_stay_ready() -> None:
+    """The same access on both sides, through a group on the Identity Center side: ready, nothing to review."""
+    from auditor.inventory import GroupMembership, IdentityStoreGroup
+
+    read_only = permission_set("ReadOnly", managed=[aws_policy("ReadOnlyAccess")])
+    inventory = organization(alice("ReadOnlyAccess"))
+    idc = make_identity_center(
+        permission_sets=[read_only],
+        users=inventory.identity_center.users,
+        groups=[IdentityStoreGroup(group_id="g-readers", display_name="Readers")],
+        memberships=[GroupMembership(group_id="g-readers", user_id=ALICE_IDC)],
+        assignments=[
+            AccountAssignment(
+                account_id=DEV, permission_set_arn=read_only.arn, principal_type="GROUP", principal_id="g-readers"
+            )
+        ],
+    )
+    # Not ViewOnlyAccess nor AmazonS3ReadOnlyAccess: AWS's versions allow a few actions ReadOnlyAccess does not
+    # (s3:DescribeMultiRegionAccessPointOperation, qapps:GetQApp, ...), and the tool names them.
+    reads = alice(inline_policies=[inline("reads", allow("s3:GetObject", "ec2:DescribeInstances"))])
+    for iam_user in (alice("ReadOnlyAccess"), reads):
+        accounts = [make_account(DEV, "dev", users=[iam_user])]
+        _, dev, person = assess(make_inventory(accounts=accounts, identity_center=idc))
+        assert (dev.verdict, person.would_lose, person.needs_review) == ("ready", [], []), iam_user.attached_policies
+
+
+def test_a_grant_limited_to_other_resources_needs_review_and_the_same_one_is_kept() -> None:
+    """Both sides allow s3:GetObject only on some buckets: another bucket is not known to be enough (review); the
+    same statement is the same access (ready); one that reads the principal's name may not be."""
+    team_a = inline("team-a", scoped("arn:aws:s3:::team-a/*"))
+    other_bucket = permission_set("TeamB").model_copy(update={"inline_policy": scoped("arn:aws:s3:::team-b/*")})
+    _, dev, person = assess(organization(alice(inline_policies=[team_a]), other_bucket))
+    assert dev.verdict == "needs-review" and [r.code for r in dev.reviews] == ["access-depends"]
+    assert [(s.service, s.actions) for s in person.needs_review] == [("s3", ["s3:GetObject"])]
+    same_bucket = permission_set("TeamA").model_copy(update={"inline_policy": scoped("arn:aws:s3:::team-a/*")})
+    _, dev, person = assess(organization(alice(inline_policies=[team_a]), same_bucket))
+    assert (dev.verdict, person.needs_review) == ("ready", [])
+    home = "arn:aws:s3:::home/${aws:username}/*"  # in a role session aws:username does not exist
+    home_set = permission_set("Home").model_copy(update={"inline_policy": scoped(home)})
+    _, dev, person = assess(organization(alice(inline_policies=[inline("home", scoped(home))]), home_set))
+    assert dev.verdict == "needs-review"
+
+
+def test_a_service_tracked_only_as_a_whole_counts_every_action_iam_allows_in_it() -> None:
+    """CloudWatch Logs used (which actions, AWS does not record): all of its actions IAM allows are compared, and
+    none of the services alice did not use."""
+    used = [ServiceUse(namespace="logs", last_accessed=AS_OF - timedelta(days=3))]
+    view = permission_set("ViewOnly", managed=[aws_policy("ViewOnlyAccess")])
+    _, dev, person = assess(organization(alice("ReadOnlyAccess", service_use=used), view))
+    assert dev.verdict == "blocked" and person.access_basis == "used"
+    assert [s.service for s in person.would_lose] == ["logs"]
+    assert "logs:GetLogEvents" in person.would_lose[0].actions  # reads log data: view-only does not
+    assert person.would_lose[0].last_used == AS_OF - timedelta(days=3)
+
+
+def test_the_lists_name_the_services_with_the_most_actions_and_the_counts_cover_them_all() -> None:
+    """AdministratorAccess in IAM, read-only in Identity Center: hundreds of services lost, ten listed."""
+    read_only = permission_set("ReadOnly", managed=[aws_policy("ReadOnlyAccess")])
+    inventory = organization(alice("AdministratorAccess"), read_only)
+    _, dev, person = assess(inventory)
+    everything = lost_actions(dev_of(inventory), inventory)
+    assert person.would_lose_count is not None
+    assert person.would_lose_count.actions == len(everything) > 10_000
+    assert person.would_lose_count.services == len({a.split(":")[0].lower() for a in everything}) > 300
+    assert len(person.would_lose) == 10
+    counts = [s.count for s in person.would_lose]
+    assert counts == sorted(counts, reverse=True) and all(len(s.actions) == min(s.count, 20) for s in person.would_lose)
+    assert f"{len(everything):,} actions in {person.would_lose_count.services} services" in dev.blockers[0].message
+    for service in person.would_lose:  # each count is the whole service's, not the listed names'
+        assert service.count == sum(1 for a in everything if a.split(":")[0].lower() == service.service)
+
+
+def scoped(resource: str) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}]}
+
+
+def allow(*actions: str) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
