@@ -112,14 +112,32 @@ def _statement(raw: Any) -> Statement | None:
     patterns = [str(p) for p in _as_list(raw["NotAction" if negated else "Action"]) if isinstance(p, str)]
     every_resource = "NotResource" not in raw and "*" in {str(r).strip() for r in _as_list(raw.get("Resource"))}
     everywhere = every_resource and not raw.get("Condition")
-    scope = {key: raw[key] for key in ("Resource", "NotResource", "Condition") if key in raw}
     return Statement(
         deny=effect == "deny",
         actions=ActionPatterns.of(patterns),
         negated=negated,
         everywhere=everywhere,
-        scope="" if everywhere else json.dumps(scope, sort_keys=True, default=str),
+        scope="" if everywhere else _scope(raw),
     )
+
+
+def _scope(raw: Mapping[str, Any]) -> str:
+    """Resource, NotResource and Condition as one canonical text: a value and a list of that one value are the
+    same to IAM, and so is any order of a list, so equal grants written differently compare equal."""
+    scope: dict[str, Any] = {
+        key: sorted({str(r) for r in _as_list(raw[key])}) for key in ("Resource", "NotResource") if key in raw
+    }
+    condition = raw.get("Condition")
+    if isinstance(condition, Mapping):
+        scope["Condition"] = {
+            str(operator): {str(k): sorted({str(v) for v in _as_list(values)}) for k, values in keys.items()}
+            if isinstance(keys, Mapping)
+            else keys
+            for operator, keys in condition.items()
+        }
+    elif condition is not None:
+        scope["Condition"] = condition
+    return json.dumps(scope, sort_keys=True, default=str)
 
 
 def _decoded(document: Document) -> Mapping[str, Any]:

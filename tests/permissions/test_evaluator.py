@@ -523,6 +523,11 @@ def test_covers_the_same_limited_statement_and_nothing_else() -> None:
     a = grants([BUCKET_A])
     assert covers(grants([BUCKET_A, READ_ONLY_LIKE]), a, "s3:GetObject")  # the same statement, and more
     assert not covers(grants([BUCKET_B]), a, "s3:GetObject")  # another bucket
+    # the same grant written differently: a list of one resource, conditions with a list of one value
+    assert covers(grants([doc(allow(["s3:GetObject"], ["arn:aws:s3:::team-a/*"]))]), a, "s3:GetObject")
+    tagged_list = doc(allow("ec2:StartInstances", Condition={"StringEquals": {"ec2:ResourceTag/team": ["a"]}}))
+    tagged_one = doc(allow("ec2:StartInstances", Condition={"StringEquals": {"ec2:ResourceTag/team": "a"}}))
+    assert covers(grants([tagged_list]), grants([tagged_one]), "ec2:StartInstances")
     assert not covers(grants([HOME_FOLDER]), grants([HOME_FOLDER]), "s3:GetObject")  # ${aws:username}: a user's
     assert not covers(grants([TAGGED]), grants([TAGGED]), "ec2:StartInstances")  # the principal's tag
     assert not covers(grants([BUCKET_A, doc(deny("s3:*", "arn:aws:s3:::team-a/secret/*"))]), a, "s3:GetObject")
