@@ -18,8 +18,10 @@ from typing import Any
 import boto3
 import moto.iam.models
 import pytest
+from fake_clock import FakeClock
 from moto import mock_aws
 
+import auditor.collect.calls
 from auditor.demo.builder import build_organization as build_described_organization
 from auditor.demo.built import BuiltOrganization
 from auditor.demo.description import (
@@ -76,6 +78,14 @@ def seal_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     seal_aws_env(monkeypatch)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The scan's clock, advanced only by the test (``fake_clock.FakeClock``)."""
+    fake = FakeClock()
+    monkeypatch.setattr(auditor.collect.calls, "monotonic_now", fake)
+    return fake
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ without waiting: the scan's clock is a counter that the injected ``sleep`` advan
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from conftest import OrgWorld
+from fake_clock import FakeClock
 from moto_answers import LastAccessedJobs, refuse
 
 import auditor.collect.calls
@@ -51,27 +51,6 @@ ALICE_SERVICES: list[dict[str, Any]] = [
     },
     {"ServiceName": "AWS Security Token Service", "ServiceNamespace": "sts", "LastAuthenticated": USED},
 ]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(auditor.collect.calls, "monotonic_now", fake)
-    return fake
 
 
 def scan(session: boto3.Session, **options: Any) -> Inventory:

@@ -9,7 +9,6 @@ backoff recorded instead of slept.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,33 +20,12 @@ from botocore.awsrequest import AWSResponse
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 from conftest import MANAGEMENT_ACCOUNT_ID, OrgWorld
+from fake_clock import FakeClock
 
-import auditor.collect.calls
 from auditor.collect.options import DEFAULT_ACCOUNT_TIMEOUT_SECONDS, CollectOptions
 from auditor.collect.runner import ScanInterrupted, collect
 from auditor.collect.session import CONNECT_TIMEOUT_SECONDS, DEFAULT_MAX_ATTEMPTS, READ_TIMEOUT_SECONDS, ClientFactory
 from auditor.inventory import Inventory
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(auditor.collect.calls, "monotonic_now", fake)
-    return fake
 
 
 def on_assume_role(session: boto3.Session, account_id: str, action: Any) -> None:

@@ -18,8 +18,8 @@ import pytest
 from botocore.stub import Stubber
 from botocore.utils import parse_timestamp
 from conftest import OrgWorld
+from fake_clock import FakeClock
 
-import auditor.collect.calls
 from auditor.collect.calls import CallContext, ErrorSink
 from auditor.collect.credential_report import (
     ReportGeneration,
@@ -32,21 +32,6 @@ from auditor.collect.session import ClientFactory
 from auditor.collect.timestamps import fast_parse_timestamp
 
 HEADER = "user,arn,user_creation_time,password_enabled,mfa_active"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(auditor.collect.calls, "monotonic_now", fake)
-    return fake
 
 
 @pytest.fixture
@@ -63,13 +48,14 @@ def empty_report() -> dict[str, Any]:
 
 
 def test_a_report_asked_for_long_ago_is_read_without_waiting(
-    stubbed_iam: tuple[Any, Stubber], clock: Clock, no_sleep: list[float]
+    stubbed_iam: tuple[Any, Stubber], clock: FakeClock, no_sleep: list[float]
 ) -> None:
     iam, stubber = stubbed_iam
     stubber.add_response("generate_credential_report", {"State": "STARTED"})
     stubber.add_response("generate_credential_report", {"State": "COMPLETE"})
     stubber.add_response("get_credential_report", empty_report())
     ctx = CallContext(ErrorSink(), "111122223333")
+    clock.now = 5000.0
 
     with stubber:
         generation = start_credential_report(ctx, iam)
@@ -83,7 +69,7 @@ def test_a_report_asked_for_long_ago_is_read_without_waiting(
 
 
 def test_the_first_wait_is_shortened_by_the_time_already_spent(
-    stubbed_iam: tuple[Any, Stubber], clock: Clock, no_sleep: list[float]
+    stubbed_iam: tuple[Any, Stubber], clock: FakeClock, no_sleep: list[float]
 ) -> None:
     iam, stubber = stubbed_iam
     for state in ("STARTED", "INPROGRESS", "COMPLETE"):
@@ -133,7 +119,7 @@ def test_an_org_scan_asks_every_account_for_its_report_before_reading_any(org_wo
 
 
 def test_account_timeout_does_not_count_the_time_an_entered_account_waits_in_the_queue(
-    org_world: OrgWorld, clock: Clock
+    org_world: OrgWorld, clock: FakeClock
 ) -> None:
     """Accounts are entered first and read later: the queue between is nobody's fault, so it is not charged."""
     advanced: list[bool] = []
