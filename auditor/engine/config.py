@@ -161,6 +161,29 @@ class ReadinessConfig(Model):
         default_factory=dict, description="IAM user ARN or name glob -> class, overriding the evidence."
     )
     exceptions: list[ReadinessException] = Field(default_factory=list)
+    confirmed: list[str] = Field(
+        default_factory=list,
+        description="'IAM user=identity-store user': who an IAM user (name or ARN glob) is in Identity Center, "
+        "confirmed by a person. Settles a match by bare user name, an ambiguity or a suggestion.",
+    )
+    emergency_access: dict[str, str] = Field(
+        default_factory=dict,
+        description="Account id (or '*') -> the documented emergency way in that is not a break-glass IAM user.",
+    )
+
+    @field_validator("confirmed")
+    @classmethod
+    def _pairs(cls, pairs: list[str]) -> list[str]:
+        for pair in pairs:
+            iam_user, sep, person = pair.partition("=")
+            if not sep or not iam_user.strip() or not person.strip():
+                raise ValueError(f"{pair!r}: write 'IAM user=identity-store user', e.g. 'admin=alice@corp.example'")
+        return pairs
+
+    @property
+    def confirmed_pairs(self) -> list[tuple[str, str]]:
+        """``(IAM user glob, identity-store user name)``, in the order written."""
+        return [(a.strip(), b.strip()) for a, _, b in (pair.partition("=") for pair in self.confirmed)]
 
     @field_validator("break_glass")
     @classmethod

@@ -17,16 +17,47 @@ from auditor.model import Model
 UserClass = Literal["human", "workload", "break-glass", "stale"]
 Verdict = Literal["migrated", "ready", "needs-review", "blocked"]
 BlockerCode = Literal[
-    "identity-center-disabled", "no-assignments", "human-unmatched", "human-ambiguous", "access-gap", "trusted-by-role"
+    "identity-center-disabled",
+    "no-assignments",
+    "human-unmatched",
+    "human-ambiguous",
+    "access-gap",
+    "trusted-by-role",
+    "identity-center-user-disabled",
+    "no-break-glass",
 ]
 # What keeps an account at needs-review: the tool cannot tell, so a person must look (never read as ready).
-ReviewCode = Literal["access-depends", "policy-unknown"]
+ReviewCode = Literal["access-depends", "policy-unknown", "match-unconfirmed", "credentials-unknown"]
 # What a person's access was compared on: the actions used in IAM's tracking window, or (use unknown) every action
 # IAM allows them today, which is the conservative side.
 AccessBasis = Literal["used", "granted"]
 AccessLevel = Literal["administrator", "other", "read-only", "none"]
-MatchStatus = Literal["matched", "unmatched", "ambiguous"]
-MatchedBy = Literal["email", "tag", "user-name"]
+# "disabled": the one identity-store user that fits is disabled (UserStatus): it is no match, it blocks
+MatchStatus = Literal["matched", "unmatched", "ambiguous", "disabled"]
+# "confirmed": auditor.toml's readiness.confirmed names the identity-store user for this IAM user
+MatchedBy = Literal["email", "tag", "user-name", "confirmed"]
+# Where the identity store's users come from: users carrying ExternalIds were provisioned by an external identity
+# provider (SCIM), which Identity Center does not write back to; "unknown" when no user could be read.
+IdentitySource = Literal["identity-center", "external", "unknown"]
+# One fact about an IAM user, and which class it points to ("neither": recorded, decides nothing alone)
+SignalName = Literal[
+    "console-password",
+    "mfa",
+    "email-user-name",
+    "email-tag",
+    "identity-store-match",
+    "identity-store-suggestion",
+    "path",
+    "tag",
+    "name",
+    "access-key",
+    "key-last-used",
+    "ssh-public-key",
+    "service-specific-credential",
+    "signing-certificate",
+    "last-use",
+]
+PointsTo = Literal["human", "workload", "stale", "neither"]
 
 USER_CLASSES: tuple[UserClass, ...] = ("human", "workload", "break-glass", "stale")
 VERDICTS: tuple[Verdict, ...] = ("migrated", "ready", "needs-review", "blocked")
@@ -37,8 +68,10 @@ BLOCKER_CODES: tuple[BlockerCode, ...] = (
     "human-ambiguous",
     "access-gap",
     "trusted-by-role",
+    "identity-center-user-disabled",
+    "no-break-glass",
 )
-REVIEW_CODES: tuple[ReviewCode, ...] = ("access-depends", "policy-unknown")
+REVIEW_CODES: tuple[ReviewCode, ...] = ("access-depends", "policy-unknown", "match-unconfirmed", "credentials-unknown")
 ACTIONS_LISTED = 20  # per service, in a person's access comparison; the count says how many there are
 # services per list, those with the most actions first: someone with AdministratorAccess and no permission set
 # would otherwise carry 445 services (190 MB of findings.json at 100 accounts x 200 users); ActionCount has all
@@ -59,11 +92,19 @@ BLOCKER_MEANINGS: dict[BlockerCode, str] = {
     "access-gap": "a person would lose the actions named: assign a permission set that allows them (the plan "
     "proposes the smallest)",
     "trusted-by-role": "a role's trust policy names the IAM user: give the person another way in before it goes",
+    "identity-center-user-disabled": "the person's Identity Center user is disabled: enable it (in the identity "
+    "provider when it is external) before the IAM user goes",
+    "no-break-glass": "no emergency way in would be left once the IAM users go: create a break-glass user, or "
+    "declare the path in readiness.emergency_access",
 }
 REVIEW_MEANINGS: dict[ReviewCode, str] = {
     "access-depends": "a permission set allows the actions named only under a condition or on some resources: "
     "check they cover the person's work",
     "policy-unknown": "a policy's document could not be read: the comparison is incomplete until it is",
+    "match-unconfirmed": "a person was matched by bare user name only: confirm it in readiness.confirmed (or tag the "
+    "IAM user with the e-mail)",
+    "credentials-unknown": "a user's SSH keys, service-specific credentials or signing certificates could not be read: "
+    "it may still be in use",
 }
 # How much an access level lets its holder do: a gap is Identity Center giving less than IAM gives today.
 ACCESS_RANK: dict[AccessLevel, int] = {"none": 0, "read-only": 1, "other": 2, "administrator": 3}
@@ -76,6 +117,22 @@ class KeyEvidence(Model):
     created: datetime
     last_used: datetime | None = None
     last_used_service: str | None = None
+
+
+class Signal(Model):
+    """One fact the class was decided on, and the class it points to."""
+
+    signal: SignalName
+    points_to: PointsTo
+    detail: str  # in words: "path /service/", "key AKIA... last used by s3 in eu-west-1, 400 days old"
+
+
+class OtherCredentials(Model):
+    """Active credentials other than a password and access keys (``None``: not read)."""
+
+    ssh_public_keys: int | None = None
+    service_specific_credentials: list[str] | None = None  # their services: "codecommit.amazonaws.com"
+    signing_certificates: int | None = None
 
 
 class UserEvidence(Model):
@@ -91,6 +148,9 @@ class UserEvidence(Model):
     used_within_unused_days: bool | None = None  # None: last use unknown (no credential report row)
     class_source: Literal["evidence", "break-glass", "override"] = "evidence"
     reasons: list[str] = Field(default_factory=list)  # why this class, in words
+    path: str = "/"
+    other_credentials: OtherCredentials | None = None  # None: not collected (an inventory from before they were)
+    signals: list[Signal] = Field(default_factory=list)  # every fact looked at, decisive or not
 
 
 class ServiceActions(Model):
@@ -126,6 +186,14 @@ class IamUserReadiness(Model):
     match: MatchStatus | None = None  # humans (and stale users) only
     matched_by: MatchedBy | None = None
     candidates: list[str] = Field(default_factory=list)  # every candidate when ambiguous
+    # True: by e-mail, tag or auditor.toml; False: by bare user name, to confirm; None: not matched
+    match_confirmed: bool | None = None
+    # identity-store users that may be this person (e-mail local part, name without a suffix such as -admin,
+    # display name): suggested, never applied
+    suggestions: list[str] = Field(default_factory=list)
+    # a person by a weak signal only (a keys-only user whose name fits an identity-store user): confirm the class
+    class_unconfirmed: bool = False
+    person: str | None = None  # the key of this user's entry in readiness.people (humans and stale users)
     iam_access: AccessLevel = "none"  # from its policies, directly and through its groups
     identity_center_access: AccessLevel | None = None  # what the matched user gets in this account
     access_gap: bool = False  # would_lose is not empty (or, in documents written before it, by access level)
@@ -176,6 +244,14 @@ class RootHygiene(Model):
     used_within_days: bool | None = None  # used within thresholds.root_usage_days
 
 
+class EmergencyAccess(Model):
+    """A way into the account that does not depend on Identity Center."""
+
+    kind: Literal["break-glass-user", "management-role", "declared"]
+    subject: str  # the user's or role's ARN, or the declared description
+    note: str | None = None  # what to check about it: "no MFA device", "access keys present"
+
+
 class AccountReadiness(Model):
     account_id: str
     account_name: str | None = None
@@ -188,6 +264,8 @@ class AccountReadiness(Model):
     identity_center_assignments: int = 0
     workloads: list[WorkloadUser] = Field(default_factory=list)
     root: RootHygiene | None = None
+    is_management: bool = False
+    emergency_access: list[EmergencyAccess] | None = None  # None: could not be told (roles not read)
 
 
 class AccountNotAssessed(Model):
@@ -218,6 +296,19 @@ class IdentityCenterUserAccess(Model):
     access: list[AccessGrant] = Field(default_factory=list)
 
 
+class Person(Model):
+    """One person and every IAM user of theirs, in one account or many (``alice``, ``alice-admin``)."""
+
+    person: str  # the identity-store user name when known, else the e-mail, else the IAM user name
+    identity_center_user: str | None = None
+    identity_center_user_id: str | None = None
+    # how the IAM users were tied to this person: matched (each user matched), suggested (a suggestion, to
+    # confirm), email (the same e-mail, no identity-store user), name (one IAM user, nothing else known)
+    grouped_by: Literal["matched", "suggested", "email", "name"]
+    iam_users: list[str] = Field(default_factory=list)  # ARNs
+    accounts: list[str] = Field(default_factory=list)  # account ids
+
+
 class ProductionAdministrator(Model):
     """Answers "who can reach administrator in production", one row per user x account x permission set."""
 
@@ -235,6 +326,9 @@ class ReadinessSummary(Model):
     humans_matched: int = 0
     humans_unmatched: int = 0
     humans_ambiguous: int = 0
+    humans_disabled: int = 0  # matched to a disabled identity-store user
+    humans_unconfirmed: int = 0  # matched by bare user name, not confirmed
+    people: int = 0  # distinct people among the humans (one person may have several IAM users)
     access_gaps: int = 0
     needs_review: int = 0  # people whose comparison left something a person must review
     active_keys_left: int = 0  # active keys of IAM users (root keys are under each account's root)
@@ -247,10 +341,13 @@ class Readiness(Model):
 
     identity_center_status: str
     identity_store_id: str | None = None
+    identity_source: IdentitySource = "unknown"
+    email_tag: str = "email"  # the IAM user tag read as the person's e-mail (readiness.email_tag): the plan writes it
     start_url: str | None = None  # the default portal URL; a custom one is not readable through any API
     summary: ReadinessSummary
     accounts: list[AccountReadiness] = Field(default_factory=list)
     accounts_not_assessed: list[AccountNotAssessed] = Field(default_factory=list)
     iam_users: list[IamUserReadiness] = Field(default_factory=list)
+    people: list[Person] = Field(default_factory=list)
     identity_center_users: list[IdentityCenterUserAccess] = Field(default_factory=list)
     production_administrators: list[ProductionAdministrator] = Field(default_factory=list)

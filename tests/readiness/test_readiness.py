@@ -374,8 +374,15 @@ def test_organization_summary(readiness: Readiness) -> None:
         "human-ambiguous": 1,
         "access-gap": 1,
         "trusted-by-role": 0,
+        "identity-center-user-disabled": 0,
+        "no-break-glass": 0,
     }
-    assert s.reviews_by_code == {"access-depends": 0, "policy-unknown": 0}
+    assert s.reviews_by_code == {
+        "access-depends": 0,
+        "policy-unknown": 0,
+        "match-unconfirmed": 0,
+        "credentials-unknown": 0,
+    }
     assert readiness.start_url == "https://d-1234567890.awsapps.com/start"
 
 
