@@ -227,6 +227,9 @@ def make_user(
         inline_policies=list(inline_policies),
         access_keys=list(keys),
         tags=tags or {},
+        ssh_public_keys=[],
+        service_specific_credentials=[],
+        signing_certificates=[],
     )
 
 
@@ -262,6 +265,19 @@ def make_role(
         max_session_duration=max_session,
         tags=tags or {},
     )
+
+
+def management_access_role(account_id: str) -> IamRole:
+    """The role Organizations creates in a member account it creates (``OrganizationAccountAccessRole``): the
+    management account may assume it, which is the member's emergency way in (readiness's break-glass check)."""
+    role = make_role("OrganizationAccountAccessRole", account_id)
+    role.trust_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MGMT}:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    return role
 
 
 # ------------------------------------------------------------------------------------ credential report

@@ -65,6 +65,15 @@ ACME_MANAGEMENT = MockAccount(
             # Alice's old login: the tag ties it to her Identity Center user (migration readiness: "ready").
             tags={"email": "alice@acme.example"},
         ),
+        # Kept on purpose: the way in if Identity Center or the identity provider fails (a password and MFA in
+        # the safe, never used day to day). Without it the management account could not be "ready".
+        MockIamUser(
+            name="break-glass",
+            age_days=1000,
+            console_password=True,
+            virtual_mfa=True,
+            managed_policies=("AdministratorAccess",),
+        ),
     ),
 )
 
@@ -197,6 +206,7 @@ ACME_USE: dict[tuple[str, str], tuple[SimulatedUse, ...]] = {
         SimulatedUse("ec2", 2, ("ec2:DescribeInstances",)),
         SimulatedUse("s3", 10, ("s3:GetObject", "s3:ListBucket")),
     ),
+    (MANAGEMENT, "break-glass"): (),  # never used day to day, as it should be
     (LEGACY, "alice"): (),  # nothing within the tracking window: her old login is stale
     (LEGACY, "bob"): (
         SimulatedUse("s3", 5, ("s3:GetObject", "s3:ListBucket")),

@@ -173,6 +173,42 @@ class ServiceUse(Model):
     actions: list[ActionUse] | None = None
 
 
+class OtherCredential(Model):
+    """A credential besides the password and access keys: an IAM user holding one cannot be deleted until it is
+    removed (``DeleteConflict``), and whoever uses it loses that access when the user goes."""
+
+    status: str  # "Active" | "Inactive" (a service-specific credential may also read "Expired")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "Active"
+
+
+class SshPublicKey(OtherCredential):
+    """An SSH public key for git over SSH to CodeCommit (``ListSSHPublicKeys``)."""
+
+    ssh_public_key_id: str
+    upload_date: datetime | None = None
+
+
+class ServiceSpecificCredential(OtherCredential):
+    """A user name and password (or API key) for one service: CodeCommit HTTPS git, Amazon Keyspaces, Bedrock
+    (``ListServiceSpecificCredentials``)."""
+
+    service_specific_credential_id: str
+    service_name: str  # "codecommit.amazonaws.com"
+    service_user_name: str | None = None
+    create_date: datetime | None = None
+    expiration_date: datetime | None = None  # Bedrock API keys expire; the others do not
+
+
+class SigningCertificate(OtherCredential):
+    """An X.509 signing certificate for SOAP and legacy tools (``ListSigningCertificates``)."""
+
+    certificate_id: str
+    upload_date: datetime | None = None
+
+
 class IamUser(Model):
     """An IAM user, its credential report row joined in (``auditor.inventory.facts.join_credential_report``)."""
 
@@ -198,6 +234,11 @@ class IamUser(Model):
     # None: not read (denied, not implemented, or the user holds no credential to use anything with).
     service_use: list[ServiceUse] | None = None
     service_use_tracked_since: datetime | None = None  # the start of the tracking window the data covers
+    # Credentials besides the password and keys. None: not read (denied, not implemented, or not collected);
+    # readiness then cannot say the user holds nothing else ("credentials-unknown").
+    ssh_public_keys: list[SshPublicKey] | None = None
+    service_specific_credentials: list[ServiceSpecificCredential] | None = None
+    signing_certificates: list[SigningCertificate] | None = None
 
     @property
     def active_keys(self) -> list[AccessKey]:

@@ -20,7 +20,8 @@ from auditor.readiness.access import AccessMap, IamLevels
 from auditor.readiness.classify import ClassPatterns, classify
 from auditor.readiness.comparison import AccessComparison
 from auditor.readiness.dependencies import roles_trusting_users
-from auditor.readiness.match import UNMATCHED, IdentityIndex, user_email
+from auditor.readiness.emergency import emergency_access, no_break_glass
+from auditor.readiness.match import UNMATCHED, IdentityIndex, identity_source, user_email
 from auditor.readiness.models import (
     BLOCKER_CODES,
     REVIEW_CODES,
@@ -31,6 +32,7 @@ from auditor.readiness.models import (
     Blocker,
     IamUserReadiness,
     IdentityCenterUserAccess,
+    Person,
     ProductionAdministrator,
     Readiness,
     ReadinessSummary,
@@ -62,13 +64,16 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
     access_map = AccessMap(inventory, enabled, production) if enabled is not None else None
     comparison = AccessComparison(inventory) if access_map is not None else None
     trusted = roles_trusting_users(inventory)
-    index = IdentityIndex(enabled.users or []) if enabled is not None else IdentityIndex([])
+    index = IdentityIndex(enabled.users or [] if enabled is not None else [], config.readiness.confirmed_pairs)
     patterns = ClassPatterns.of(config.readiness)
     assignments = Counter(a.account_id for a in ((idc.assignments if idc else None) or []))  # per account, once
-    cutoff = inventory.as_of - timedelta(days=config.thresholds.unused_days)  # "recently used" is since then
+    as_of = inventory.as_of
+    cutoff = as_of - timedelta(days=config.thresholds.unused_days)  # "recently used" is since then
     readiness = Readiness(
         identity_center_status=idc.status if idc is not None else "unknown",
         identity_store_id=enabled.identity_store_id if enabled else None,
+        identity_source=identity_source(enabled.users if enabled else None),
+        email_tag=config.readiness.email_tag,
         start_url=start_url(enabled),
         summary=ReadinessSummary(),
     )
@@ -78,7 +83,7 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
             continue
         levels = IamLevels(account)
         fields = [
-            _user(config, cutoff, patterns, account, user, levels, index, access_map, comparison, trusted)
+            _user(config, as_of, cutoff, patterns, account, user, levels, index, access_map, comparison, trusted)
             for user in account.users
         ]
         fields.sort(key=lambda u: u["user_name"])
@@ -118,8 +123,51 @@ def assess_readiness(inventory: Inventory, config: Config) -> Readiness:
             for grant in user.access
             if grant.privileged and grant.production
         ]
+    readiness.people = people_of(readiness.iam_users)
     readiness.summary = summary_of(readiness)
     return readiness
+
+
+def people_of(users: list[IamUserReadiness]) -> list[Person]:
+    """Each person once, with every IAM user of theirs (``IamUserReadiness.person`` is the key)."""
+    grouped: dict[str, list[IamUserReadiness]] = {}
+    for user in users:
+        if user.person is not None:
+            grouped.setdefault(user.person, []).append(user)
+    people = []
+    for key, members in sorted(grouped.items()):
+        found = next((u for u in members if u.identity_center_user_id is not None), None)
+        if found is not None and all(u.identity_center_user == key for u in members):
+            grouped_by = "matched"
+        elif any(key in u.suggestions for u in members):
+            grouped_by = "suggested"
+        elif any(u.evidence.email and u.evidence.email.lower() == key for u in members):
+            grouped_by = "email"
+        else:
+            grouped_by = "name"
+        people.append(
+            Person(
+                person=key,
+                identity_center_user=found.identity_center_user if found else None,
+                identity_center_user_id=found.identity_center_user_id if found else None,
+                grouped_by=grouped_by,
+                iam_users=[u.arn for u in members],
+                accounts=sorted({u.account_id for u in members}),
+            )
+        )
+    return people
+
+
+def person_key(user_name: str, email: str | None, found_name: str | None, suggestions: list[str]) -> str:
+    """Who a human or stale IAM user is, as one key: their identity-store user, else their e-mail, else the one
+    identity-store user they are like, else their own name (the same name in two accounts is one person)."""
+    if found_name is not None:
+        return found_name
+    if email is not None:
+        return email.lower()
+    if len(suggestions) == 1:
+        return suggestions[0]
+    return user_name.lower()
 
 
 def _not_assessed(account: AccountInventory, reason: str) -> AccountNotAssessed:
@@ -149,6 +197,7 @@ def _cannot_judge(idc: IdentityCenter | None, account_id: str) -> str | None:
 
 def _user(
     config: Config,
+    as_of: datetime,
     cutoff: datetime,
     patterns: ClassPatterns,
     account: AccountInventory,
@@ -162,22 +211,32 @@ def _user(
     """The fields of the user's ``IamUserReadiness``."""
     email, email_from = user_email(user, config.readiness.email_tag)
     match = index.match(user, email, email_from) if access_map is not None else UNMATCHED
+    suggestions = index.suggestions(user, match) if access_map is not None else []
     iam_access = levels.of(user)
-    user_class, evidence = classify(
+    user_class, class_unconfirmed, evidence = classify(
         user,
+        as_of=as_of,
         cutoff=cutoff,
         unused_days=config.thresholds.unused_days,
         patterns=patterns,
         email=email,
         email_from=email_from,
         match=match,
+        suggestions=suggestions,
     )
     # Who the user is in Identity Center matters for people (and for stale users, to say who they were).
-    judged = access_map is not None and (user_class == "human" or user_class == "stale")
-    found = match.user if judged else None
+    person = user_class == "human" or user_class == "stale"
+    judged = access_map is not None and person
+    found = match.user if judged else None  # a disabled one too: it says who the person is
     level = access_map.level_in(found.user_id, account.account_id) if found is not None and access_map else None
     compared = None
-    if found is not None and access_map is not None and comparison is not None and user_class == "human":
+    if (
+        found is not None
+        and match.status == "matched"
+        and access_map is not None
+        and comparison is not None
+        and user_class == "human"
+    ):
         sets = [
             comparison.set_side(account, arn)
             for arn in access_map.permission_set_arns_in(found.user_id, account.account_id)
@@ -195,6 +254,12 @@ def _user(
         "match": match.status if judged else None,
         "matched_by": match.matched_by if judged else None,
         "candidates": list(match.candidates) if judged else [],
+        "match_confirmed": match.confirmed if judged else None,
+        "suggestions": suggestions if judged else [],
+        "class_unconfirmed": class_unconfirmed,
+        "person": person_key(user.user_name, email, found.user_name if found else None, suggestions)
+        if person
+        else None,
         "iam_access": iam_access,
         "identity_center_access": level,
         "access_gap": bool(compared and compared.lost),
@@ -241,10 +306,15 @@ def _account(
                 )
             )
         blockers += blockers_for(users, account.display_name)
+    management = account_id == inventory.management_account_id
+    paths = emergency_access(account, users, inventory.management_account_id, config.readiness.emergency_access)
+    missing_path = no_break_glass(account, paths, inventory.management_account_id)
+    if missing_path is not None:
+        blockers.append(missing_path)
     blockers.sort(key=lambda b: (BLOCKER_CODES.index(b.code), b.subject))
     reviews = sorted(reviews_for(users, account.display_name), key=lambda r: (REVIEW_CODES.index(r.code), r.subject))
-    # a console password or an active key, from the evidence already gathered
-    remaining = {u.arn for u in users if u.evidence.console_password or u.evidence.active_keys}
+    # a console password, an active key or another active credential, from the evidence already gathered
+    remaining = {u.arn for u in users if u.evidence.console_password or u.evidence.active_keys or _holds_other(u)}
     humans = [u for u in users if u.user_class == "human" and u.exception is None]
     return AccountReadiness(
         account_id=account_id,
@@ -258,7 +328,14 @@ def _account(
         identity_center_assignments=assignments,
         workloads=workloads_of(users),
         root=root_hygiene(account, inventory.as_of, config.thresholds.root_usage_days),
+        is_management=management,
+        emergency_access=paths,
     )
+
+
+def _holds_other(user: IamUserReadiness) -> bool:
+    other = user.evidence.other_credentials
+    return other is not None and other.any_active
 
 
 def summary_of(readiness: Readiness) -> ReadinessSummary:
@@ -275,6 +352,13 @@ def summary_of(readiness: Readiness) -> ReadinessSummary:
         humans_matched=matches["matched"],
         humans_unmatched=matches["unmatched"],
         humans_ambiguous=matches["ambiguous"],
+        humans_disabled=matches["disabled"],
+        humans_unconfirmed=sum(
+            1
+            for u in readiness.iam_users
+            if u.match_confirmed is False and u.user_class == "human" and u.exception is None
+        ),
+        people=len({u.person for u in readiness.iam_users if u.user_class == "human" and u.exception is None}),
         access_gaps=sum(
             1 for u in readiness.iam_users if u.access_gap and u.user_class == "human" and u.exception is None
         ),

@@ -1,10 +1,16 @@
-"""Each IAM user's class (human, workload, break-glass, stale) and the evidence it was decided on.
+"""Each IAM user's class (human, workload, break-glass, stale) and the signals it was decided on.
 
 Order of precedence: a class set in ``auditor.toml`` wins; then the break-glass patterns; then "stale"
-(nothing used within ``unused_days``: switching it off locks nobody out); then a person's marks (a console
-password, an MFA device, an e-mail-shaped name or tag, a match in the identity store); then a workload (active
-keys, no person's marks). A user with no password and no active key can sign in with nothing: stale.
-Last use that is not known (no credential report row) is never read as "unused".
+(nothing to sign in with, or nothing used within ``unused_days``: switching it off locks nobody out); then a
+person's marks (a console password, an MFA device, an e-mail-shaped name or tag, a match in the identity store,
+a path or tag that says person, an SSH key or CodeCommit credential for git); then a likeness to an
+identity-store user (``jsmith`` and ``jsmith@corp.example``): a person still, with the class to confirm, since
+calling a person a workload is the mistake that locks them out (workloads never block); then a workload.
+
+Every signal looked at is recorded, decisive or not (a path such as ``/service/``, the service and region each
+key was last used from, each key's age), so a reader can see why and overrule it in ``readiness.classes``.
+Last use that is not known (no credential report row) is never read as "unused"; an SSH key or service-specific
+credential has no last use AWS reports, so a user holding one active is never stale by age.
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ from typing import Any, Literal
 from auditor.engine.config import ReadinessConfig
 from auditor.engine.patterns import glob_match
 from auditor.inventory import AccessKey, IamUser
-from auditor.readiness.match import Match
-from auditor.readiness.models import MatchedBy, UserClass
+from auditor.readiness.match import Match, is_email
+from auditor.readiness.models import MatchedBy, OtherCredentials, PointsTo, SignalName, UserClass
 
 
 class UserPatterns:
@@ -86,23 +92,171 @@ def used_within(user: IamUser, used: datetime | None, cutoff: datetime) -> bool 
     return False
 
 
+# words in a path, tag value or user name that say what the user is
+_WORKLOAD_WORDS = frozenset(
+    "service services svc system bot bots robot ci cd deploy deployer deployment automation app apps application "
+    "workload workloads machine pipeline terraform jenkins github gitlab integration integrations etl batch cron "
+    "job jobs backup sync monitoring exporter".split()
+)
+_HUMAN_WORDS = frozenset(
+    "people person persons human humans user users employee employees staff developer developers engineer engineers "
+    "admins contractor contractors".split()
+)
+# tag keys whose value says what the principal is (type=service, user-type=human)
+_KIND_TAGS = frozenset(("type", "user-type", "usertype", "user_type", "kind", "principal-type", "category", "purpose"))
+_WORDS = re.compile(r"[^a-z0-9]+")
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in _WORDS.split(text.lower()) if word}
+
+
+def _kind(text: str) -> PointsTo:
+    words = _words(text)
+    if words & _WORKLOAD_WORDS:
+        return "workload"
+    return "human" if words & _HUMAN_WORDS else "neither"
+
+
+def _signal(signal: SignalName, points_to: PointsTo, detail: str) -> dict[str, str]:
+    return {"signal": signal, "points_to": points_to, "detail": detail}
+
+
+def other_credentials(user: IamUser, as_of: datetime) -> OtherCredentials | None:
+    """Active SSH keys, service-specific credentials and signing certificates; ``None`` when any of the three
+    was not read (unknown is not "none"). A service-specific credential past its expiration date (Bedrock API
+    keys) still reads "Active" in IAM but no longer works: it is not counted."""
+    ssh, service, certificates = user.ssh_public_keys, user.service_specific_credentials, user.signing_certificates
+    if ssh is None or service is None or certificates is None:
+        return None
+    return OtherCredentials(
+        ssh_public_keys=sum(1 for key in ssh if key.is_active),
+        service_specific_credentials=sorted(
+            c.service_name for c in service if c.is_active and (c.expiration_date is None or c.expiration_date > as_of)
+        ),
+        signing_certificates=sum(1 for cert in certificates if cert.is_active),
+    )
+
+
+def _credential_signals(other: OtherCredentials | None) -> list[dict[str, str]]:
+    if other is None:
+        return []
+    out = []
+    if other.ssh_public_keys:
+        out.append(
+            _signal(
+                "ssh-public-key",
+                "human",
+                f"{other.ssh_public_keys} active SSH public key(s): git over SSH to CodeCommit, a person's",
+            )
+        )
+    for service in other.service_specific_credentials or []:
+        points: PointsTo = (
+            "human"
+            if service.startswith("codecommit")
+            else ("neither" if service.startswith("bedrock") else "workload")
+        )
+        out.append(_signal("service-specific-credential", points, f"active service-specific credential for {service}"))
+    if other.signing_certificates:
+        out.append(
+            _signal(
+                "signing-certificate",
+                "workload",
+                f"{other.signing_certificates} active signing certificate(s): SOAP and legacy tools",
+            )
+        )
+    return out
+
+
+def _key_signals(active: list[AccessKey], as_of: datetime) -> list[dict[str, str]]:
+    out = []
+    for key in active:
+        age = (as_of - key.create_date).days
+        out.append(
+            _signal("access-key", "neither", f"{key.access_key_id} created {key.create_date.date()} ({age} days)")
+        )
+        if key.last_used_date is not None:
+            where = "".join(
+                (
+                    f" by {key.last_used_service}" if key.last_used_service else "",
+                    f" in {key.last_used_region}" if key.last_used_region else "",
+                )
+            )
+            out.append(
+                _signal("key-last-used", "neither", f"{key.access_key_id} last used {key.last_used_date.date()}{where}")
+            )
+    return out
+
+
+def signals_of(
+    user: IamUser,
+    active: list[AccessKey],
+    *,
+    as_of: datetime,
+    email: str | None,
+    email_from: MatchedBy | None,
+    match: Match,
+    suggestions: list[str],
+    other: OtherCredentials | None,
+) -> list[dict[str, str]]:
+    """Every fact about ``user`` that says person or workload, as ``Signal`` fields."""
+    out = []
+    if user.password_enabled:
+        used = f", last used {user.password_last_used.date()}" if user.password_last_used else ", never used"
+        out.append(_signal("console-password", "human", "console password" + used))
+    if user.mfa_active:
+        out.append(_signal("mfa", "human", "MFA device"))
+    if email is not None:
+        if email_from == "email":
+            out.append(_signal("email-user-name", "human", f"user name is an e-mail address: {email}"))
+        else:
+            out.append(_signal("email-tag", "human", f"e-mail tag {email}"))
+    if match.status != "unmatched" or match.matched_by == "confirmed":
+        how = f" by {match.matched_by}" if match.matched_by else ""
+        out.append(
+            _signal(
+                "identity-store-match",
+                "human",
+                f"identity store {match.status}{how}: {', '.join(match.candidates) or '-'}",
+            )
+        )
+    if suggestions:
+        out.append(
+            _signal("identity-store-suggestion", "human", f"like identity-store user(s) {', '.join(suggestions)}")
+        )
+    if user.path not in ("/", ""):
+        out.append(_signal("path", _kind(user.path), f"path {user.path}"))
+    for key, value in sorted((user.tags or {}).items()):
+        if key.lower() in _KIND_TAGS and (kind := _kind(value)) != "neither":
+            out.append(_signal("tag", kind, f"tag {key}={value}"))
+    if not is_email(user.user_name) and _words(user.user_name) & _WORKLOAD_WORDS:
+        out.append(_signal("name", "workload", f"user name {user.user_name}"))
+    return [*out, *_key_signals(active, as_of), *_credential_signals(other)]
+
+
 def classify(
     user: IamUser,
     *,
+    as_of: datetime,
     cutoff: datetime,
     unused_days: int,
     patterns: ClassPatterns,
     email: str | None,
     email_from: MatchedBy | None,
     match: Match,
-) -> tuple[UserClass, dict[str, Any]]:
-    """The class and the fields of its ``UserEvidence``. ``cutoff``: the collection time less ``unused_days``
-    (computed once per assessment, not per user)."""
+    suggestions: list[str],
+) -> tuple[UserClass, bool, dict[str, Any]]:
+    """The class, whether it is to be confirmed (a person by likeness only), and the fields of its
+    ``UserEvidence``. ``cutoff``: the collection time less ``unused_days`` (computed once per assessment)."""
     keys = user.access_keys
     active = [key for key in keys if key.status == "Active"] if keys else []
     used = last_use(user) if keys else user.password_last_used
     recent = used_within(user, used, cutoff)
-    user_class, source, reasons = _decide(user, active, recent, unused_days, patterns, email, email_from, match)
+    other = other_credentials(user, as_of)
+    signals = signals_of(
+        user, active, as_of=as_of, email=email, email_from=email_from, match=match, suggestions=suggestions, other=other
+    )
+    user_class, source, reasons, unconfirmed = _decide(user, active, recent, unused_days, patterns, other, signals)
     # the fields of UserEvidence: validated with the user's record (assess.py validates an account at a time)
     evidence = {
         "console_password": user.password_enabled,
@@ -123,11 +277,15 @@ def classify(
         "used_within_unused_days": recent,
         "class_source": source,
         "reasons": reasons,
+        "path": user.path,
+        "other_credentials": other,
+        "signals": signals,
     }
-    return user_class, evidence
+    return user_class, unconfirmed, evidence
 
 
 ClassSource = Literal["evidence", "break-glass", "override"]
+UNREAD = " (its SSH keys, service-specific credentials or signing certificates were not read)"
 
 
 def _decide(
@@ -136,33 +294,28 @@ def _decide(
     recent: bool | None,
     unused_days: int,
     patterns: ClassPatterns,
-    email: str | None,
-    email_from: MatchedBy | None,
-    match: Match,
-) -> tuple[UserClass, ClassSource, list[str]]:
+    other: OtherCredentials | None,
+    signals: list[dict[str, str]],
+) -> tuple[UserClass, ClassSource, list[str], bool]:
     override = patterns.classes.first(user)
     if override is not None:
-        return patterns.config.classes[override], "override", [f"auditor.toml readiness.classes {override!r}"]
+        return patterns.config.classes[override], "override", [f"auditor.toml readiness.classes {override!r}"], False
     pattern = patterns.break_glass.first(user)
     if pattern is not None:
-        return "break-glass", "break-glass", [f"matches readiness.break_glass {pattern!r}"]
-    if not user.password_enabled and not active:
-        return "stale", "evidence", ["no console password and no active access key"]
-    if recent is False:
-        return "stale", "evidence", [f"no password or key use within {unused_days} days"]
-    reasons = []
-    if user.password_enabled:
-        reasons.append("console password")
-    if user.mfa_active:
-        reasons.append("MFA device")
-    if email is not None:
-        reasons.append(f"e-mail {'user name' if email_from == 'email' else 'tag'} {email}")
-    if match.status != "unmatched":
-        reasons.append(f"identity store {match.status} ({', '.join(match.candidates)})")
-    if reasons:
-        return "human", "evidence", reasons
+        return "break-glass", "break-glass", [f"matches readiness.break_glass {pattern!r}"], False
+    unread = "" if other is not None else UNREAD
+    if not user.password_enabled and not active and not (other is not None and other.any_active):
+        return "stale", "evidence", ["no console password and no active access key" + unread], False
+    if recent is False and not (other is not None and other.any_active):
+        return "stale", "evidence", [f"no password or key use within {unused_days} days" + unread], False
+    strong = [s["detail"] for s in signals if s["points_to"] == "human" and s["signal"] != "identity-store-suggestion"]
+    if strong:
+        return "human", "evidence", strong, False
+    weak = [s["detail"] for s in signals if s["signal"] == "identity-store-suggestion"]
+    if weak:
+        return "human", "evidence", [*weak, "access keys only: confirm this is a person (readiness.classes)"], True
     services = sorted({key.last_used_service for key in active if key.last_used_service})
     reason = "active access key(s) and no console password" + (
         f"; keys last used by {', '.join(services)}" if services else ""
     )
-    return "workload", "evidence", [reason]
+    return "workload", "evidence", [reason, *(s["detail"] for s in signals if s["points_to"] == "workload")], False

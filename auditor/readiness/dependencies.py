@@ -24,14 +24,14 @@ def roles_trusting_users(inventory: Inventory) -> dict[str, list[str]]:
     trusted: dict[str, set[str]] = {}
     for account in inventory.accounts:
         for role in account.roles or []:
-            for principal in _allowed_aws_principals(role.trust_policy):
+            for principal in allowed_aws_principals(role.trust_policy):
                 arn = principal if _USER_ARN.match(principal) else arn_by_id.get(principal)
                 if arn is not None:
                     trusted.setdefault(arn, set()).add(role.arn)
     return {arn: sorted(roles) for arn, roles in trusted.items()}
 
 
-def _allowed_aws_principals(policy: Mapping[str, Any] | None) -> Iterator[str]:
+def allowed_aws_principals(policy: Mapping[str, Any] | None) -> Iterator[str]:
     """The ``Principal.AWS`` entries of the policy's Allow statements (a string, or a list of strings)."""
     statements = (policy or {}).get("Statement", [])
     for statement in statements if isinstance(statements, list) else [statements]:

@@ -134,6 +134,11 @@ class OtherCredentials(Model):
     service_specific_credentials: list[str] | None = None  # their services: "codecommit.amazonaws.com"
     signing_certificates: int | None = None
 
+    @property
+    def any_active(self) -> bool:
+        """Something to sign in with (git, Keyspaces, SOAP) that is neither a password nor an access key."""
+        return bool(self.ssh_public_keys or self.service_specific_credentials or self.signing_certificates)
+
 
 class UserEvidence(Model):
     """The facts a user's class was decided on, each as collected (``None``: not known)."""

@@ -4,10 +4,13 @@
   account has no assignment (nobody could sign in to it through the portal), a person's IAM user has no
   identity-store user (``human-unmatched``) or several (``human-ambiguous``), a person would lose actions they
   used (or, their use unknown, could use) under IAM (``access-gap``, naming the actions), or a role's trust
-  policy names an IAM user the migration deletes (``trusted-by-role``).
+  policy names an IAM user the migration deletes (``trusted-by-role``), the person's Identity Center user is
+  disabled (``identity-center-user-disabled``), or no emergency way in would be left (``no-break-glass``).
 * ``needs-review``: nothing is known to block, but the tool cannot tell that nobody loses access: Identity Center
-  allows some of a person's actions only under a condition or on some resources (``access-depends``), or a
-  policy's document is unknown (``policy-unknown``). A person must look; it never reads as ready.
+  allows some of a person's actions only under a condition or on some resources (``access-depends``), a
+  policy's document is unknown (``policy-unknown``), a person was matched by bare user name only
+  (``match-unconfirmed``), or a user's other credentials could not be read (``credentials-unknown``). A person
+  must look; it never reads as ready.
 * ``migrated``: no IAM user with a console password or an active key remains, apart from break-glass users
   and declared exceptions, and the account has assignments.
 * ``ready``: credentials remain (people's, stale users', workloads'), but switching the people's off locks
@@ -58,11 +61,28 @@ def blockers_for(users: Sequence[IamUserReadiness], account: str) -> list[Blocke
         if user.user_class != "human":
             continue
         if user.match == "unmatched":
+            maybe = f"; maybe {', '.join(user.suggestions)} (confirm in readiness.confirmed)" * bool(user.suggestions)
             blockers.append(
                 Blocker(
                     code="human-unmatched",
                     subject=user.arn,
-                    message=f"{user.user_name} has no Identity Center user (no e-mail or user name matches)",
+                    message=f"{user.user_name} has no Identity Center user "
+                    + (
+                        "(readiness.confirmed names one the identity store does not hold)"
+                        if user.matched_by == "confirmed"
+                        else "(no e-mail or user name matches)"
+                    )
+                    + maybe
+                    + (" (a person by likeness only: confirm the class)" if user.class_unconfirmed else ""),
+                )
+            )
+        elif user.match == "disabled":
+            blockers.append(
+                Blocker(
+                    code="identity-center-user-disabled",
+                    subject=user.arn,
+                    message=f"{user.user_name}'s Identity Center user {user.identity_center_user} is disabled: "
+                    "they could not sign in through the portal",
                 )
             )
         elif user.match == "ambiguous":
@@ -90,8 +110,27 @@ def reviews_for(users: Sequence[IamUserReadiness], account: str) -> list[Review]
     """What a person must look at before a matched person's IAM user can go (the tool cannot decide it)."""
     reviews: list[Review] = []
     for user in users:
+        if user.exception is None and user.user_class != "break-glass" and user.evidence.other_credentials is None:
+            reviews.append(
+                Review(
+                    code="credentials-unknown",
+                    subject=user.arn,
+                    message=f"{user.user_name}'s SSH public keys, service-specific credentials or signing "
+                    "certificates could not be read: it may still be in use, and DeleteUser fails while they exist",
+                )
+            )
         if user.user_class != "human" or user.exception is not None or user.match != "matched":
             continue
+        if user.match_confirmed is False:
+            reviews.append(
+                Review(
+                    code="match-unconfirmed",
+                    subject=user.arn,
+                    message=f"{user.user_name} was matched to {user.identity_center_user} by user name only (a "
+                    f'shared login?): confirm with readiness.confirmed = ["{user.user_name}='
+                    f'{user.identity_center_user}"], or tag the IAM user with the e-mail',
+                )
+            )
         if user.needs_review:
             reviews.append(
                 Review(

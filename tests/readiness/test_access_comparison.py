@@ -18,13 +18,16 @@ from factories import (
     PROD,
     aws_policy,
     days_ago,
+    default_org_accounts,
     idc_user,
     inline,
     make_account,
     make_identity_center,
     make_inventory,
+    make_org,
     make_role,
     make_user,
+    management_access_role,
     permission_set,
 )
 
@@ -120,8 +123,11 @@ def organization(iam_user: IamUser, *sets: PermissionSet, roles: list[Any] | Non
             for ps in sets
         ],
     )
-    accounts = [make_account(DEV, "dev", users=[iam_user]), make_account(PROD, "prod", users=[], roles=roles or [])]
-    return make_inventory(accounts=accounts, identity_center=idc)
+    accounts = [
+        make_account(DEV, "dev", users=[iam_user], roles=[management_access_role(DEV)]),
+        make_account(PROD, "prod", users=[], roles=[management_access_role(PROD), *(roles or [])]),
+    ]
+    return make_inventory(accounts=accounts, organization=make_org(default_org_accounts()), identity_center=idc)
 
 
 def assess(inventory: Inventory) -> tuple[Readiness, AccountReadiness, IamUserReadiness]:
@@ -259,7 +265,10 @@ def test_a_policy_document_nobody_read_needs_review() -> None:
     read_only = permission_set("ReadOnly", managed=[aws_policy("ReadOnlyAccess")])
     inventory = organization(alice("ReadOnlyAccess"), read_only)
     inventory = make_inventory(
-        accounts=inventory.accounts, identity_center=inventory.identity_center, aws_managed_policies=None
+        accounts=inventory.accounts,
+        organization=inventory.organization,
+        identity_center=inventory.identity_center,
+        aws_managed_policies=None,
     )
     _, dev, person = assess(inventory)
     assert dev.verdict == "needs-review"
@@ -391,8 +400,9 @@ def test_controls_stay_ready() -> None:
     # (s3:DescribeMultiRegionAccessPointOperation, qapps:GetQApp, ...), and the tool names them.
     reads = alice(inline_policies=[inline("reads", allow("s3:GetObject", "ec2:DescribeInstances"))])
     for iam_user in (alice("ReadOnlyAccess"), reads):
-        accounts = [make_account(DEV, "dev", users=[iam_user])]
-        _, dev, person = assess(make_inventory(accounts=accounts, identity_center=idc))
+        accounts = [make_account(DEV, "dev", users=[iam_user], roles=[management_access_role(DEV)])]
+        org = make_org(default_org_accounts())
+        _, dev, person = assess(make_inventory(accounts=accounts, organization=org, identity_center=idc))
         assert (dev.verdict, person.would_lose, person.needs_review) == ("ready", [], []), iam_user.attached_policies
 
 

@@ -42,6 +42,7 @@ from factories import (
     make_key,
     make_org,
     make_user,
+    management_access_role,
     org_account,
     permission_set,
 )
@@ -142,6 +143,7 @@ def organization(idc: object | None = None) -> Inventory:
         make_account(
             PROD,
             "prod",
+            roles=[management_access_role(PROD)],
             groups=[make_group("admins", PROD, policies=[aws_policy("AdministratorAccess")])],
             users=[
                 make_user("alice", PROD, password=True, password_last_used=recent, mfa=True, groups=["admins"]),
@@ -151,7 +153,7 @@ def organization(idc: object | None = None) -> Inventory:
                 make_user("dan", PROD, password=True, password_last_used=recent, tags={"email": "dan@example.com"}),
             ],
         ),
-        make_account(LEGACY, "legacy", users=[]),
+        make_account(LEGACY, "legacy", users=[], roles=[management_access_role(LEGACY)]),
         make_account(
             SANDBOX,
             "sandbox",
@@ -219,13 +221,13 @@ def test_every_user_gets_its_class_and_the_evidence_for_it(readiness: Readiness)
     }
     bob = users["bob@example.com"].evidence  # type: ignore[attr-defined]
     assert bob.console_password and bob.email == "bob@example.com" and bob.email_from == "user-name"
-    assert "console password" in bob.reasons
+    assert "console password, last used 2025-05-29" in bob.reasons
     carol = users["carol-iam"].evidence  # type: ignore[attr-defined]
     assert (carol.email, carol.email_from) == ("carol@example.com", "tag")  # tag key matched ignoring case
     bot = users["deploy-bot"].evidence  # type: ignore[attr-defined]
     assert [k.access_key_id for k in bot.active_keys] == [key_id(1)]
     assert bot.active_keys[0].last_used_service == "s3"
-    assert bot.reasons == ["active access key(s) and no console password; keys last used by s3"]
+    assert bot.reasons == ["active access key(s) and no console password; keys last used by s3", "user name deploy-bot"]
     assert users["old-intern"].evidence.used_within_unused_days is False  # type: ignore[attr-defined]
     assert users["old-intern"].evidence.reasons == ["no password or key use within 45 days"]  # type: ignore[attr-defined]
     assert users["breakglass-admin"].evidence.class_source == "break-glass"  # type: ignore[attr-defined]
@@ -321,7 +323,7 @@ def test_who_can_reach_administrator_in_production(readiness: Readiness) -> None
 
 def test_each_account_verdict_and_every_blocker(readiness: Readiness) -> None:
     assert verdicts(readiness) == {
-        "management": ("blocked", [("human-unmatched", f"arn:aws:iam::{MGMT}:user/frank")]),
+        "management": ("blocked", [("human-unmatched", f"arn:aws:iam::{MGMT}:user/frank"), ("no-break-glass", MGMT)]),
         "dev": ("ready", []),
         "prod": (
             "blocked",
@@ -375,12 +377,12 @@ def test_organization_summary(readiness: Readiness) -> None:
         "access-gap": 1,
         "trusted-by-role": 0,
         "identity-center-user-disabled": 0,
-        "no-break-glass": 0,
+        "no-break-glass": 1,
     }
     assert s.reviews_by_code == {
         "access-depends": 0,
         "policy-unknown": 0,
-        "match-unconfirmed": 0,
+        "match-unconfirmed": 2,  # alice and erin, by bare user name
         "credentials-unknown": 0,
     }
     assert readiness.start_url == "https://d-1234567890.awsapps.com/start"
@@ -389,7 +391,8 @@ def test_organization_summary(readiness: Readiness) -> None:
 def test_identity_center_disabled_blocks_every_account() -> None:
     readiness = assess_readiness(organization(make_identity_center("not_enabled")), CONFIG)
     assert {a.account_id: [b.code for b in a.blockers] for a in readiness.accounts} == {
-        account: ["identity-center-disabled"] for account in (MGMT, DEV, PROD, LEGACY, SANDBOX)
+        **{account: ["identity-center-disabled"] for account in (DEV, PROD, LEGACY, SANDBOX)},
+        MGMT: ["identity-center-disabled", "no-break-glass"],
     }
     assert all(u.match is None for u in readiness.iam_users)
 
@@ -415,7 +418,12 @@ def test_unknown_identity_center_or_assignments_give_no_verdict() -> None:
 
 
 def test_a_declared_exception_does_not_block_or_count() -> None:
-    config = Config(readiness=ReadinessConfig(exceptions=[ReadinessException(user="frank", reason="vendor login")]))
+    config = Config(
+        readiness=ReadinessConfig(
+            exceptions=[ReadinessException(user="frank", reason="vendor login")],
+            emergency_access={MGMT: "root user, FIDO keys in the safe"},
+        )
+    )
     readiness = assess_readiness(organization(), config)
     management = next(a for a in readiness.accounts if a.account_id == MGMT)
     assert (management.verdict, management.blockers, management.humans) == ("migrated", [], 0)
@@ -738,7 +746,7 @@ def test_readiness_command_writes_the_plan(
     assert rows[-1]["account_name"] == "management"
     err = capsys.readouterr().err
     assert "accounts: 1 migrated, 1 ready, 0 needs-review, 3 blocked" in err
-    assert "prod (333333333333): blocked: human-ambiguous, access-gap\n" in err
+    assert "prod (333333333333): blocked: human-ambiguous, access-gap, match-unconfirmed\n" in err
     assert "sandbox (555555555555): migrated\n" in err
 
 
