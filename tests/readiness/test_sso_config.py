@@ -24,6 +24,7 @@ from pathlib import Path
 import botocore.configloader
 import botocore.session
 import pytest
+from aws_cli import AwsCli
 from conftest import REPO
 from factories import (
     DEV,
@@ -482,49 +483,70 @@ def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
 # ------------------------------------------------------------------------------- docs/migration.md, step 3
 
 
-def doc_block() -> list[str]:
-    """The sh block of docs/migration.md's sign-in step (the one that runs ``auditor sso-config``)."""
+def doc_blocks() -> list[list[str]]:
+    """The sh blocks of docs/migration.md that run ``auditor sso-config``, each as its lines."""
     text = (REPO / "docs" / "migration.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
-    (block,) = [b for b in blocks if "auditor sso-config" in b and "--merge ~/.aws/config" in b]
-    return [line.strip() for line in block.strip().splitlines()]
+    return [[line.strip() for line in b.strip().splitlines()] for b in blocks if "auditor sso-config" in b]
 
 
-@pytest.mark.slow  # builds the demo organization in moto, runs the CLI in a subprocess
-def test_the_migration_guide_sign_in_block_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The block runs in a fresh HOME with the demo's inventory as ``inventory.json``: the ``auditor`` lines as
-    written (through bash, so ``~`` is the temporary HOME); ``aws sso login`` opens a browser and ``aws sts`` needs
-    that sign-in, so neither can run offline: what they name (the session, each ``--profile``) is checked
-    against what botocore reads from ``~/.aws/config``, and ``aws configure list-profiles`` (AWS CLI v2, which
-    the tests do not have) against botocore's profile list, which is what it prints."""
-    from auditor.demo.scan import demo_inventory
-
-    home = tmp_path / "home"
-    home.mkdir()
-    demo_inventory().save(home / "inventory.json")
-    lines = doc_block()
-    auditor_lines = [line for line in lines if line.startswith("auditor ")]
-    aws_lines = [line for line in lines if line.startswith("aws ")]
-    assert len(auditor_lines) + len(aws_lines) == len(lines) and auditor_lines
-    script = 'auditor() { "$PYTHON" -m auditor "$@"; }\nset -e\n' + "\n".join(auditor_lines) + "\n"
+def run_in_fresh_home(lines: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    """The ``auditor`` lines, as written, through bash (``~`` is ``home``), with no AWS_* variable set."""
+    script = 'auditor() { "$PYTHON" -m auditor "$@"; }\nset -e\n' + "\n".join(lines) + "\n"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     environment.update(HOME=str(home), PYTHON=sys.executable, PYTHONPATH=str(REPO))
-    finished = subprocess.run(
+    return subprocess.run(
         ["bash", "-c", script], cwd=home, env=environment, capture_output=True, text=True, timeout=300, check=False
     )
-    assert finished.returncode == 0, finished.stderr
-    config = home / ".aws" / "config"
-    parsed = botocore_profiles(config, monkeypatch)
-    said = re.search(r"profile\(s\): (.*) in the tool's block", finished.stderr)
-    assert said is not None, finished.stderr
-    profiles = sorted(said.group(1).split(", "))
-    assert sorted(name.removeprefix("profile ") for name in parsed if name.startswith("profile ")) == profiles
-    for line in aws_lines:
-        code, _, comment = line.partition("#")
-        argv = shlex.split(code)
-        if argv[1:3] == ["configure", "list-profiles"]:
-            assert comment.split("profiles:")[-1].split() == [f"{p}" for p in profiles], line
-        if "--profile" in argv:
-            assert argv[argv.index("--profile") + 1] in profiles, line
-        if "--sso-session" in argv:
-            assert f"sso-session {argv[argv.index('--sso-session') + 1]}" in parsed, line
+
+
+@pytest.mark.slow  # builds the demo organization in moto twice, runs the CLI in subprocesses
+def test_the_migration_guide_sign_in_blocks_run_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step 3's blocks run in a fresh HOME: the first with the demo's inventory as ``inventory.json``, the second
+    (``--demo``) as it is. The ``auditor`` lines run as written (through bash, so ``~`` is the temporary HOME).
+    ``aws sso login`` opens a browser and ``aws sts`` needs that sign-in, so neither can run offline: the AWS
+    CLI's parser checks them (tests/aws_cli.py), and the names they use (the session, each ``--profile``) are
+    checked against what botocore reads from ``~/.aws/config``; ``aws configure list-profiles`` (AWS CLI v2,
+    which the tests do not have) against botocore's profile list, which is what it prints."""
+    from auditor.demo.scan import demo_inventory
+
+    (with_inventory, demo) = doc_blocks()
+    assert any("--from-inventory inventory.json" in line for line in with_inventory)
+    assert demo == ["auditor sso-config --demo --user alice@acme.example --merge ~/.aws/config"]
+    written: list[list[str]] = []
+    for n, lines in enumerate((with_inventory, demo)):
+        home = tmp_path / f"home{n}"
+        home.mkdir()
+        if n == 0:
+            demo_inventory().save(home / "inventory.json")
+        auditor_lines = [line for line in lines if line.startswith("auditor ")]
+        assert len(auditor_lines) + sum(line.startswith("aws ") for line in lines) == len(lines)
+        finished = run_in_fresh_home(auditor_lines, home)
+        assert finished.returncode == 0, finished.stderr
+        config = home / ".aws" / "config"
+        assert stat.S_IMODE(config.stat().st_mode) == 0o600
+        said = re.search(r"profile\(s\): (.*) in the tool's block", finished.stderr)
+        assert said is not None, finished.stderr
+        profiles = sorted(said.group(1).split(", "))
+        parsed = botocore_profiles(config, monkeypatch)
+        assert sorted(name.removeprefix("profile ") for name in parsed if name.startswith("profile ")) == profiles
+        written.append(profiles)
+    assert written[0] == written[1] and len(written[0]) == 3
+    aws = AwsCli()
+    try:
+        for line in with_inventory:
+            if not line.startswith("aws "):
+                continue
+            code, _, comment = line.partition("#")
+            argv = shlex.split(code)
+            if argv[1:3] == ["configure", "list-profiles"]:
+                assert comment.split("profiles:")[-1].split() == written[0], line
+                continue
+            checked = aws.check(code.strip())
+            assert all(c["ok"] for c in checked["commands"]), (line, checked)
+            if "--profile" in argv:
+                assert argv[argv.index("--profile") + 1] in written[0], line
+            if "--sso-session" in argv:
+                assert f"sso-session {argv[argv.index('--sso-session') + 1]}" in parsed, line
+    finally:
+        aws.close()
