@@ -276,7 +276,7 @@ def build_sso_config(
     if not REGION.fullmatch(home_region):
         raise InputError(f"sso_region {short_repr(home_region)} is not a region name (from the inventory)")
     principals = _principals(idc, user, group)
-    warnings = _gaps(idc, user, group)
+    warnings = _gaps(idc, user)  # a group's own assignments need no membership: only a user's do
     names = _profile_names(inventory, idc, template)
     targets = sorted(
         {
@@ -324,7 +324,7 @@ def _invalid(profile: SsoProfile) -> str | None:
     return None
 
 
-def _gaps(idc: IdentityCenter, user: str | None, group: str | None) -> list[str]:
+def _gaps(idc: IdentityCenter, user: str | None) -> list[str]:
     """What the inventory could not read that may hide a profile: never read as "no profile there"."""
     gaps = []
     if idc.assignments_unreadable_accounts:
@@ -335,7 +335,6 @@ def _gaps(idc: IdentityCenter, user: str | None, group: str | None) -> list[str]
         )
     if user is not None and idc.memberships is None:
         gaps.append("group memberships could not be read: profiles the user reaches through a group may be missing")
-    del group  # a group's own assignments need no membership
     return gaps
 
 

@@ -14,6 +14,7 @@ sandbox (SANDBOX); ``alice`` (group Admins: AdministratorAccess in MGMT and PROD
 from __future__ import annotations
 
 import os
+import random
 import re
 import shlex
 import stat
@@ -248,6 +249,31 @@ def test_what_the_inventory_does_not_know_is_skipped_or_said(tmp_path: Path, mon
         f"profile 'prod-ps-missing' skipped: permission set {missing.arn} is not in the inventory: its name (the "
         "role) is unknown",
     ]
+    read_back(config, tmp_path, monkeypatch)
+
+
+HOSTILE_CHARACTERS = "aZ09+=,.@-_ ]\n[#;\"'\\\r\t\x1b\u202eé𝔘~%=:"
+
+
+def test_any_names_give_a_file_botocore_reads_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzzed, with a fixed seed (the same cases on every run): 40 permission sets and 6 accounts named from
+    characters that matter to INI, shlex and terminals, all assigned to one group. Whatever is written, botocore
+    lists exactly the profiles the tool says it wrote, and every profile not written has its warning line."""
+    rng = random.Random(18)
+
+    def name(longest: int) -> str:
+        return "".join(rng.choice(HOSTILE_CHARACTERS) for _ in range(rng.randint(1, longest)))
+
+    sets = [permission_set(name(40), suffix=f"fuzz{n}") for n in range(40)]
+    accounts = {f"{n:012d}": name(60) for n in range(1, 7)}
+    idc = identity_center(
+        permission_sets=sets,
+        assignments=[assignment(account, ps, "g-readers") for account in accounts for ps in sets],
+    )
+    config = build_sso_config(organization(idc, names=accounts), group="Readers")
+    assert len(config.profiles) + len(config.warnings) == len(accounts) * len(sets)
+    assert all("\n" not in line and "\r" not in line and "\x1b" not in line for line in config.warnings)
+    assert len(config.profiles) >= 10  # the fuzz writes some, not only skips
     read_back(config, tmp_path, monkeypatch)
 
 
