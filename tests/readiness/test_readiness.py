@@ -22,7 +22,6 @@ import os
 import re
 from pathlib import Path
 
-import botocore.session
 import pytest
 from factories import (
     DEV,
@@ -56,7 +55,6 @@ from auditor.inventory import AccountAssignment, GroupMembership, IdentityStoreU
 from auditor.readiness.assess import assess_readiness
 from auditor.readiness.models import Readiness
 from auditor.readiness.plan import build_plan, render_csv, render_markdown
-from auditor.readiness.sso_config import render_sso_config
 from auditor.registry import load_rules
 from auditor.reports.html import HtmlReporter
 from auditor.rules import BUILTIN_PACK
@@ -631,81 +629,6 @@ def test_the_stage_is_a_pure_function_of_inventory_and_config() -> None:
     assert assess_readiness(organization(), CONFIG) == assess_readiness(organization(), CONFIG)
 
 
-# ------------------------------------------------------------------------------------------ sso-config
-
-
-def read_back(text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, str]]:
-    """The profiles as botocore itself parses ``AWS_CONFIG_FILE``."""
-    path = tmp_path / "config"
-    path.write_text(text, encoding="utf-8")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
-    session = botocore.session.Session()
-    config = session.full_config
-    assert sorted(session.available_profiles) == sorted(config["profiles"])
-    return {"sessions": config["sso_sessions"], **{f"profile {k}": v for k, v in config["profiles"].items()}}
-
-
-def test_sso_config_for_one_user_resolves_in_botocore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = render_sso_config(organization(), user="ALICE")
-    parsed = read_back(text, tmp_path, monkeypatch)
-    assert parsed.pop("sessions") == {
-        "identity-center": {
-            "sso_start_url": "https://d-1234567890.awsapps.com/start",
-            "sso_region": "eu-west-1",
-            "sso_registration_scopes": "sso:account:access",
-        }
-    }
-    assert parsed == {
-        "profile management-AdministratorAccess": {
-            "sso_session": "identity-center",
-            "sso_account_id": MGMT,
-            "sso_role_name": "AdministratorAccess",
-            "region": "eu-west-1",
-        },
-        "profile prod-AdministratorAccess": {
-            "sso_session": "identity-center",
-            "sso_account_id": PROD,
-            "sso_role_name": "AdministratorAccess",
-            "region": "eu-west-1",
-        },
-    }
-
-
-def test_sso_config_for_a_group_and_everyone_with_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = render_sso_config(
-        organization(),
-        group="readers",
-        start_url="https://acme.awsapps.com/start",
-        session="acme",
-        region="us-west-2",
-        template="<account-id>-<permission-set>",
-    )
-    parsed = read_back(text, tmp_path, monkeypatch)
-    assert parsed.pop("sessions")["acme"]["sso_start_url"] == "https://acme.awsapps.com/start"
-    assert {name: (p["sso_account_id"], p["sso_role_name"], p["region"]) for name, p in parsed.items()} == {
-        f"profile {DEV}-ReadOnly": (DEV, "ReadOnly", "us-west-2"),
-        f"profile {PROD}-ReadOnly": (PROD, "ReadOnly", "us-west-2"),
-        f"profile {SANDBOX}-ReadOnly": (SANDBOX, "ReadOnly", "us-west-2"),
-    }
-    everyone = read_back(render_sso_config(organization()), tmp_path, monkeypatch)
-    assert len(everyone) - 1 == 6  # account x permission set pairs assigned to anybody
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"user": "nobody"}, "no Identity Center user named 'nobody'"),
-        ({"group": "nobody"}, "no Identity Center group named 'nobody'"),
-        ({"user": "erin"}, "Identity Center gives user 'erin' no account: nothing to configure"),
-        ({"template": "<account>-<permission-set>"}, "--profile-template: unknown placeholder <account>"),
-        ({"template": "<account-name>"}, "--profile-template must name <permission-set>"),
-    ],
-)
-def test_sso_config_refuses_what_would_be_useless(kwargs: dict[str, str], message: str) -> None:
-    with pytest.raises(InputError, match=re.escape(message)):
-        render_sso_config(organization(), **kwargs)  # type: ignore[arg-type]
-
-
 # ------------------------------------------------------------------------------------------------ CLI
 
 
@@ -748,23 +671,6 @@ def test_readiness_command_writes_the_plan(
     assert "accounts: 1 migrated, 1 ready, 0 needs-review, 3 blocked" in err
     assert "prod (333333333333): blocked: human-ambiguous, access-gap, match-unconfirmed\n" in err
     assert "sandbox (555555555555): migrated\n" in err
-
-
-def test_sso_config_command_prints_and_never_overwrites(
-    inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["sso-config", "--from-inventory", str(inventory_file), "--user", "carol"]) == 0
-    assert "[profile dev-ReadOnly]" in capsys.readouterr().out
-    target = tmp_path / "config"
-    target.write_text("# mine\n")
-    assert main(["sso-config", "--from-inventory", str(inventory_file), "--all", "-o", str(target)]) == 2
-    assert "exists: pass --force" in capsys.readouterr().err
-    assert target.read_text() == "# mine\n"
-    assert main(["sso-config", "--from-inventory", str(inventory_file), "--all", "-o", str(target), "--force"]) == 0
-    assert target.read_text().startswith("[sso-session identity-center]")
-    with pytest.raises(SystemExit) as usage:  # --user, --group or --all: argparse's usage error
-        main(["sso-config", "--from-inventory", str(inventory_file)])
-    assert usage.value.code == 2
 
 
 def test_every_scan_writes_the_readiness_section(inventory_file: Path, tmp_path: Path) -> None:
