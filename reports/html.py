@@ -173,6 +173,8 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["when"] = format_time
     env.filters["count"] = lambda n: f"{n:,}"
+    env.filters["by_code"] = by_code
+    env.filters["subject_name"] = lambda subject: subject.rsplit("/", 1)[-1]  # an IAM user's name, or an account id
     return env
 
 
@@ -480,6 +482,15 @@ class _ReadinessView:
 _STATUS_ORDER = tuple(PERSON_STATUS_MEANINGS)
 
 
+def by_code(items: Iterable[Any]) -> list[tuple[str, list[Any]]]:
+    """Blockers or reviews by code, in the order they come (the readiness stage sorts them by code): an account
+    with forty people whose credentials could not be read shows the code once, the forty messages folded."""
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        groups.setdefault(item.code, []).append(item)
+    return list(groups.items())
+
+
 def readiness_view(readiness: Readiness, limit: int = READINESS_ROWS_LISTED) -> _ReadinessView:
     """The readiness section as the page lists it: every person once, those who block first, with each IAM user
     and what it is the subject of; then the IAM users that are no person's. Both tables stop at ``limit`` rows and
@@ -523,12 +534,12 @@ def readiness_view(readiness: Readiness, limit: int = READINESS_ROWS_LISTED) -> 
     rows_in_all = sum(len(p.users) for p in people)
     listed: list[_PersonRow] = []
     room = limit
-    for person in people:
+    for entry in people:
         if room <= 0:
             break
-        listed.append(person)
-        person.users = person.users[:room]
-        room -= len(person.users)
+        listed.append(entry)
+        entry.users = entry.users[:room]
+        room -= len(entry.users)
     shown = sum(len(p.users) for p in listed)
     others = [row(u) for u in readiness.iam_users if u.arn not in in_people]
     others.sort(key=lambda r: (not r.blockers, not r.reviews, r.user.account_id, r.user.user_name))
