@@ -135,9 +135,9 @@ GROUPED_BY_MEANINGS: dict[Literal["matched", "suggested", "email", "name"], str]
     "name": "the same IAM user name, nothing else known",
 }
 IDENTITY_SOURCE_MEANINGS: dict[IdentitySource, str] = {
-    "identity-center": "people are created in Identity Center itself (aws identitystore create-user)",
+    "identity-center": "people are created in Identity Center itself (its identity store)",
     "external": "people come from an external identity provider through SCIM (their users carry ExternalIds): add "
-    "a person in the identity provider, never with create-user, which it does not see",
+    "a person in the identity provider, never in Identity Center, which does not write back to it",
     "unknown": "no identity-store user could be read: where people come from is not known",
 }
 EMERGENCY_KIND_MEANINGS: dict[Literal["break-glass-user", "management-role", "declared"], str] = {
