@@ -763,14 +763,20 @@ def test_break_glass_users_are_kept_with_a_password_and_mfa_only() -> None:
     ]
 
 
-def test_html_lists_the_people_who_block(tmp_path: Path) -> None:
+def test_html_lists_every_person_those_who_block_first() -> None:
+    """Matched and ready people are listed too (bob, carol), not only those who block (tests/reports/
+    test_html_readiness.py has the rest of the section)."""
     document = findings_for(organization(), load_rules([BUILTIN_PACK]), CONFIG)
     html = HtmlReporter().render(document).decode()
-    rows = re.findall(r'<tr data-match="([^"]*)">\s*<td>([^<]*)</td>\s*<td class="mono wrap">([^<]*)</td>', html)
-    assert sorted((account, user, match) for match, account, user in rows) == [
-        ("management", "frank", "unmatched"),
-        ("prod", "dan", "ambiguous"),
-        ("prod", "erin", "matched"),
+    people = re.findall(r'<tbody class="person" data-person="([^"]*)" data-status="([^"]*)">', html)
+    assert people == [
+        ("dan@example.com", "blocks"),  # ambiguous
+        ("erin", "blocks"),  # access gap
+        ("frank", "blocks"),  # unmatched
+        ("alice", "to review"),  # matched by bare user name
+        ("old-intern", "stale"),
+        ("bob@example.com", "ready"),
+        ("carol", "ready"),
     ]
 
 
