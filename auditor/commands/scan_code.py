@@ -29,7 +29,10 @@ def add_parser(commands: Commands) -> None:
     parser.add_argument(
         "--since",
         metavar="REF",
-        help="report only lines added since this git ref (e.g. the pull request's base: origin/main)",
+        help="report only lines added since REF, as git diff reads it: REF (a branch or commit, e.g. "
+        "origin/main): since the merge base of REF and HEAD, up to the work tree, untracked files included; "
+        "A...B: since the merge base of A and B, up to the commit B; A..B: from the commit A to the commit B "
+        "(B defaults to HEAD). Renames are followed: a moved file adds only the lines it gained",
     )
     parser.add_argument(
         "--max-file-size",
