@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from auditor.errors import InputError
+from auditor.util.git import commit_id
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _NO_OBJECT = "0" * 40
@@ -89,8 +90,6 @@ def changes_since(root: Path, since: str) -> Changes:
 
 def resolve(root: Path, since: str) -> tuple[str, str | None]:
     """(base commit, target commit or ``None`` for the work tree), as ``git diff`` reads ``since``."""
-    if since.startswith("-"):
-        raise InputError(f"--since {since}: a ref does not start with '-'")
     if "..." in since:
         left, right = since.split("...", 1)
         target = _commit(root, since, right or "HEAD")
@@ -147,16 +146,11 @@ def _git(root: Path, since: str, *args: str) -> bytes:
 
 
 def _commit(root: Path, since: str, ref: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
+    commit = commit_id(root, ref)
+    if commit is None:
         what = "not a commit" if ref == since else f"{ref} is not a commit"
         raise InputError(f"--since {since}: {what} in the repository at {root} (fetch it first?)")
-    return done.stdout.strip()
+    return commit
 
 
 def _merge_base(root: Path, since: str, left: str, right: str) -> str:

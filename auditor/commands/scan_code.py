@@ -41,7 +41,7 @@ def add_parser(commands: Commands) -> None:
         metavar="BYTES",
         help="skip larger files (default: %(default)s)",
     )
-    add_evaluation_options(parser, sarif_category_suffix="-code")
+    add_evaluation_options(parser, sarif_category_suffix="-code", config_from_ref=True)
     parser.set_defaults(handler=run)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from factories import fake_key_id
-from test_scan_code import git
+from git_repos import git
 
 from auditor.cli import main
 from auditor.codescan.keys import find_keys
