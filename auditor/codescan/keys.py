@@ -49,7 +49,9 @@ def might_hold_a_key(data: bytes) -> bool:
 def find_keys(data: bytes) -> Iterator[KeyMatch]:
     """Every key id in ``data`` (one file's bytes), in file order."""
     text = data.decode("utf-8", errors="replace")
-    lines = text.splitlines()
+    # Lines as git numbers them (``--since`` compares with its hunks, SARIF with what a pull request shows): only
+    # ``\n`` ends one. ``str.splitlines`` also splits at \r, \v, \f, \x1c-\x1e, \x85, U+2028 and U+2029.
+    lines = text.split("\n")
     secret_lines: list[int] | None = None
     for index, line in enumerate(lines):
         found = list(_keys_in_line(line))
