@@ -425,7 +425,6 @@ class AccountPlan:
                 "(with centralized root access: from the management account, assume-root, then delete every root "
                 "key with the credentials it returns)",
                 f"{assume}\n{delete}",
-                after_watch=False,
             )
         if root is not None and root.mfa_active is False:
             self.writer.add(
