@@ -63,8 +63,8 @@ def render_markdown(plan: MigrationPlan) -> str:
         "in through the portal, and nothing is deleted before the reversible stage has been watched"
         + (f" for {plan.watch_days} days" if plan.start else "")
         + ". IAM Identity Center commands run from the management account (or the delegated administrator); every "
-        "other destructive line checks the account it runs in first (`aws sts get-caller-identity`) and does "
-        "nothing elsewhere.",
+        "other destructive line checks the account it runs in first (STS GetCallerIdentity) and does nothing "
+        "elsewhere.",
         "",
         "Stages:",
         "",

@@ -2,7 +2,7 @@
 and the account guard on every line that changes the account.
 
 The guard is one form everywhere (``aws_commands.in_account``): the line runs in a subshell that first checks
-``aws sts get-caller-identity`` answers this account, and does nothing, saying so, anywhere else. A profile flag
+STS GetCallerIdentity answers this account, and does nothing, saying so, anywhere else. A profile flag
 would depend on how each reader named their profiles; the check does not.
 """
 

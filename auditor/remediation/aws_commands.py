@@ -104,20 +104,26 @@ def remove_user_from_group(group: str = field("group_name"), user: str = USER) -
     return aws("iam", "remove-user-from-group", group_name=group, user_name=user)
 
 
+def _list_mfa_devices(user: str) -> str:
+    return aws("iam", "list-mfa-devices", user_name=user)
+
+
+def _deactivate_mfa_device(user: str) -> str:
+    return aws("iam", "deactivate-mfa-device", user_name=user, serial_number='"$serial"')
+
+
 def deactivate_every_mfa_device(user: str = USER) -> str:
     """No inventory holds MFA serial numbers (a virtual device's is an ARN, a security key's is not): list them.
     Run after :func:`delete_every_virtual_mfa_device`, this deactivates what is left (security keys, hardware)."""
-    deactivate = aws("iam", "deactivate-mfa-device", user_name=user, serial_number='"$serial"')
-    return for_each(aws("iam", "list-mfa-devices", user_name=user), "MFADevices[].SerialNumber", "serial", deactivate)
+    return for_each(_list_mfa_devices(user), "MFADevices[].SerialNumber", "serial", _deactivate_mfa_device(user))
 
 
 def delete_every_virtual_mfa_device(user: str = USER) -> str:
     """A user's virtual MFA devices (serial numbers that are ARNs) deactivated and deleted: once deactivated, a
     device no longer names its user, so it is deleted in the same pass or left behind unassigned."""
-    deactivate = aws("iam", "deactivate-mfa-device", user_name=user, serial_number='"$serial"')
     delete = aws("iam", "delete-virtual-mfa-device", serial_number='"$serial"')
     query = 'MFADevices[?starts_with(SerialNumber, `"arn:"`)].SerialNumber'
-    return for_each(aws("iam", "list-mfa-devices", user_name=user), query, "serial", f"{deactivate} && {delete}")
+    return for_each(_list_mfa_devices(user), query, "serial", f"{_deactivate_mfa_device(user)} && {delete}")
 
 
 def delete_every_signing_certificate(user: str = USER) -> str:
