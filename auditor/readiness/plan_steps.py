@@ -10,7 +10,6 @@ confirmed) keeps their IAM user: switching it off would lock them out, or someon
 
 from __future__ import annotations
 
-import configparser
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -24,7 +23,7 @@ from auditor.readiness.plan_model import PlanStep
 from auditor.readiness.plan_switch_off import create_break_glass, keep_break_glass, switch_off
 from auditor.readiness.plan_writer import StepWriter, cli
 from auditor.readiness.proposal import Proposal, propose
-from auditor.readiness.sso_config import render_sso_config, session_name
+from auditor.readiness.sso_config import build_sso_config, session_name
 from auditor.readiness.verdict import actions_text
 from auditor.remediation import actions
 from auditor.remediation.aws_commands import field
@@ -80,6 +79,8 @@ class AccountPlan:
         self.by_name = {user.user_name: user for user in account.users or []}
         self.writer = StepWriter(account, start, watch_days)
         self.new_sets: dict[str, str] = {}  # identity-store user id -> the existing set the plan assigns them here
+        # identity-store user ids this plan gives a new assignment here (a set, new or not, to them or a group)
+        self.assigned_here: set[str] = set()
 
     def steps(self, users: Sequence[IamUserReadiness]) -> list[PlanStep]:
         if any(b.code == "no-break-glass" for b in self.verdict.blockers):
@@ -243,6 +244,8 @@ class AccountPlan:
             if proposal.conditional
             else None
         )
+        if user.identity_center_user_id:
+            self.assigned_here.add(user.identity_center_user_id)
         if proposal.permission_set_arn is not None:
             if user.identity_center_user_id and proposal.principal_type == "USER":
                 self.new_sets[user.identity_center_user_id] = proposal.permission_set_arn
@@ -333,21 +336,36 @@ class AccountPlan:
     def _sign_in(self, user: IamUserReadiness) -> None:
         """The person's own sign-in, with the profiles ``auditor sso-config`` writes from the plan's inventory."""
         person = user.identity_center_user or ""
-        config_file = f"~/.aws/config-{self.account.account_id}"
         session = session_name(self.idc) if self.idc else "<session>"
         profiles = self._profiles(user)
-        check = actions.sign_in_through_the_portal(
-            field("person"), config_file, field("sso_session"), field("inventory"), field("profile")
-        )
-        facts: dict[str, Any] = {
-            "person": person,
-            "sso_session": session,
-            "inventory": self.inventory_path,
-            "profile": profiles or None,  # none known: <profile> for the reader
-        }
-        command = cli(check, facts)
-        if self.inventory_path is None:
-            command = command.replace("<inventory>", INVENTORY_PLACEHOLDER)
+        if user.identity_center_user_id in self.assigned_here:
+            # the plan's inventory predates the assignment: sso-config cannot see it, AWS CLI v2 can after sign-in
+            name = (
+                profiles[0] if profiles else f"{self.account.account_name or self.account.account_id}-<permission-set>"
+            )
+            command = cli(actions.sign_in_after_a_new_assignment(field("profile")), {"profile": name})
+            how = (
+                f"writes the profile with {actions.configure_sso_hint()} (pick {self.account.display_name} and the "
+                "permission set "
+                "the plan assigned: the plan's inventory predates that assignment, so auditor sso-config cannot)"
+            )
+        else:
+            check = actions.sign_in_through_the_portal(
+                field("person"), field("sso_session"), field("inventory"), field("profile")
+            )
+            facts: dict[str, Any] = {
+                "person": person,
+                "sso_session": session,
+                "inventory": self.inventory_path,
+                "profile": profiles or None,  # none known: <profile> for the reader
+            }
+            command = cli(check, facts)
+            if self.inventory_path is None:
+                command = command.replace("<inventory>", INVENTORY_PLACEHOLDER)
+            how = (
+                "merges the profiles auditor sso-config writes into ~/.aws/config (between marker lines; the rest of "
+                "the file stays as it is)"
+            )
         self.writer.add(
             "people",
             "verify",
@@ -357,8 +375,7 @@ class AccountPlan:
             "answers with their Identity Center role (AWSReservedSSO_...), before their IAM user is switched off",
             command,
             person=user.person,
-            note="sso-config writes a profile per account and permission set; the last line checks those of this "
-            "account",
+            note=f"the person {how}; the last line checks the profile of this account",
         )
 
     def _profiles(self, user: IamUserReadiness) -> list[str]:
@@ -381,19 +398,10 @@ class AccountPlan:
                 update={"identity_center": idc.model_copy(update={"assignments": [*idc.assignments, added]})}
             )
         try:
-            text = render_sso_config(inventory, user=user.identity_center_user)
+            config = build_sso_config(inventory, user=user.identity_center_user)
         except InputError:
             return []
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read_string(text)
-        except configparser.Error:
-            return []
-        return [
-            section.removeprefix("profile ")
-            for section in parser.sections()
-            if section.startswith("profile ") and parser[section].get("sso_account_id") == self.account.account_id
-        ]
+        return [profile.name for profile in config.profiles if profile.account_id == self.account.account_id]
 
     def _quiet(self, user: IamUserReadiness) -> None:
         """A stale user has nobody to sign in: the verification is that nothing uses it."""

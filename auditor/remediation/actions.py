@@ -456,18 +456,26 @@ def create_identity_center_user(user_name: str, email: str) -> FixTemplate:
 
 
 def sign_in_through_the_portal(
-    user: str, config_file: str, sso_session: str, inventory: str = field("inventory"), profile: str | None = None
+    user: str, sso_session: str, inventory: str = field("inventory"), profile: str | None = None
 ) -> FixTemplate:
-    """The person's own check: profiles for what Identity Center gives them (from the inventory the plan was built
-    from: no credentials needed to write them), a sign-in, then a call under their own profile that answers with
-    their Identity Center role (``{profile}`` a list fact: one call per profile)."""
+    """The person's own check: profiles for what Identity Center gives them, merged into their own AWS config
+    (from the inventory the plan was built from: no credentials needed to write them; the rest of the file is
+    left as it is), a sign-in, then a call under their own profile that answers with their Identity Center role
+    (``{profile}`` a list fact: one call per profile)."""
     cli: tuple[str, ...] = (
-        f"auditor sso-config --user {user} --from-inventory {inventory} -o {config_file}",
-        f"AWS_CONFIG_FILE={config_file} {commands.sso_login(sso_session=sso_session)}",
+        f"auditor sso-config --user {user} --from-inventory {inventory} --merge ~/.aws/config",
+        commands.sso_login(sso_session=sso_session),
     )
     if profile is not None:
-        cli += (f"AWS_CONFIG_FILE={config_file} {commands.get_caller_identity(profile)}",)
+        cli += (commands.get_caller_identity(profile),)
     return FixTemplate(cli=cli)
+
+
+def sign_in_after_a_new_assignment(profile: str) -> FixTemplate:
+    """The same check when the access comes from an assignment the plan creates: the plan's inventory predates it,
+    so ``auditor sso-config`` could not write the profile; AWS CLI v2 writes it after the sign-in instead (the
+    person picks the account and role it lists)."""
+    return FixTemplate(cli=(commands.configure_sso(profile=profile), commands.get_caller_identity(profile)))
 
 
 # ------------------------------------------------------------------------------------------- break-glass

@@ -108,14 +108,22 @@ def test_every_destructive_line_is_guarded_by_its_account(demo: tuple[Inventory,
 def test_the_sign_in_step_uses_the_plans_inventory_and_the_persons_own_profile(
     demo: tuple[Inventory, Readiness, MigrationPlan],
 ) -> None:
+    """Profiles merged into the person's own ~/.aws/config from the inventory the plan was built from (no AWS
+    credentials needed, and no AWS_CONFIG_FILE to remember); where the access comes from an assignment the plan
+    creates, that inventory predates it, so the profile is written by AWS CLI v2 after sign-in instead."""
     _, _, plan = demo
+    alice = next(s for s in plan.steps if s.stage == "verify" and s.subject.endswith(":user/admin"))
+    assert alice.command == (
+        "auditor sso-config --user alice@acme.example --from-inventory out/inventory.json --merge ~/.aws/config\n"
+        "aws sso login --sso-session identity-center\n"
+        "aws sts get-caller-identity --profile acme-management-AdministratorAccess"
+    )
     bob = next(s for s in plan.steps if s.stage == "verify" and s.subject.endswith(":user/bob"))
     assert bob.command == (
-        "auditor sso-config --user bob@acme.example --from-inventory out/inventory.json -o ~/.aws/config-561740743005\n"
-        "AWS_CONFIG_FILE=~/.aws/config-561740743005 aws sso login --sso-session identity-center\n"
-        # the ReadOnly set the plan assigns him in acme-legacy, named as sso-config names it
-        "AWS_CONFIG_FILE=~/.aws/config-561740743005 aws sts get-caller-identity --profile acme-legacy-ReadOnly"
+        # the ReadOnly set the plan assigns him in acme-legacy, named as sso-config would name it
+        "aws configure sso --profile acme-legacy-ReadOnly\naws sts get-caller-identity --profile acme-legacy-ReadOnly"
     )
+    assert bob.note is not None and "predates that assignment" in bob.note
 
 
 def test_the_readiness_command_saves_the_inventory_the_plan_names(tmp_path: Path) -> None:
@@ -241,9 +249,10 @@ NOT_IMPLEMENTED_BY_MOTO = {
     "ListServiceSpecificCredentials",  # iam: so its loop's deletes never run
     "AssumeRoot",  # sts: centralized root access (the root key step)
 }
-# Lines that need what no moto organization has: a person's browser sign-in (their own profile, AWS CLI v2's
-# sso login), or the root session assume-root returns.
-NEEDS_A_PERSON = ("AWS_CONFIG_FILE=~/.aws/", "auditor sso-config ")
+# Lines that need what no moto organization has: a person's browser sign-in (the profiles sso-config merges into
+# their own ~/.aws/config, and a call under one of them once AWS CLI v2's sso login has run), or the root session
+# assume-root returns. (sso login and configure sso themselves are checked by the AWS CLI wrapper, never run.)
+NEEDS_A_PERSON = ("auditor sso-config ", "aws sts get-caller-identity --profile ")
 
 
 @pytest.mark.slow

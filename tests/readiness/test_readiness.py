@@ -495,10 +495,8 @@ def switched_off(
 
 def test_plan_lines_for_a_ready_account(plan_lines: list[tuple[str | None, str, str, str | None]]) -> None:
     dev = [(stage, named_lines(command)) for name, stage, _, command in plan_lines if name == "dev"]
-    config = "~/.aws/config-222222222222"
     sign_in = (
-        f"-o {config}\nAWS_CONFIG_FILE={config} aws sso login --sso-session identity-center\n"
-        f"AWS_CONFIG_FILE={config} aws sts get-caller-identity --profile"
+        "--merge ~/.aws/config\naws sso login --sso-session identity-center\naws sts get-caller-identity --profile"
     )
     assert dev == [
         ("verify people", f"auditor sso-config --user bob@example.com --from-inventory <inventory.json> {sign_in} "
