@@ -152,7 +152,7 @@ def summary_line(readiness: Readiness) -> str:
 
 
 def account_lines(readiness: Readiness) -> list[str]:
-    """One line per account for the terminal: ``acme-legacy (561740743005): blocked: no-assignments, access-gap``."""
+    """One line per account for the terminal: ``acme-legacy (698889862967): blocked: no-assignments, access-gap``."""
     lines = []
     for account in readiness.accounts:
         label = f"{account.account_name} ({account.account_id})" if account.account_name else account.account_id

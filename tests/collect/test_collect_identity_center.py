@@ -264,8 +264,9 @@ def test_identity_center_region_option_is_where_the_instance_is_looked_for(modul
 
 
 def test_unreadable_permission_set_listing_leaves_sets_unknown_but_assignments_read(
-    module_org_world: OrgWorld,
+    module_org_world: OrgWorld, identity_center_world: IdentityCenterWorld
 ) -> None:
+    """``identity_center_world`` builds the instance and its assignments (see the identity-store test below)."""
     with before_call(module_org_world.session, "sso-admin", "ListPermissionSets", denied_when("ListPermissionSets")):
         inventory = collect_assigned_accounts(module_org_world)
 
@@ -316,8 +317,14 @@ def test_one_accounts_unreadable_assignments_leave_the_others_complete(
     ],
 )
 def test_unreadable_identity_store_lists_are_unknown_not_empty(
-    module_org_world: OrgWorld, operation: str, unknown: set[str], known: set[str]
+    module_org_world: OrgWorld,
+    identity_center_world: IdentityCenterWorld,
+    operation: str,
+    unknown: set[str],
+    known: set[str],
 ) -> None:
+    """``identity_center_world`` builds the users, groups and memberships (without it the test passed only after
+    another test of the module had built them)."""
     with before_call(module_org_world.session, "identitystore", operation, denied_when(operation)):
         inventory = collect_identity_center_only(module_org_world)
 
