@@ -22,7 +22,12 @@ and the rest are aggregated per rule and account (``split_for_github``), with a 
 Severity: ``level`` for SARIF consumers and ``properties["security-severity"]`` for GitHub, which maps
 >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, below that low; we use mid-band values. ``info`` findings get
 ``"0.0"`` (CVSS "none"): still a number (consumers parse it) and the lowest score there is, with level
-``note``, so nothing informational is presented as a risk rating.
+``note``, so nothing informational is presented as a risk rating. Every result also carries its own
+``level`` and ``properties["security-severity"]``, from the finding's severity. GitHub reads
+``security-severity`` from the rule only, and it outranks the result's ``level``: a rule whose findings in this
+document have severities other than the rule's (SECRET-001: critical with a secret nearby, high alone, info for
+AWS's documentation example keys) gets no rule-level ``security-severity``, so GitHub shows each of its alerts by
+its own level (an example key stays a note) instead of rating every one at the rule's 9.5 (Critical).
 """
 
 from __future__ import annotations
@@ -146,10 +151,12 @@ def build_sarif(
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
 
+    severity_of_rule = {rule.id: rule.severity for rule in rules}
+    varying = {f.rule_id for f in document.findings if f.severity != severity_of_rule.get(f.rule_id, f.severity)}
     driver: dict[str, Any] = {
         "name": document.tool.name,
         "version": document.tool.version,
-        "rules": [_rule(rule) for rule in rules],
+        "rules": [_rule(rule, per_result_severity=rule.id in varying) for rule in rules],
     }
     information_uri = document.tool.information_uri or _information_uri(document.tool.name)
     if information_uri:
@@ -298,7 +305,9 @@ def _rules_for(document: FindingsDocument, findings: list[Finding]) -> list[Rule
     return list(rules.values())
 
 
-def _rule(rule: RuleInfo) -> dict[str, Any]:
+def _rule(rule: RuleInfo, *, per_result_severity: bool = False) -> dict[str, Any]:
+    """The rule's descriptor; ``per_result_severity``: its findings' severities vary, so no rule-level
+    ``security-severity`` (GitHub would rate every result by it): each result carries its own."""
     references_text = "".join(f"\n- {ref}" for ref in rule.references)
     references_md = "".join(f"\n- {_markdown_reference(ref)}" for ref in rule.references)
     help_text = rule.remediation.strip() or rule.title
@@ -324,6 +333,8 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
             "precision": "high",  # rules read recorded facts; they do not guess
         },
     }
+    if per_result_severity:
+        del descriptor["properties"]["security-severity"]
     help_uri = next((ref for ref in rule.references if _URL.match(ref)), None)
     if help_uri:  # the rule's first public reference: where a reader learns more (SARIF2012 wants one)
         descriptor["helpUri"] = help_uri
@@ -417,6 +428,7 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
         "account_id": finding.account_id,
         "account_name": finding.account_name,
         "severity": finding.severity.value,
+        "security-severity": SECURITY_SEVERITY[finding.severity],
         "resource_type": finding.resource_type,
         "resource_id": finding.resource_id,
         "region": finding.region,
@@ -661,6 +673,7 @@ def _aggregate_result(group: list[Finding], rule_index: int) -> dict[str, Any]:
             "aggregated": True,
             "count": len(group),
             "severity": worst.value,
+            "security-severity": SECURITY_SEVERITY[worst],
             "accounts": accounts[:100],
             "resource_ids": [f.resource_id for f in group[:20]],
         },

@@ -7,6 +7,12 @@ an error; an unreadable one is a coverage gap.
 The files are parsed line by line, deliberately not with ``configparser``: a parser would load every value,
 secrets included, into memory objects that might end up in a traceback or a debug log. Here a secret access key
 or session token line only ever yields "a value is present"; the value is dropped on the line it was read.
+
+A file saved with a byte order mark (UTF-8, UTF-16, UTF-32: Windows editors and PowerShell write them) is decoded
+by it (``auditor.util.text``). A file that cannot be decoded, or holds lines that are neither a section, a
+setting nor a comment (the AWS CLI refuses such a file too), is an error entry naming the file and the lines,
+never their text: a file read as "no profiles" would pass LOCAL-001 while a key sits in it. What could be read
+is still reported.
 """
 
 from __future__ import annotations
@@ -30,9 +36,14 @@ from auditor.inventory import (
     ToolInfo,
 )
 from auditor.source import Source
+from auditor.util.textfiles import UndecodableText, decode_text
 
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
-_SETTING = re.compile(r"^([A-Za-z0-9_.-]+)\s*=\s*(.*)$")
+_SETTING = re.compile(r"^([A-Za-z0-9_.-]+)\s*[=:]\s*(.*)$")  # ":" as configparser (the CLI's reader) takes it
+_DELIMITER = re.compile(r"[=:]")
+# Lines end where Python's text files end them (configparser reads them so), not at str.splitlines()'s
+# other breaks (U+2028, \f, \v...), so line numbers are the ones an editor shows.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _SECRET_SETTINGS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_security_token"})
 _KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
 
@@ -57,22 +68,24 @@ class CliFilesSource(Source):
         errors: list[CollectionError] = []
         for path, is_config in ((self.credentials, False), (self.config, True)):
             try:
-                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                data = path.read_bytes()
             except FileNotFoundError:
                 files.files_missing.append(str(path))
                 continue
             except OSError as exc:
-                errors.append(
-                    CollectionError(
-                        service="local",
-                        operation=f"read {path}",
-                        error_code=type(exc).__name__,
-                        message=exc.strerror or str(exc),
-                    )
-                )
+                errors.append(_file_error(path, type(exc).__name__, exc.strerror or str(exc)))
                 continue
+            decoded = True
+            try:
+                text, _ = decode_text(data)
+            except UndecodableText as exc:
+                errors.append(_file_error(path, "UndecodableFile", f"{exc}: its profiles may be missing or cut"))
+                text, decoded = data.decode("utf-8", errors="replace"), False  # what can still be read is reported
             files.files_read.append(str(path))
-            files.profiles += parse_cli_file(lines, str(path), is_config=is_config)
+            parsed = parse_cli_file(_LINE_END.split(text), str(path), is_config=is_config)
+            files.profiles += parsed.profiles
+            if parsed.unparsed_lines and decoded:  # an undecodable file's lines: its one error says it
+                errors.append(_file_error(path, "UnparsableLines", _unparsed_message(parsed.unparsed_lines)))
         return Inventory(
             tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
             collection=CollectionInfo(
@@ -86,6 +99,29 @@ class CliFilesSource(Source):
         )
 
 
+def _file_error(path: Path, code: str, message: str) -> CollectionError:
+    return CollectionError(service="local", operation=f"read {path}", error_code=code, message=message)
+
+
+def _unparsed_message(lines: list[int]) -> str:
+    """The line numbers only: a line that is not a setting may still hold a secret."""
+    shown = ", ".join(str(number) for number in lines[:10])
+    if len(lines) > 10:
+        shown += f" and {len(lines) - 10} more"
+    return (
+        f"line(s) {shown}: not a [section], a setting or a comment, or before the first [section] "
+        "(the AWS CLI refuses this file too); profiles may be missing"
+    )
+
+
+@dataclass(frozen=True)
+class ParsedCliFile:
+    """One file's profiles, and the lines that could not be understood (1-based)."""
+
+    profiles: list[CliProfile]
+    unparsed_lines: list[int]
+
+
 @dataclass
 class _Section:
     profile: str
@@ -96,23 +132,32 @@ class _Section:
     session_token_present: bool = False
 
 
-def parse_cli_file(lines: list[str], path: str, *, is_config: bool) -> list[CliProfile]:
+def parse_cli_file(lines: list[str], path: str, *, is_config: bool) -> ParsedCliFile:
     """The profile sections of one file. In the config file a profile is ``[default]`` or ``[profile NAME]``
-    (``[sso-session]`` and ``[services]`` sections are not profiles); in the credentials file every section is."""
+    (``[sso-session]`` and ``[services]`` sections are not profiles); in the credentials file every section is.
+
+    A line configparser (the CLI's reader) would refuse is listed in ``unparsed_lines``: text before the first
+    section, or a line with no ``=`` or ``:`` (a broken ``[header``, a stray word)."""
     profiles: list[CliProfile] = []
+    unparsed: list[int] = []
     current: _Section | None = None
+    in_section = False
     for number, raw in enumerate(lines, start=1):
         header = _SECTION.match(raw)
         if header:
             if current is not None:
                 profiles.append(_profile(current, path))
             current = _open_section(header.group(1), number, is_config=is_config)
+            in_section = True
             continue
-        if current is None or not raw.strip() or raw[:1].isspace() or raw.lstrip()[:1] in ("#", ";"):
+        if not raw.strip() or raw[:1].isspace() or raw.lstrip()[:1] in ("#", ";"):
             continue  # indented lines are nested settings (e.g. "s3 =" blocks)
-        setting = _SETTING.match(raw.strip())
-        if not setting:
+        if not in_section or not _DELIMITER.search(raw):
+            unparsed.append(number)
             continue
+        setting = _SETTING.match(raw.strip())
+        if current is None or not setting:
+            continue  # a section that is not a profile, or a setting no profile reads
         name = setting.group(1).lower()
         if name in _SECRET_SETTINGS:
             present = bool(setting.group(2).strip())
@@ -127,7 +172,7 @@ def parse_cli_file(lines: list[str], path: str, *, is_config: bool) -> list[CliP
             current.key_id_line = number
     if current is not None:
         profiles.append(_profile(current, path))
-    return profiles
+    return ParsedCliFile(profiles=profiles, unparsed_lines=unparsed)
 
 
 def _open_section(name: str, line: int, *, is_config: bool) -> _Section | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from botocore import xform_name
@@ -72,6 +72,17 @@ class ErrorSink:
         with self._lock:
             return sorted(self._errors, key=CollectionError.sort_key)
 
+    def cover(
+        self, matches: Callable[[CollectionError], bool], accounts: Sequence[str], areas: Sequence[str] | None = None
+    ) -> None:
+        """Mark the entries ``matches`` picks (and no coverage marks yet) as covering ``accounts``: for a read
+        whose reach is known only after it (the organization listing, before the scope is chosen from it)."""
+        with self._lock:
+            self._errors = [
+                with_coverage(error, accounts, areas) if error.covers_accounts is None and matches(error) else error
+                for error in self._errors
+            ]
+
 
 def monotonic_now() -> float:
     """The scan's clock (a function of this module, so a test can make time pass without waiting)."""
@@ -131,9 +142,46 @@ class CallContext:
     deadline: float | None = None  # this account's --account-timeout, on control's clock
     account_timeout: float | None = None  # the limit the deadline came from, for the message
     unresponsive: set[str] = field(default_factory=set)  # endpoint URLs that did not answer
+    # An organization-level read: the accounts (and rule areas, None: all) its error entries cover.
+    covers_accounts: tuple[str, ...] | None = None
+    covers_areas: tuple[str, ...] | None = None
 
     def check_limits(self) -> None:
         self.control.check(self.deadline, self.account_timeout)
+
+    def covering(self, accounts: Sequence[str], areas: Sequence[str] | None = None) -> CallContext:
+        """This context, for calls whose failure hides findings of ``accounts`` in ``areas`` (``None``: every
+        area) although they are made with ``account_id``'s credentials. Limits and dead endpoints are shared."""
+        return replace(
+            self, covers_accounts=tuple(sorted(set(accounts))), covers_areas=tuple(areas) if areas is not None else None
+        )
+
+    def entry(self, **fields: Any) -> CollectionError:
+        """An error entry of this context: filed under its account, with the accounts it covers named."""
+        fields.setdefault("account_id", self.account_id)
+        if self.covers_accounts is None:
+            return CollectionError(**fields)
+        return with_coverage(CollectionError(**fields), self.covers_accounts, self.covers_areas)
+
+
+def with_coverage(
+    error: CollectionError, accounts: Sequence[str], areas: Sequence[str] | None = None
+) -> CollectionError:
+    """``error`` marked as covering ``accounts`` (``areas``; ``None``: every area), its message saying which, so
+    every report that shows the gap shows its reach (a few ids, then a count: all are in ``covers_accounts``)."""
+    covered = sorted(set(accounts))
+    if not covered:
+        return error
+    shown = ", ".join(covered[:5]) + (f" and {len(covered) - 5} more" if len(covered) > 5 else "")
+    what = f"{', '.join(areas)} findings" if areas is not None else "findings"
+    note = f" (organization-level read: {what} of account(s) {shown} not re-verified)"
+    return error.model_copy(
+        update={
+            "covers_accounts": covered,
+            "covers_areas": sorted(areas) if areas is not None else None,
+            "message": error.message + note,
+        }
+    )
 
 
 def error_code_of(exc: BaseException) -> str:
@@ -155,8 +203,7 @@ def error_message_of(exc: BaseException) -> str:
 
 def failure_entry(ctx: CallContext, client: Any, operation: str, exc: BaseException) -> CollectionError:
     service = client.meta.service_model.service_name
-    return CollectionError(
-        account_id=ctx.account_id,
+    return ctx.entry(
         region=client.meta.region_name if service in REGIONAL_SERVICES else None,
         service=service,
         operation=operation,
@@ -333,8 +380,7 @@ def guarded(
         raise  # the runner records it once for the whole account or phase
     except Exception as exc:  # noqa: BLE001 - the whole point: one account's surprise must not end the scan
         ctx.errors.add(
-            CollectionError(
-                account_id=ctx.account_id,
+            ctx.entry(
                 service="auditor",
                 operation=operation,
                 error_code=type(exc).__name__,

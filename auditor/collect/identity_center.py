@@ -1,7 +1,9 @@
 """IAM Identity Center: the instance, permission sets, account assignments and the identity store.
 
 Collected once per scan (not per account) from the account that owns the instance (the management account,
-or a delegated administrator), in the instance's home region.
+or a delegated administrator), in the instance's home region. Its reads are about every account in scope, so
+the runner's context names them (``CallContext.covering``): an error entry here says whose Identity Center
+findings it hides, and a baseline keeps those open instead of reporting them fixed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from auditor.collect.session import AccountAccess
 from auditor.inventory import (
     AccountAssignment,
     AttachedPolicy,
-    CollectionError,
     CustomerManagedPolicyReference,
     ExternalId,
     GroupMembership,
@@ -30,6 +31,9 @@ from auditor.inventory import (
 )
 from auditor.util.isoduration import format_duration, parse_duration
 from auditor.util.timestamps import as_utc
+
+# The rule area whose findings Identity Center's reads feed (rules/identity_center.py): what a gap here covers.
+AREAS = ("identity-center",)
 
 DEFAULT_SESSION_DURATION = "PT1H"
 PRINCIPAL_TYPES = frozenset({"USER", "GROUP"})
@@ -106,7 +110,7 @@ def collect_identity_center(
 def _no_instance(ctx: CallContext, source: IdentityCenterSource) -> IdentityCenter:
     if source.is_management_account is False:
         ctx.errors.add(
-            CollectionError(
+            ctx.entry(
                 account_id=source.account_id,
                 region=source.region,
                 service="sso-admin",
@@ -264,7 +268,9 @@ def _assignments(
 def _assignments_in(
     ctx: CallContext, sso_admin: Any, instance_arn: str, account_id: str
 ) -> tuple[list[AccountAssignment], bool]:
-    """One account's assignments, and whether they were all read (``False``: the list may be partial)."""
+    """One account's assignments, and whether they were all read (``False``: the list may be partial).
+    A failure here hides this account's Identity Center findings only: its error entries cover it alone."""
+    ctx = ctx.covering([account_id], ctx.covers_areas)
     provisioned = call_paginated(
         ctx, sso_admin, "ListPermissionSetsProvisionedToAccount", InstanceArn=instance_arn, AccountId=account_id
     )

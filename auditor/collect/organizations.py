@@ -48,6 +48,14 @@ def describe_membership(ctx: CallContext, access: AccountAccess) -> Membership:
     )
 
 
+# The reads that place accounts (the account list, the OU tree): a failure leaves accounts out, or their OU paths
+# unknown, which production patterns read. The runner marks their error entries as covering the accounts the
+# scan selects, every rule area (``ErrorSink.cover``): only then are those accounts known.
+ACCOUNT_PLACEMENT_OPERATIONS = frozenset(
+    {"ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent", "ListAccounts"}
+)
+
+
 def collect_organization(ctx: CallContext, access: AccountAccess, concurrency: int) -> Organization | None:
     """The whole organization as the management account (or a delegated admin) sees it; ``None`` if unreadable.
 
@@ -174,6 +182,8 @@ def with_account_tags(
 
 
 def _account_tags(ctx: CallContext, organizations: Any, account_id: str) -> dict[str, str] | None:
+    """Unread tags match no production pattern, which any rule may read: the gap covers the account's findings."""
+    ctx = ctx.covering([account_id])
     response = call_paginated(ctx, organizations, "ListTagsForResource", ResourceId=account_id)
     return tag_dict(result_list(response, "Tags")) if response is not None else None
 

@@ -24,9 +24,10 @@ from auditor.collect.aws_managed import OPERATION as AWS_MANAGED_OPERATION
 from auditor.collect.aws_managed import attached_aws_managed_policies, read_aws_managed_policies
 from auditor.collect.calls import CallContext, ErrorSink, ScanControl, ScanStopped, guarded
 from auditor.collect.credential_report import ReportGeneration, Sleep
+from auditor.collect.identity_center import AREAS as IDENTITY_CENTER_AREAS
 from auditor.collect.identity_center import IdentityCenterSource, collect_identity_center
 from auditor.collect.options import CollectOptions
-from auditor.collect.organizations import collect_organization, with_account_tags
+from auditor.collect.organizations import ACCOUNT_PLACEMENT_OPERATIONS, collect_organization, with_account_tags
 from auditor.collect.scope import is_account_selected, selected_org_accounts
 from auditor.collect.session import (
     AccountAccess,
@@ -140,6 +141,7 @@ def _run_scan(
         # Scope first, then pay per account: tags (and below, assignments) only for the selected accounts.
         selected_ids = [account.id for account in selected_org_accounts(organization, options)]
         organization = scan.with_tags(organization, selected_ids)
+        scan.cover_organization_gaps(selected_ids)
         targets = scan.org_targets(organization, selected_ids, accesses_by_account)
     else:
         targets = scan.direct_targets(accesses_by_account)
@@ -237,6 +239,19 @@ class _Scan:
         except ScanStopped as stop:
             self._stopped(self.caller.account_id, "collect_organization", stop)
         return self.organization_read
+
+    def cover_organization_gaps(self, selected_ids: list[str]) -> None:
+        """The organization listing's gaps (an account list or OU branch not read, the step itself lost) cover
+        every selected account: their placement, which production patterns read, may be wrong or missing."""
+
+        def placement_gap(error: CollectionError) -> bool:
+            if error.account_id != self.caller.account_id:
+                return False
+            if error.service == "organizations":
+                return error.operation in ACCOUNT_PLACEMENT_OPERATIONS
+            return error.service == "auditor" and error.operation == "collect_organization"
+
+        self.errors.cover(placement_gap, selected_ids)
 
     def with_tags(self, organization: Organization, account_ids: list[str]) -> Organization:
         """The organization with the tags of ``account_ids`` read; the others stay ``None`` (not read)."""
@@ -389,7 +404,8 @@ class _Scan:
         self, accounts: list[AccountInventory], identity_center: IdentityCenter | None
     ) -> list[ManagedPolicy] | None:
         """The AWS managed policies found in use anywhere in the scan, each read once with the driver's credentials."""
-        ctx = CallContext(self.errors, self.caller.account_id, self.control)
+        # The documents decide what is privileged in every account scanned: a gap covers all their findings.
+        ctx = CallContext(self.errors, self.caller.account_id, self.control).covering([a.account_id for a in accounts])
         policy_arns = attached_aws_managed_policies(accounts, identity_center)
         iam = self.driver.client("iam")
         try:
@@ -400,11 +416,12 @@ class _Scan:
                 operation=AWS_MANAGED_OPERATION,
             )
         except ScanStopped as stop:
-            self._stopped(self.caller.account_id, AWS_MANAGED_OPERATION, stop)
+            self.errors.add(_stopped_in(ctx, AWS_MANAGED_OPERATION, stop))
             return None
 
     def identity_center(self, source: IdentityCenterSource, account_ids: list[str]) -> IdentityCenter | None:
-        ctx = CallContext(self.errors, source.account_id, self.control)
+        """Read from the instance's owner, about every account in scope: its gaps cover their IDC findings."""
+        ctx = CallContext(self.errors, source.account_id, self.control).covering(account_ids, IDENTITY_CENTER_AREAS)
         try:
             return guarded(
                 ctx,
@@ -413,7 +430,7 @@ class _Scan:
                 operation="collect_identity_center",
             )
         except ScanStopped as stop:
-            self._stopped(source.account_id, "collect_identity_center", stop)
+            self.errors.add(_stopped_in(ctx, "collect_identity_center", stop))
             return None
 
 
@@ -445,6 +462,11 @@ def _stopped_error(account_id: str | None, operation: str, stop: ScanStopped) ->
     return CollectionError(
         account_id=account_id, service="auditor", operation=operation, error_code=stop.code, message=str(stop)
     )
+
+
+def _stopped_in(ctx: CallContext, operation: str, stop: ScanStopped) -> CollectionError:
+    """A stopped phase's entry, covering what the phase's reads would have covered."""
+    return ctx.entry(service="auditor", operation=operation, error_code=stop.code, message=str(stop))
 
 
 def _nothing_selected(options: CollectOptions, accesses_by_account: dict[str, AccountAccess]) -> str:

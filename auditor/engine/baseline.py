@@ -10,7 +10,10 @@ line number or timestamp. One rule decides what a baseline *covers*, shared by `
 * a baseline finding is **fixed** when its fingerprint is gone now, unless it was suppressed in the baseline:
   a suppressed finding was never an open problem, so its disappearance is not reported as a fix;
 * incomplete never means fixed: a baseline finding this scan could not have seen again (its account was out of
-  scope, could not be entered, or was only partly read; an account-less finding while something account-less
+  scope, could not be entered, or was only partly read, by a read in the account or by an organization-level
+  read that covers it: Identity Center read from its owner, the organization's account list and OU tree read
+  from the management account, each error entry naming the accounts and rule areas it covers
+  (``CollectionError.covers_accounts``, ``covers_areas``); an account-less finding while something account-less
   failed; its rule did not run) is **not re-verified**: it is carried forward, still open, into the current
   document (``baseline_state`` ``not_reverified``), so reports, SARIF uploads and later baselines keep it. It never
   fails the gate (it is not new) and is never counted as fixed.
@@ -109,17 +112,19 @@ def outside_selection(finding: Finding, document: FindingsDocument) -> bool:
     if account is None or not any(s.startswith(SELECTION_PREFIXES) for s in document.scope.sources):
         return False
     scanned = {a.account_id for a in document.scope.accounts_scanned}
-    return account not in scanned and not any(error.account_id == account for error in document.errors)
+    return account not in scanned and not any(error.covers(account, None) for error in document.errors)
 
 
 def not_reverified_reason(finding: Finding, document: FindingsDocument) -> str | None:
     """Why ``document`` says nothing about ``finding`` (from an older document), or ``None`` if it covered it."""
+    area: str | None = None  # unknown (a hand-made document lists no rules): every gap of the account counts
     if document.rules:  # documents list every rule they ran; hand-made ones may list none
         rule = next((r for r in document.rules if r.id == finding.rule_id), None)
         if rule is None:
             return f"rule {finding.rule_id} was not part of this scan"
         if rule.status in ("not_evaluated", "failed"):
             return f"rule {finding.rule_id} did not run: {rule.status.replace('_', ' ')}"
+        area = rule.area
     account = finding.account_id
     if account is None:
         if any(error.account_id is None for error in document.errors):
@@ -127,9 +132,13 @@ def not_reverified_reason(finding: Finding, document: FindingsDocument) -> str |
         return None
     if account not in {a.account_id for a in document.scope.accounts_scanned}:
         return f"account {account} was out of scope or could not be entered"
-    if any(error.account_id == account for error in document.errors):
+    gap = next((error for error in document.errors if error.covers(account, area)), None)
+    if gap is None:
+        return None
+    if gap.account_id == account:
         return f"account {account} was only partly read"
-    return None
+    # An organization-level read made from another account (Identity Center from its owner, the account list)
+    return f"account {account} was only partly read: {gap.service} {gap.operation} from account {gap.account_id} failed"
 
 
 # ------------------------------------------------------------------------------------- fingerprint migration

@@ -40,7 +40,16 @@ IDENTITY_CENTER_PRINCIPAL = "sso.amazonaws.com"
 
 
 class CollectionError(Model):
-    """One thing that could not be read. Reports show these as coverage gaps; exit code 3 comes from them."""
+    """One thing that could not be read. Reports show these as coverage gaps; exit code 3 comes from them.
+
+    ``account_id`` is the account whose credentials made the call. An organization-level read (Identity Center
+    from the account that owns the instance, the organization's account and OU listing from the management
+    account, AWS managed policies with the scanning credentials) is about other accounts too: ``covers_accounts``
+    lists the accounts whose findings it would have produced, and ``covers_areas`` the rule areas it feeds
+    (``None``: every area, as when an account's OU path or tags, which production patterns read, are unknown).
+    A baseline reads them: those accounts' findings in those areas are not re-verified, never fixed
+    (``auditor/engine/baseline.py``). ``covers_accounts`` ``None``: the read was about ``account_id`` alone.
+    """
 
     account_id: str | None = None
     region: str | None = None
@@ -48,6 +57,14 @@ class CollectionError(Model):
     operation: str
     error_code: str
     message: str
+    covers_accounts: list[str] | None = None
+    covers_areas: list[str] | None = None
+
+    def covers(self, account_id: str, area: str | None) -> bool:
+        """Whether this gap may hide findings of ``account_id`` in rule area ``area`` (``None``: unknown area)."""
+        if account_id != self.account_id and account_id not in (self.covers_accounts or ()):
+            return False
+        return self.covers_areas is None or area is None or area in self.covers_areas
 
     def sort_key(self) -> tuple[str, ...]:
         """The order errors are reported in: by account, region, then what failed (deterministic output)."""

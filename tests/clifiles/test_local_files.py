@@ -126,10 +126,10 @@ def test_missing_files_are_a_fact_not_an_error(tmp_path: Path, monkeypatch: pyte
 
 
 def test_config_sections_that_are_not_profiles_are_skipped() -> None:
-    profiles = parse_cli_file(
+    parsed = parse_cli_file(
         ["[services s3]", "endpoint_url = x", "[sso-session a]", "sso_region = y"], "f", is_config=True
     )
-    assert profiles == []
+    assert parsed.profiles == [] and parsed.unparsed_lines == []
 
 
 def test_local_reports_file_line_profile_and_no_secret(cli_files: tuple[Path, Path], tmp_path: Path) -> None:
@@ -213,3 +213,91 @@ def test_save_inventory_creates_its_directory_and_local_is_not_read_twice(
     assert again.cli_files is not None and again.collection.sources_collected == ["aws", "local"]
     assert main(["scan", "--from-inventory", str(nested), "--local", "--output-dir", str(tmp_path / "p")]) == 2
     assert "already holds AWS CLI files" in capsys.readouterr().err
+
+
+def _profile_summary(inventory: Inventory) -> list[tuple[str, str, str | None, int | None, bool]]:
+    assert inventory.cli_files is not None
+    return sorted(
+        (Path(p.file).name, p.profile, p.key_id, p.key_id_line, p.secret_present) for p in inventory.cli_files.profiles
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_files_saved_with_a_byte_order_mark_are_decoded(
+    encoding: str, cli_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Notepad's UTF-8 BOM, PowerShell's UTF-16 (``Out-File``, ``>``): the same profiles, lines and key ids as
+    the plain UTF-8 files, no error, and the same exit code; no secret in any report."""
+    plain = _profile_summary(CliFilesSource().collect())
+    credentials, config = cli_files
+    for path, text in ((credentials, CREDENTIALS), (config, CONFIG)):
+        data = text.encode(encoding)
+        if encoding in ("utf-16-le", "utf-16-be"):  # these codecs write no BOM: put it in, as an editor does
+            data = "\ufeff".encode(encoding) + data
+        path.write_bytes(data)
+    inventory = CliFilesSource().collect()
+    assert inventory.errors == []
+    assert _profile_summary(inventory) == plain and len(plain) == 8
+    out = tmp_path / "out"
+    assert main(["local", "--format", "json,sarif", "--output-dir", str(out), "--fail-on", "high"]) == 1
+    document = json.loads((out / "findings.json").read_text())
+    assert sorted(f["evidence"]["profile"] for f in document["findings"] if f["rule_id"] == "LOCAL-001") == [
+        "default",
+        "inline-key",
+    ]
+    for path in out.iterdir():
+        assert not [secret for secret in SECRETS if secret in path.read_text(encoding="utf-8")], path.name
+
+
+def test_a_file_that_cannot_be_decoded_is_a_gap_naming_it(cli_files: tuple[Path, Path], tmp_path: Path) -> None:
+    """UTF-16 without a byte order mark (NUL bytes, no BOM) is not guessed at: an error entry names the file,
+    and the run ends 3 (incomplete), never 0 with zero profiles."""
+    credentials, config = cli_files
+    credentials.write_bytes(CREDENTIALS.encode("utf-16-le"))
+    config.unlink()
+    inventory = CliFilesSource().collect()
+    assert [(e.service, e.operation, e.error_code) for e in inventory.errors] == [
+        ("local", f"read {credentials}", "UndecodableFile")
+    ]
+    assert "NUL bytes and no byte order mark" in inventory.errors[0].message
+    out = tmp_path / "out"
+    assert main(["local", "--format", "json", "--output-dir", str(out)]) == 3
+    document = json.loads((out / "findings.json").read_text())
+    assert [e["operation"] for e in document["errors"]] == [f"read {credentials}"]
+    assert not [secret for secret in SECRETS if secret in (out / "findings.json").read_text()]
+
+
+def test_invalid_utf8_is_a_gap_but_the_rest_of_the_file_is_read(cli_files: tuple[Path, Path]) -> None:
+    """A Latin-1 comment (byte 0xE9) makes the file not UTF-8: the error says where, and the profiles the
+    file does hold are still reported (LOCAL-001 still sees the key)."""
+    credentials, _ = cli_files
+    credentials.write_bytes(CREDENTIALS.replace("# a comment", "# caf\u00e9").encode("latin-1"))
+    inventory = CliFilesSource().collect()
+    assert [(e.operation, e.error_code) for e in inventory.errors] == [(f"read {credentials}", "UndecodableFile")]
+    assert "not UTF-8 (invalid bytes on line 1, offset 5)" in inventory.errors[0].message
+    assert ("creds", "default", fake_key_id("ZZZZZZZZZZZZZZZ1"), 3, True) in _profile_summary(inventory)
+
+
+def test_lines_that_are_not_settings_are_a_gap_by_number_never_by_text(
+    cli_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Text before the first section, a stray line (here a pasted secret on its own) and a broken header: the
+    AWS CLI's configparser refuses each. The error names the file and the line numbers, never the text; the
+    profiles that parse are kept; ``key: value`` is a setting, as configparser reads it."""
+    credentials, config = cli_files
+    pasted = "PastedSecretValueOnItsOwnLine0123456789"
+    credentials.write_text(
+        f"aws_access_key_id = {fake_key_id('ZZZZZZZZZZZZZZZ9')}\n"  # line 1: before any section
+        f"[default]\naws_access_key_id: {fake_key_id('ZZZZZZZZZZZZZZZ1')}\n{pasted}\n"  # line 4: no delimiter
+        "[broken\n",  # line 5
+        encoding="utf-8",
+    )
+    config.unlink()
+    inventory = CliFilesSource().collect()
+    assert [(e.operation, e.error_code) for e in inventory.errors] == [(f"read {credentials}", "UnparsableLines")]
+    assert inventory.errors[0].message.startswith("line(s) 1, 4, 5: ")
+    assert _profile_summary(inventory) == [("creds", "default", fake_key_id("ZZZZZZZZZZZZZZZ1"), 3, False)]
+    out = tmp_path / "out"
+    assert main(["local", "--format", "json,html", "--output-dir", str(out), "--fail-on", "critical"]) == 3
+    for path in out.iterdir():
+        assert pasted not in path.read_text(encoding="utf-8"), path.name

@@ -123,6 +123,7 @@ def test_a_denied_read_is_one_gap_and_leaves_every_document_unknown(world: OrgWo
     (gap,) = [e for e in inventory.errors if e.operation in ("GetPolicy", "GetPolicyVersion")]
     assert (gap.account_id, gap.service, gap.error_code) == (MANAGEMENT_ACCOUNT_ID, "iam", "AccessDenied")
     assert gap.message.startswith("2 of 2 AWS managed policies (their documents stay unknown) not read:")
+    assert gap.covers_accounts == sorted(a.account_id for a in inventory.accounts)
     # read, found nothing readable: a list without them, so the lookup answers "unknown" (None), never an empty policy
     assert inventory.aws_managed_policies == []
     assert inventory.aws_managed_policy(ADMIN_POLICY_ARN) is None
@@ -139,7 +140,14 @@ def test_a_policy_that_no_longer_exists_is_its_own_gap(world: OrgWorld) -> None:
     inventory = scan(world.session)
 
     (gap,) = [e for e in inventory.errors if e.operation == "GetPolicy"]
-    assert (gap.error_code, gap.message) == ("NoSuchEntity", f"{READ_ONLY_ARN} not found")
+    assert gap.error_code == "NoSuchEntity"
+    # A policy document decides what is privileged in any account scanned: the gap covers every one of them.
+    scanned = sorted(a.account_id for a in inventory.accounts)
+    assert (gap.covers_accounts, gap.covers_areas) == (scanned, None)
+    assert gap.message == (
+        f"{READ_ONLY_ARN} not found (organization-level read: findings of account(s) {', '.join(scanned)} "
+        "not re-verified)"
+    )
     assert inventory.aws_managed_policies is not None
     assert [p.policy_arn for p in inventory.aws_managed_policies] == [ADMIN_POLICY_ARN]  # the other one is read
     assert inventory.aws_managed_policy(READ_ONLY_ARN) is None

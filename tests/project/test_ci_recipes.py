@@ -103,12 +103,25 @@ GITHUB_EXPRESSIONS = {
 }
 
 
-def run_github_job(runner: Runner, job: dict[str, Any], expressions: dict[str, str]) -> dict[str, int]:
-    """Exit code of each ``run:`` step, by step name; the ``uses:`` steps interpreted."""
+def event_allows(condition: str, event: str) -> bool:
+    """Whether an ``if:`` holds for ``event``, as far as it tests ``github.event_name`` (== / != 'name')."""
+    tests = re.findall(r"github\.event_name (==|!=) '(\w+)'", condition)
+    return all((event == name) == (op == "==") for op, name in tests)
+
+
+def run_github_job(
+    runner: Runner, job: dict[str, Any], expressions: dict[str, str], event: str = "pull_request"
+) -> dict[str, int]:
+    """Exit code of each ``run:`` step, by step name; the ``uses:`` steps interpreted; ``if:`` on the event
+    name honoured for the job and each step."""
     codes: dict[str, int] = {}
     failed = False
+    if not event_allows(str(job.get("if", "")), event):
+        return codes
     for step in job["steps"]:
         condition = str(step.get("if", ""))
+        if not event_allows(condition, event):
+            continue
         if failed and "always()" not in condition:
             continue
         files = re.findall(r"hashFiles\('([^']+)'\) != ''", condition)
@@ -163,7 +176,24 @@ def run_gitlab_job(runner: Runner, pipeline: dict[str, Any], name: str, variable
 
 STAND_INS = {
     "auditor": f'#!/bin/sh\nexec {sys.executable} -m auditor "$@"\n',
-    "pip": '#!/bin/sh\necho "pip (stand-in): $*"\n',
+    # pip install "NAME @ git+URL@REF": the auditor under test is installed already; the pin is checked as pip
+    # would use it: REF must name a commit of the auditor's repository (the documented placeholder stands for
+    # this checkout's HEAD); a tag or branch name, or a tag the repository does not have, fails the install.
+    "pip": textwrap.dedent(
+        f"""\
+        #!{sys.executable}
+        import os, re, subprocess, sys
+        spec = sys.argv[-1]
+        name, _, url = spec.partition(" @ git+")
+        assert name == "aws-identity-auditor", spec
+        ref = url.rsplit("@", 1)[1]
+        ref = os.environ["AUDITOR_COMMIT"] if ref == "<commit-sha>" else ref
+        known = subprocess.run(["git", "-C", os.environ["AUDITOR_REPO"], "cat-file", "-e", ref + "^{{commit}}"])
+        if not re.fullmatch("[0-9a-f]{{40}}", ref) or known.returncode != 0:
+            sys.exit(f"pip (stand-in): {{ref!r}} is not a commit of the auditor's repository")
+        print("pip (stand-in): would install", name, "at", ref)
+        """
+    ),
     # gh run list ... -> one run id; gh run download ID --name NAME --dir DIR -> the stored artifact
     "gh": textwrap.dedent(
         f"""\
@@ -228,6 +258,10 @@ def runner(tmp_path: Path, moto_org: tuple[OrgWorld, str]) -> Runner:
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "HOME": str(tmp_path),
         "ARTIFACT_STORE": str(store),
+        "AUDITOR_REPO": str(REPO),
+        "AUDITOR_COMMIT": subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip(),
         "GIT_AUTHOR_NAME": "ci",
         "GIT_AUTHOR_EMAIL": "ci@example.com",
         "GIT_COMMITTER_NAME": "ci",
@@ -251,6 +285,24 @@ def fresh_checkout(runner: Runner, name: str) -> Runner:
     return dataclasses.replace(runner, repo=clone)
 
 
+def pull_request_checkout(runner: Runner, name: str, job: dict[str, Any], base: str) -> Runner:
+    """What actions/checkout gives a pull_request job: the merge commit of the branch into its base
+    (refs/pull/N/merge), fetched only as deep as the job's checkout step says (``fetch-depth``, default 1)."""
+    (checkout,) = [step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout@")]
+    depth = int((checkout.get("with") or {}).get("fetch-depth", 1))
+    head = runner.git("rev-parse", "HEAD")
+    runner.git("checkout", "-q", "--detach", base)
+    runner.git("merge", "-q", "--no-ff", "-m", "Merge pull request", head)
+    runner.git("update-ref", "refs/heads/pull-merge", "HEAD")
+    runner.git("checkout", "-q", head)
+    clone = runner.repo.parent / name
+    command = ["git", "clone", "-q", "--branch", "pull-merge", f"file://{runner.repo}", str(clone)]
+    if depth:
+        command[3:3] = ["--depth", str(depth)]
+    subprocess.run(command, env=runner.env, check=True)
+    return dataclasses.replace(runner, repo=clone)
+
+
 def findings(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -271,7 +323,8 @@ def test_github_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld,
     gate = recipe("# .github/workflows/identity-posture-pr.yml")
     assert nightly["permissions"] == {"contents": "read", "id-token": "write", "security-events": "write"}
     assert gate["permissions"]["security-events"] == "write"
-    assert list(gate[True]) == ["pull_request"] and gate[True]["pull_request"] is None  # every pull request
+    # every pull request, the merge queue, and the default branch (so code-scanning alerts are tracked after merge)
+    assert gate[True] == {"pull_request": None, "merge_group": None, "push": {"branches": ["main"]}}
     scan_job = nightly["jobs"]["scan"]
     report = runner.repo / "auditor-report"
 
@@ -312,9 +365,11 @@ def test_github_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld,
         config.write(SELF_SUPPRESSION)
     runner.git("add", "deploy.py", "auditor.toml")
     runner.git("commit", "-q", "-m", "add a deploy script")
-    expressions = {"${{ github.event.pull_request.base.sha }}": base}
-    pull_request = fresh_checkout(runner, "pr-keys")
-    keys = run_github_job(pull_request, gate["jobs"]["keys-in-the-change"], expressions)
+    expressions = {"${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha }}": base}
+    keys_job = gate["jobs"]["keys-in-the-change"]
+    pull_request = pull_request_checkout(runner, "pr-keys", keys_job, base)
+    assert pull_request.git("rev-parse", "--is-shallow-repository") == "true"  # fetch-depth 2 is enough
+    keys = run_github_job(pull_request, keys_job, expressions)
     assert keys == {"Install the auditor": 0, "Scan the lines this pull request adds": 1}
     code_findings = findings(pull_request.repo / "code-report" / "findings.json")["findings"]
     assert [
@@ -340,8 +395,31 @@ def test_github_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld,
     (runner.repo / "notes.md").write_text("no keys here\n", encoding="utf-8")
     runner.git("add", "notes.md")
     runner.git("commit", "-q", "-m", "notes")
-    keys = run_github_job(fresh_checkout(runner, "pr-clean"), gate["jobs"]["keys-in-the-change"], expressions)
+    keys = run_github_job(pull_request_checkout(runner, "pr-clean", keys_job, base), keys_job, expressions)
     assert keys["Scan the lines this pull request adds"] == 0
+
+    # 7. The merge queue runs the same gate (its base through merge_group.base_sha); a push to the default
+    # branch scans the whole tree and uploads the same SARIF category, so the alerts live on after the merge.
+    queue = run_github_job(pull_request_checkout(runner, "queue", keys_job, base), keys_job, expressions, "merge_group")
+    assert queue == {"Install the auditor": 0, "Scan the lines this pull request adds": 0}
+    runner.git("checkout", "-q", "change")
+    pushed = fresh_checkout(runner, "push-main")
+    uploads = len(runner.sarif_uploads)
+    # Once merged, the change's own suppression is the default branch's configuration (reviewed with the merge):
+    # the key is reported suppressed, not failed, and its alert still reaches GitHub, marked so.
+    assert run_github_job(pushed, keys_job, {}, "push") == {"Install the auditor": 0, "Scan the default branch": 0}
+    pushed_sarif = json.loads((pushed.repo / "code-report" / "findings.sarif").read_text(encoding="utf-8"))
+    (pushed_result,) = [
+        r
+        for r in pushed_sarif["runs"][0]["results"]
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "deploy.py"
+    ]
+    assert [s["kind"] for s in pushed_result["suppressions"]] == ["external"]
+    assert run_github_job(pushed, gate["jobs"]["organization-gate"], expressions, "push") == {}
+    assert runner.sarif_uploads[uploads:] == [pushed.repo / "code-report" / "findings.sarif"]
+    sarifs = [checkout.repo / "code-report" / "findings.sarif" for checkout in (pull_request, pushed)]
+    categories = {json.loads(path.read_text(encoding="utf-8"))["runs"][0]["automationDetails"]["id"] for path in sarifs}
+    assert len(categories) == 1, categories
 
 
 @pytest.mark.slow  # a ThreadedMotoServer and every recipe step in bash

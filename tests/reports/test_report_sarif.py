@@ -372,3 +372,29 @@ def test_file_findings_with_a_column_get_start_column() -> None:
     }
     assert regions["src/app.py"] == {"startLine": 12, "startColumn": 7}
     assert "startColumn" not in regions[sarif.artifact_uri(cloud)]  # a cloud resource has no column
+
+
+def test_a_rule_whose_findings_vary_in_severity_is_rated_per_result() -> None:
+    """GitHub takes ``security-severity`` from the rule only, over the result's level: SECRET-001 at 9.5 would show
+    an info-level documentation example key as Critical. A rule whose findings here have other severities than
+    its own has no rule-level score; each result carries its level and score. A rule whose findings all have its
+    severity keeps its score (the alerts of a run with real keys only are rated as before)."""
+    from report_fixtures import RULES, rule_info
+
+    secret = rule_info("SECRET-001", "AWS access key in source files", "critical", "local")
+
+    def key(path: str, severity: str) -> object:
+        location = FileLocation(path=path, line=1, column=1)
+        return finding("SECRET-001", None, "File", path, f"key in {path}", severity=severity, location=location)
+
+    mixed = make_document([key("app.py", "critical"), key("README.md", "info"), key("ci.yml", "high")],
+                          rules=[*RULES, secret], errors=[])  # fmt: skip
+    log = render(mixed)
+    descriptor = next(r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "SECRET-001")
+    assert "security-severity" not in descriptor["properties"]
+    rated = {uri_of(r): (r["level"], r["properties"]["security-severity"]) for r in results_by_rule(log)["SECRET-001"]}
+    assert rated == {"app.py": ("error", "9.5"), "ci.yml": ("error", "8.0"), "README.md": ("note", "0.0")}
+
+    only_critical = render(make_document([key("app.py", "critical")], rules=[*RULES, secret], errors=[]))
+    descriptor = next(r for r in only_critical["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "SECRET-001")
+    assert descriptor["properties"]["security-severity"] == "9.5"
