@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import auditor
 from auditor.codescan.files import git_files, git_top_level, walked_files
 from auditor.codescan.gitdiff import added_lines
-from auditor.codescan.keys import find_keys, might_hold_a_key
+from auditor.codescan.keys import KeyMatch, find_keys, find_keys_in_stream, might_hold_a_key, text_codec
 from auditor.errors import InputError
 from auditor.inventory import (
     CODE_SOURCE,
@@ -23,14 +24,16 @@ from auditor.inventory import (
 )
 from auditor.source import Source
 
-DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are skipped (and listed): lockfiles, data, bundles
-_BINARY_SNIFF = 8192
+STREAM_BYTES = 16 * 1024 * 1024  # larger files are read a segment at a time (bounded memory), never skipped
+_SNIFF = 8192  # NUL bytes in this many first bytes: UTF-16/32 text, or a binary
 
 
 class CodeSource(Source):
     name = CODE_SOURCE
 
-    def __init__(self, root: Path, *, since: str | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
+    def __init__(self, root: Path, *, since: str | None = None, max_file_bytes: int | None = None):
+        """``max_file_bytes``: files over it are not read, each an error entry (a coverage gap); by default every
+        file is read, large ones in segments."""
         if not root.is_dir():
             raise InputError(f"scan-code: {root} is not a directory")
         self.root = root.resolve()
@@ -56,11 +59,8 @@ class CodeSource(Source):
         scan = CodeScan(root=str(self.root), since=self.since, git=in_git)
         errors: list[CollectionError] = []
         for name in names:
-            data = self._read(name, scan, errors)
-            if data is None or not might_hold_a_key(data):
-                continue
             lines = wanted.get(name) if wanted is not None else None
-            for match in find_keys(data):
+            for match in self._scan(name, scan, errors):
                 if lines is not None and match.line not in lines:
                     continue
                 scan.hits.append(
@@ -71,6 +71,8 @@ class CodeSource(Source):
                         key_id=match.key_id,
                         secret_nearby=match.secret_nearby,
                         example=match.example,
+                        placeholder=match.placeholder,
+                        encoding=match.encoding,
                     )
                 )
         return Inventory(
@@ -85,35 +87,58 @@ class CodeSource(Source):
             errors=errors,
         )
 
-    def _read(self, name: str, scan: CodeScan, errors: list[CollectionError]) -> bytes | None:
-        """The file's bytes, or ``None`` for what is not read: links, non-files, binaries, large files."""
+    def _scan(self, name: str, scan: CodeScan, errors: list[CollectionError]) -> Iterator[KeyMatch]:
+        """The key ids in one file. What is not read is an error entry naming the file (a coverage gap), except
+        symbolic links (never followed: their target is read under its own name when it is in the tree)."""
         path = os.path.join(self.root, name)  # strings, not Path objects: this runs once per file of the tree
         try:
             info = os.lstat(path)
         except FileNotFoundError:
-            return None  # listed by git but deleted in the work tree
+            return  # listed by git but deleted in the work tree: nothing to read
         except OSError as exc:
             errors.append(_read_error(name, exc))
-            return None
+            return
+        if stat.S_ISDIR(info.st_mode):
+            errors.append(_not_read(name, "Submodule", "a directory git lists (a submodule): scan it on its own"))
+            return
         if not stat.S_ISREG(info.st_mode):
-            return None  # symbolic links (never followed), sockets, submodule directories
-        if info.st_size > self.max_file_bytes:
+            if not stat.S_ISLNK(info.st_mode):
+                errors.append(_not_read(name, "NotAFile", "not a regular file (a socket, a FIFO or a device)"))
+            return
+        if self.max_file_bytes is not None and info.st_size > self.max_file_bytes:
             scan.skipped_large.append(name)
-            return None
+            errors.append(
+                _not_read(name, "FileTooLarge", f"{info.st_size} bytes, over --max-file-size {self.max_file_bytes}")
+            )
+            return
         try:
-            with open(path, "rb", buffering=0) as handle:  # one read, no buffer copy
-                data = handle.read()
+            with open(path, "rb", buffering=0) as handle:  # unbuffered: one read, no buffer copy
+                if info.st_size <= STREAM_BYTES:
+                    data = handle.read()
+                    self._count(data, scan)
+                    if might_hold_a_key(data):
+                        yield from find_keys(data)
+                    return
+                first = handle.read(_SNIFF)
+                self._count(first, scan)
+                yield from find_keys_in_stream(first, handle.read)
         except OSError as exc:
             errors.append(_read_error(name, exc))
-            return None
-        if b"\0" in data[:_BINARY_SNIFF]:
-            scan.skipped_binary += 1
-            return None
+
+    @staticmethod
+    def _count(start: bytes, scan: CodeScan) -> None:
         scan.files_scanned += 1
-        return data
+        if text_codec(start[:4096]) is not None:
+            scan.decoded_files += 1
+        elif b"\0" in start[:_SNIFF]:
+            scan.binary_files += 1
 
 
 def _read_error(name: str, exc: OSError) -> CollectionError:
     return CollectionError(
         service="code", operation=f"read {name}", error_code=type(exc).__name__, message=exc.strerror or str(exc)
     )
+
+
+def _not_read(name: str, code: str, why: str) -> CollectionError:
+    return CollectionError(service="code", operation=f"read {name}", error_code=code, message=f"not scanned: {why}")
