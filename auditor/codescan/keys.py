@@ -54,14 +54,17 @@ SEGMENT_CHARS = 4 * 1024 * 1024  # large files are scanned a segment of this man
 _CONTEXT_LINES = max(NEARBY_LINES, SPLIT_LINES)
 _CONTEXT_CHARS = 64 * 1024  # at most this much context either side of a segment
 
-# --- what rules a file in: one C-speed search each ---------------------------------------------------------------
-_PREFIX = re.compile(rb"A[KS]IA")  # one regex pass is about three times faster than two ``in`` tests
-# The base64 characters that encode AKIA/ASIA whatever the bytes around them, at each of the 3 alignments: one
-# search per alignment with a literal first character (a pattern whose branches start differently is 10x slower).
-_B64_NEEDLES = (rb"Q(?:UtJ|VNJ)Q", rb"F[LT]SU", rb"B[SU]0lB")
-_B64_FILTERS = tuple(re.compile(needle) for needle in _B64_NEEDLES)
-_B64_NEEDLE_TEXT = re.compile("|".join(needle.decode() for needle in _B64_NEEDLES))
-_B64_TEXT_FILTERS = tuple(re.compile(needle.decode()) for needle in _B64_NEEDLES)
+# --- what rules a file in: one translation and one search, both in C ------------------------------------------
+# The base64 characters that encode AKIA/ASIA whatever the bytes around them, at each of the 3 alignments
+# (``QUtJQ`` is AKIA at a 3-byte boundary). Searching for them and for the prefix in separate passes costs a pass
+# each; a pattern whose branches start with different characters is slower still. So the first characters of
+# every branch (A, Q, F, B) are translated to one byte, and one pattern with that byte as its literal start runs
+# over the translation: about twice the cost of the prefix search alone (docs/benchmarks.md).
+_B64_NEEDLES = (r"Q(?:UtJ|VNJ)Q", r"F[LT]SU", r"B[SU]0lB")
+_ANCHORS = bytes.maketrans(b"AQFB", b"\x01\x01\x01\x01")
+_CANDIDATE = re.compile(rb"\x01(?:[KS]I\x01|UtJ\x01|VNJ\x01|[LT]SU|[SU]0l\x01)")
+_B64_NEEDLE_TEXT = re.compile("|".join(_B64_NEEDLES))
+_B64_TEXT_FILTERS = tuple(re.compile(needle) for needle in _B64_NEEDLES)
 _NOT_IN_A_TOKEN = re.compile(r"[^A-Za-z0-9+/=_%\\-]")
 _WIDE_PREFIX = re.compile(rb"A\x00[KS]\x00I\x00A\x00")  # an id in UTF-16-LE inside a binary
 
@@ -117,7 +120,7 @@ class KeyMatch:
 def might_hold_a_key(data: bytes) -> bool:
     """Cheap test on the whole file (C-speed searches): can :func:`find_keys` find anything? UTF-16 and UTF-32
     text, and binaries holding a UTF-16 string that looks like an id, are always read."""
-    if _PREFIX.search(data) is not None or any(f.search(data) is not None for f in _B64_FILTERS):
+    if _CANDIDATE.search(data.translate(_ANCHORS)) is not None:
         return True
     if b"\0" in data[:8192]:
         return text_codec(data[:4096]) is not None or _WIDE_PREFIX.search(data) is not None
