@@ -73,6 +73,7 @@ _WIDE_PREFIX = re.compile(rb"A\x00[KS]\x00I\x00A\x00")  # an id in UTF-16-LE ins
 _ESCAPED = r"(?<=%[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\x[0-9A-Fa-f]{2})|(?<=\\[0-7]{3})"
 _KEY = re.compile(rf"(?:(?<![A-Z0-9])|{_ESCAPED})(?:AKIA|ASIA)[A-Z2-7]{{16}}(?![A-Z0-9])")
 _ANY_KEY = re.compile(r"A[KS]IA[A-Z2-7]{16}")
+_ESCAPE = re.compile(r"\\u00([0-7][0-9A-Fa-f])|\\x([0-7][0-9A-Fa-f])")  # an ASCII character escaped
 # quote, optional concatenation operator or line continuation, quote: the seam between two string literals
 _OPERATOR = r"(?:\+|\.\.|\.|\|\||&|~|\\)"
 _SEAM = re.compile(rf"""(["'`])\s*{_OPERATOR}?\s*(["'`])""")
@@ -199,27 +200,27 @@ def find_keys_in_stream(first: bytes, read: Callable[[int], bytes]) -> Iterator[
                 return
 
     line, column = 1, 0  # where the current segment starts
-    previous = ""
+    history, from_start = "", True  # the last _CONTEXT_CHARS characters before it; whether that is all of them
     stream = segments()
     current = next(stream, None)
     while current is not None:
         following = next(stream, None)
         if _candidate_text(current) or (following is not None and _candidate_text(following[:1024])):
-            before = _tail_lines(previous)
+            before = _tail_lines(history, from_start)
             after = _head_lines(following or "")
-            start_line = line - before.count("\n")
-            start_column = 0 if before else column
             yield from _scan_text(
                 before + current + after,
-                first_line=start_line,
-                first_column=start_column,
+                first_line=line - before.count("\n"),
+                first_column=0 if before else column,
                 own=(len(before), len(before) + len(current)),
                 encoding=encoding,
             )
         newlines = current.count("\n")
         line += newlines
         column = len(current) - current.rfind("\n") - 1 if newlines else column + len(current)
-        previous, current = current, following
+        from_start = from_start and len(history) + len(current) <= _CONTEXT_CHARS
+        history = (history + current)[-_CONTEXT_CHARS:]
+        current = following
 
 
 def _candidate_text(text: str) -> bool:
@@ -237,13 +238,15 @@ def _cut(text: str) -> int:
     return limit - boundary.start() if boundary is not None else limit
 
 
-def _tail_lines(text: str) -> str:
-    """The last ``_CONTEXT_LINES`` whole lines of ``text`` (the context before a segment), empty if too long."""
+def _tail_lines(text: str, from_start: bool) -> str:
+    """The last ``_CONTEXT_LINES`` whole lines of ``text`` (the context before a segment): fewer when ``text`` holds
+    fewer, all of it when it is the file's beginning (``from_start``), nothing when it holds no line break."""
     start = len(text)
     for _ in range(_CONTEXT_LINES + 1):
-        start = text.rfind("\n", max(0, len(text) - _CONTEXT_CHARS), start)
-        if start < 0:
-            return ""
+        found = text.rfind("\n", 0, start)
+        if found < 0:
+            return text if from_start else text[start + 1 :] if start < len(text) else ""
+        start = found
     return text[start + 1 :]
 
 
@@ -392,8 +395,7 @@ def _has_secret(line: str) -> bool:
     if _secret_in(line):
         return True
     if "%" in line or "\\" in line:
-        unescaped = line.replace("\\/", "/").replace("\\u002F", "/").replace("\\u002f", "/")
-        unescaped = unescaped.replace("\\u002B", "+").replace("\\u002b", "+")
+        unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), line).replace("\\/", "/")
         if "%" in unescaped:
             unescaped = unquote(unescaped)
         if unescaped != line and _secret_in(unescaped):
