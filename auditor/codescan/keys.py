@@ -123,7 +123,7 @@ def might_hold_a_key(data: bytes) -> bool:
     text, and binaries holding a UTF-16 string that looks like an id, are always read."""
     if _CANDIDATE.search(data.translate(_ANCHORS)) is not None:
         return True
-    if b"\0" in data[:8192]:
+    if data[:1] in (b"\xff", b"\xfe") or data.find(b"\0", 0, 8192) >= 0:
         return text_codec(data[:4096]) is not None or _WIDE_PREFIX.search(data) is not None
     return False
 

@@ -149,7 +149,7 @@ def _read_batch(root: str, names: list[str], max_file_bytes: int | None) -> _Bat
 def _scan(root: str, name: str, max_file_bytes: int | None, batch: _Batch) -> Iterator[KeyMatch]:
     """The key ids in one file. What is not read is an error entry naming the file (a coverage gap), except
     symbolic links (never followed: their target is read under its own name when it is in the tree)."""
-    path = os.path.join(root, name)  # strings, not Path objects: this runs once per file of the tree
+    path = root + os.sep + name  # strings, not Path objects or os.path.join: this runs once per file of the tree
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -197,9 +197,11 @@ def _scan(root: str, name: str, max_file_bytes: int | None, batch: _Batch) -> It
 
 def _count(start: bytes, batch: _Batch) -> None:
     batch.files_scanned += 1
+    if start[:1] not in (b"\xff", b"\xfe", b"\x00") and start.find(b"\0", 0, _SNIFF) < 0:
+        return  # the common case, without copying the first bytes: no byte-order mark, no NUL
     if text_codec(start[:4096]) is not None:
         batch.decoded_files += 1
-    elif b"\0" in start[:_SNIFF]:
+    elif start.find(b"\0", 0, _SNIFF) >= 0:
         batch.binary_files += 1
 
 
