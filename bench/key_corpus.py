@@ -374,6 +374,7 @@ class Run:
     seconds: float
     reported: dict[tuple[str, int], str]  # (path, line) -> severity ("alert" for tools without one)
     note: str = ""
+    rules: dict[tuple[str, int], str] = field(default_factory=dict)  # (path, line) -> the peer's rule that fired
 
 
 def run_auditor(corpus: Corpus, workdir: Path) -> Run:
@@ -404,12 +405,14 @@ def run_gitleaks(corpus: Corpus, workdir: Path, binary: str) -> Run:
     seconds = time.perf_counter() - started
     results = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
     reported: dict[tuple[str, int], str] = {}
+    rules: dict[tuple[str, int], str] = {}
     for result in results:
         path = Path(result["File"])
         relative = path.relative_to(corpus.root).as_posix() if path.is_absolute() else path.as_posix()
         reported[(relative, result["StartLine"])] = "alert"
+        rules[(relative, result["StartLine"])] = result.get("RuleID", "?")
     version = subprocess.run([binary, "version"], capture_output=True, text=True, check=False).stdout.strip()
-    return Run(f"gitleaks {version} (default rules)", seconds, reported, f"exit {done.returncode}")
+    return Run(f"gitleaks {version} (default rules)", seconds, reported, f"exit {done.returncode}", rules)
 
 
 def run_detect_secrets(corpus: Corpus, binary: str) -> Run:
@@ -488,7 +491,9 @@ def main(argv: list[str] | None = None) -> int:
         for run in runs:
             _found, _alarms, _wrong, missed = score(corpus, run)
             alarmed = [
-                p.shape for p in negatives if run.reported.get((p.path, p.line)) in ("alert", "high", "critical")
+                p.shape + (f" [{run.rules[(p.path, p.line)]}]" if (p.path, p.line) in run.rules else "")
+                for p in negatives
+                if run.reported.get((p.path, p.line)) in ("alert", "high", "critical")
             ]
             print(f"{run.tool} misses: {', '.join(missed) if missed else 'none'}")
             print(f"{run.tool} false alarms: {', '.join(alarmed) if alarmed else 'none'}")

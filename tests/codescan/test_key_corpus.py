@@ -159,3 +159,14 @@ def test_worker_processes_give_the_answer_of_one_process(corpus: Corpus, monkeyp
     assert forked.code_scan.hits == alone.code_scan.hits
     assert forked.code_scan.files_scanned == alone.code_scan.files_scanned == corpus.files
     assert forked.errors == alone.errors == []
+
+
+def test_the_corpus_benchmark_runs_as_documented_without_peers(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/benchmarks.md's command without ``--peers-venv`` (that one installs gitleaks and detect-secrets, which a
+    test does not do): scan-code's row reads 100 % recall and no false alarm."""
+    from bench.key_corpus import main as corpus_main
+
+    assert corpus_main([]) == 0
+    out = capsys.readouterr().out
+    assert "| auditor scan-code | 46/46 (100 %) | 0/13 | 0 |" in out
+    assert "auditor scan-code misses: none" in out and "auditor scan-code false alarms: none" in out
