@@ -39,11 +39,12 @@ def describe_validation_error(exc: ValidationError) -> str:
     message = first["msg"]
     if first["type"] == "value_error":
         message = message.removeprefix("Value error, ")
-    return f"{where[:80]}: {message[:150]} (got {_short_repr(first.get('input'))})"
+    return f"{where[:80]}: {message[:150]} (got {short_repr(first.get('input'))})"
 
 
-def _short_repr(value: object, limit: int = 60) -> str:
-    """The offending input, shortened: a whole file's content is not "one clear line"."""
+def short_repr(value: object, limit: int = 60) -> str:
+    """The offending input, shortened: a whole file's content is not "one clear line". ``repr`` escapes control
+    characters, so a name from an inventory cannot add a line or a terminal escape to the message."""
     text = repr(value)
     if isinstance(value, dict | list):
         text = f"{type(value).__name__} of {len(value)} item(s)" if len(text) > limit else text

@@ -14,8 +14,11 @@ recorder on the base session (which sees every call of the scan, see ``auditor/c
 markdown tables:
 
 * calls       - every AWS API call of the scan (a page of a paginated list is one call);
-* per account - calls about one account (see ``attribute``), mean and range over all accounts; ``ListAccessKeys``
-                is the only per-user call;
+* per account - calls about one account (see ``attribute``), mean and range over all accounts; the per-user
+                calls are ``ListAccessKeys`` (users with keys), ``ListSSHPublicKeys`` and
+                ``ListServiceSpecificCredentials`` (every user; moto lacks the second, answered by
+                ``answering_service_specific_credentials``), ``ListSigningCertificates`` (users with a
+                certificate: none here) and the last-accessed jobs (moto lacks them: one gap per account);
 * per scan    - calls made once per scan (organization listing, permission sets, identity store);
 * wall, accounts/s, speed-up - time of ``collect()`` alone, not the building of the organization.
 
@@ -30,11 +33,13 @@ metadata), so nothing here can reach real AWS.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +52,8 @@ import boto3  # noqa: E402
 import botocore.model  # noqa: E402
 import moto.iam.models  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.core.responses import ActionResult  # noqa: E402
+from moto.iam.responses import IamResponse  # noqa: E402
 
 from auditor.collect.operations import OPERATIONS_BY_SERVICE  # noqa: E402
 from auditor.collect.options import CollectOptions  # noqa: E402
@@ -86,6 +93,33 @@ MOTO_GAPS = frozenset(
         "GenerateServiceLastAccessedDetails",
     }
 )
+
+
+# ------------------------------------------------------------------- what moto lacks and a scan sends per user
+
+
+@contextlib.contextmanager
+def answering_service_specific_credentials() -> Iterator[None]:
+    """``iam:ListServiceSpecificCredentials`` answered as AWS answers it for a user holding none (``NoSuchEntity``
+    for a user it does not know), while the block runs.
+
+    moto implements neither it nor ``CreateServiceSpecificCredential``. Unanswered, each account would stop asking
+    after its first user's ``NotImplemented`` (``auditor/collect/user_credentials.py``), and the figures would
+    leave out one call per user that a scan sends on AWS. The method is added to moto's IAM response class, not
+    hooked on a session, so that the HTTP server of ``bench/org_scale.py`` (the same process's backends, a scan
+    in a child process) answers it too; it is removed afterwards.
+    """
+
+    def list_service_specific_credentials(self: IamResponse) -> ActionResult:
+        self.backend.get_user(self._get_param("UserName"))  # raises moto's NoSuchEntity, as IAM does
+        return ActionResult({"ServiceSpecificCredentials": []})
+
+    assert not hasattr(IamResponse, "list_service_specific_credentials"), "moto answers it now: drop this"
+    IamResponse.list_service_specific_credentials = list_service_specific_credentials  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del IamResponse.list_service_specific_credentials  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------------------------ the organization
@@ -375,6 +409,15 @@ def print_summary(runs: list[Run], users: int, latency_ms: float) -> None:
         )
 
 
+# The per-user calls, by whom they are sent for (``auditor/collect/iam.py``, ``user_credentials.py``).
+PER_USER_KIND = {
+    "iam:ListAccessKeys": "user with keys",
+    "iam:ListSSHPublicKeys": "user",
+    "iam:ListServiceSpecificCredentials": "user",
+    "iam:ListSigningCertificates": "user with a certificate",
+}
+
+
 def print_operations(runs: list[Run]) -> None:
     """Calls by operation (the same at every concurrency, which is checked), per organization size."""
     by_size: dict[int, Run] = {}
@@ -390,8 +433,7 @@ def print_operations(runs: list[Run]) -> None:
         largest = by_size[sizes[-1]]
         per_account = any(operation in counter for counter in largest.per_account.values())
         kind = "account" if per_account and operation not in largest.per_scan else "scan"
-        if operation == "iam:ListAccessKeys":
-            kind = "user with keys"
+        kind = PER_USER_KIND.get(operation, kind)
         cells = " | ".join(f"{by_size[members].by_operation[operation]:,}" for members in sizes)
         print(f"| {operation} | {kind} | {cells} |")
     totals = " | ".join(f"**{by_size[members].calls:,}**" for members in sizes)
@@ -411,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="sleep this long in every call")
     args = parser.parse_args(argv)
     # Sealed: nothing of the user's AWS setup can take part, so nothing here can reach a real account.
-    with sealed_aws_environment():
+    with sealed_aws_environment(), answering_service_specific_credentials():
         runs = run_all(args)
     print_summary(runs, args.users, args.latency_ms)
     print_operations(runs)

@@ -62,7 +62,12 @@ from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
 from auditor.demo.sandbox import REGION, only_aws_managed_policies, sealed_aws_environment  # noqa: E402
-from bench.collect import build_world, describe_organization, forget_credential_reports  # noqa: E402
+from bench.collect import (  # noqa: E402
+    answering_service_specific_credentials,
+    build_world,
+    describe_organization,
+    forget_credential_reports,
+)
 
 StartResponse = Callable[..., Any]
 
@@ -466,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep reports and logs here (default: a temporary directory)")
     args = parser.parse_args(argv)
     out = args.keep or Path(tempfile.mkdtemp(prefix="org-scale-"))
-    with sealed_aws_environment():
+    with sealed_aws_environment(), answering_service_specific_credentials():
         description = describe_organization(args.accounts, args.users, args.key_share, args.permission_sets)
         with only_aws_managed_policies(description.aws_managed_policies()), mock_aws():
             started = time.perf_counter()

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 url,
                 args.out / "report-readiness.png",
                 width=1280,
-                height=900,
+                height=1700,
                 script="document.getElementById('readiness').scrollIntoView()",
             )
     return 0

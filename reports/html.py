@@ -33,7 +33,21 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from auditor.findings import Finding, FindingsDocument, Remediation, Severity
-from auditor.readiness.models import BLOCKER_MEANINGS, REVIEW_MEANINGS, VERDICT_MEANINGS
+from auditor.readiness.models import (
+    ACCESS_BASIS_MEANINGS,
+    ACCESS_LEVEL_MEANINGS,
+    BLOCKER_MEANINGS,
+    CLASS_MEANINGS,
+    EMERGENCY_KIND_MEANINGS,
+    GROUPED_BY_MEANINGS,
+    IDENTITY_SOURCE_MEANINGS,
+    MATCH_MEANINGS,
+    MATCHED_BY_MEANINGS,
+    REVIEW_MEANINGS,
+    VERDICT_MEANINGS,
+    IamUserReadiness,
+    Readiness,
+)
 from auditor.reporter import Reporter
 
 if TYPE_CHECKING:  # jinja2 loads when a page is rendered: --format's help lists this format without it
@@ -159,6 +173,8 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["when"] = format_time
     env.filters["count"] = lambda n: f"{n:,}"
+    env.filters["by_code"] = by_code
+    env.filters["subject_name"] = lambda subject: subject.rsplit("/", 1)[-1]  # an IAM user's name, or an account id
     return env
 
 
@@ -316,15 +332,227 @@ def _context(document: FindingsDocument) -> dict[str, Any]:
         "scanned_count": len(document.scope.accounts_scanned),
         "not_evaluated": document.rules_not_evaluated,
         "readiness_legend": READINESS_LEGEND,
+        "readiness_view": readiness_view(document.readiness) if document.readiness is not None else None,
     }
 
+
+# ------------------------------------------------------------------------------------------ readiness
+
+READINESS_ROWS_LISTED = 500  # IAM users in the people table, and in the other users' table; the rest are counted
+
+# A person's standing, from the blockers and reviews their IAM users are the subject of (worst first).
+PERSON_STATUS_MEANINGS: dict[str, str] = {
+    "blocks": "one of their IAM users is the subject of a blocker: its account cannot be cut over until it is fixed",
+    "not assessed": "one of their IAM users is in an account that got no verdict (see its reason): not known to be "
+    "ready",
+    "to review": "nothing known blocks, but a person must look first (each review says what)",
+    "exception": "declared in readiness.exceptions: kept, left out of the plan",
+    "stale": "stale IAM users only: nothing of theirs is in use to keep; they go after a look",
+    "ready": "matched (and the match confirmed), keeps every action they use, nothing to review: nothing about them "
+    "stands in the way (their account's own blockers, shown beside them, still do)",
+}
+PERSON_STATUS_SEVERITY = {
+    "blocks": "high",
+    "not assessed": "medium",
+    "to review": "medium",
+    "exception": "info",
+    "stale": "info",
+    "ready": "low",
+}
+
+# Every column of the readiness tables, with what it holds: the headers are these keys, in this order, so no
+# column can appear without its line in the legend.
+READINESS_COLUMNS: dict[str, dict[str, str]] = {
+    "accounts": {
+        "Account": "the account's name and id; production (production_patterns) and management marked",
+        "Verdict": "migrated, ready, needs-review or blocked (below)",
+        "Blockers, with their fix": "what must be done before the account's IAM users can go, each code with what "
+        "to do",
+        "Reviews": "what a person must look at before the account can be ready (the tool cannot decide it)",
+        "People matched": "the account's IAM users that are people (humans, exceptions apart): how many of them are "
+        "matched to an Identity Center user, of how many",
+        "Emergency access": "how the account can be entered if Identity Center fails: its break-glass users, a role "
+        "the management account assumes, a declared path; none blocks (no-break-glass)",
+        "Workloads (replacement)": "IAM users of software, with the role that replaces their keys",
+        "Root": "the root user: active keys, MFA, recent use",
+    },
+    "people": {
+        "Person": "one person, once, with every IAM user of theirs in every account; how the users were grouped and "
+        "the person's standing",
+        "IAM user": "the account and the IAM user; its class, flagged confirm when a weak signal alone made it a "
+        "person",
+        "Why this class": "the signals that decided the class; every fact looked at is under 'all signals'",
+        "Identity Center user": "who the person is in Identity Center and how that was found (by user name only: "
+        "unconfirmed); suggestions are likenesses, never applied",
+        "Keeps / loses": "access today in IAM and in Identity Center (a summary), then the comparison action by "
+        "action: what they would lose (actions the IAM user used, or, its use unknown, may use, that no permission "
+        "set assigned to the person in the account allows outright), what to review, the roles that trust the IAM "
+        "user",
+        "Blockers and reviews": "the codes this IAM user is the subject of (the account's list says more)",
+    },
+    "others": {
+        "Account": "the account",
+        "IAM user": "the IAM user and its class (workload, break-glass, or a user kept as an exception)",
+        "Why this class": "the signals that decided the class; every fact looked at is under 'all signals'",
+        "Notes": "active keys, the replacement for a workload's keys, roles that trust the IAM user, blockers and "
+        "reviews",
+    },
+}
+
+# Marks on a value that ask a person to confirm it
+READINESS_FLAGS: dict[str, str] = {
+    "confirm": "on a class: a person by a weak signal alone (access keys only, a name like an Identity Center "
+    "user's): confirm it in readiness.classes",
+    "unconfirmed": "on a match: by user name only, which a shared login also has: confirm it in readiness.confirmed, "
+    "or tag the IAM user with the e-mail",
+}
 
 READINESS_LEGEND = {
     "verdicts": VERDICT_MEANINGS,
     "blockers": BLOCKER_MEANINGS,
     "reviews": REVIEW_MEANINGS,
+    "person_statuses": PERSON_STATUS_MEANINGS,
+    "classes": CLASS_MEANINGS,
+    "matches": MATCH_MEANINGS,
+    "matched_by": MATCHED_BY_MEANINGS,
+    "grouped_by": GROUPED_BY_MEANINGS,
+    "emergency_kinds": EMERGENCY_KIND_MEANINGS,
+    "identity_sources": IDENTITY_SOURCE_MEANINGS,
+    "access_levels": ACCESS_LEVEL_MEANINGS,
+    "access_basis": ACCESS_BASIS_MEANINGS,
+    "flags": READINESS_FLAGS,
+    "columns": READINESS_COLUMNS,
     "verdict_severity": {"migrated": "info", "ready": "low", "needs-review": "medium", "blocked": "high"},
+    "person_status_severity": PERSON_STATUS_SEVERITY,
 }
+
+
+@dataclass
+class _UserRow:
+    """One IAM user in the readiness tables, with the blockers and reviews it is the subject of."""
+
+    user: IamUserReadiness
+    blockers: list[str]
+    reviews: list[str]
+    assessed: bool  # its account got a verdict
+    account_blockers: list[str] = field(default_factory=list)  # the codes of its account's own blockers
+
+    @property
+    def status(self) -> str:
+        if self.blockers:
+            return "blocks"
+        if not self.assessed:
+            return "not assessed"
+        if self.reviews:
+            return "to review"
+        user = self.user
+        if user.exception is not None:
+            return "exception"
+        if user.user_class == "stale":
+            return "stale"
+        confirmed = user.match_confirmed and not user.class_unconfirmed
+        if user.user_class == "human" and user.match == "matched" and confirmed:
+            return "ready"
+        return "to review"  # nothing named it, yet nothing shows it ready: never read as a pass
+
+
+@dataclass
+class _PersonRow:
+    key: str
+    identity_center_user: str | None
+    grouped_by: str
+    accounts: int
+    users: list[_UserRow]  # the ones listed (at most READINESS_ROWS_LISTED in the whole table)
+    total_users: int  # all of them
+    missing: list[str]  # ARNs readiness.people names that readiness.iam_users does not hold (a hand-made document)
+    status: str = "ready"
+
+
+@dataclass
+class _ReadinessView:
+    people: list[_PersonRow]
+    people_total: int
+    people_not_listed: int  # people with no row at all
+    users_not_listed: int  # people's IAM users with no row (theirs, and those of people not listed)
+    others: list[_UserRow]  # IAM users that are no person's: workloads, break-glass users
+    others_total: int
+    people_by_status: dict[str, int]
+
+
+_STATUS_ORDER = tuple(PERSON_STATUS_MEANINGS)
+
+
+def by_code(items: Iterable[Any]) -> list[tuple[str, list[Any]]]:
+    """Blockers or reviews by code, in the order they come (the readiness stage sorts them by code): an account
+    with forty people whose credentials could not be read shows the code once, the forty messages folded."""
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        groups.setdefault(item.code, []).append(item)
+    return list(groups.items())
+
+
+def readiness_view(readiness: Readiness, limit: int = READINESS_ROWS_LISTED) -> _ReadinessView:
+    """The readiness section as the page lists it: every person once, those who block first, with each IAM user
+    and what it is the subject of; then the IAM users that are no person's. Both tables stop at ``limit`` rows and
+    say how many more there are (findings.json has every one)."""
+    blockers: dict[str, list[str]] = {}
+    reviews: dict[str, list[str]] = {}
+    for account in readiness.accounts:
+        for blocker in account.blockers:
+            blockers.setdefault(blocker.subject, []).append(blocker.code)
+        for review in account.reviews:
+            reviews.setdefault(review.subject, []).append(review.code)
+    assessed = {a.account_id for a in readiness.accounts}
+
+    def row(user: IamUserReadiness) -> _UserRow:
+        return _UserRow(
+            user,
+            list(dict.fromkeys(blockers.get(user.arn, []))),
+            list(dict.fromkeys(reviews.get(user.arn, []))),
+            user.account_id in assessed,
+            list(dict.fromkeys(blockers.get(user.account_id, []))),
+        )
+
+    by_arn = {u.arn: u for u in readiness.iam_users}
+    in_people: set[str] = set()
+    people: list[_PersonRow] = []
+    for person in readiness.people:
+        rows = [row(by_arn[arn]) for arn in person.iam_users if arn in by_arn]
+        in_people.update(person.iam_users)
+        found = _PersonRow(
+            key=person.person,
+            identity_center_user=person.identity_center_user,
+            grouped_by=person.grouped_by,
+            accounts=len(person.accounts),
+            users=rows,
+            total_users=len(person.iam_users),
+            missing=[arn for arn in person.iam_users if arn not in by_arn],
+        )
+        found.status = min((r.status for r in rows), key=_STATUS_ORDER.index, default="not assessed")
+        people.append(found)
+    people.sort(key=lambda p: (_STATUS_ORDER.index(p.status), p.key))
+    rows_in_all = sum(len(p.users) for p in people)
+    listed: list[_PersonRow] = []
+    room = limit
+    for entry in people:
+        if room <= 0:
+            break
+        listed.append(entry)
+        entry.users = entry.users[:room]
+        room -= len(entry.users)
+    shown = sum(len(p.users) for p in listed)
+    others = [row(u) for u in readiness.iam_users if u.arn not in in_people]
+    others.sort(key=lambda r: (not r.blockers, not r.reviews, r.user.account_id, r.user.user_name))
+    by_status = {status: sum(1 for p in people if p.status == status) for status in _STATUS_ORDER}
+    return _ReadinessView(
+        people=listed,
+        people_total=len(people),
+        people_not_listed=len(people) - len(listed),
+        users_not_listed=rows_in_all - shown,
+        others=others[:limit],
+        others_total=len(others),
+        people_by_status=by_status,
+    )
 
 
 def _summary_counts(document: FindingsDocument) -> dict[str, Any]:

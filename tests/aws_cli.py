@@ -13,9 +13,13 @@ moto. The child answers one JSON request per line on stdin:
 
 A line is one command (``aws SERVICE OPERATION ...``, optionally after ``VAR=value`` assignments), or the one
 loop the product writes (``for VAR in $(LISTING); do COMMAND "$VAR"; done``: the listing runs, then the
-command once per item it printed). ``aws sso login`` and ``aws configure sso`` belong to AWS CLI version 2 only
-(they are the CLI's own commands, not API operations): they are checked against the options AWS CLI v2
-documents for them and never run. A value the reader must supply (``<group-id>``) is checked with a stand-in.
+command once per item it printed; a body of commands joined by ``&&`` runs them in turn). The migration
+plan's account guard (``( [ "$(aws sts get-caller-identity ...)" = ACCOUNT ] || {...}; LINE )``) is understood:
+``run`` calls ``get-caller-identity`` first and runs the line only when it answers that account, as the shell
+would; a password a person types (``read -rs password && ...``) is a stand-in. ``aws sso login`` and ``aws
+configure sso`` belong to AWS CLI version 2 only (they are the CLI's own commands, not API operations): they are
+checked against the options AWS CLI v2 documents for them and never run. A value the reader must supply
+(``<group-id>``) is checked with a stand-in.
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ V2_ONLY_COMMANDS = {
 LOOP = re.compile(r"^for (?P<var>\w+) in \$\((?P<listing>.+?)\); do (?P<body>.+); done$")
 CAPTURE = re.compile(r"^(?P<var>\w+)=\$\((?P<command>.+)\)$")  # NAME=$(aws ... --query Q --output text)
 SHELL_OPERATORS = ("|", "&&", "||", ";")
+GUARD = re.compile(
+    r'^\( \[ "\$\((?P<check>aws sts get-caller-identity --query Account --output text)\)" = (?P<account>\d{12}) \] '
+    r"\|\| \{ [^}]*\}; (?P<line>.+) \)$"
+)
+PASSWORD_READ = "read -rs password && "
 ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 PLACEHOLDER = re.compile(r"<[^<>\s]+(?: [^<>\s]+)*>")
 # Stand-ins long enough for the shortest ids the API models allow (a signing certificate's: 24; an assignment
@@ -61,10 +70,27 @@ class Command:
         return (self.argv[0], self.argv[1]) if len(self.argv) > 1 else (self.argv[0] if self.argv else "", "")
 
 
+def guard(line: str) -> tuple[str | None, str]:
+    """``(the account the line is guarded to, the line inside the guard)``; ``(None, line)`` when unguarded."""
+    match = GUARD.match(line)
+    inner = match["line"] if match else line
+    return (match["account"] if match else None), inner.removeprefix(PASSWORD_READ)
+
+
+def loop_body(line: str) -> list[Command]:
+    """A loop's commands (a body of several joined by ``&&``); the command of any other line."""
+    loop = LOOP.match(guard(line)[1])
+    if loop is None:
+        return [c for c in [parse(line)[2]] if c is not None]
+    return [c for part in loop["body"].split(" && ") if (c := _command(part)) is not None]
+
+
 def parse(line: str) -> tuple[str | None, Command | None, Command | None]:
     """``(loop variable, listing, command)``: a loop, or ``(None, None, command)``; ``command`` None when the line
     is not an AWS CLI command (``auditor sso-config ...``). A capture (``NAME=$(aws ...)``) is its command; a loop
-    body that pipes the command's output on (``... | grep -qF X && echo "$b"``) is the command alone."""
+    body that pipes the command's output on (``... | grep -qF X && echo "$b"``) is the command alone. A guarded
+    line is the line inside the guard."""
+    line = guard(line)[1]
     loop = LOOP.match(line)
     if loop:
         return loop["var"], _command(loop["listing"]), _command(loop["body"])
@@ -205,7 +231,10 @@ def _check(line: str) -> dict[str, Any]:
     variable, listing, command = parse(line)
     if command is None:
         return {"aws": False, "commands": []}
-    commands = [listing, command] if listing is not None else [command]
+    commands = [listing, *loop_body(line)] if listing is not None else [command]
+    account, _ = guard(line)
+    if account is not None:
+        commands.insert(0, _command(GUARD.match(line)["check"]))  # type: ignore[index]
     return {"aws": True, "loop": variable is not None, "commands": [_check_command(c) for c in commands if c]}
 
 
@@ -228,14 +257,24 @@ def _run(line: str, env: dict[str, str]) -> dict[str, Any]:
     variable, listing, command = parse(line)
     if command is None:
         return {"aws": False, "commands": []}
+    results = []
+    account, _ = guard(line)
+    if account is not None:
+        checked = _run_command(_command(GUARD.match(line)["check"]), env)  # type: ignore[arg-type,index]
+        results.append(checked)
+        if checked["rc"] != 0 or checked["stdout"].strip() != account:
+            checked["rc"] = checked["rc"] or 1
+            checked["stderr"] = f"guard: not account {account} ({checked['stdout'].strip()}) {checked['stderr']}"
+            return {"aws": True, "commands": results}
     if listing is None or variable is None:
-        return {"aws": True, "commands": [_run_command(command, env)]}
+        return {"aws": True, "commands": [*results, _run_command(command, env)]}
     listed = _run_command(listing, env)
-    results = [listed]
+    results.append(listed)
     if listed["rc"] == 0:
         for item in listed["stdout"].split():
-            argv = [item if word == f"${variable}" else word for word in command.argv]
-            results.append(_run_command(Command(argv, command.env), env))
+            for body in loop_body(line):
+                argv = [item if word == f"${variable}" else word for word in body.argv]
+                results.append(_run_command(Command(argv, body.env), env))
     return {"aws": True, "loop": True, "commands": results}
 
 

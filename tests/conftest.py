@@ -195,6 +195,32 @@ TEST_IDENTITY_CENTER = MockIdentityCenter(
 )
 
 
+def signing_certificate_pem() -> str:
+    """A self-signed X.509 certificate made here, for ``UploadSigningCertificate`` (moto parses what it is given,
+    as IAM does). Only its public part is kept; the key is thrown away."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "legacy-soap-client")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(Encoding.PEM).decode()
+
+
 @dataclass(frozen=True)
 class OrgWorld:
     """What the seeded organization contains, for assertions, under the names the tests use."""

@@ -2,12 +2,14 @@
 
 Every client of a scan is made from that session, so a hook sees every call (the mechanism botocore's Stubber is
 built on; Stubber itself cannot be used because the collectors create their own clients). ``refuse`` makes an
-operation fail with AccessDenied; ``answer_what_moto_lacks`` answers the five read APIs a real organization
+operation fail with AccessDenied; ``answer_what_moto_lacks`` answers the six read APIs a real organization
 answers and moto does not (iam:ListOrganizationsFeatures is not implemented, organizations:
 ListDelegatedAdministrators refuses sso.amazonaws.com, sso-admin:GetPermissionsBoundaryForPermissionSet,
-iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails are not implemented), with responses
-validated against the real API model. ``LastAccessedJobs`` scripts IAM's last-accessed jobs: what each user
-used, how long each job runs, how its report is paged.
+iam:GenerateServiceLastAccessedDetails, iam:GetServiceLastAccessedDetails and
+iam:ListServiceSpecificCredentials are not implemented), with responses validated against the real API model.
+``LastAccessedJobs`` scripts IAM's last-accessed jobs: what each user used, how long each job runs, how its report
+is paged. ``ServiceSpecificCredentials`` scripts each user's service-specific credentials (moto can neither create
+nor list them), paged by ``MaxItems`` and ``Marker`` as IAM pages them.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def answer_what_moto_lacks(session: boto3.Session, organization_id: str) -> None
         session.events.register(event, _answer(status, parsed))
     answer_no_permission_set_boundaries(session)
     LastAccessedJobs().attach(session)  # every user's job completes at once, nothing used
+    ServiceSpecificCredentials().attach(session)  # nobody holds one
 
 
 def answer_no_permission_set_boundaries(session: boto3.Session) -> None:
@@ -134,3 +137,57 @@ class LastAccessedJobs:
 def _validated(model: OperationModel, parsed: dict[str, Any]) -> tuple[_Http, dict[str, Any]]:
     validate_parameters(parsed, model.output_shape)
     return _Http(200), parsed
+
+
+@dataclass
+class ServiceSpecificCredentials:
+    """``iam:ListServiceSpecificCredentials`` as AWS answers it, scripted per user name (moto implements neither
+    it nor ``CreateServiceSpecificCredential``).
+
+    ``held`` maps a user name to the ``ServiceSpecificCredentials`` entries AWS lists for that user (default:
+    none). ``missing`` names users AWS no longer knows (``NoSuchEntity``). A list is paged by ``MaxItems`` with a
+    ``Marker``, as IAM pages it; every answer is validated against the real output shape. ``asked`` holds the user
+    names asked about, a page at a time.
+    """
+
+    held: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    missing: frozenset[str] = frozenset()
+    asked: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attach(self, session: boto3.Session) -> ServiceSpecificCredentials:
+        session.events.register("before-call.iam.ListServiceSpecificCredentials", self._list)
+        return self
+
+    def _list(self, model: OperationModel, params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]]:
+        body = params["body"]
+        user_name = body["UserName"]  # the collector always names the user; AllUsers is not used
+        with self._lock:
+            self.asked.append(user_name)
+        if user_name in self.missing:
+            error = {"Error": {"Code": "NoSuchEntity", "Message": f"The user with name {user_name} cannot be found."}}
+            return _Http(404), error
+        held = self.held.get(user_name, [])
+        start = int(body.get("Marker") or 0)
+        end = start + int(body.get("MaxItems") or 100)
+        page: dict[str, Any] = {"ServiceSpecificCredentials": held[start:end]}
+        if end < len(held):
+            page.update(IsTruncated=True, Marker=str(end))
+        return _validated(model, page)
+
+
+def service_specific_credential(
+    user_name: str, service: str, *, number: int = 1, status: str = "Active", expires: datetime | None = None
+) -> dict[str, Any]:
+    """One ``ServiceSpecificCredentials`` entry as AWS lists it (no password: AWS returns it only on creation)."""
+    entry: dict[str, Any] = {
+        "UserName": user_name,
+        "Status": status,
+        "ServiceUserName": f"{user_name}-at-{number:012d}",
+        "CreateDate": JOB_DATE,
+        "ServiceSpecificCredentialId": f"ACCA{number:017d}",
+        "ServiceName": service,
+    }
+    if expires is not None:
+        entry["ExpirationDate"] = expires
+    return entry

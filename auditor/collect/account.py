@@ -27,9 +27,11 @@ from auditor.collect.iam import (
 from auditor.collect.last_accessed import Job, finish_jobs, holds_credential, start_jobs
 from auditor.collect.organizations import describe_membership
 from auditor.collect.session import AccountAccess
+from auditor.collect.user_credentials import read_user_credentials
 from auditor.inventory import AccountInventory, CredentialReport, OrgAccount, Organization
 
 SERVICE_USE = "service last-accessed data"
+OTHER_CREDENTIALS = "IAM users' SSH public keys, service-specific credentials and signing certificates"
 
 
 @dataclass(frozen=True)
@@ -107,14 +109,25 @@ def read_account(
 
 def finish_account(ctx: CallContext, access: AccountAccess, reading: AccountReading, sleep: Sleep) -> AccountInventory:
     """The account, built once with every part (so that its validator joins the credential report to the users),
-    each user given what its last-accessed job found; its name, OU path and tags come from the organization
-    listing when the inventory is assembled.
+    each user given its other credentials (``user_credentials.py``) and what its last-accessed job found; its
+    name, OU path and tags come from the organization listing when the inventory is assembled.
 
-    A user whose job was not read keeps ``service_use=None`` (unknown); an error entry says why.
+    The other credentials are listed first, here rather than in the reading step, so that IAM builds the
+    last-accessed jobs meanwhile. A user whose lists or job were not read keeps ``None`` there (unknown); an error
+    entry says why.
     """
     principals = reading.principals
+    iam = access.client("iam")
+    if principals is not None and principals.users:
+        users = principals.users
+        held = guarded(ctx, OTHER_CREDENTIALS, lambda: read_user_credentials(ctx, iam, users, reading.report)) or {}
+        for user in users:
+            credentials = held.get(user.user_name)
+            if credentials is not None:  # as below: these users are not yet in any inventory
+                user.ssh_public_keys = credentials.ssh_public_keys
+                user.service_specific_credentials = credentials.service_specific_credentials
+                user.signing_certificates = credentials.signing_certificates
     if reading.jobs and principals is not None:
-        iam = access.client("iam")
         found = guarded(ctx, SERVICE_USE, lambda: finish_jobs(ctx, iam, reading.jobs, sleep)) or {}
         for user in principals.users:
             use = found.get(user.arn)

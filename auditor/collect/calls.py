@@ -18,6 +18,7 @@ from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    PaginationError,
     ReadTimeoutError,
 )
 from botocore.parsers import ResponseParserError
@@ -221,12 +222,58 @@ def call_paginated(
 ) -> dict[str, Any] | None:
     """Like :func:`call`, but follow every page and merge the result lists into one response."""
 
+    return _recorded(ctx, attempt_paginated(ctx, client, operation, error_answers=error_answers, **params))
+
+
+def attempt_paginated(
+    ctx: CallContext,
+    client: Any,
+    operation: str,
+    *,
+    error_answers: Mapping[str, dict[str, Any]] | None = None,
+    **params: Any,
+) -> dict[str, Any] | CollectionError:
+    """Like :func:`call_paginated`, but a failure is handed back as its error entry, not recorded (see
+    :func:`attempt`).
+
+    An operation that pages by ``Marker`` but has no paginator in botocore's model
+    (``iam:ListServiceSpecificCredentials``) is followed page by page here, the way botocore's paginators
+    follow IAM's ``Marker``, so no list is ever cut at its first page.
+    """
+
     def all_pages() -> dict[str, Any]:
+        if not client.can_paginate(xform_name(operation)):
+            return _marker_pages(client, operation, params)
         paginator = client.get_paginator(xform_name(operation))
         pagination_config = {"PageSize": PAGE_SIZE} if PAGE_SIZE and _has_page_size(client, operation) else {}
         return paginator.paginate(**params, PaginationConfig=pagination_config).build_full_result()
 
-    return _recorded(ctx, _run(ctx, client, operation, error_answers, all_pages))
+    return _run(ctx, client, operation, error_answers, all_pages)
+
+
+def _marker_pages(client: Any, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Every page of an IAM-style list without a botocore paginator: ``Marker`` in, ``IsTruncated`` and
+    ``Marker`` out; the list members of the pages concatenated, as ``build_full_result`` does."""
+    operation_model = client.meta.service_model.operation_model(operation)
+    input_members = set(operation_model.input_shape.members) if operation_model.input_shape else set()
+    if "Marker" not in input_members:
+        raise TypeError(f"{operation} pages neither through a botocore paginator nor by Marker")
+    list_keys = [name for name, shape in operation_model.output_shape.members.items() if shape.type_name == "list"]
+    page_size = {"MaxItems": PAGE_SIZE} if PAGE_SIZE and "MaxItems" in input_members else {}
+    method = getattr(client, xform_name(operation))
+    merged: dict[str, Any] = {key: [] for key in list_keys}
+    marker: str | None = None
+    seen: set[str] = set()
+    while True:
+        page = method(**params, **page_size, **({"Marker": marker} if marker else {}))
+        for key in list_keys:
+            merged[key].extend(page.get(key, []))
+        marker = page.get("Marker")
+        if not (page.get("IsTruncated") and marker):
+            return merged
+        if marker in seen:  # what botocore's paginators raise too, instead of looping for ever
+            raise PaginationError(message=f"{operation} returned the marker {marker!r} twice")
+        seen.add(marker)
 
 
 def _recorded(ctx: CallContext, outcome: dict[str, Any] | CollectionError) -> dict[str, Any] | None:

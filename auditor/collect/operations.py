@@ -36,6 +36,10 @@ OPERATIONS_BY_SERVICE: Mapping[str, frozenset[str]] = {
             "GetAccountAuthorizationDetails",
             "ListRoles",
             "ListAccessKeys",
+            # each IAM user's other credentials: what makes DeleteUser fail and what readiness must not call stale
+            "ListSSHPublicKeys",
+            "ListServiceSpecificCredentials",
+            "ListSigningCertificates",
             # each IAM user's services and actions used (IAM's last-accessed data): a job per user, then its report
             "GenerateServiceLastAccessedDetails",
             "GetServiceLastAccessedDetails",

@@ -28,11 +28,14 @@ if TYPE_CHECKING:
 
 def prepare(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument | None]:
     """Formats, rules, config and baseline are read (and checked) before any AWS call: a typo fails fast."""
-    from auditor.engine.config import load_config
+    from auditor.engine.config import DEFAULT_CONFIG_NAME, load_config, load_config_from_ref
     from auditor.findings import FindingsDocument
 
     formats.load(args)
-    config = load_config(args.config)
+    ref = getattr(args, "config_from_ref", None)
+    config = load_config_from_ref(ref) if ref else load_config(args.config)
+    if ref and config.origin is None:
+        warn(f"--config-from-ref {ref}: {ref} has no ./{DEFAULT_CONFIG_NAME}; the built-in defaults apply")
     ruleset = load_rules(args.rules_dirs, getattr(args, "rule_timeout", DEFAULT_RULE_TIMEOUT_SECONDS))
     config.check_rule_ids(ruleset.ids)
     baseline = None

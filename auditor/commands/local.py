@@ -19,7 +19,7 @@ def add_parser(commands: Commands) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_evaluation_options(parser, sarif_category_suffix="-local")
+    add_evaluation_options(parser, sarif_category_suffix="-local", config_from_ref=True)
     parser.set_defaults(handler=run)
 
 

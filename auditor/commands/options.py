@@ -187,13 +187,24 @@ def add_rules_dir(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> 
     )
 
 
-def add_evaluation_options(parser: argparse.ArgumentParser, *, sarif_category_suffix: str = "") -> None:
+def add_evaluation_options(
+    parser: argparse.ArgumentParser, *, sarif_category_suffix: str = "", config_from_ref: bool = False
+) -> None:
     """``sarif_category_suffix``: appended to the SARIF reporter's default category (``-local``, ``-code``), so
-    uploads of a command that reads other sources do not replace the cloud scan's."""
+    uploads of a command that reads other sources do not replace the cloud scan's. ``config_from_ref``: the
+    command also takes ``--config-from-ref`` (the gates that read a checkout: ``scan-code``, ``local``)."""
     group = parser.add_argument_group("evaluation and reports")
-    group.add_argument(
+    config = group.add_mutually_exclusive_group() if config_from_ref else group
+    config.add_argument(
         "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
     )
+    if config_from_ref:
+        config.add_argument(
+            "--config-from-ref",
+            metavar="REF",
+            help="read ./auditor.toml as the git commit REF has it (git show REF:./auditor.toml), e.g. a pull "
+            "request's base, so the change cannot suppress its own findings; REF without the file: the defaults",
+        )
     add_rules_dir(group)
     group.add_argument(
         "--rule-timeout",

@@ -16,9 +16,12 @@ from auditor.commands.options import (
     add_source_options,
 )
 from auditor.commands.sources import accounts_entered, collect, no_account_read, read_no_account
+from auditor.commands.values import calendar_date, positive_int
 from auditor.errors import ExitCode
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from auditor.engine.config import Config
     from auditor.inventory import Inventory
     from auditor.readiness.models import Readiness
@@ -47,7 +50,22 @@ def add_parser(commands: Commands) -> None:
         type=Path,
         default=DEFAULT_OUTPUT_DIR,
         metavar="DIR",
-        help="where migration-plan.md and migration-plan.csv are written (default: %(default)s)",
+        help="where migration-plan.md and migration-plan.csv are written, and the inventory the plan was built "
+        "from (inventory.json, unless --from-inventory names it) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--start",
+        type=calendar_date,
+        metavar="DATE",
+        help="the plan's first day, YYYY-MM-DD: each step's not-before date counts from it (default: the day the "
+        "inventory was collected)",
+    )
+    parser.add_argument(
+        "--watch-days",
+        type=positive_int,
+        default=7,
+        metavar="N",
+        help="days between switching an IAM user off (reversibly) and deleting it (default: %(default)s)",
     )
     parser.set_defaults(handler=run)
 
@@ -55,6 +73,7 @@ def add_parser(commands: Commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from auditor.engine.config import load_config
     from auditor.util.safefile import prepare_output_dir
+    from auditor.util.text import terminal_text
 
     config = load_config(args.config)
     prepare_output_dir(args.output_dir)
@@ -64,10 +83,25 @@ def run(args: argparse.Namespace) -> int:
         inventory = demo_inventory()
     else:
         inventory = collect(args)
-    readiness, written = write_plan(inventory, config, args.output_dir)
+    if args.from_inventory is not None:
+        inventory_path = args.from_inventory
+        written_inventory = []
+    else:  # the sign-in steps run `auditor sso-config --from-inventory` on the inventory the plan was built from
+        inventory_path = args.output_dir / "inventory.json"
+        inventory.save(inventory_path)
+        written_inventory = [inventory_path]
+    readiness, written = write_plan(
+        inventory,
+        config,
+        args.output_dir,
+        start=args.start,
+        watch_days=args.watch_days,
+        inventory_path=inventory_path,
+    )
+    written = [*written_inventory, *written]
     for line in account_lines(readiness):
-        say(line)
-    say(summary_line(readiness))
+        say(terminal_text(line))
+    say(terminal_text(summary_line(readiness)))
     for path in written:
         say(f"wrote {path}")
     report_gaps(inventory.errors)
@@ -76,14 +110,28 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK
 
 
-def write_plan(inventory: Inventory, config: Config, output_dir: Path) -> tuple[Readiness, list[Path]]:
+def write_plan(
+    inventory: Inventory,
+    config: Config,
+    output_dir: Path,
+    *,
+    start: date | None = None,
+    watch_days: int = 7,
+    inventory_path: Path | None = None,
+) -> tuple[Readiness, list[Path]]:
     """``migration-plan.md`` and ``migration-plan.csv`` in ``output_dir`` (created; the files are replaced)."""
     from auditor.readiness.assess import assess_readiness
     from auditor.readiness.plan import build_plan, plan_files
     from auditor.util.safefile import prepare_output_dir, write_text_atomic
 
     readiness = assess_readiness(inventory, config)
-    plan = build_plan(inventory, readiness)
+    plan = build_plan(
+        inventory,
+        readiness,
+        start=start,
+        watch_days=watch_days,
+        inventory_path=str(inventory_path) if inventory_path is not None else None,
+    )
     prepare_output_dir(output_dir)
     written = []
     for name, text in plan_files(plan):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from auditor.commands.console import say
@@ -26,12 +27,19 @@ def add_parser(commands: Commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "path", type=Path, nargs="?", default=Path("."), metavar="PATH", help="the directory to scan (default: .)"
+        "paths",
+        type=Path,
+        nargs="*",
+        metavar="PATH",
+        help="the directory to scan (default: .), or files to scan (as a pre-commit hook passes the staged ones)",
     )
     parser.add_argument(
         "--since",
         metavar="REF",
-        help="report only lines added since this git ref (e.g. the pull request's base: origin/main)",
+        help="report only lines added since REF, as git diff reads it: REF (a branch or commit, e.g. "
+        "origin/main): since the merge base of REF and HEAD, up to the work tree, untracked files included; "
+        "A...B: since the merge base of A and B, up to the commit B; A..B: from the commit A to the commit B "
+        "(B defaults to HEAD). Renames are followed: a moved file adds only the lines it gained",
     )
     parser.add_argument(
         "--max-file-size",
@@ -40,7 +48,7 @@ def add_parser(commands: Commands) -> None:
         metavar="BYTES",
         help="do not read larger files, each a coverage gap (default: every file is read)",
     )
-    add_evaluation_options(parser, sarif_category_suffix="-code")
+    add_evaluation_options(parser, sarif_category_suffix="-code", config_from_ref=True)
     parser.set_defaults(handler=run)
 
 
@@ -49,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
     ruleset, config, baseline = prepare(args)
     check_outputs(args)
-    inventory = CodeSource(args.path, since=args.since, max_file_bytes=args.max_file_size).collect()
+    root, only = scan_target(args.paths or [Path(".")])
+    inventory = CodeSource(root, since=args.since, max_file_bytes=args.max_file_size, only=only).collect()
     scan = inventory.code_scan
     if scan is not None:
         how = "files git tracks or would track" if scan.git else "files not excluded by .gitignore"
@@ -60,3 +69,19 @@ def run(args: argparse.Namespace) -> int:
             + (f"; {len(scan.skipped_large)} over --max-file-size not read" if scan.skipped_large else "")
         )
     return evaluate_and_report(args, inventory, rules_for_sources(ruleset, inventory), config, baseline)
+
+
+def scan_target(paths: list[Path]) -> tuple[Path, list[str] | None]:
+    """One directory: the tree under it. Files: their closest common directory, and their names under it."""
+    from auditor.errors import InputError
+
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], None
+    for path in paths:
+        if path.is_dir():
+            raise InputError(f"scan-code: {path} is a directory: give one directory, or files")
+        if not path.is_file() and not path.is_symlink():
+            raise InputError(f"scan-code: {path} is not a directory or a file")
+    absolute = [Path(os.path.abspath(path)) for path in paths]  # not resolved: a link is named, never followed
+    root = Path(os.path.commonpath([path.parent for path in absolute]))
+    return root, [path.relative_to(root).as_posix() for path in absolute]

@@ -185,6 +185,8 @@ def _build_user(iam: Any, user: MockIamUser, policy_arns: Mapping[str, str]) -> 
         key_id = iam.create_access_key(UserName=user.name)["AccessKey"]["AccessKeyId"]
         if key.status != "Active":
             iam.update_access_key(UserName=user.name, AccessKeyId=key_id, Status=key.status)
+    for body in user.ssh_public_keys:
+        iam.upload_ssh_public_key(UserName=user.name, SSHPublicKeyBody=body)
 
 
 def _build_role(iam: Any, role: MockRole, account_ids: Mapping[str, str]) -> None:

@@ -57,6 +57,8 @@ class MockIamUser:
     permissions_boundary: str | None = None  # one of the account's own policies, by name
     tags: dict[str, str] = field(default_factory=dict)
     access_keys: tuple[MockAccessKey, ...] = ()
+    # SSH public keys for git over SSH to CodeCommit, as `ssh-keygen` writes them (public: no secret)
+    ssh_public_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ the findings document carries and each finding resting on it names.
   ``organizations:ListDelegatedAdministrators`` (moto rejects ``sso.amazonaws.com``; the demo registers no
   delegated administrator) and ``sso-admin:GetPermissionsBoundaryForPermissionSet`` (NotImplemented; the demo
   sets no boundary) and ``iam:ListOrganizationsFeatures`` (NotImplemented; the demo organization has not
-  enabled centralized root access, so ORG-002 fires as it would on AWS and the demo's gate can be green).
+  enabled centralized root access, so ORG-002 fires as it would on AWS and the demo's gate can be green) and
+  ``iam:ListServiceSpecificCredentials`` (NotImplemented, as is their creation: the demo's users hold none, so
+  each user the error left unread is recorded with none, and readiness does not read "credentials-unknown").
 * **Any other gap moto causes says so** (``label_simulator_gaps``): a ``NotImplemented`` error stays a coverage
   gap (the fact is unknown), and its message ends with "not implemented by the moto simulator; read on AWS",
   so nobody mistakes a limit of the simulator for a problem of their setup.
@@ -191,20 +193,21 @@ class MotoArtefact:
     error_code: str
     explanation: str
     affects: tuple[str, ...]  # the resource types of the findings the true answer decides
-    record_true_answer: Callable[[Inventory], None] = lambda _inventory: None
+    # records the true answer, given the errors dropped (whose accounts it is about)
+    record_true_answer: Callable[[Inventory, list[CollectionError]], None] = lambda _inventory, _dropped: None
 
     def matches(self, error: CollectionError) -> bool:
         return (error.service, error.operation, error.error_code) == (self.service, self.operation, self.error_code)
 
 
-def _record_no_delegated_admin(inventory: Inventory) -> None:
+def _record_no_delegated_admin(inventory: Inventory, _dropped: list[CollectionError]) -> None:
     if inventory.organization is not None:
         inventory.organization = _rebuilt(
             inventory.organization, delegated_administrators={IDENTITY_CENTER_PRINCIPAL: []}
         )
 
 
-def _record_no_permission_set_boundaries(inventory: Inventory) -> None:
+def _record_no_permission_set_boundaries(inventory: Inventory, _dropped: list[CollectionError]) -> None:
     """The collector marks every set whose boundary it could not read; the demo's sets have none, and that is known."""
     identity_center = inventory.identity_center
     if identity_center is not None and identity_center.permission_sets:
@@ -215,9 +218,22 @@ def _record_no_permission_set_boundaries(inventory: Inventory) -> None:
         inventory.identity_center = _rebuilt(identity_center, permission_sets=sets)
 
 
-def _record_no_root_access_features(inventory: Inventory) -> None:
+def _record_no_root_access_features(inventory: Inventory, _dropped: list[CollectionError]) -> None:
     if inventory.organization is not None:
         inventory.organization = _rebuilt(inventory.organization, organizations_features=[])
+
+
+def _record_no_service_specific_credentials(inventory: Inventory, dropped: list[CollectionError]) -> None:
+    """moto can neither create nor list service-specific credentials; the demo's users hold none. Only the lists
+    the dropped errors left unread (``None``, in their accounts) are set: anything read stays as read."""
+    accounts = {error.account_id for error in dropped}
+    for account in inventory.accounts:
+        if account.account_id not in accounts or account.users is None:
+            continue
+        account.users = [
+            _rebuilt(user, service_specific_credentials=[]) if user.service_specific_credentials is None else user
+            for user in account.users
+        ]
 
 
 SIMULATOR_GAP = "not implemented by the moto simulator; read on AWS"
@@ -250,6 +266,15 @@ MOTO_ARTEFACTS: tuple[MotoArtefact, ...] = (
         affects=(PERMISSION_SET_TYPE,),  # the permission sets' boundaries (no rule reads them yet)
         record_true_answer=_record_no_permission_set_boundaries,
     ),
+    MotoArtefact(
+        "iam",
+        "ListServiceSpecificCredentials",
+        "NotImplemented",
+        "moto implements neither it nor CreateServiceSpecificCredential; the demo's IAM users hold no "
+        "service-specific credential, so none is recorded",
+        affects=(),  # about no finding: no rule reads them, the readiness stage does (credentials-unknown otherwise)
+        record_true_answer=_record_no_service_specific_credentials,
+    ),
 )
 
 
@@ -261,7 +286,7 @@ def replace_moto_artefacts(inventory: Inventory) -> None:
         if not dropped:
             continue
         inventory.errors = [error for error in inventory.errors if not artefact.matches(error)]
-        artefact.record_true_answer(inventory)
+        artefact.record_true_answer(inventory, dropped)
         note = (
             f"dropped {len(dropped)} {artefact.service}:{artefact.operation} error(s) ({artefact.error_code}): "
             f"{artefact.explanation}"

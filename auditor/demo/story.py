@@ -9,8 +9,8 @@ The organization (account ids are moto's, made repeatable by starting moto's ran
   Production also holds ``ci-deploy``, a role trusted by the legacy account with MaxSessionDuration 43200.
 * ``/Root/Legacy``: ``acme-legacy``, an older account that joined by invitation and still runs on IAM users:
   console users without MFA, ``alice`` with admin rights through the ``admins`` group, ``dave`` (virtual
-  MFA, password never used) and ``ci-deployer`` with two ``AKIA`` keys, one ~400 days old and never used.
-  It has no Identity Center assignment.
+  MFA, password never used), ``ci-deployer`` with two ``AKIA`` keys, one ~400 days old and never used, and
+  ``carol``, whose only credential left is an SSH public key for CodeCommit. It has no Identity Center assignment.
 * Identity Center: permission set ``AdministratorAccess`` (PT12H, AWS managed AdministratorAccess) assigned
   directly to the user ``alice@acme.example`` in management, development and production; permission set
   ``ReadOnly`` (ReadOnlyAccess, PT1H) assigned to the group ``Developers`` (bob, carol) in development.
@@ -20,7 +20,7 @@ The organization (account ids are moto's, made repeatable by starting moto's ran
 * Migration readiness (``auditor readiness``): development and production are ``migrated``; management is
   ``ready`` (``admin`` carries the tag ``email=alice@acme.example`` and Alice is administrator there through
   Identity Center); legacy is ``blocked`` (no assignment, and ``bob``, tagged ``bob@acme.example``, would
-  lose his read-only access).
+  lose his read-only access, ``carol`` her CodeCommit access: her SSH key makes her a person, not a stale user).
 
 The order of accounts, users, keys and permission sets below is the order of moto calls, and so decides the
 ids of a repeatable run (see ``auditor.demo.builder``): reordering them changes the demo's finding fingerprints.
@@ -48,6 +48,9 @@ MANAGEMENT = "acme-management"
 DEVELOPMENT = "acme-development"
 PRODUCTION = "acme-production"
 LEGACY = "acme-legacy"
+
+# carol's public key, as `ssh-keygen -t ed25519` writes it (made for the demo; its private half was never kept)
+CAROL_SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIXKIoNMzjsyNsho3m/z8e4+31aRWJbZ8qK08appI0Gk carol@acme.example"
 
 ACME_MANAGEMENT = MockAccount(
     name=MANAGEMENT,
@@ -142,6 +145,16 @@ ACME_LEGACY = MockAccount(
                 MockAccessKey(age_days=400),
                 MockAccessKey(age_days=120, last_used_days_ago=1, last_used_service="sts"),
             ),
+        ),
+        # Signs in through Identity Center now, but still pushes to legacy's CodeCommit repositories over SSH: her
+        # only credential left is an SSH public key (no password, no access key). Not stale, and not to be deleted
+        # before she has another way to push. Last in the account, so the ids of everything before stay put.
+        MockIamUser(
+            name="carol",
+            age_days=700,
+            managed_policies=("AWSCodeCommitPowerUser",),
+            tags={"email": "carol@acme.example"},
+            ssh_public_keys=(CAROL_SSH_KEY,),
         ),
     ),
 )

@@ -44,12 +44,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from auditor.engine.patterns import AccountPattern, check_tag_pattern, glob_match, tag_match
 from auditor.errors import InputError, describe_validation_error
 from auditor.findings import Severity
 from auditor.model import Model
+from auditor.util.git import file_at
 from auditor.util.isoduration import parse_duration
 
 DEFAULT_CONFIG_NAME = "auditor.toml"
@@ -103,10 +104,19 @@ class RuleSwitches(Model):
     severity: dict[str, Severity] = Field(default_factory=dict)
 
 
-class Suppression(Model):
-    """Accept a finding on purpose. Every criterion given must match; ``reason`` is mandatory for review."""
+KEY_IN_SOURCE_RULE = "SECRET-001"  # a key in a source tree: accepted file by file, never by a pattern
+_GLOB_CHARACTERS = re.compile(r"[*?\[]")
 
-    rule: str = Field(description="Rule id, or '*' for every rule.")
+
+class Suppression(Model):
+    """Accept a finding on purpose. Every criterion given must match; ``reason`` is mandatory for review.
+
+    A key in source (SECRET-001) is accepted one file at a time: its suppression names the file, with no glob
+    character, and ``rule = "*"`` does not cover it. Otherwise a change could add a key together with a
+    suppression wide enough to hide it (``resource = "*"``), or hide every key added later to a matching file.
+    """
+
+    rule: str = Field(description=f"Rule id, or '*' for every rule but {KEY_IN_SOURCE_RULE}.")
     account: str | None = Field(None, description="Glob on the account id or name.")
     resource: str | None = Field(None, description="Glob on the resource id (ARN).")
     tag: str | None = Field(None, description="'Key=ValueGlob' on the resource's or the account's tags.")
@@ -119,6 +129,15 @@ class Suppression(Model):
     def _tag_form(cls, value: str | None) -> str | None:
         return check_tag_pattern(value) if value is not None else None
 
+    @model_validator(mode="after")
+    def _a_key_is_accepted_by_file(self) -> Suppression:
+        if self.rule == KEY_IN_SOURCE_RULE and (self.resource is None or _GLOB_CHARACTERS.search(self.resource)):
+            raise ValueError(
+                f"a {KEY_IN_SOURCE_RULE} suppression names one file, without wildcards (resource = "
+                f'"path/to/file"): {self.resource or "no resource"!r} would hide any key in every file it matches'
+            )
+        return self
+
     def matches(
         self,
         rule_id: str,
@@ -128,7 +147,7 @@ class Suppression(Model):
         tags: Mapping[str, str],
     ) -> bool:
         """Globs and tags as ``auditor.engine.patterns`` matches them (ignoring case), like the production patterns."""
-        if self.rule != "*" and self.rule != rule_id:
+        if self.rule != rule_id and (self.rule != "*" or rule_id == KEY_IN_SOURCE_RULE):
             return False
         if self.account is not None and not (
             glob_match(self.account, account_id) or glob_match(self.account, account_name)
@@ -204,6 +223,7 @@ class Config(Model):
     readiness: ReadinessConfig = Field(default_factory=ReadinessConfig)
 
     _source: Path | None = PrivateAttr(default=None)
+    _origin: str | None = PrivateAttr(default=None)
 
     @field_validator("production_patterns")
     @classmethod
@@ -214,8 +234,13 @@ class Config(Model):
 
     @property
     def source(self) -> Path | None:
-        """The file this config came from (None for the built-in defaults)."""
+        """The file this config came from (None for the built-in defaults, or a config read from a git ref)."""
         return self._source
+
+    @property
+    def origin(self) -> str | None:
+        """Where this config came from, for messages: a file's path, or ``REF:auditor.toml`` (None: the defaults)."""
+        return self._origin
 
     @property
     def production_account_patterns(self) -> tuple[AccountPattern, ...]:
@@ -223,7 +248,7 @@ class Config(Model):
 
     def check_rule_ids(self, known: set[str]) -> None:
         """Unknown rule ids in a config are a mistake (a typo would disable nothing): exit 2, naming them."""
-        where = str(self._source) if self._source else "config"
+        where = self._origin or "config"
         for rule_id in self.rules.disabled:
             if rule_id not in known:
                 raise InputError(f"{where}: rules.disabled: unknown rule id {rule_id!r}")
@@ -243,19 +268,38 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
             return Config()
         path = candidate
     try:
-        text = path.read_text(encoding="utf-8")
-        raw: dict[str, Any] = tomllib.loads(text)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise InputError(f"{path}: cannot read config: {exc}") from None
+    return parse_config(data, str(path), path)
+
+
+def load_config_from_ref(ref: str, cwd: Path | None = None) -> Config:
+    """``--config-from-ref REF``: ``./auditor.toml`` as the commit ``ref`` has it (``git show REF:./auditor.toml``),
+    so a pull request's own edit of the file cannot judge that pull request. The defaults when ``ref`` has no
+    such file (``Config.origin`` is then ``None``: the caller says so); an unknown ``ref`` is one error line."""
+    data = file_at(cwd or Path.cwd(), ref, DEFAULT_CONFIG_NAME, option="--config-from-ref")
+    return Config() if data is None else parse_config(data, f"{ref}:{DEFAULT_CONFIG_NAME}")
+
+
+def parse_config(data: bytes, where: str, path: Path | None = None) -> Config:
+    """The configuration in ``data``; ``where`` (a path, or ``REF:auditor.toml``) starts every error line;
+    ``path``: the file it was read from."""
+    try:
+        text = data.decode("utf-8")
+        raw: dict[str, Any] = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: cannot read config: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: {_toml_error_key(text, exc)}not valid TOML: {exc}") from None
+        raise InputError(f"{where}: {_toml_error_key(text, exc)}not valid TOML: {exc}") from None
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(f"{path}: {describe_validation_error(exc)}") from None
+        raise InputError(f"{where}: {describe_validation_error(exc)}") from None
     config._source = path
+    config._origin = where
     return config
 
 

@@ -120,7 +120,7 @@ def evaluate(
 def _outcome_before_running(rule: Rule, inventory: Inventory, config: Config) -> RuleOutcome | None:
     """Why the rule does not run, or ``None`` when it does."""
     if rule.id in config.rules.disabled:
-        where = config.source or "the configuration"
+        where = config.origin or "the configuration"
         return RuleOutcome("disabled", f"disabled in {where} ([rules] disabled)")
     collected = inventory.collection.sources_collected
     missing = [source for source in rule.sources if source not in collected]

@@ -113,6 +113,7 @@ class IdentityIndex:
         self._by_likeness: dict[str, set[str]] = {}
         self._by_id: dict[str, IdentityStoreUser] = {}
         self._answers: dict[tuple[str, str, str | None, MatchedBy | None], Match] = {}
+        self._suggested: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         for user in users:
             addresses = {email.lower() for email in user.emails}
             if is_email(user.user_name):
@@ -146,10 +147,15 @@ class IdentityIndex:
         out (they are already named)."""
         if match.status == "matched" and match.confirmed:
             return []
-        found: set[str] = set()
-        for stem in name_stems(user.user_name):
-            found |= self._by_likeness.get(stem, set())
-        return sorted(found - set(match.candidates))
+        # once per name, like the match: the same person's login recurs in many accounts
+        key = (user.user_name.lower(), match.candidates)
+        suggested = self._suggested.get(key)
+        if suggested is None:
+            found: set[str] = set()
+            for stem in name_stems(key[0]):
+                found |= self._by_likeness.get(stem, set())
+            suggested = self._suggested[key] = sorted(found - set(match.candidates))
+        return list(suggested)
 
     def _match(self, user: IamUser, email: str | None, email_from: MatchedBy | None) -> Match:
         confirmed = self._confirmed(user)

@@ -108,6 +108,54 @@ REVIEW_MEANINGS: dict[ReviewCode, str] = {
 }
 # How much an access level lets its holder do: a gap is Identity Center giving less than IAM gives today.
 ACCESS_RANK: dict[AccessLevel, int] = {"none": 0, "read-only": 1, "other": 2, "administrator": 3}
+# The other values a reader meets in the readiness section, each explained once, like the codes above: the HTML
+# report's legend reads them, and a test fails when a value of this module has no meaning here.
+CLASS_MEANINGS: dict[UserClass, str] = {
+    "human": "a person signs in with it (their marks are its signals): it goes once they are in Identity Center",
+    "workload": "software on long-lived keys: its own track, replaced by a role; never blocks the people's cut-over",
+    "break-glass": "the emergency way in (readiness.break_glass): kept, with a console password and MFA, no keys",
+    "stale": "nothing to sign in with, or no use within thresholds.unused_days: it can go, after a look",
+}
+MATCH_MEANINGS: dict[MatchStatus, str] = {
+    "matched": "one Identity Center user is this person",
+    "unmatched": "no Identity Center user fits: a person with nowhere to sign in",
+    "ambiguous": "several Identity Center users fit: which one is this person is not known",
+    "disabled": "the one Identity Center user that fits is disabled: the person could not sign in",
+}
+MATCHED_BY_MEANINGS: dict[MatchedBy, str] = {
+    "confirmed": "a pair written down in readiness.confirmed",
+    "email": "the IAM user name is an e-mail address of the Identity Center user",
+    "tag": "the IAM user's e-mail tag (readiness.email_tag) holds an e-mail address of the Identity Center user",
+    "user-name": "the same user name only, which a shared login also has: to confirm (match-unconfirmed)",
+}
+GROUPED_BY_MEANINGS: dict[Literal["matched", "suggested", "email", "name"], str] = {
+    "matched": "every IAM user of the person is matched to the same Identity Center user",
+    "suggested": "an IAM user joined the person by likeness (a suggestion): confirm in readiness.confirmed",
+    "email": "the IAM users carry the same e-mail, and no Identity Center user has it",
+    "name": "the same IAM user name, nothing else known",
+}
+IDENTITY_SOURCE_MEANINGS: dict[IdentitySource, str] = {
+    "identity-center": "people are created in Identity Center itself (its identity store)",
+    "external": "people come from an external identity provider through SCIM (their users carry ExternalIds): add "
+    "a person in the identity provider, never in Identity Center, which does not write back to it",
+    "unknown": "no identity-store user could be read: where people come from is not known",
+}
+EMERGENCY_KIND_MEANINGS: dict[Literal["break-glass-user", "management-role", "declared"], str] = {
+    "break-glass-user": "an IAM user kept for emergencies (readiness.break_glass) that can sign in to the console",
+    "management-role": "a role the management account can assume (OrganizationAccountAccessRole or a trust on it)",
+    "declared": "a path written down in readiness.emergency_access",
+}
+ACCESS_LEVEL_MEANINGS: dict[AccessLevel, str] = {
+    "administrator": "a privileged grant (AdministratorAccess, or a policy that can escalate): a summary, not the "
+    "comparison",
+    "other": "something granted that is neither privileged nor only AWS's read-only policies (PowerUserAccess too)",
+    "read-only": "AWS's read-only policies only (ReadOnlyAccess, ViewOnlyAccess, SecurityAudit)",
+    "none": "no policy at all",
+}
+ACCESS_BASIS_MEANINGS: dict[AccessBasis, str] = {
+    "used": "compared on the actions used in IAM's tracking window",
+    "granted": "use unknown: compared on every action IAM allows today, the conservative side",
+}
 
 
 class KeyEvidence(Model):

@@ -53,11 +53,27 @@ def create_key() -> FixTemplate:
     )
 
 
+def reactivate_key(key: str = ACCESS_KEY, user: str = USER) -> FixTemplate:
+    """The rollback of :func:`deactivate_key`."""
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Security credentials > {key} > Activate.",),
+        cli=(commands.update_access_key("Active", user, key),),
+    )
+
+
 def find_key_use(key: str = ACCESS_KEY) -> FixTemplate:
     """What a key did lately: CloudTrail's event history (90 days, the region's management events)."""
     return FixTemplate(
         console=(f"CloudTrail > Event history, filter by AWS access key = {key}: what uses it, from where.",),
         cli=(commands.lookup_events("AccessKeyId", key),),
+    )
+
+
+def find_user_use(user: str = USER) -> FixTemplate:
+    """What the user did lately, by name: CloudTrail's event history (90 days, the region's management events)."""
+    return FixTemplate(
+        console=(f"CloudTrail > Event history, filter by User name = {user}.",),
+        cli=(commands.lookup_events("Username", user),),
     )
 
 
@@ -74,6 +90,39 @@ def remove_console_password() -> FixTemplate:
     return FixTemplate(
         console=(f"{USER_PAGE} > Security credentials > Console sign-in > Disable console access.",),
         cli=(commands.delete_login_profile(),),
+    )
+
+
+# What a user is left with while being watched: reversible, and stronger than any Allow it holds.
+DENY_ALL_POLICY_ARN = "arn:aws:iam::aws:policy/AWSDenyAll"
+
+
+def deny_all() -> FixTemplate:
+    """Attach the AWS managed ``AWSDenyAll`` to the user: every request it makes is denied (an explicit Deny wins),
+    yet nothing is deleted. :func:`allow_again` undoes it."""
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Permissions > Add permissions > Attach policies directly > AWSDenyAll.",),
+        cli=(commands.attach_user_policy(DENY_ALL_POLICY_ARN),),
+    )
+
+
+def allow_again() -> FixTemplate:
+    """The rollback of :func:`deny_all`."""
+    return FixTemplate(cli=(commands.detach_user_policy(DENY_ALL_POLICY_ARN),))
+
+
+# The password a person types (silently) into a shell variable, for the command on the same line: never printed or
+# stored. Plan lines run in a subshell (``aws_commands.in_account``), so the variable ends with the line.
+PASSWORD_READ = "read -rs password &&"
+PASSWORD = '"$password"'
+
+
+def restore_console_password() -> FixTemplate:
+    """The rollback of :func:`remove_console_password`: a new password the person must change at first sign-in,
+    typed by whoever rolls back (nothing prints it)."""
+    return FixTemplate(
+        console=(f"{USER_PAGE} > Security credentials > Enable console access > Custom password, reset required.",),
+        cli=(f"{PASSWORD_READ} {commands.create_login_profile(PASSWORD, reset_required=True)}",),
     )
 
 
@@ -128,6 +177,7 @@ def delete_user(
             commands.delete_access_key(key=field("key_ids")),
             commands.delete_every_signing_certificate(),
             *(login_profile if with_login_profile else ()),
+            Line(commands.delete_every_virtual_mfa_device(), when="mfa_active", unless_false=True),
             Line(commands.deactivate_every_mfa_device(), when="mfa_active", unless_false=True),
             commands.delete_user_policy(field("inline_policy_names")),
             commands.detach_user_policy(policies),
@@ -333,7 +383,8 @@ def assign_permission_set() -> FixTemplate:
 def create_permission_set(*, inline: bool) -> FixTemplate:
     """A new permission set (``{permission_set_name}``) holding an inline policy (``{inline_policy}``, JSON) or an AWS
     managed policy (``{managed_policy_arn}``), provisioned to ``{account_id}`` and assigned there to
-    ``{principal_type}`` ``{principal_id}``; the last line shows whether the assignment went through."""
+    ``{principal_type}`` ``{principal_id}``. Provisioning and assignment are both asynchronous: each is followed by
+    the call that shows whether it went through."""
     permission_set = '"$permission_set"'
     policy = (
         commands.put_inline_policy_to_permission_set(permission_set, field("inline_policy"))
@@ -354,7 +405,8 @@ def create_permission_set(*, inline: bool) -> FixTemplate:
                 "permission_set", field("permission_set_name"), field("permission_set_description")
             ),
             policy,
-            commands.provision_permission_set(permission_set, ACCOUNT),
+            commands.provision_permission_set_request("provisioning", permission_set),
+            commands.describe_permission_set_provisioning_status('"$provisioning"'),
             commands.create_account_assignment_request(
                 "request", field("principal_type"), field("principal_id"), permission_set
             ),
@@ -403,12 +455,72 @@ def create_identity_center_user(user_name: str, email: str) -> FixTemplate:
     )
 
 
-def sign_in_through_the_portal(user: str, config_file: str, sso_session: str) -> FixTemplate:
-    """The person's own check: profiles for what Identity Center gives them, then a sign-in."""
+def sign_in_through_the_portal(
+    user: str, sso_session: str, inventory: str = field("inventory"), profile: str | None = None
+) -> FixTemplate:
+    """The person's own check: profiles for what Identity Center gives them, merged into their own AWS config
+    (from the inventory the plan was built from: no credentials needed to write them; the rest of the file is
+    left as it is), a sign-in, then a call under their own profile that answers with their Identity Center role
+    (``{profile}`` a list fact: one call per profile)."""
+    cli: tuple[str, ...] = (
+        f"auditor sso-config --user {user} --from-inventory {inventory} --merge ~/.aws/config",
+        commands.sso_login(sso_session=sso_session),
+    )
+    if profile is not None:
+        cli += (commands.get_caller_identity(profile),)
+    return FixTemplate(cli=cli)
+
+
+def sign_in_after_a_new_assignment(profile: str) -> FixTemplate:
+    """The same check when the access comes from an assignment the plan creates: the plan's inventory predates it,
+    so ``auditor sso-config`` could not write the profile; AWS CLI v2 writes it after the sign-in instead (the
+    person picks the account and role it lists)."""
+    return FixTemplate(cli=(commands.configure_sso(profile=profile), commands.get_caller_identity(profile)))
+
+
+# ------------------------------------------------------------------------------------------- break-glass
+
+BREAK_GLASS_PATH = "/break-glass/"
+
+
+def create_break_glass_user() -> FixTemplate:
+    """An emergency IAM user (``{break_glass_user}``): a console password a person sets and keeps in the safe,
+    administrator access, no access key ever. Its MFA device (a FIDO security key) is registered in the console:
+    no API registers one."""
+    user = field("break_glass_user")
     return FixTemplate(
+        console=(
+            f"{USER_PAGE.replace(USER, user)} > Security credentials > Assign MFA device > Security key: register "
+            "two FIDO keys, keep them in separate safes.",
+        ),
         cli=(
-            f"auditor sso-config --user {user} -o {config_file}",
-            f"AWS_CONFIG_FILE={config_file} {commands.sso_login(sso_session=sso_session)}",
+            commands.create_user(user, BREAK_GLASS_PATH),
+            f"{PASSWORD_READ} {commands.create_login_profile(PASSWORD, user, reset_required=False)}",
+            commands.attach_user_policy("arn:aws:iam::aws:policy/AdministratorAccess", user),
+        ),
+    )
+
+
+ALARM_NAME = "break-glass-used"
+ALARM_REGION = "us-east-1"  # where console sign-in events through the global endpoint arrive
+
+
+def alarm_on_sign_in() -> FixTemplate:
+    """An EventBridge rule on the break-glass user's console sign-ins and API calls (``{event_pattern}``), sent to
+    the SNS topic ``{topic_arn}`` (its policy, ``{topic_policy}``, lets EventBridge publish), mailed to
+    ``{alarm_email}``."""
+    topic = field("topic_arn")
+    return FixTemplate(
+        console=(
+            f"Amazon EventBridge ({ALARM_REGION}) > Rules > Create rule {ALARM_NAME}: the event pattern below, target "
+            "the SNS topic; confirm the subscription e-mail.",
+        ),
+        cli=(
+            commands.create_sns_topic(ALARM_NAME, ALARM_REGION),
+            commands.set_topic_policy(topic, field("topic_policy"), ALARM_REGION),
+            commands.subscribe_email(topic, field("alarm_email"), ALARM_REGION),
+            commands.put_event_rule(ALARM_NAME, field("event_pattern"), ALARM_REGION),
+            commands.put_event_target(ALARM_NAME, topic, ALARM_REGION),
         ),
     )
 

@@ -104,10 +104,26 @@ def remove_user_from_group(group: str = field("group_name"), user: str = USER) -
     return aws("iam", "remove-user-from-group", group_name=group, user_name=user)
 
 
+def _list_mfa_devices(user: str) -> str:
+    return aws("iam", "list-mfa-devices", user_name=user)
+
+
+def _deactivate_mfa_device(user: str) -> str:
+    return aws("iam", "deactivate-mfa-device", user_name=user, serial_number='"$serial"')
+
+
 def deactivate_every_mfa_device(user: str = USER) -> str:
-    """No inventory holds MFA serial numbers (a virtual device's is an ARN, a security key's is not): list them."""
-    deactivate = aws("iam", "deactivate-mfa-device", user_name=user, serial_number='"$serial"')
-    return for_each(aws("iam", "list-mfa-devices", user_name=user), "MFADevices[].SerialNumber", "serial", deactivate)
+    """No inventory holds MFA serial numbers (a virtual device's is an ARN, a security key's is not): list them.
+    Run after :func:`delete_every_virtual_mfa_device`, this deactivates what is left (security keys, hardware)."""
+    return for_each(_list_mfa_devices(user), "MFADevices[].SerialNumber", "serial", _deactivate_mfa_device(user))
+
+
+def delete_every_virtual_mfa_device(user: str = USER) -> str:
+    """A user's virtual MFA devices (serial numbers that are ARNs) deactivated and deleted: once deactivated, a
+    device no longer names its user, so it is deleted in the same pass or left behind unassigned."""
+    delete = aws("iam", "delete-virtual-mfa-device", serial_number='"$serial"')
+    query = 'MFADevices[?starts_with(SerialNumber, `"arn:"`)].SerialNumber'
+    return for_each(_list_mfa_devices(user), query, "serial", f"{_deactivate_mfa_device(user)} && {delete}")
 
 
 def delete_every_signing_certificate(user: str = USER) -> str:
@@ -136,6 +152,25 @@ def delete_user(user: str = USER) -> str:
     return aws("iam", "delete-user", user_name=user)
 
 
+def create_user(user: str = USER, path: str | None = None) -> str:
+    return aws("iam", "create-user", user_name=user, **({"path": path} if path else {}))
+
+
+def attach_user_policy(policy: str = field("policy_arn"), user: str = USER) -> str:
+    return aws("iam", "attach-user-policy", user_name=user, policy_arn=policy)
+
+
+def create_login_profile(password: str, user: str = USER, *, reset_required: bool) -> str:
+    """``password``: a shell variable a person typed (``"$password"``), never a value the product knows."""
+    return aws(
+        "iam",
+        "create-login-profile",
+        user_name=user,
+        password=password,
+        **({"password_reset_required": True} if reset_required else {}),
+    )
+
+
 def tag_user(key: str, value: str, user: str = USER) -> str:
     return aws("iam", "tag-user", user_name=user, tags=f"Key={key},Value={value}")
 
@@ -157,8 +192,45 @@ def assume_root(task_policy: str, account: str = ACCOUNT) -> str:
     )
 
 
-def get_caller_identity(profile: str | None = PROFILE) -> str:
-    return aws("sts", "get-caller-identity", **({"profile": profile} if profile else {}))
+def get_caller_identity(profile: str | None = PROFILE, query: str | None = None) -> str:
+    options: dict[str, str] = {"profile": profile} if profile else {}
+    return aws("sts", "get-caller-identity", **options, **({"query": query, "output": "text"} if query else {}))
+
+
+def in_account(account: str, command: str) -> str:
+    """``command`` run only when the caller's credentials are those of ``account``: the guard every destructive
+    line of the plan carries. A subshell, so the failed check's ``exit`` ends it and not the reader's shell; it
+    says why nothing was done."""
+    check = get_caller_identity(profile=None, query="Account")
+    refuse = f"{{ echo 'not account {account}: nothing done' >&2; exit 1; }}"
+    return f'( [ "$({check})" = {account} ] || {refuse}; {command} )'
+
+
+# ------------------------------------------------------------------------------------------- alarms
+
+
+def create_sns_topic(name: str, region: str) -> str:
+    return aws("sns", "create-topic", region=region, name=name)
+
+
+def set_topic_policy(topic: str, policy: str, region: str) -> str:
+    """``policy``: the topic policy's JSON (as one shell word)."""
+    return aws(
+        "sns", "set-topic-attributes", region=region, topic_arn=topic, attribute_name="Policy", attribute_value=policy
+    )
+
+
+def subscribe_email(topic: str, email: str, region: str) -> str:
+    return aws("sns", "subscribe", region=region, topic_arn=topic, protocol="email", notification_endpoint=email)
+
+
+def put_event_rule(name: str, pattern: str, region: str) -> str:
+    """``pattern``: the EventBridge event pattern's JSON (as one shell word)."""
+    return aws("events", "put-rule", region=region, name=name, event_pattern=pattern)
+
+
+def put_event_target(rule: str, target_arn: str, region: str) -> str:
+    return aws("events", "put-targets", region=region, rule=rule, targets=f"Id=alarm,Arn={target_arn}")
 
 
 def get_access_key_info(key: str = field("key_id")) -> str:
@@ -288,6 +360,23 @@ def provision_permission_set(permission_set: str = PERMISSION_SET, account: str 
         instance_arn=INSTANCE,
         permission_set_arn=permission_set,
         **(target or {"target_type": "ALL_PROVISIONED_ACCOUNTS"}),
+    )
+
+
+def provision_permission_set_request(variable: str, permission_set: str, account: str = ACCOUNT) -> str:
+    """Provisioning is asynchronous: its request id in ``"$VARIABLE"``, to follow with
+    :func:`describe_permission_set_provisioning_status`."""
+    return capture(
+        variable, provision_permission_set(permission_set, account), "PermissionSetProvisioningStatus.RequestId"
+    )
+
+
+def describe_permission_set_provisioning_status(request: str) -> str:
+    return aws(
+        "sso-admin",
+        "describe-permission-set-provisioning-status",
+        instance_arn=INSTANCE,
+        provision_permission_set_request_id=request,
     )
 
 

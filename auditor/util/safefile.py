@@ -23,15 +23,17 @@ from typing import BinaryIO
 from auditor.errors import InputError
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` atomically; a symlink at ``path`` is replaced, not followed.
 
-    Raises ``InputError`` (exit 2) with one line naming the path when it cannot be written.
+    ``mode``: the new file's permission bits; by default an ordinary file's (0666 less the umask). A file that
+    may hold what only its owner should read (``~/.aws/config``) passes 0600, or the mode the file it replaces
+    had. Raises ``InputError`` (exit 2) with one line naming the path when it cannot be written.
     """
-    write_atomic_with(path, lambda handle: handle.write(data))
+    write_atomic_with(path, lambda handle: handle.write(data), mode)
 
 
-def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
+def write_atomic_with(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
     """Like :func:`write_atomic`, with the bytes ``write`` puts into the (binary, buffered) file it is given: a
     large report is streamed rather than held in memory whole. If ``write`` raises, the target is untouched."""
     path = Path(path)
@@ -45,7 +47,7 @@ def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is an ordinary file
+        os.chmod(temporary, 0o666 & ~_UMASK if mode is None else mode)  # mkstemp makes 0600; a report is ordinary
         if path.is_dir() and not path.is_symlink():
             raise IsADirectoryError(21, "is a directory")
         os.replace(temporary, path)
@@ -59,8 +61,8 @@ def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
         raise
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    write_atomic(path, text.encode("utf-8"))
+def write_text_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    write_atomic(path, text.encode("utf-8"), mode)
 
 
 def check_writable_file(path: Path, what: str) -> None:

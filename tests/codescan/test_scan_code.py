@@ -4,12 +4,11 @@ severity checked; .gitignore, binaries, large files and symbolic links; ``--sinc
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from factories import fake_key_id
+from git_repos import git
 from sarif_checks import check_sarif
 
 from auditor.cli import main
@@ -35,13 +34,6 @@ FILES = {
     ".gitignore": ".env\nbuild/\n",
     "build/out.txt": f"{IGNORED_KEY}\n",
 }
-
-
-def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(root.parent)}  # fmt: skip
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=True)
-    return done.stdout
 
 
 def make_tree(root: Path, files: dict[str, str] = FILES) -> Path:

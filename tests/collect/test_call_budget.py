@@ -1,5 +1,6 @@
-"""The call budget (docs/architecture.md, "Sources"): per account a constant, plus one call per IAM user with keys,
-plus two per IAM user holding a credential; per scan, two per distinct AWS managed policy found attached.
+"""The call budget (docs/architecture.md, "Sources"): per account a constant, plus two calls per IAM user, plus
+one per IAM user with keys, one per IAM user with a signing certificate, and two per IAM user holding a
+credential; per scan, two per distinct AWS managed policy found attached.
 
 The collectors read users, groups, roles and policies from ``GetAccountAuthorizationDetails`` and per-user
 facts from the credential report, so the per-user calls are ``ListAccessKeys``, only for users whose report
@@ -9,9 +10,13 @@ an active key. An organization of 500 accounts x 50 users must not cost 25,000 m
 ``ListUserPolicies`` or ``GetLoginProfile`` per user: that change must fail here, with a readable diff of the
 budget below. AWS managed policies are the same in every account: their documents are read once per scan
 (``GetPolicy``, ``GetPolicyVersion``), however many users, groups, accounts and permission sets attach them.
+Each user's other credentials (``auditor/collect/user_credentials.py``) cost ``ListSSHPublicKeys`` and
+``ListServiceSpecificCredentials`` for every user (neither the report nor the authorization details show them),
+and ``ListSigningCertificates`` only for users whose report row shows a certificate.
 
-moto implements neither last-accessed operation: they are answered through ``before-call`` hooks on the base
-session, validated against the real output shape (``tests/moto_answers.LastAccessedJobs``).
+moto implements neither last-accessed operation nor ``ListServiceSpecificCredentials``: they are answered through
+``before-call`` hooks on the base session, validated against the real output shape
+(``tests/moto_answers.LastAccessedJobs``, ``ServiceSpecificCredentials``).
 
 How calls are attributed to an account, from a ``before-call`` recorder on the base session (which sees every
 call of the scan: see ``auditor/collect/session.py``):
@@ -36,7 +41,8 @@ from typing import Any
 
 import boto3
 import botocore.model
-from moto_answers import LastAccessedJobs
+from conftest import signing_certificate_pem
+from moto_answers import LastAccessedJobs, ServiceSpecificCredentials
 
 from auditor.collect.options import CollectOptions
 from auditor.collect.runner import collect
@@ -73,6 +79,10 @@ EMPTY_MEMBER_BUDGET = {
 
 # The per-user calls, for each user holding a credential; ListAccessKeys only for users with keys.
 PER_CREDENTIAL_HOLDER = ("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails")
+# For every user: what no report or listing says a user has none of.
+PER_USER = ("iam:ListSSHPublicKeys", "iam:ListServiceSpecificCredentials")
+# users with a signing certificate (uploaded after the build): ListSigningCertificates for them alone
+CERTIFICATE_USERS = frozenset({"many-nokey-1"})
 
 # member -> (users with access keys, users without); a user listed in KEYS_PER_USER has two keys
 KEYS_PER_USER = {"few-0": 2, "many-0": 2, "many-1": 2}
@@ -180,14 +190,20 @@ def seed_organization(session: boto3.Session) -> dict[str, str]:
         ),
     )
     built = build_organization(organization, session)
+    for name, (with_keys, without_keys) in MEMBERS.items():
+        for user_name in CERTIFICATE_USERS & {*with_keys, *without_keys}:
+            built.client(name, "iam").upload_signing_certificate(
+                UserName=user_name, CertificateBody=signing_certificate_pem()
+            )
     return {name: built.account_ids[name] for name in MEMBERS}
 
 
 def test_calls_per_account_are_a_constant_plus_one_per_user_with_keys(moto_session: boto3.Session) -> None:
     account_ids = seed_organization(moto_session)
-    jobs = LastAccessedJobs().attach(moto_session)
     recorder = CallRecorder()
-    recorder.attach(moto_session)
+    recorder.attach(moto_session)  # first: the hooks that answer end the event for the hooks after them
+    jobs = LastAccessedJobs().attach(moto_session)
+    ServiceSpecificCredentials().attach(moto_session)
 
     inventory = collect(CollectOptions(org=True), moto_session, sleep=lambda _: None)
 
@@ -209,10 +225,16 @@ def test_calls_per_account_are_a_constant_plus_one_per_user_with_keys(moto_sessi
     assert budget["empty"] == EMPTY_MEMBER_BUDGET
     for name in ("few", "many"):
         with_keys, holders = MEMBERS[name][0], credential_holders(name)
+        users = sorted(with_keys + MEMBERS[name][1])
         per_holder = dict.fromkeys(PER_CREDENTIAL_HOLDER, len(holders))
-        assert budget[name] == dict(
-            sorted({**EMPTY_MEMBER_BUDGET, "iam:ListAccessKeys": len(with_keys), **per_holder}.items())
-        ), name
+        per_user = dict.fromkeys(PER_USER, len(users))
+        certificates = {"iam:ListSigningCertificates": n} if (n := len(CERTIFICATE_USERS & set(users))) else {}
+        expected = {**EMPTY_MEMBER_BUDGET, "iam:ListAccessKeys": len(with_keys), **per_holder, **per_user}
+        assert budget[name] == dict(sorted({**expected, **certificates}.items())), name
+        # one call per user for each list no report shows, one for a certificate the report shows, none besides
+        for operation in PER_USER:
+            asked_about = sorted(params["UserName"] for op, params in calls[account_ids[name]] if op == operation)
+            assert asked_about == users, (name, operation)
         # one ListAccessKeys per user with keys (two keys: still one call), none for users without
         listed = sorted(params["UserName"] for op, params in calls[account_ids[name]] if op == "iam:ListAccessKeys")
         assert listed == sorted(with_keys), name
@@ -223,8 +245,9 @@ def test_calls_per_account_are_a_constant_plus_one_per_user_with_keys(moto_sessi
             if op == "iam:GenerateServiceLastAccessedDetails"
         )
         assert asked == holders, name
-    # 4 more users with keys (and the same 3 without) cost exactly 4 x 3 more calls
-    assert sum(budget["many"].values()) - sum(budget["few"].values()) == 4 * (1 + len(PER_CREDENTIAL_HOLDER))
+    # 4 more users with keys (and the same 3 without, one of them with a certificate) cost exactly 4 x 5 + 1 more
+    per_user_with_keys = 1 + len(PER_CREDENTIAL_HOLDER) + len(PER_USER)
+    assert sum(budget["many"].values()) - sum(budget["few"].values()) == 4 * per_user_with_keys + 1
     assert len(jobs.generated) == len(set(jobs.generated))  # no user asked about twice
 
     # AWS managed policies: attached by 8 users and 2 groups in 2 accounts and by a permission set, read once each

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from conftest import AUDIT_ROLE, MANAGEMENT_ACCOUNT_ID, OrgWorld
 from moto.ssoadmin.models import ssoadmin_backends
-from moto_answers import LastAccessedJobs, refuse
+from moto_answers import LastAccessedJobs, ServiceSpecificCredentials, refuse
 
 import auditor.collect.account
 import auditor.collect.runner
@@ -31,10 +31,12 @@ def collect_quietly(options: CollectOptions, session: boto3.Session) -> Inventor
 
 
 def test_refused_role_and_unimplemented_api_are_errors_while_other_accounts_complete(org_world: OrgWorld) -> None:
-    """The last-accessed jobs, which moto lacks, are answered (``LastAccessedJobs``), so dev can be complete."""
+    """The last-accessed jobs and the service-specific credentials, which moto lacks, are answered
+    (``LastAccessedJobs``, ``ServiceSpecificCredentials``), so dev can be complete."""
     prod_id = org_world.account_ids["prod"]
     refuse(org_world.session, "sts", "AssumeRole", when=lambda body: prod_id in body)
     LastAccessedJobs().attach(org_world.session)
+    ServiceSpecificCredentials().attach(org_world.session)
 
     inventory = collect_quietly(CollectOptions(org=True), org_world.session)
 

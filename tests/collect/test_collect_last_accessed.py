@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import OrgWorld
 from fake_clock import FakeClock
-from moto_answers import LastAccessedJobs, refuse
+from moto_answers import LastAccessedJobs, ServiceSpecificCredentials, refuse
 
 import auditor.collect.calls
 from auditor.collect.last_accessed import service_use
@@ -123,6 +123,7 @@ def test_a_job_still_running_past_the_account_timeout_is_a_gap_and_the_account_i
 ) -> None:
     alice, ci = arn_of(org_world, "dev", "dev-alice"), arn_of(org_world, "dev", "dev-ci")
     jobs = LastAccessedJobs(polls_in_progress={alice: None}).attach(org_world.session)  # alice's never completes
+    ServiceSpecificCredentials().attach(org_world.session)  # moto lacks it: answered, so the job is the only gap
     slept: list[float] = []
 
     def sleep(seconds: float) -> None:
@@ -213,6 +214,7 @@ def test_a_user_gone_since_the_listing_is_that_users_gap_only(org_world: OrgWorl
 def test_a_denied_get_is_one_gap_for_the_jobs_left(org_world: OrgWorld) -> None:
     refuse(org_world.session, "iam", "GetServiceLastAccessedDetails")  # before the answers, which it overrides
     LastAccessedJobs().attach(org_world.session)
+    ServiceSpecificCredentials().attach(org_world.session)  # moto lacks it: answered, so the job is the only gap
 
     inventory = scan(org_world.session)
 

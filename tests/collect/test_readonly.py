@@ -4,7 +4,9 @@ A ``before-call`` recorder on the base session sees every request of the scan, w
 to, because the collectors create all their clients from that session (see ``auditor/collect/session.py``).
 moto implements neither of IAM's last-accessed operations: they are answered through ``before-call`` hooks
 validated against the real output shape (``tests/moto_answers.LastAccessedJobs``), so that the scan reaches
-``GetServiceLastAccessedDetails`` as it does on AWS.
+``GetServiceLastAccessedDetails`` as it does on AWS; likewise ``ListServiceSpecificCredentials``
+(``ServiceSpecificCredentials``). A user is given a signing certificate, so that the scan has a reason to send
+``ListSigningCertificates`` (users whose credential report row shows none are not asked).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 import boto3
 import botocore.session
 import pytest
-from conftest import OrgWorld, build_identity_center
-from moto_answers import LastAccessedJobs
+from conftest import OrgWorld, build_identity_center, signing_certificate_pem
+from moto_answers import LastAccessedJobs, ServiceSpecificCredentials
 
 from auditor.collect.calls import CallContext, ErrorSink, call
 from auditor.collect.operations import (
@@ -39,8 +41,12 @@ def record_operations(session: boto3.Session) -> set[tuple[str, str]]:
 
 def test_full_org_scan_only_reads_and_only_calls_listed_operations(org_world: OrgWorld) -> None:
     build_identity_center(org_world)
+    org_world.member_client("dev", "iam").upload_signing_certificate(
+        UserName="dev-ci", CertificateBody=signing_certificate_pem()
+    )
     called = record_operations(org_world.session)
     LastAccessedJobs().attach(org_world.session)
+    ServiceSpecificCredentials().attach(org_world.session)
 
     inventory = collect(CollectOptions(org=True), org_world.session, sleep=lambda _: None)
 

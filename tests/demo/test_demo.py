@@ -75,7 +75,7 @@ def test_member_accounts_were_read_through_the_member_role(inventory: Inventory)
 def test_legacy_console_users_without_mfa(inventory: Inventory) -> None:
     legacy = account(inventory, "acme-legacy")
     report = legacy.credential_report
-    assert {u.user_name for u in legacy.users} == {"alice", "bob", "dave", "ci-deployer"}
+    assert {u.user_name for u in legacy.users} == {"alice", "bob", "dave", "ci-deployer", "carol"}
     for name in ("alice", "bob"):
         row = report.row_for(name)
         assert row.password_enabled is True and row.mfa_active is False, name
@@ -202,6 +202,7 @@ def test_moto_artefacts_are_dropped_openly_and_the_demo_has_no_gap(inventory: In
     dropped = {fact.note.split()[2]: fact for fact in facts if fact.note.startswith("dropped ")}
     assert sorted(dropped) == [
         "iam:ListOrganizationsFeatures",
+        "iam:ListServiceSpecificCredentials",
         "organizations:ListDelegatedAdministrators",
         "sso-admin:GetPermissionsBoundaryForPermissionSet",
     ]
@@ -210,6 +211,14 @@ def test_moto_artefacts_are_dropped_openly_and_the_demo_has_no_gap(inventory: In
     assert dropped["iam:ListOrganizationsFeatures"].resource_types == ("AWS::Organizations::Organization",)
     assert dropped["organizations:ListDelegatedAdministrators"].resource_types == ("AWS::SSO::Instance",)
     assert dropped["sso-admin:GetPermissionsBoundaryForPermissionSet"].resource_types == ("AWS::SSO::PermissionSet",)
+    # no rule reads service-specific credentials: the readiness stage does; one error per account with users
+    assert dropped["iam:ListServiceSpecificCredentials"].resource_types == ()
+    assert dropped["iam:ListServiceSpecificCredentials"].note.startswith("dropped 2 ")
+    every_user = [u for a in inventory.accounts for u in a.users or []]
+    assert all(u.service_specific_credentials == [] for u in every_user)
+    # the two lists moto implements were read for real: carol's key is the only one, and nobody has a certificate
+    assert {u.user_name: len(u.ssh_public_keys or []) for u in every_user if u.ssh_public_keys != []} == {"carol": 1}
+    assert all(u.signing_certificates == [] for u in every_user)
     assert inventory.organization.delegated_administrators == {"sso.amazonaws.com": []}
     assert inventory.organization.organizations_features == []  # the story: centralized root access is off
     assert all(p.permissions_boundary is None for p in inventory.identity_center.permission_sets)
@@ -226,7 +235,8 @@ def test_what_users_used_is_simulated_and_says_so(inventory: Inventory) -> None:
     assert bob.service_use is not None
     used = {s.namespace: (s.actions and [a.action for a in s.actions]) for s in bob.service_use}
     assert used == {"s3": ["s3:GetObject", "s3:ListBucket"], "ec2": ["ec2:DescribeInstances"], "cloudwatch": None}
-    assert all(u.service_use is not None for u in legacy.users)
+    # every user holding a password or a key was asked about; carol holds only an SSH key: no job, use unknown
+    assert {u.user_name for u in legacy.users if u.service_use is None} == {"carol"}
     assert not any(e.operation == "GenerateServiceLastAccessedDetails" for e in inventory.errors)
     facts = [f for f in inventory.collection.simulated if "last-accessed" in f.note]
     assert {f.account_id for f in facts} == {ids["acme-management"], ids["acme-legacy"]}
@@ -403,7 +413,8 @@ def test_demo_shows_every_readiness_verdict_and_a_readable_plan(inventory: Inven
         "acme-management": ("ready", []),
         "acme-development": ("migrated", []),
         "acme-production": ("migrated", []),
-        "acme-legacy": ("blocked", ["no-assignments", "access-gap"]),
+        # no assignment there; bob would lose his read-only access, and carol her CodeCommit access
+        "acme-legacy": ("blocked", ["no-assignments", "access-gap", "access-gap"]),
     }
     users = {(u.account_name, u.user_name): u for u in readiness.iam_users}
     admin = users[("acme-management", "admin")]
@@ -412,6 +423,12 @@ def test_demo_shows_every_readiness_verdict_and_a_readable_plan(inventory: Inven
     assert (bob.iam_access, bob.identity_center_access, bob.access_gap) == ("read-only", "none", True)
     assert users[("acme-legacy", "ci-deployer")].user_class == "workload"
     assert users[("acme-legacy", "dave")].user_class == "stale"
+    # carol's only credential is an SSH key for CodeCommit: a person who still pushes, not stale
+    carol = users[("acme-legacy", "carol")]
+    assert (carol.user_class, carol.matched_by, carol.identity_center_user) == ("human", "tag", "carol@acme.example")
+    assert carol.evidence.other_credentials is not None and carol.evidence.other_credentials.ssh_public_keys == 1
+    assert "ssh-public-key" in [signal.signal for signal in carol.evidence.signals]
+    assert carol.access_gap and [s.service for s in carol.would_lose][0] == "codecommit"
     assert [(p.user_name, p.account_name) for p in readiness.production_administrators] == [
         ("alice@acme.example", "acme-production")
     ]
@@ -424,3 +441,8 @@ def test_demo_shows_every_readiness_verdict_and_a_readable_plan(inventory: Inven
     ]
     assert bob.access_basis == "used"
     assert "Give bob@acme.example the permission set ReadOnly in acme-legacy" in markdown
+    # carol's user goes only after she has confirmed her access through Identity Center, and its SSH keys are
+    # removed before delete-user (which AWS refuses while any is left: DeleteConflict)
+    confirm = markdown.index("carol@acme.example signs in at")
+    delete_keys = markdown.index("aws iam list-ssh-public-keys --user-name carol")
+    assert confirm < delete_keys < markdown.index("aws iam delete-user --user-name carol")

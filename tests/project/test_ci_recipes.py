@@ -41,6 +41,8 @@ from sarif_checks import check_sarif
 
 DOC = REPO / "docs" / "ci.md"
 NEW_KEY = fake_key_id("QWERTYUIOPASDFG7")
+# What a pull request adding a key could add beside it: the key scan reads the base commit's auditor.toml.
+SELF_SUPPRESSION = '\n[[suppressions]]\nrule = "SECRET-001"\nresource = "deploy.py"\nreason = "trust me"\n'
 NODE24_MAJORS = {
     "actions/checkout": "v6",
     "actions/setup-python": "v6",
@@ -301,11 +303,14 @@ def test_github_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld,
     new = [f for f in findings(report / "findings.json")["findings"] if f["baseline_state"] == "new"]
     assert new and all("new-deployer" in f["evidence"]["user_arn"] for f in new)  # the key's user
 
-    # 5. A pull request adding a key: the key scan fails on it, the organization gate on the nightly's new finding.
+    # 5. A pull request adding a key, and a suppression of it: the key scan fails on it (the base commit's
+    # auditor.toml judges it), the organization gate on the nightly's new finding.
     base = runner.git("rev-parse", "HEAD")
     runner.git("checkout", "-q", "-b", "change")
     (runner.repo / "deploy.py").write_text(f'ACCESS_KEY_ID = "{NEW_KEY}"\n', encoding="utf-8")
-    runner.git("add", "deploy.py")
+    with (runner.repo / "auditor.toml").open("a", encoding="utf-8") as config:
+        config.write(SELF_SUPPRESSION)
+    runner.git("add", "deploy.py", "auditor.toml")
     runner.git("commit", "-q", "-m", "add a deploy script")
     expressions = {"${{ github.event.pull_request.base.sha }}": base}
     pull_request = fresh_checkout(runner, "pr-keys")
@@ -313,8 +318,9 @@ def test_github_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld,
     assert keys == {"Install the auditor": 0, "Scan the lines this pull request adds": 1}
     code_findings = findings(pull_request.repo / "code-report" / "findings.json")["findings"]
     assert [
-        (f["location"]["path"], f["location"]["line"], f["location"]["column"], f["severity"]) for f in code_findings
-    ] == [("deploy.py", 1, 18, "high")]
+        (f["location"]["path"], f["location"]["line"], f["location"]["column"], f["severity"], f["suppressed"])
+        for f in code_findings
+    ] == [("deploy.py", 1, 18, "high", False)]
     org_gate = fresh_checkout(runner, "pr-org")
     organization = run_github_job(org_gate, gate["jobs"]["organization-gate"], expressions)
     assert organization == {
@@ -363,7 +369,9 @@ def test_gitlab_recipes_run_end_to_end(runner: Runner, moto_org: tuple[OrgWorld,
     base = runner.git("rev-parse", "HEAD")
     runner.git("checkout", "-q", "-b", "change")
     (runner.repo / "deploy.py").write_text(f'ACCESS_KEY_ID = "{NEW_KEY}"\n', encoding="utf-8")
-    runner.git("add", "deploy.py")
+    with (runner.repo / "auditor.toml").open("a", encoding="utf-8") as config:
+        config.write(SELF_SUPPRESSION)  # judged by the base commit's auditor.toml, so it does not pass
+    runner.git("add", "deploy.py", "auditor.toml")
     runner.git("commit", "-q", "-m", "add a deploy script")
     merge_request = {**ci, "CI_MERGE_REQUEST_DIFF_BASE_SHA": base}
     assert run_gitlab_job(fresh_checkout(runner, "mr-keys"), pipeline, "identity-posture-keys", merge_request) == 1

@@ -309,7 +309,7 @@ def test_the_html_report_shows_what_would_be_lost_and_explains_every_code() -> N
     legend = html[html.index('id="readiness-legend"') :]
     for code in (*VERDICTS, *BLOCKER_CODES, *REVIEW_CODES):
         assert f'<td class="mono">{code}' in legend, code
-    people = html[html.index('id="readiness-users"') : html.index('id="readiness-legend"')]
+    people = html[html.index('id="readiness-people"') : html.index('id="readiness-legend"')]
     assert 'loses <span class="mono">s3</span>' in people and "everything IAM allows (use unknown)" in people
 
 

@@ -22,8 +22,8 @@ import os
 import re
 from pathlib import Path
 
-import botocore.session
 import pytest
+from aws_cli import guard
 from factories import (
     DEV,
     INSTANCE_ARN,
@@ -56,7 +56,6 @@ from auditor.inventory import AccountAssignment, GroupMembership, IdentityStoreU
 from auditor.readiness.assess import assess_readiness
 from auditor.readiness.models import Readiness
 from auditor.readiness.plan import build_plan, render_csv, render_markdown
-from auditor.readiness.sso_config import render_sso_config
 from auditor.registry import load_rules
 from auditor.reports.html import HtmlReporter
 from auditor.rules import BUILTIN_PACK
@@ -448,15 +447,17 @@ def test_ambiguity_within_the_email_step_is_not_resolved_by_user_name() -> None:
 @pytest.fixture(scope="module")
 def plan_lines(readiness: Readiness) -> list[tuple[str | None, str, str, str | None]]:
     plan = build_plan(organization(), readiness)
-    return [(s.account_name, s.track, s.action, s.command) for s in plan.steps]
+    return [(s.account_name, f"{s.stage} {s.track}", s.action, s.command) for s in plan.steps]
 
 
 def named_lines(command: str | None) -> str | None:
-    """A step's command without the loops that delete what no inventory lists (signing certificates, MFA
-    devices, SSH keys, service-specific credentials): the lines that name what the inventory knows."""
+    """A step's command inside its account guard (tests/readiness/test_plan.py checks the guard), without the loops
+    that delete what no inventory lists (signing certificates, MFA devices, SSH keys, service-specific
+    credentials): the lines that name what the inventory knows."""
     if command is None:
         return None
-    return "\n".join(line for line in command.splitlines() if not line.startswith("for "))
+    inner = [guard(line)[1] for line in command.splitlines()]
+    return "\n".join(line for line in inner if not line.startswith("for "))
 
 
 def test_plan_orders_accounts_so_nobody_is_locked_out(
@@ -467,102 +468,81 @@ def test_plan_orders_accounts_so_nobody_is_locked_out(
     assert order == ["dev", "legacy", "prod", "management"]
 
 
-def test_plan_lines_for_a_ready_account(plan_lines: list[tuple[str | None, str, str, str | None]]) -> None:
-    dev = [(track, action, named_lines(command)) for name, track, action, command in plan_lines if name == "dev"]
-    assert dev == [
-        (
-            "people",
-            "bob@example.com signs in at https://d-1234567890.awsapps.com/start, opens dev and confirms they can do "
-            "their work before their IAM user is switched off",
-            "auditor sso-config --user bob@example.com -o ~/.aws/config-222222222222\n"
-            "AWS_CONFIG_FILE=~/.aws/config-222222222222 aws sso login --sso-session identity-center",
-        ),
-        (
-            "people",
-            "carol signs in at https://d-1234567890.awsapps.com/start, opens dev and confirms they can do their "
-            "work before their IAM user is switched off",
-            "auditor sso-config --user carol -o ~/.aws/config-222222222222\n"
-            "AWS_CONFIG_FILE=~/.aws/config-222222222222 aws sso login --sso-session identity-center",
-        ),
-        (
-            "people",
-            "Manual check: resource policies (S3 buckets, KMS keys, Secrets Manager secrets) that name IAM users of "
-            "dev (arn:aws:iam::222222222222:user/...), in every account: an identity scan does not read them",
-            "",  # three listing loops (named_lines leaves them out)
-        ),
-        (
-            "people",
-            "Delete bob@example.com's console password",
-            "aws iam delete-login-profile --user-name bob@example.com",
-        ),
-        (
-            "people",
-            "Delete the IAM user bob@example.com",
-            "aws iam detach-user-policy --user-name bob@example.com "
-            "--policy-arn arn:aws:iam::aws:policy/AdministratorAccess\n"
-            "aws iam delete-user --user-name bob@example.com",
-        ),
-        ("people", "Delete carol-iam's console password", "aws iam delete-login-profile --user-name carol-iam"),
-        (
-            "people",
-            "Delete the IAM user carol-iam",
-            "aws iam detach-user-policy --user-name carol-iam --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess\n"
-            "aws iam delete-user --user-name carol-iam",
-        ),
-        ("people", "Delete old-intern's console password", "aws iam delete-login-profile --user-name old-intern"),
-        ("people", "Delete the IAM user old-intern", "aws iam delete-user --user-name old-intern"),
-        (
-            "workloads",
-            "Move deploy-bot to an IAM role the CI system assumes through OIDC (no stored key); deploy it and check "
-            "it works",
-            None,
-        ),
-        (
-            "workloads",
-            f"Deactivate deploy-bot's access key {key_id(1)} (reversible)",
-            f"aws iam update-access-key --user-name deploy-bot --access-key-id {key_id(1)} --status Inactive",
-        ),
-        (
-            "workloads",
-            f"Watch {key_id(1)} for 7 days: its last use must not move; if something broke, reactivate it "
-            "(--status Active) and find the caller",
-            f"aws iam get-access-key-last-used --access-key-id {key_id(1)}",
-        ),
-        (
-            "workloads",
-            "Delete the IAM user deploy-bot",
-            f"aws iam delete-access-key --user-name deploy-bot --access-key-id {key_id(1)}\n"
-            "aws iam delete-login-profile --user-name deploy-bot\n"  # no credential report row: kept, unknown
-            "aws iam delete-user --user-name deploy-bot",
-        ),
-        (
-            "workloads",
-            "Move svc-reporting to an instance profile or task role if it runs in AWS; IAM Roles Anywhere if it "
-            "runs outside AWS; deploy it and check it works",
-            None,
-        ),
-        (
-            "workloads",
-            "Delete svc-reporting's console password",
-            "aws iam delete-login-profile --user-name svc-reporting",
-        ),
-        ("workloads", "Delete the IAM user svc-reporting", "aws iam delete-user --user-name svc-reporting"),
+def switched_off(
+    user: str, track: str = "people", *, keys: tuple[str, ...] = (), policies: tuple[str, ...] = ()
+) -> list[tuple[str, str | None]]:
+    """The stages of one IAM user's switch-off, each with its named lines."""
+    deny = "--policy-arn arn:aws:iam::aws:policy/AWSDenyAll"
+    watched = [f"aws iam get-access-key-last-used --access-key-id {key}" for key in keys]
+    history = f"aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue={user}"
+    deleted = [
+        *(f"aws iam delete-access-key --user-name {user} --access-key-id {key}" for key in keys),
+        *(f"aws iam detach-user-policy --user-name {user} --policy-arn arn:aws:iam::aws:policy/{p}" for p in policies),
+        f"aws iam detach-user-policy --user-name {user} {deny}",
+        f"aws iam delete-user --user-name {user}",
     ]
+    deactivated = [
+        f"aws iam update-access-key --user-name {user} --access-key-id {key} --status Inactive" for key in keys
+    ]
+    return [
+        *((f"reversible {track}", line) for line in deactivated),
+        (f"reversible {track}", f"aws iam attach-user-policy --user-name {user} {deny}"),
+        (f"watch {track}", "\n".join([*watched, history])),
+        (f"reversible {track}", f"aws iam delete-login-profile --user-name {user}"),
+        (f"irreversible {track}", "\n".join(deleted)),
+    ]
+
+
+def test_plan_lines_for_a_ready_account(plan_lines: list[tuple[str | None, str, str, str | None]]) -> None:
+    dev = [(stage, named_lines(command)) for name, stage, _, command in plan_lines if name == "dev"]
+    sign_in = (
+        "--merge ~/.aws/config\naws sso login --sso-session identity-center\naws sts get-caller-identity --profile"
+    )
+    assert dev == [
+        ("verify people", f"auditor sso-config --user bob@example.com --from-inventory <inventory.json> {sign_in} "
+         "dev-AdministratorAccess"),
+        ("verify people", f"auditor sso-config --user carol --from-inventory <inventory.json> {sign_in} dev-ReadOnly"),
+        ("verify people", "aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,"
+         "AttributeValue=old-intern"),
+        ("prepare people", ""),  # the resource policy search: three listing loops (named_lines leaves them out)
+        *switched_off("bob@example.com", policies=("AdministratorAccess",)),
+        *switched_off("carol-iam", policies=("ReadOnlyAccess",)),
+        *switched_off("old-intern"),
+        ("prepare workloads", None),  # move deploy-bot to OIDC
+        *switched_off("deploy-bot", "workloads", keys=(key_id(1),)),
+        ("prepare workloads", None),
+        *switched_off("svc-reporting", "workloads"),
+    ]  # fmt: skip
+    actions = [action for name, _, action, _ in plan_lines if name == "dev"]
+    assert actions[0] == (
+        "bob@example.com signs in at https://d-1234567890.awsapps.com/start, opens dev and confirms they can do their "
+        "work, then checks their own profile answers with their Identity Center role (AWSReservedSSO_...), before "
+        "their IAM user is switched off"
+    )
+    assert any(a.startswith("Move deploy-bot to an IAM role the CI system assumes through OIDC") for a in actions)
     assert not any("breakglass-admin" in (command or "") for *_, command in plan_lines)
 
 
 def test_plan_lines_for_blocked_accounts(plan_lines: list[tuple[str | None, str, str, str | None]]) -> None:
-    prod = [(track, action, named_lines(command)) for name, track, action, command in plan_lines if name == "prod"]
+    prod = [(stage, action, named_lines(command)) for name, stage, action, command in plan_lines if name == "prod"]
+    # alice and erin are matched by bare user name only: confirmed first, never switched off by this plan
     assert prod[0] == (
-        "identity-center",
+        "prepare identity-center",
+        'Confirm that the IAM user alice is alice (matched by user name only): add "alice=alice" to confirmed under '
+        "[readiness] in auditor.toml, or tag the IAM user with their e-mail, then run `auditor readiness` again. "
+        "Until then it is not switched off",
+        "aws iam tag-user --user-name alice --tags Key=email,Value=<their-e-mail>",
+    )
+    assert prod[1] == (
+        "prepare identity-center",
         "Decide which Identity Center user is dan: dan.jones, dan.smith; tag the IAM user with that user's e-mail, "
         "then run `auditor readiness` again",
         "aws iam tag-user --user-name dan --tags Key=email,Value=<chosen-user-e-mail>",
     )
     # PowerUserAccess allows Identity Center's own administration (sso:*), so only a privileged set covers what erin
     # would lose: PowerUser, the one that allows the fewest actions, as she has today (not AdministratorAccess)
-    assert prod[1] == (
-        "identity-center",
+    assert prod[3] == (
+        "prepare identity-center",
         "Give erin the permission set PowerUser in prod, for what erin would lose: 20,198 actions in 445 services, "
         "the most in ec2 (780), sagemaker (415), connect (362) (picked: the existing permission set that allows every "
         "lost action outright here and the fewest actions in all)",
@@ -572,37 +552,30 @@ def test_plan_lines_for_blocked_accounts(plan_lines: list[tuple[str | None, str,
         f"aws sso-admin describe-account-assignment-creation-status --instance-arn {INSTANCE_ARN} "
         '--account-assignment-creation-request-id "$request"',
     )
-    # the ambiguous person keeps their IAM user until a later run matches them
-    assert not any("user-name dan " in (command or "") + " " for _, _, command in prod[2:])
-    assert [action for track, action, _ in prod if track == "people"][:2] == [
-        "alice signs in at https://d-1234567890.awsapps.com/start, opens prod and confirms they can do their work "
-        "before their IAM user is switched off",
-        "erin signs in at https://d-1234567890.awsapps.com/start, opens prod and confirms they can do their work "
-        "before their IAM user is switched off",
-    ]
-    assert (
-        "people",
-        "Delete the IAM user alice",
-        "aws iam remove-user-from-group --group-name admins --user-name alice\naws iam delete-user --user-name alice",
-    ) in prod
-    legacy = [(track, command) for name, track, _, command in plan_lines if name == "legacy"]
+    assert len(prod) == 4  # nobody in prod is switched off yet: dan is ambiguous, alice and erin to confirm
+    legacy = [(stage, command) for name, stage, _, command in plan_lines if name == "legacy"]
     assert legacy == [
         (
-            "identity-center",
+            "prepare identity-center",
             f"aws sso-admin create-account-assignment --instance-arn {INSTANCE_ARN} --target-id {LEGACY} "
             "--target-type AWS_ACCOUNT --permission-set-arn <permission-set-arn> --principal-type GROUP "
             "--principal-id <group-id>",
         )
     ]
-    management = [(track, command) for name, track, _, command in plan_lines if name == "management"]
+    management = [(stage, action[:39]) for name, stage, action, _ in plan_lines if name == "management"]
+    # no-break-glass: the break-glass user, its FIDO keys and its alarm come before anything else
     assert management == [
-        (
-            "identity-center",
-            "aws identitystore create-user --identity-store-id d-1234567890 --user-name frank --display-name "
-            "'<Given Family>' --name GivenName='<Given>',FamilyName='<Family>' --emails Value=<e-mail>,Type=work,"
-            "Primary=true",
-        )
+        ("prepare break-glass", "Create the break-glass user break-glass"),
+        ("prepare break-glass", "Register two FIDO security keys as brea"),
+        ("prepare break-glass", "Alarm on every use of break-glass: an E"),
+        ("prepare identity-center", "Create frank's Identity Center user (or"),
     ]
+    frank = [command for name, _, action, command in plan_lines if name == "management" and "frank" in action][0]
+    assert frank == (
+        "aws identitystore create-user --identity-store-id d-1234567890 --user-name frank --display-name "
+        "'<Given Family>' --name GivenName='<Given>',FamilyName='<Family>' --emails Value=<e-mail>,Type=work,"
+        "Primary=true"
+    )
 
 
 def test_plan_renders_as_markdown_and_csv(readiness: Readiness) -> None:
@@ -610,9 +583,10 @@ def test_plan_renders_as_markdown_and_csv(readiness: Readiness) -> None:
     markdown = render_markdown(plan)
     assert "## dev (222222222222): ready" in markdown
     assert "- blocker `access-gap`: erin would lose in prod: 20,198 actions in 445 services" in markdown
-    assert "   aws iam delete-login-profile --user-name old-intern" in markdown
+    assert "aws iam delete-login-profile --user-name old-intern )" in markdown
+    assert "   Rollback:" in markdown
     rows = render_csv(plan).splitlines()
-    assert rows[0] == "step,account_id,account_name,track,subject,action,command,note"
+    assert rows[0] == "step,account_id,account_name,track,subject,action,command,note,stage,not_before,rollback,person"
     assert rows[1].startswith("1,222222222222,dev,people,arn:aws:iam::222222222222:user/bob@example.com,")
 
 
@@ -629,81 +603,6 @@ def test_plan_starts_by_enabling_identity_center_when_it_is_off() -> None:
 def test_the_stage_is_a_pure_function_of_inventory_and_config() -> None:
     """The stage is pure: the same inventory and config give the same section, twice."""
     assert assess_readiness(organization(), CONFIG) == assess_readiness(organization(), CONFIG)
-
-
-# ------------------------------------------------------------------------------------------ sso-config
-
-
-def read_back(text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, str]]:
-    """The profiles as botocore itself parses ``AWS_CONFIG_FILE``."""
-    path = tmp_path / "config"
-    path.write_text(text, encoding="utf-8")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
-    session = botocore.session.Session()
-    config = session.full_config
-    assert sorted(session.available_profiles) == sorted(config["profiles"])
-    return {"sessions": config["sso_sessions"], **{f"profile {k}": v for k, v in config["profiles"].items()}}
-
-
-def test_sso_config_for_one_user_resolves_in_botocore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = render_sso_config(organization(), user="ALICE")
-    parsed = read_back(text, tmp_path, monkeypatch)
-    assert parsed.pop("sessions") == {
-        "identity-center": {
-            "sso_start_url": "https://d-1234567890.awsapps.com/start",
-            "sso_region": "eu-west-1",
-            "sso_registration_scopes": "sso:account:access",
-        }
-    }
-    assert parsed == {
-        "profile management-AdministratorAccess": {
-            "sso_session": "identity-center",
-            "sso_account_id": MGMT,
-            "sso_role_name": "AdministratorAccess",
-            "region": "eu-west-1",
-        },
-        "profile prod-AdministratorAccess": {
-            "sso_session": "identity-center",
-            "sso_account_id": PROD,
-            "sso_role_name": "AdministratorAccess",
-            "region": "eu-west-1",
-        },
-    }
-
-
-def test_sso_config_for_a_group_and_everyone_with_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = render_sso_config(
-        organization(),
-        group="readers",
-        start_url="https://acme.awsapps.com/start",
-        session="acme",
-        region="us-west-2",
-        template="<account-id>-<permission-set>",
-    )
-    parsed = read_back(text, tmp_path, monkeypatch)
-    assert parsed.pop("sessions")["acme"]["sso_start_url"] == "https://acme.awsapps.com/start"
-    assert {name: (p["sso_account_id"], p["sso_role_name"], p["region"]) for name, p in parsed.items()} == {
-        f"profile {DEV}-ReadOnly": (DEV, "ReadOnly", "us-west-2"),
-        f"profile {PROD}-ReadOnly": (PROD, "ReadOnly", "us-west-2"),
-        f"profile {SANDBOX}-ReadOnly": (SANDBOX, "ReadOnly", "us-west-2"),
-    }
-    everyone = read_back(render_sso_config(organization()), tmp_path, monkeypatch)
-    assert len(everyone) - 1 == 6  # account x permission set pairs assigned to anybody
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"user": "nobody"}, "no Identity Center user named 'nobody'"),
-        ({"group": "nobody"}, "no Identity Center group named 'nobody'"),
-        ({"user": "erin"}, "Identity Center gives user 'erin' no account: nothing to configure"),
-        ({"template": "<account>-<permission-set>"}, "--profile-template: unknown placeholder <account>"),
-        ({"template": "<account-name>"}, "--profile-template must name <permission-set>"),
-    ],
-)
-def test_sso_config_refuses_what_would_be_useless(kwargs: dict[str, str], message: str) -> None:
-    with pytest.raises(InputError, match=re.escape(message)):
-        render_sso_config(organization(), **kwargs)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------------ CLI
@@ -748,23 +647,6 @@ def test_readiness_command_writes_the_plan(
     assert "accounts: 1 migrated, 1 ready, 0 needs-review, 3 blocked" in err
     assert "prod (333333333333): blocked: human-ambiguous, access-gap, match-unconfirmed\n" in err
     assert "sandbox (555555555555): migrated\n" in err
-
-
-def test_sso_config_command_prints_and_never_overwrites(
-    inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["sso-config", "--from-inventory", str(inventory_file), "--user", "carol"]) == 0
-    assert "[profile dev-ReadOnly]" in capsys.readouterr().out
-    target = tmp_path / "config"
-    target.write_text("# mine\n")
-    assert main(["sso-config", "--from-inventory", str(inventory_file), "--all", "-o", str(target)]) == 2
-    assert "exists: pass --force" in capsys.readouterr().err
-    assert target.read_text() == "# mine\n"
-    assert main(["sso-config", "--from-inventory", str(inventory_file), "--all", "-o", str(target), "--force"]) == 0
-    assert target.read_text().startswith("[sso-session identity-center]")
-    with pytest.raises(SystemExit) as usage:  # --user, --group or --all: argparse's usage error
-        main(["sso-config", "--from-inventory", str(inventory_file)])
-    assert usage.value.code == 2
 
 
 def test_every_scan_writes_the_readiness_section(inventory_file: Path, tmp_path: Path) -> None:
@@ -841,15 +723,20 @@ def test_break_glass_users_are_kept_with_a_password_and_mfa_only() -> None:
     )
     readiness = assess_readiness(inventory, Config())
     assert readiness.accounts[0].verdict == "migrated"  # break-glass users do not count
-    steps = [(s.track, s.action, s.command) for s in build_plan(inventory, readiness).steps]
+    steps = [(s.stage, s.action, named_lines(s.command)) for s in build_plan(inventory, readiness).steps]
     assert steps == [
         (
-            "break-glass",
-            "Keep breakglass for emergencies, but with a console password only: delete its access key(s)",
+            "reversible",
+            f"Keep breakglass for emergencies, with a console password only: deactivate its access key {key_id(7)}",
+            f"aws iam update-access-key --user-name breakglass --access-key-id {key_id(7)} --status Inactive",
+        ),
+        (
+            "irreversible",
+            "Delete breakglass's access key(s): a break-glass user signs in with a password and MFA only",
             f"aws iam delete-access-key --user-name breakglass --access-key-id {key_id(7)}",
         ),
         (
-            "break-glass",
+            "prepare",
             "Register a FIDO security key as breakglass's MFA device (console: IAM > Users > breakglass > "
             "Security credentials > Assign MFA device), keep it in a safe",
             None,
@@ -857,14 +744,20 @@ def test_break_glass_users_are_kept_with_a_password_and_mfa_only() -> None:
     ]
 
 
-def test_html_lists_the_people_who_block(tmp_path: Path) -> None:
+def test_html_lists_every_person_those_who_block_first() -> None:
+    """Matched and ready people are listed too (bob, carol), not only those who block (tests/reports/
+    test_html_readiness.py has the rest of the section)."""
     document = findings_for(organization(), load_rules([BUILTIN_PACK]), CONFIG)
     html = HtmlReporter().render(document).decode()
-    rows = re.findall(r'<tr data-match="([^"]*)">\s*<td>([^<]*)</td>\s*<td class="mono wrap">([^<]*)</td>', html)
-    assert sorted((account, user, match) for match, account, user in rows) == [
-        ("management", "frank", "unmatched"),
-        ("prod", "dan", "ambiguous"),
-        ("prod", "erin", "matched"),
+    people = re.findall(r'<tbody class="person" data-person="([^"]*)" data-status="([^"]*)">', html)
+    assert people == [
+        ("dan@example.com", "blocks"),  # ambiguous
+        ("erin", "blocks"),  # access gap
+        ("frank", "blocks"),  # unmatched
+        ("alice", "to review"),  # matched by bare user name
+        ("old-intern", "stale"),
+        ("bob@example.com", "ready"),
+        ("carol", "ready"),
     ]
 
 

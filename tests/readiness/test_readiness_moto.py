@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import boto3
 from conftest import MANAGEMENT_ACCOUNT_ID
-from moto_answers import answer_no_permission_set_boundaries
+from moto_answers import ServiceSpecificCredentials, answer_no_permission_set_boundaries
 
 from auditor.collect.options import CollectOptions
 from auditor.collect.runner import collect
@@ -100,10 +100,12 @@ ORGANIZATION = MockOrganization(
 
 
 def test_moto_organization_classes_matches_gaps_and_verdicts(moto_session: boto3.Session) -> None:
-    """moto lacks two reads the comparison uses: a permission set's boundary (answered as AWS answers a set without
-    one, through a before-call hook validated against the real model) and IAM's last-accessed data (left
-    unanswered: each person is then compared on everything IAM allows them, the conservative side)."""
+    """moto lacks three reads the stage uses: a permission set's boundary and a user's service-specific
+    credentials (answered as AWS answers a set without one and a user holding none, through before-call hooks
+    validated against the real model) and IAM's last-accessed data (left unanswered: each person is then compared
+    on everything IAM allows them, the conservative side)."""
     answer_no_permission_set_boundaries(moto_session)
+    ServiceSpecificCredentials().attach(moto_session)
     build_organization(ORGANIZATION, moto_session)
     inventory = collect(CollectOptions(org=True), moto_session, sleep=lambda _: None)
     readiness = assess_readiness(inventory, Config())
@@ -137,14 +139,29 @@ def test_moto_organization_classes_matches_gaps_and_verdicts(moto_session: boto3
     assert [(n, u.iam_access, u.identity_center_access) for n, u in users.items() if u.access_gap] == [
         ("erin", "other", "none")
     ]
+    # every user's SSH keys, service-specific credentials and signing certificates were read (none held), so no
+    # account is left "credentials-unknown"
+    assert all(u.evidence.other_credentials is not None for u in users.values())
+    assert not [
+        e for e in inventory.errors if e.operation.startswith(("ListSSH", "ListServiceSpecific", "ListSigning"))
+    ]
     verdicts = {
-        inventory.account_name(a.account_id): (a.verdict, [b.code for b in a.blockers]) for a in readiness.accounts
+        inventory.account_name(a.account_id): (a.verdict, [b.code for b in a.blockers], [r.code for r in a.reviews])
+        for a in readiness.accounts
     }
     assert verdicts == {
-        "management": ("blocked", ["human-unmatched"]),
-        "dev": ("ready", []),
-        "prod": ("blocked", ["human-ambiguous", "access-gap"]),
-        "legacy": ("blocked", ["no-assignments"]),
+        # frank is a person nobody created in Identity Center; and the organization keeps no emergency way in:
+        # management has no break-glass IAM user (frank is a person, to be migrated), so it can never be ready
+        "management": ("blocked", ["human-unmatched", "no-break-glass"], []),
+        # everyone has a way in: bob (e-mail user name) and carol (e-mail tag) matched, with ReadOnly there as
+        # in IAM; deploy-bot is a workload and breakglass-admin is kept; old-intern is stale (300 days unused)
+        "dev": ("ready", [], []),
+        # dan's e-mail is two identity-store users'; erin has PowerUserAccess and no assignment in prod (compared
+        # on everything IAM allows: moto has no last-accessed data); alice and erin match by bare user name only,
+        # to be confirmed (a shared login could carry a person's name)
+        "prod": ("blocked", ["human-ambiguous", "access-gap"], ["match-unconfirmed", "match-unconfirmed"]),
+        # no IAM user, and no assignment: nobody could reach it through the portal
+        "legacy": ("blocked", ["no-assignments"], []),
     }
     management = next(a for a in readiness.accounts if a.account_id == MANAGEMENT_ACCOUNT_ID)
     assert management.blockers[0].subject == f"arn:aws:iam::{MANAGEMENT_ACCOUNT_ID}:user/frank"

@@ -12,26 +12,19 @@
 from __future__ import annotations
 
 import ast
-import os
 import re
-import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import botocore.session
+import moto_demo_server
 import pytest
 from aws_cli import AwsCli, parse, placeholders
 from conftest import REPO
 from factories import builtin_rules
-from moto.server import ThreadedMotoServer
+from moto_demo_server import build_demo, environment
 
-from auditor.demo.builder import build_organization
-from auditor.demo.built import BuiltOrganization
-from auditor.demo.sandbox import FAKE_CREDENTIAL, REGION, fixed_moto_random, only_aws_managed_policies
-from auditor.demo.scan import MOTO_RANDOM_START, demo_inventory
-from auditor.demo.story import ACME
+from auditor.demo.scan import demo_inventory
 from auditor.engine.config import Config
 from auditor.engine.pipeline import findings_for
 from auditor.findings import FindingsDocument
@@ -40,8 +33,6 @@ from auditor.readiness.plan import MigrationPlan, build_plan
 
 COMMANDS = REPO / "auditor" / "remediation" / "aws_commands.py"
 AWS_TEXT = re.compile(r"\baws\s+([a-z0-9-]+)\s+([a-z0-9-]+)")
-# Run from the account that administers them, as a person would; everything else runs in the finding's account.
-ORGANIZATION_SERVICES = {"sso-admin", "identitystore", "organizations"}
 
 
 def aws_cli_words() -> set[str]:
@@ -155,52 +146,7 @@ def test_every_command_the_demo_prints_is_one_the_aws_cli_accepts(
 # ------------------------------------------------------------------------------------------- run in order
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        _reset(f"http://{host}:{port}")
-        server.stop()
-
-
-def _reset(endpoint: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
-
-
-def build_demo(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> BuiltOrganization:
-    """The demo's organization on the server, with the ids the demo's findings name (the same build, in the same
-    order, from the same start of moto's random generator)."""
-    _reset(endpoint)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    with fixed_moto_random(MOTO_RANDOM_START), only_aws_managed_policies(ACME.aws_managed_policies()):
-        session = boto3.Session(
-            aws_access_key_id=FAKE_CREDENTIAL, aws_secret_access_key=FAKE_CREDENTIAL, region_name=REGION
-        )
-        return build_organization(ACME, session, now=datetime.now(UTC))
-
-
-def environment(built: BuiltOrganization, endpoint: str, account_id: str | None, line: str) -> dict[str, str]:
-    """The endpoint, and the credentials of the account the line is run in."""
-    _, listing, command = parse(line)
-    service = (listing or command).argv[0] if (listing or command) else ""  # type: ignore[union-attr]
-    names = {account: name for name, account in built.account_ids.items()}
-    member = names.get(account_id or "") if service not in ORGANIZATION_SERVICES else None
-    credentials = built.member_credentials.get(member or "", {})
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_MAX_ATTEMPTS": "1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_ACCESS_KEY_ID": credentials.get("aws_access_key_id", FAKE_CREDENTIAL),
-        "AWS_SECRET_ACCESS_KEY": credentials.get("aws_secret_access_key", FAKE_CREDENTIAL),
-        **({"AWS_SESSION_TOKEN": credentials["aws_session_token"]} if "aws_session_token" in credentials else {}),
-    }
-
+moto_endpoint = moto_demo_server.moto_endpoint  # the module fixture, under its name here
 
 NOT_IMPLEMENTED_BY_MOTO = {
     "AssumeRoot",  # sts (centralized root access)
