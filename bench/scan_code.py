@@ -3,6 +3,7 @@
     python bench/scan_code.py                                    # 10,000 files / 200 MB in a temporary directory
     python bench/scan_code.py --files 2000 --mb 40 --repeat 5
     python bench/scan_code.py --detect-secrets /tmp/ds-venv/bin/detect-secrets   # also detect-secrets (AWS plugin)
+    python bench/scan_code.py --compare /tmp/main-checkout   # the scan alone, this checkout and another, interleaved
 
 The tree is a git repository of ``--files`` text files (``--mb`` in all, sizes spread around the mean) made of
 code-like lines, with keys planted where the answer is known:
@@ -19,7 +20,9 @@ Each tool runs ``--repeat`` times on a warm page cache (the first, cold run is d
 best wall time and which planted keys each found, by (file, line). ``git grep -E 'AKIA[0-9A-Z]{16}'`` is the I/O
 floor (C, multi-threaded, no interpretation). ``auditor scan-code`` is run as a user runs it (a new Python
 process, JSON report written) and, to separate the interpreter's start, in-process (the found keys in that row
-are the CLI run's). detect-secrets (installed in a venv of its own: ``pip install detect-secrets``)
+are the CLI run's). ``--compare DIR`` adds the same in-process scan from another checkout (the code before a
+change), each round running both one after the other, so that a busy machine's load falls on both alike.
+detect-secrets (installed in a venv of its own: ``pip install detect-secrets``)
 is given the same git tree (``detect-secrets scan`` in the repository) with only its AWSKeyDetector plugin, and
 with ``--detect-secrets-defaults`` with all its default plugins too. Not a test: nothing here asserts a time.
 """
@@ -137,6 +140,33 @@ def in_process(root: Path, repeat: int) -> float:
     return best
 
 
+_SCAN_ALONE = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from auditor.codescan.source import CodeSource
+started = time.perf_counter()
+CodeSource(Path(sys.argv[2])).collect()
+print(time.perf_counter() - started)
+"""
+
+
+def interleaved(checkouts: list[Path], root: Path, repeat: int) -> list[float]:
+    """The best in-process scan time of each checkout's code, in fresh processes, the checkouts alternating."""
+    best = [float("inf")] * len(checkouts)
+    for _ in range(repeat + 1):
+        for index, checkout in enumerate(checkouts):
+            done = subprocess.run(
+                [sys.executable, "-c", _SCAN_ALONE, str(checkout), str(root)],
+                cwd=tempfile.gettempdir(),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            best[index] = min(best[index], float(done.stdout.split()[-1]))
+    return best
+
+
 def found_by_auditor(out: Path) -> set[tuple[str, int]]:
     document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     return {(f["location"]["path"], f["location"]["line"]) for f in document["findings"]}
@@ -162,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--detect-secrets", metavar="BINARY", help="a detect-secrets executable (its own venv)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the tree here and keep it")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT", help="also time another checkout's scan")
     parser.add_argument(
         "--detect-secrets-defaults",
         action="store_true",
@@ -190,10 +221,14 @@ def main(argv: list[str] | None = None) -> int:
             "--output-dir",
             str(out),
         ]
-        runs: list[tuple[str, float, set[tuple[str, int]]]] = []
+        runs: list[tuple[str, float, set[tuple[str, int]] | None]] = []
         seconds, _ = timed(auditor, ROOT, args.repeat)
         runs.append(("auditor scan-code", seconds, found_by_auditor(out)))
         runs.append(("CodeSource.collect() in-process", in_process(root, args.repeat), found_by_auditor(out)))
+        if args.compare:
+            here, there = interleaved([ROOT, args.compare.resolve()], root, args.repeat)
+            runs.append(("in-process, interleaved: this checkout", here, found_by_auditor(out)))
+            runs.append((f"in-process, interleaved: {args.compare} (found: not checked)", there, None))
         seconds, output = timed(["git", "grep", "-n", "-E", "AKIA[0-9A-Z]{16}"], root, args.repeat)
         runs.append(("git grep -E 'AKIA[0-9A-Z]{16}'", seconds, found_by_git_grep(output)))
         seconds, output = timed(["git", "grep", "--threads=1", "-n", "-E", "AKIA[0-9A-Z]{16}"], root, args.repeat)
@@ -212,8 +247,11 @@ def main(argv: list[str] | None = None) -> int:
         print(header)
         print("|" + "---|" * (header.count("|") - 1))
         for name, seconds, found in runs:
-            cells = [f"{len(tree.planted[k] & found)}/{len(tree.planted[k])}" for k in KINDS]
-            other = len(found - set().union(*tree.planted.values()))
+            if found is None:
+                cells, other = ["-"] * len(KINDS), "-"
+            else:
+                cells = [f"{len(tree.planted[k] & found)}/{len(tree.planted[k])}" for k in KINDS]
+                other = str(len(found - set().union(*tree.planted.values())))
             print(
                 f"| {name} | {seconds:.2f} | {tree.size / 1e6 / seconds:.1f} | " + " | ".join(cells) + f" | {other} |"
             )

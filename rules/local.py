@@ -132,7 +132,8 @@ def profile_without_sso_session(inventory: Inventory, context: RuleContext) -> I
         A key committed to a repository is a key published: history keeps it after the line is deleted, and
         public repositories are scanned for keys within minutes of a push. A key id with its secret next to
         it is usable as it stands (critical); a lone key id still tells an attacker which account and user to
-        aim at (high). AWS's documentation example keys are reported as information only.
+        aim at (high). AWS's documentation example keys and placeholders (a run of `X`, sequential characters,
+        dictionary words) are reported as information only, with the reason.
     """,
     remediation=f"""
         Treat the key as compromised: deactivate it at once, check CloudTrail for its use, then delete it.
@@ -142,9 +143,11 @@ def profile_without_sso_session(inventory: Inventory, context: RuleContext) -> I
     references=[ACCESS_KEYS, USE_TEMPORARY_CREDENTIALS],
 )
 def key_in_source(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
-    """Each ``AKIA…``/``ASIA…`` key id in a scanned source tree, once per file and key, at its first
-    occurrence (file, line, column): critical with a secret-looking 40-character value within three lines,
-    high alone, info for AWS's documentation examples (ids ending in ``EXAMPLE``)."""
+    """Each ``AKIA…``/``ASIA…`` key id in a scanned source tree (plain, split across string literals,
+    base64-encoded, escaped, or in UTF-16 text), once per file and key, at its first occurrence (file, line,
+    column): critical with a secret-looking 40-character value within five lines (after a space, a quote, ``=``,
+    ``:`` or nothing, also percent-encoded), high alone; info for AWS's documentation examples (ids ending in
+    ``EXAMPLE``) and for placeholders (repeated or sequential characters, dictionary words), with the reason."""
     scan = inventory.code_scan
     if scan is None:
         return
@@ -153,30 +156,40 @@ def key_in_source(inventory: Inventory, context: RuleContext) -> Iterator[Hit]:
         grouped.setdefault((hit.path, hit.key_id), []).append(hit)
     for (path, key_id), hits in grouped.items():
         first = hits[0]
+        reason: str | None = None
         if first.example:
-            severity, what = Severity.INFO, "AWS documentation example key"
+            severity, what, reason = Severity.INFO, "AWS documentation example key", "AWS documentation example"
+        elif first.placeholder is not None:
+            severity, what, reason = Severity.INFO, f"placeholder key id ({first.placeholder})", first.placeholder
         elif any(h.secret_nearby for h in hits):
             severity, what = Severity.CRITICAL, "access key with a secret-looking value next to it"
         else:
             severity, what = Severity.HIGH, "access key id"
         kind = "temporary" if key_id.startswith("ASIA") else "long-lived"
+        encodings = sorted({h.encoding for h in hits if h.encoding is not None})
+        evidence: dict[str, object] = {
+            "file": path,
+            "line": first.line,
+            "column": first.column,
+            "key_id": key_id,
+            "key_kind": kind,
+            "secret_nearby": any(h.secret_nearby for h in hits),
+            "occurrences": len(hits),
+            "locations": [f"{h.line}:{h.column}" for h in hits[:MAX_OCCURRENCES]],
+        }
+        if reason is not None:
+            evidence["reason"] = reason
+        if encodings:
+            evidence["encoding"] = encodings
         yield Hit(
             account_id=None,
             resource_type=SOURCE_FILE_TYPE,
             resource_id=path,
             discriminator=key_id,
             message=f"{what} {key_id} ({kind}) in {path}:{first.line}:{first.column}"
+            + (f" ({', '.join(encodings)})" if encodings else "")
             + (f", {len(hits)} occurrences" if len(hits) > 1 else ""),
-            evidence={
-                "file": path,
-                "line": first.line,
-                "column": first.column,
-                "key_id": key_id,
-                "key_kind": kind,
-                "secret_nearby": any(h.secret_nearby for h in hits),
-                "occurrences": len(hits),
-                "locations": [f"{h.line}:{h.column}" for h in hits[:MAX_OCCURRENCES]],
-            },
+            evidence=evidence,
             location=FileLocation(path=path, line=first.line, column=first.column),
             severity=severity,
         )

@@ -1,35 +1,110 @@
 """Finding AWS access key ids in the bytes of one file.
 
 A key id is ``AKIA`` (long-lived, an IAM user's or root's) or ``ASIA`` (temporary, from STS) followed by 16
-upper-case letters or digits, not run into a longer upper-case word. Found:
+characters of AWS's alphabet, upper-case base32 (``A``-``Z``, ``2``-``7``: ``0``, ``1``, ``8`` and ``9`` never
+occur), not run into a longer upper-case word. Lower-case look-alikes are not key ids. Found:
 
-* anywhere in a line, inside a JSON or YAML string included (the quotes are not part of the id);
-* split by string concatenation on one line: ``"AKIAIOSF" + "ODNN7EXAMPLE"``, ``'AKIA' 'IOSF...'`` (Python's
-  implicit concatenation), ``"AKIA" . "..."`` (PHP, Perl), ``'AKIA' || '...'`` (SQL). The ``AKIA``/``ASIA``
-  prefix itself must be in one piece: that is what lets a file be ruled out with one search at memory speed
-  (``"AK" + "IA..."`` is not found);
+* anywhere in a line, inside a JSON or YAML string included (the quotes are not part of the id), and right
+  after an escape (``\\u0022AKIA...``, ``\\x22``, ``%3DAKIA...``, ``\\042``): the letter or digit that ends an
+  escape does not make the id part of a longer word;
+* split by string concatenation within ``SPLIT_LINES`` lines: ``"AKIAIOSF" + "ODNN7EXAMPLE"``, ``'AKIA' 'IOSF...'``
+  (Python's implicit concatenation), ``"AKIA" . "..."`` (PHP, Perl), ``'AKIA' || '...'`` (SQL), ``..`` (Lua),
+  a shell's or Python's ``\\`` line continuation, and the pieces of a ``join`` (``"".join(["AKIA", "..."])``,
+  ``[...].join("")``, ``strings.Join``). The ``AKIA``/``ASIA`` prefix itself must be in one piece: that is what
+  lets a file be ruled out with one search at memory speed (``"AK" + "IA..."`` is not found);
+* base64-encoded, in a token of at least ``MIN_BASE64`` characters (a Kubernetes Secret's ``data:`` value, a
+  ``b64decode("...")`` argument, a whole credentials file encoded): a file is ruled in by the few characters
+  of the encoded prefix that do not depend on their neighbours (``QUtJQ`` is ``AKIA`` at a 3-byte boundary,
+  ``FLSU`` and ``BS0lB`` the two other alignments), and only a window of the token around them is decoded. The
+  match is reported where the encoded token starts, with ``encoding`` "base64";
+* in UTF-16 and UTF-32 text (a byte-order mark, or NUL bytes in every second or every other three positions:
+  PowerShell's and ``regedit``'s exports), decoded first; in other files holding NUL bytes (binaries), as
+  bytes, so an ASCII id stored in them is found;
 * with a *secret nearby*: a 40-character base64-looking value (upper and lower case, and a digit, ``/`` or
-  ``+``) on the same line or within ``NEARBY_LINES`` lines. Hex strings (git object ids, SHA-1 digests) are not
-  secret-looking. The value itself is never returned.
+  ``+``) on the same line or within ``NEARBY_LINES`` lines (a credentials file's block), after a space, a
+  quote, ``=``, ``:`` or nothing, also percent-encoded (``%2F``), JSON-escaped (``\\/``) or base64-encoded.
+  Hex strings (git object ids, SHA-1 digests) are not secret-looking. The value itself is never returned.
 
-AWS's documentation example ids (``AKIAIOSFODNN7EXAMPLE`` and the like: they all end in ``EXAMPLE``) are
-flagged ``example``.
+Ids that are not keys stay reported, as information: AWS's documentation examples (``AKIAIOSFODNN7EXAMPLE``
+and the like: they all end in ``EXAMPLE``) are flagged ``example``; placeholders (a word of
+``PLACEHOLDER_WORDS`` or an ``EXAMPLE`` inside), ids of repeated or sequential characters, and ids made of
+dictionary words (``ASIAPACIFICSOUTHEAST``) carry the reason in ``placeholder``. Each test is one a random
+16-character body passes with a probability below one in a billion, so a real key is not taken for one.
+
+Lines are counted as git counts them: only ``\\n`` ends a line. Large files are read in segments of
+``SEGMENT_CHARS`` characters with a few lines of context either side (:func:`find_keys_in_stream`), so memory
+stays bounded whatever the file's size.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote
 
-NEARBY_LINES = 3
-_PREFIX = re.compile(rb"A[KS]IA")  # one regex pass is about three times faster than two ``in`` tests
-_KEY = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
-# quote, optional concatenation operator, quote: the seam between two string literals on one line
-_SEAM = re.compile(r"""(["'])\s*(?:\+|\.|\|\||&)?\s*(["'])""")
-# upper-case letters or digits on both sides of a seam: the only seams that can split a key id
-_SPLIT = re.compile(r"""[A-Z0-9]["']\s*(?:\+|\.|\|\||&)?\s*["'][A-Z0-9]""")
-_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # what follows AKIA/ASIA in a key id AWS issues
+NEARBY_LINES = 5  # a secret this many lines above or below a key id is its pair (a credentials file's block)
+SPLIT_LINES = 4  # the pieces of a split key id: within this many lines after the first
+MIN_BASE64 = 27  # the base64 of 20 bytes (a key id alone) without padding
+SEGMENT_CHARS = 4 * 1024 * 1024  # large files are scanned a segment of this many characters at a time
+_CONTEXT_LINES = max(NEARBY_LINES, SPLIT_LINES)
+_CONTEXT_CHARS = 64 * 1024  # at most this much context either side of a segment
+
+# --- what rules a file in: one translation and one search, both in C ------------------------------------------
+# The base64 characters that encode AKIA/ASIA whatever the bytes around them, at each of the 3 alignments
+# (``QUtJQ`` is AKIA at a 3-byte boundary). Searching for them and for the prefix in separate passes costs a pass
+# each; a pattern whose branches start with different characters is slower still. So the first characters of
+# every branch (A, Q, F, B) are translated to one byte, and one pattern with that byte as its literal start runs
+# over the translation: about twice the cost of the prefix search alone (docs/benchmarks.md).
+_B64_NEEDLES = (r"Q(?:UtJ|VNJ)Q", r"F[LT]SU", r"B[SU]0lB")
+_ANCHORS = bytes.maketrans(b"AQFB", b"\x01\x01\x01\x01")
+_CANDIDATE = re.compile(rb"\x01(?:[KS]I\x01|UtJ\x01|VNJ\x01|[LT]SU|[SU]0l\x01)")
+_B64_NEEDLE_TEXT = re.compile("|".join(_B64_NEEDLES))
+_B64_TEXT_FILTERS = tuple(re.compile(needle) for needle in _B64_NEEDLES)
+_NOT_IN_A_TOKEN = re.compile(r"[^A-Za-z0-9+/=_%\\-]")
+_WIDE_PREFIX = re.compile(rb"A\x00[KS]\x00I\x00A\x00")  # an id in UTF-16-LE inside a binary
+
+# --- a key id and what sits around it ----------------------------------------------------------------------------
+# Not after an upper-case letter or digit, unless that character ends an escape (%3D, \u0022, \x22, \042).
+_ESCAPED = r"(?<=%[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\x[0-9A-Fa-f]{2})|(?<=\\[0-7]{3})"
+_KEY = re.compile(rf"(?:(?<![A-Z0-9])|{_ESCAPED})(?:AKIA|ASIA)[A-Z2-7]{{16}}(?![A-Z0-9])")
+_ANY_KEY = re.compile(r"A[KS]IA[A-Z2-7]{16}")
+_ESCAPE = re.compile(r"\\u00([0-7][0-9A-Fa-f])|\\x([0-7][0-9A-Fa-f])")  # an ASCII character escaped
+# quote, optional concatenation operator or line continuation, quote: the seam between two string literals
+_OPERATOR = r"(?:\+|\.\.|\.|\|\||&|~|\\)"
+_SEAM = re.compile(rf"""(["'`])\s*{_OPERATOR}?\s*(["'`])""")
+_JOIN_SEAM = re.compile(rf"""(["'`])\s*(?:,|{_OPERATOR})?\s*(["'`])""")  # a join's pieces are a list's items
+# key-id characters on both sides of a seam: the only seams that can split a key id
+_SPLIT = re.compile(rf"""[A-Z2-7]["'`]\s*(?:,|{_OPERATOR})?\s*["'`][A-Z2-7]""")
+_JOIN = re.compile(r"join", re.IGNORECASE)
+_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_BASE64_TOKEN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_BASE64},}}={{0,2}}")
+_BASE64_SECRET = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{54}(?:==)?(?![A-Za-z0-9+/_=-])")  # 40 bytes
+_BASE64_WINDOW = 512  # characters of a long token decoded around the encoded prefix (a credentials file's block)
+
+PLACEHOLDER_WORDS = frozenset(
+    "YOUR MY KEY KEYS ID IDS HERE ACCESS SECRET EXAMPLE EXAMPLES SAMPLE TEST TESTS TESTING DUMMY FAKE MOCK "
+    "PLACEHOLDER REPLACE REPLACEME CHANGE CHANGEME INSERT PUT ENTER FILL ME THIS XXX AWS NOT REAL VALUE TOKEN "
+    "REDACTED HIDDEN MASKED SECRETKEY ACCESSKEY KEYID".split()
+)
+# Words a key id is made of when it is no key: AWS regions and their parts, and common words of code.
+_DICTIONARY_WORDS = PLACEHOLDER_WORDS | frozenset(
+    "PACIFIC SOUTH NORTH EAST WEST CENTRAL EUROPE ASIA AFRICA AMERICA AMERICAS MIDDLE GOV CHINA INDIA JAPAN "
+    "KOREA TOKYO SEOUL OSAKA SYDNEY MUMBAI SINGAPORE JAKARTA MELBOURNE HONG KONG LONDON PARIS IRELAND "
+    "FRANKFURT STOCKHOLM MILAN SPAIN ZURICH BAHRAIN ISRAEL CANADA MEXICO BRAZIL OHIO VIRGINIA OREGON "
+    "CALIFORNIA REGION REGIONS ZONE ZONES "
+    "THE AND FOR WITH FROM INTO OVER UNDER ALL ANY NONE NULL TRUE FALSE YES NO ON OFF NEW OLD GET SET ADD "
+    "USER USERS ADMIN ADMINS ROOT ROLE ROLES POLICY POLICIES ACCOUNT ACCOUNTS GROUP GROUPS SERVICE SERVICES "
+    "DEFAULT CONFIG SETTINGS PROFILE PROFILES DEV PROD STAGE STAGING QA LOCAL REMOTE SERVER CLIENT DATA "
+    "DATABASE TABLE BUCKET BUCKETS STORAGE CLOUD AMAZON WEB API APP APPS CODE NAME NAMES TYPE TYPES LIST "
+    "MAP STRING NUMBER VALUES PASSWORD PASS WORD WORDS TEMP TEMPORARY SESSION LONG TERM SHORT CREDENTIAL "
+    "CREDENTIALS IDENTITY IAM STS ASSUME AUTH LOGIN LOGOUT".split()
+)
+_LONGEST_WORD = max(len(word) for word in _DICTIONARY_WORDS)
 
 
 @dataclass(frozen=True)
@@ -39,72 +114,300 @@ class KeyMatch:
     key_id: str
     secret_nearby: bool
     example: bool
+    placeholder: str | None = None  # why the id is no key (placeholder, repeated, sequential, dictionary word)
+    encoding: str | None = None  # how it was written when not as plain text: "base64", "utf-16-le", ...
 
 
 def might_hold_a_key(data: bytes) -> bool:
-    """Cheap test on the whole file (one C-speed search for the prefix): can :func:`find_keys` find anything?"""
-    return _PREFIX.search(data) is not None
+    """Cheap test on the whole file (C-speed searches): can :func:`find_keys` find anything? UTF-16 and UTF-32
+    text, and binaries holding a UTF-16 string that looks like an id, are always read."""
+    if _CANDIDATE.search(data.translate(_ANCHORS)) is not None:
+        return True
+    if data[:1] in (b"\xff", b"\xfe") or data.find(b"\0", 0, 8192) >= 0:
+        return text_codec(data[:4096]) is not None or _WIDE_PREFIX.search(data) is not None
+    return False
+
+
+def text_codec(sample: bytes) -> tuple[str, int] | None:
+    """The codec of a file whose first bytes are ``sample`` when it is UTF-16 or UTF-32 (and its byte-order mark's
+    length), else ``None``. A mark decides; without one, where the NUL bytes fall: ASCII text in UTF-16-LE has a
+    NUL in almost every odd position and almost none in even ones."""
+    for mark, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if sample.startswith(mark):
+            return codec, len(mark)
+    if b"\0" not in sample:
+        return None
+    size = len(sample) // 4 * 4
+    if size < 8:
+        return None
+    quarter = size // 4
+    zeros = [sample[i:size:4].count(0) for i in range(4)]
+    many, few = 0.9 * quarter, 0.1 * quarter
+    if zeros[0] < few and min(zeros[1:]) >= many:
+        return "utf-32-le", 0
+    if max(zeros[:3]) >= many and zeros[3] < few and min(zeros[:3]) >= many:
+        return "utf-32-be", 0
+    if zeros[1] + zeros[3] >= 1.4 * quarter and zeros[0] + zeros[2] < 2 * few:
+        return "utf-16-le", 0
+    if zeros[0] + zeros[2] >= 1.4 * quarter and zeros[1] + zeros[3] < 2 * few:
+        return "utf-16-be", 0
+    return None
 
 
 def find_keys(data: bytes) -> Iterator[KeyMatch]:
-    """Every key id in ``data`` (one file's bytes), in file order."""
-    text = data.decode("utf-8", errors="replace")
-    # Lines as git numbers them (``--since`` compares with its hunks, SARIF with what a pull request shows): only
-    # ``\n`` ends one. ``str.splitlines`` also splits at \r, \v, \f, \x1c-\x1e, \x85, U+2028 and U+2029.
-    lines = text.split("\n")
-    secret_lines: list[int] | None = None
+    """Every key id in ``data`` (one whole file's bytes), in file order."""
+    wide = text_codec(data[:4096])
+    if wide is not None:
+        codec, mark = wide
+        yield from _scan_text(data[mark:].decode(codec, errors="replace"), encoding=codec)
+        return
+    if b"\0" in data[:8192]:  # a binary: ASCII ids stored in it, and UTF-16 strings
+        yield from _scan_text(data.decode("latin-1"))
+        wide_at = _WIDE_PREFIX.search(data)
+        if wide_at is not None:
+            odd = wide_at.start() % 2
+            yield from _scan_text(data[odd:].decode("utf-16-le", errors="replace"), encoding="utf-16-le")
+        return
+    yield from _scan_text(data.decode("utf-8", errors="replace"))
+
+
+def find_keys_in_stream(first: bytes, read: Callable[[int], bytes]) -> Iterator[KeyMatch]:
+    """Every key id in a file too large to hold at once: ``first`` is its first bytes, ``read(n)`` the next (empty
+    at the end). Segments of about ``SEGMENT_CHARS`` characters, cut after a line where there is one, each scanned
+    with up to ``NEARBY_LINES`` lines of context either side; ruled out with one search when nothing in it could
+    be a key id."""
+    wide = text_codec(first[:4096])
+    binary = wide is None and b"\0" in first[:8192]
+    codec, mark = wide if wide is not None else ("latin-1" if binary else "utf-8", 0)
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    encoding = codec if wide is not None else None
+
+    def segments() -> Iterator[str]:
+        pending = decoder.decode(first[mark:])
+        while True:
+            chunk = read(SEGMENT_CHARS)
+            pending += decoder.decode(chunk, final=not chunk)
+            while len(pending) >= SEGMENT_CHARS or (not chunk and pending):
+                cut = _cut(pending) if chunk else len(pending)
+                yield pending[:cut]
+                pending = pending[cut:]
+            if not chunk:
+                return
+
+    line, column = 1, 0  # where the current segment starts
+    history, from_start = "", True  # the last _CONTEXT_CHARS characters before it; whether that is all of them
+    stream = segments()
+    current = next(stream, None)
+    while current is not None:
+        following = next(stream, None)
+        if _candidate_text(current) or (following is not None and _candidate_text(following[:1024])):
+            before = _tail_lines(history, from_start)
+            after = _head_lines(following or "")
+            yield from _scan_text(
+                before + current + after,
+                first_line=line - before.count("\n"),
+                first_column=0 if before else column,
+                own=(len(before), len(before) + len(current)),
+                encoding=encoding,
+            )
+        newlines = current.count("\n")
+        line += newlines
+        column = len(current) - current.rfind("\n") - 1 if newlines else column + len(current)
+        from_start = from_start and len(history) + len(current) <= _CONTEXT_CHARS
+        history = (history + current)[-_CONTEXT_CHARS:]
+        current = following
+
+
+def _candidate_text(text: str) -> bool:
+    return "AKIA" in text or "ASIA" in text or any(f.search(text) is not None for f in _B64_TEXT_FILTERS)
+
+
+def _cut(text: str) -> int:
+    """Where a segment ends: after the last line break of its second half, else at a character no key id or
+    base64 token holds, else where it is full."""
+    limit = min(len(text), SEGMENT_CHARS)
+    newline = text.rfind("\n", limit // 2, limit)
+    if newline >= 0:
+        return newline + 1
+    boundary = _NOT_IN_A_TOKEN.search(text[limit // 2 : limit][::-1])
+    return limit - boundary.start() if boundary is not None else limit
+
+
+def _tail_lines(text: str, from_start: bool) -> str:
+    """The last ``_CONTEXT_LINES`` whole lines of ``text`` (the context before a segment): fewer when ``text`` holds
+    fewer, all of it when it is the file's beginning (``from_start``), nothing when it holds no line break."""
+    start = len(text)
+    for _ in range(_CONTEXT_LINES + 1):
+        found = text.rfind("\n", 0, start)
+        if found < 0:
+            return text if from_start else text[start + 1 :] if start < len(text) else ""
+        start = found
+    return text[start + 1 :]
+
+
+def _head_lines(text: str) -> str:
+    """The first ``_CONTEXT_LINES`` lines of ``text`` (the context after a segment), at most ``_CONTEXT_CHARS``."""
+    end = -1
+    for _ in range(_CONTEXT_LINES):
+        found = text.find("\n", end + 1, _CONTEXT_CHARS)
+        if found < 0:
+            return text[:_CONTEXT_CHARS]
+        end = found
+    return text[: end + 1]
+
+
+# --------------------------------------------------------------------------------------------------- the scan
+
+
+def _scan_text(
+    text: str,
+    *,
+    first_line: int = 1,
+    first_column: int = 0,
+    own: tuple[int, int] | None = None,
+    encoding: str | None = None,
+    decode_base64: bool = True,
+) -> Iterator[KeyMatch]:
+    """Key ids in decoded text whose first line is ``first_line`` (its first character at 0-based ``first_column``),
+    those starting inside the ``own`` range of offsets only (the rest is context)."""
+    lines = text.split("\n")  # only \n ends a line, as in git
+    starts = [0] * len(lines)
+    for index in range(1, len(lines)):
+        starts[index] = starts[index - 1] + len(lines[index - 1]) + 1
+    low, high = own if own is not None else (0, len(text))
+    secrets: dict[int, bool] = {}
+
+    def secret_near(index: int) -> bool:
+        for other in range(max(0, index - NEARBY_LINES), min(len(lines), index + NEARBY_LINES + 1)):
+            if other not in secrets:
+                secrets[other] = _has_secret(lines[other])
+            if secrets[other]:
+                return True
+        return False
+
     for index, line in enumerate(lines):
-        found = list(_keys_in_line(line))
-        if not found:
+        if starts[index] + len(line) < low or starts[index] >= high:
             continue
-        if secret_lines is None:
-            secret_lines = [i for i, candidate in enumerate(lines) if _has_secret(candidate)]
-        near = any(abs(i - index) <= NEARBY_LINES for i in secret_lines)
-        for column, key_id in found:
+        plain = "AKIA" in line or "ASIA" in line
+        encoded = decode_base64 and _B64_NEEDLE_TEXT.search(line) is not None
+        if not plain and not encoded:
+            continue
+        found: list[tuple[int, str, bool, str | None]] = []  # column (0-based), key id, secret inside, encoding
+        if plain:
+            found += [(column, key_id, False, encoding) for column, key_id in _keys_in_lines(lines, index)]
+        if encoded:
+            found += [(column, key_id, inside, "base64") for column, key_id, inside in _base64_keys(line)]
+        for column, key_id, secret_inside, how in found:
+            if not low <= starts[index] + column < high:
+                continue
+            reason = placeholder_reason(key_id)
             yield KeyMatch(
-                line=index + 1,
-                column=column,
+                line=first_line + index,
+                column=column + 1 + (first_column if index == 0 else 0),
                 key_id=key_id,
-                secret_nearby=near,
+                secret_nearby=secret_inside or secret_near(index),
                 example=key_id.endswith("EXAMPLE"),
+                placeholder=None if key_id.endswith("EXAMPLE") else reason,
+                encoding=how,
             )
 
 
-def _keys_in_line(line: str) -> Iterator[tuple[int, str]]:
-    """(column, key id): whole ids first, then ids that only appear once string seams are closed."""
-    if "AKIA" not in line and "ASIA" not in line:
-        return
+def _keys_in_lines(lines: list[str], index: int) -> Iterator[tuple[int, str]]:
+    """(0-based column, key id) on line ``index``: whole ids first, then ids that appear once the string seams of
+    this line and the next ``SPLIT_LINES`` are closed."""
+    line = lines[index]
     seen: set[int] = set()
     for match in _KEY.finditer(line):
         seen.add(match.start())
-        yield match.start() + 1, match.group(0)
-    if ("'" not in line and '"' not in line) or not _SPLIT.search(line):
+        yield match.start(), match.group(0)
+    if "'" not in line and '"' not in line and "`" not in line:
         return
-    joined, origin = _close_seams(line)
-    if joined == line:
+    chunk = "\n".join(lines[index : index + SPLIT_LINES + 1])
+    if not _SPLIT.search(chunk):
         return
+    around = "\n".join(lines[max(0, index - SPLIT_LINES) : index + 1])  # ``"".join([`` may open lines above
+    seam = _JOIN_SEAM if _JOIN.search(chunk) or _JOIN.search(around) else _SEAM
+    joined, origin = _close_seams(chunk, seam)
     for match in _KEY.finditer(joined):
         start = origin[match.start()]
-        if start not in seen:
+        if start < len(line) and start not in seen:
             seen.add(start)
-            yield start + 1, match.group(0)
+            yield start, match.group(0)
 
 
-def _close_seams(line: str) -> tuple[str, list[int]]:
-    """The line with every ``" + "`` seam removed, and for each character of the result its index in ``line``."""
+def _close_seams(text: str, seam: re.Pattern[str]) -> tuple[str, list[int]]:
+    """``text`` with every seam between two string literals removed, and for each character of the result its
+    index in ``text``."""
     parts: list[str] = []
     origin: list[int] = []
     position = 0
-    for seam in _SEAM.finditer(line):
-        parts.append(line[position : seam.start()])
-        origin.extend(range(position, seam.start()))
-        position = seam.end()
-    parts.append(line[position:])
-    origin.extend(range(position, len(line)))
+    for found in seam.finditer(text):
+        parts.append(text[position : found.start()])
+        origin.extend(range(position, found.start()))
+        position = found.end()
+    parts.append(text[position:])
+    origin.extend(range(position, len(text)))
     return "".join(parts), origin
 
 
+def _base64_keys(line: str) -> Iterator[tuple[int, str, bool]]:
+    """(0-based column of the token, key id, a secret inside the decoded text too) for base64 tokens of ``line``
+    that encode a key id: a window around each encoded prefix decoded at each of the 4 possible boundaries (the
+    token found may start before the value does: ``name_QUtJ...``)."""
+    seen: set[str] = set()
+    for token in _BASE64_TOKEN.finditer(line):
+        value = token.group(0)
+        for needle in _B64_NEEDLE_TEXT.finditer(value):
+            start = max(0, needle.start() - _BASE64_WINDOW) // 4 * 4
+            for shift in range(4):
+                window = value[start + shift : needle.start() + _BASE64_WINDOW].rstrip("=")
+                decoded = _b64decode(window[: len(window) - 1] if len(window) % 4 == 1 else window)
+                if decoded is None:
+                    continue
+                wide = text_codec(decoded[:4096])
+                text = decoded.decode(wide[0], errors="replace") if wide else decoded.decode("latin-1")
+                for match in _scan_text(text, encoding="base64", decode_base64=False):
+                    if match.key_id not in seen:
+                        seen.add(match.key_id)
+                        yield token.start(), match.key_id, match.secret_nearby
+
+
+def _b64decode(value: str) -> bytes | None:
+    padded = value + "=" * (-len(value) % 4)
+    try:
+        if "-" in value or "_" in value:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
 def _has_secret(line: str) -> bool:
+    """A secret-looking 40-character value in ``line``: as written, with key ids taken out (a secret run into
+    one), percent-decoded and JSON-unescaped, or base64-encoded."""
+    if "AKIA" in line or "ASIA" in line:
+        line = _ANY_KEY.sub(" ", line)
+    if _secret_in(line):
+        return True
+    if "%" in line or "\\" in line:
+        unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), line).replace("\\/", "/")
+        if "%" in unescaped:
+            unescaped = unquote(unescaped)
+        if unescaped != line and _secret_in(unescaped):
+            return True
+    for token in _BASE64_SECRET.finditer(line):
+        decoded = _b64decode(token.group(0).rstrip("="))
+        if decoded is not None and len(decoded) == 40 and _secret_in(decoded.decode("latin-1")):
+            return True
+    return False
+
+
+def _secret_in(line: str) -> bool:
     for match in _SECRET.finditer(line):
         value = match.group(0)
         if (
@@ -114,3 +417,50 @@ def _has_secret(line: str) -> bool:
         ):
             return True
     return False
+
+
+# ---------------------------------------------------------------------------------------- ids that are no keys
+
+
+def placeholder_reason(key_id: str) -> str | None:
+    """Why ``key_id`` is taken for a placeholder rather than a key, or ``None``: each test is passed by a random
+    body (what AWS issues) with a probability below 1e-9."""
+    body = key_id[4:]
+    if "EXAMPLE" in body:
+        return "placeholder"
+    if len(set(body)) <= 3 or _longest_run(body, lambda a, b: a == b) >= 8:
+        return "repeated characters"
+    if (
+        _longest_run(body, lambda a, b: ord(b) - ord(a) == 1) >= 8
+        or _longest_run(body, lambda a, b: ord(a) - ord(b) == 1) >= 8
+    ):
+        return "sequential characters"
+    words = _words(body)
+    if words is not None:
+        return "placeholder" if any(word in PLACEHOLDER_WORDS for word in words) else "dictionary word"
+    return None
+
+
+def _longest_run(body: str, follows: Callable[[str, str], bool]) -> int:
+    best = run = 1
+    for previous, current in zip(body, body[1:], strict=False):
+        run = run + 1 if follows(previous, current) else 1
+        best = max(best, run)
+    return best
+
+
+def _words(body: str) -> list[str] | None:
+    """``body`` cut into dictionary words and fillers (a character repeated at least three times: ``XXX``), or
+    ``None`` when it cannot be."""
+    best: list[list[str] | None] = [None] * (len(body) + 1)
+    best[0] = []
+    for end in range(1, len(body) + 1):
+        for start in range(max(0, end - _LONGEST_WORD), end - 1):
+            previous = best[start]
+            piece = body[start:end]
+            if previous is None:
+                continue
+            if piece in _DICTIONARY_WORDS or (len(piece) >= 3 and len(set(piece)) == 1):
+                best[end] = [*previous, piece]
+                break
+    return best[len(body)]

@@ -17,10 +17,12 @@ def add_parser(commands: Commands) -> None:
         "scan-code",
         help="find AWS access keys in a source tree (no AWS call)",
         description="Report every AKIA/ASIA access key id in PATH (SECRET-001) with file, line and column:\n"
-        "critical with a secret-looking value next to it, high alone, info for AWS's documentation examples.\n"
+        "critical with a secret-looking value next to it, high alone, info for AWS's documentation examples\n"
+        "and placeholders. Ids split across string literals, base64-encoded, escaped or in UTF-16 text are found.\n"
         "In a git work tree the files git tracks or would track are read (so .gitignore is respected);\n"
-        "elsewhere the tree is walked honouring .gitignore files. Binaries, files over --max-file-size and\n"
-        "symbolic links are skipped.",
+        "elsewhere the tree is walked honouring .gitignore files. Every file is read, binaries as bytes and\n"
+        "large files a segment at a time; symbolic links are not followed. A file not read (unreadable, over\n"
+        "--max-file-size) is a coverage gap in every report (exit 3 when nothing failed the gate).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -42,9 +44,9 @@ def add_parser(commands: Commands) -> None:
     parser.add_argument(
         "--max-file-size",
         type=positive_int,
-        default=5 * 1024 * 1024,
+        default=None,
         metavar="BYTES",
-        help="skip larger files (default: %(default)s)",
+        help="do not read larger files, each a coverage gap (default: every file is read)",
     )
     add_evaluation_options(parser, sarif_category_suffix="-code", config_from_ref=True)
     parser.set_defaults(handler=run)
@@ -63,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         say(
             f"scanned {scan.files_scanned} file(s) ({how}"
             + (f", lines added since {scan.since}" if scan.since else "")
-            + f"); skipped {scan.skipped_binary} binary and {len(scan.skipped_large)} large file(s)"
+            + f"; {scan.binary_files} binary read as bytes, {scan.decoded_files} decoded from UTF-16/32)"
+            + (f"; {len(scan.skipped_large)} over --max-file-size not read" if scan.skipped_large else "")
         )
     return evaluate_and_report(args, inventory, rules_for_sources(ruleset, inventory), config, baseline)
 

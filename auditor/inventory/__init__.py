@@ -546,6 +546,8 @@ class CodeKeyHit(Model):
     key_id: str
     secret_nearby: bool = False
     example: bool = False  # one of AWS's documentation example keys (ends in EXAMPLE)
+    placeholder: str | None = None  # why the id is taken for no key: "placeholder", "dictionary word", ...
+    encoding: str | None = None  # how it was written when not as plain text: "base64", "utf-16-le", ...
 
 
 class CodeScan(Model):
@@ -555,8 +557,10 @@ class CodeScan(Model):
     since: str | None = None  # only lines added since this git ref were reported
     git: bool = False  # the file list came from git (tracked, or untracked and not ignored)
     files_scanned: int = 0
-    skipped_binary: int = 0
-    skipped_large: list[str] = Field(default_factory=list)
+    binary_files: int = 0  # of those, files with NUL bytes read as bytes (an ASCII key id in them is found)
+    decoded_files: int = 0  # of those, UTF-16 or UTF-32 text, decoded
+    skipped_binary: int = 0  # no longer: binaries are read (kept for inventories written before)
+    skipped_large: list[str] = Field(default_factory=list)  # over an explicit --max-file-size: also an error entry
     hits: list[CodeKeyHit] = Field(default_factory=list)
 
 

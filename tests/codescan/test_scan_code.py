@@ -17,10 +17,11 @@ from auditor.codescan.source import CodeSource
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzz1"  # 40 characters, base64-looking: never reported
 assert len(SECRET) == 40
-KEY_WITH_SECRET = fake_key_id("QWERTYUIOPASDFG1")
+KEY_WITH_SECRET = fake_key_id("QWERTYUIOPASDFG5")
 LONE_KEY = fake_key_id("QWERTYUIOPASDFG3", prefix="ASIA")
 SPLIT_KEY = fake_key_id("QWERTYUIOPASDFG2")
 IGNORED_KEY = fake_key_id("QWERTYUIOPASDFG4")
+BINARY_KEY = fake_key_id("QWERTYUIOPASDFG6")
 DOC_KEY = "AKIAIOSFODNN7EXAMPLE"
 
 FILES = {
@@ -40,7 +41,7 @@ def make_tree(root: Path, files: dict[str, str] = FILES) -> Path:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    (root / "app" / "blob.bin").write_bytes(b"\0\x01" + IGNORED_KEY.encode() + b"\0")
+    (root / "app" / "blob.bin").write_bytes(b"\0\x01" + BINARY_KEY.encode() + b"\0")
     return root
 
 
@@ -68,6 +69,7 @@ def assert_no_secret_in(out: Path) -> None:
 
 
 EXPECTED = [
+    ("app/blob.bin", 1, 3, BINARY_KEY, "high"),  # a binary is read as bytes
     ("app/settings.py", 2, 8, KEY_WITH_SECRET, "critical"),
     ("app/split.js", 2, 13, SPLIT_KEY, "high"),
     ("config/ci.json", 3, 26, LONE_KEY, "high"),
@@ -79,7 +81,7 @@ def test_a_git_tree_reports_file_line_column_and_severity(repo: Path, tmp_path: 
     out = tmp_path / "out"
     code = main(["scan-code", str(repo), "--format", "json,sarif,html", "--output-dir", str(out), "--fail-on", "high"])
     assert code == 1
-    assert findings_of(out) == EXPECTED  # .env and build/ are git-ignored; the binary is skipped
+    assert findings_of(out) == EXPECTED  # .env and build/ are git-ignored
     assert_no_secret_in(out)
     sarif = json.loads((out / "findings.sarif").read_text(encoding="utf-8"))
     check_sarif(sarif)
@@ -104,7 +106,7 @@ def test_an_untracked_file_git_would_track_is_scanned(repo: Path, tmp_path: Path
     assert inventory.code_scan is not None
     assert ("new.py", 1, 6) in {(h.path, h.line, h.column) for h in inventory.code_scan.hits}
     assert IGNORED_KEY not in {h.key_id for h in inventory.code_scan.hits}
-    assert inventory.code_scan.skipped_binary == 1
+    assert inventory.code_scan.binary_files == 1 and inventory.code_scan.skipped_binary == 0
 
 
 def test_outside_git_the_walk_honours_gitignore_and_skips_links(tmp_path: Path) -> None:
@@ -126,11 +128,16 @@ def test_outside_git_the_walk_honours_gitignore_and_skips_links(tmp_path: Path) 
     )
 
 
-def test_large_files_are_skipped_and_listed(repo: Path) -> None:
+def test_files_over_an_explicit_max_file_size_are_skipped_as_coverage_gaps(repo: Path) -> None:
     (repo / "big.txt").write_text("x" * 2000 + f"\n{LONE_KEY}\n", encoding="utf-8")
-    scan = CodeSource(repo, max_file_bytes=1000).collect().code_scan
+    inventory = CodeSource(repo, max_file_bytes=1000).collect()
+    scan = inventory.code_scan
     assert scan is not None and scan.skipped_large == ["big.txt"]
     assert "big.txt" not in {h.path for h in scan.hits}
+    assert [(e.service, e.operation, e.error_code) for e in inventory.errors] == [
+        ("code", "read big.txt", "FileTooLarge")
+    ]
+    assert "over --max-file-size 1000" in inventory.errors[0].message
 
 
 def test_since_reports_only_added_lines(repo: Path, tmp_path: Path) -> None:
@@ -183,7 +190,7 @@ def test_scan_code_gate_baseline_and_suppressions(repo: Path, tmp_path: Path) ->
     third = tmp_path / "third"
     assert main([*args, "--config", str(config), "--output-dir", str(third)]) == 0
     document = json.loads((third / "findings.json").read_text(encoding="utf-8"))
-    assert document["summary"]["unchanged"] == 4 and document["summary"]["suppressed"] == 1
+    assert document["summary"]["unchanged"] == len(EXPECTED) and document["summary"]["suppressed"] == 1
 
 
 def test_not_a_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,14 +201,14 @@ def test_not_a_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        (f'{{"k":"{fake_key_id("QWERTYUIOPASDFG1")}"}}', [(7, fake_key_id("QWERTYUIOPASDFG1"))]),
-        ("k = 'AKIAQWER' 'TYUIOPASDFG1'", [(6, fake_key_id("QWERTYUIOPASDFG1"))]),  # implicit concatenation
-        ('$k = "AKIAQWERTYUI" . "OPASDFG1";', [(7, fake_key_id("QWERTYUIOPASDFG1"))]),
-        ("x = 'AKIA' || 'QWERTYUIOPASDFG1'", [(6, fake_key_id("QWERTYUIOPASDFG1"))]),
-        ("x = 'AK' || 'IAQWERTYUIOPASDFG1'", []),  # the prefix split: documented as not found
-        (f"X{fake_key_id('QWERTYUIOPASDFG1')}", []),  # part of a longer upper-case word
-        (f"{fake_key_id('QWERTYUIOPASDFG1')}X", []),
-        ("lower aKIAQWERTYUIOPASDFG1", []),
+        (f'{{"k":"{fake_key_id("QWERTYUIOPASDFG5")}"}}', [(7, fake_key_id("QWERTYUIOPASDFG5"))]),
+        ("k = 'AKIAQWER' 'TYUIOPASDFG5'", [(6, fake_key_id("QWERTYUIOPASDFG5"))]),  # implicit concatenation
+        ('$k = "AKIAQWERTYUI" . "OPASDFG5";', [(7, fake_key_id("QWERTYUIOPASDFG5"))]),
+        ("x = 'AKIA' || 'QWERTYUIOPASDFG5'", [(6, fake_key_id("QWERTYUIOPASDFG5"))]),
+        ("x = 'AK' || 'IAQWERTYUIOPASDFG5'", []),  # the prefix split: documented as not found
+        (f"X{fake_key_id('QWERTYUIOPASDFG5')}", []),  # part of a longer upper-case word
+        (f"{fake_key_id('QWERTYUIOPASDFG5')}X", []),
+        ("lower aKIAQWERTYUIOPASDFG5", []),
     ],
 )
 def test_key_shapes(line: str, expected: list[tuple[int, str]]) -> None:
@@ -209,11 +216,11 @@ def test_key_shapes(line: str, expected: list[tuple[int, str]]) -> None:
 
 
 def test_hex_digests_are_not_secrets_but_base64_values_are() -> None:
-    hex_near = f"{fake_key_id('QWERTYUIOPASDFG1')}\n{'0123456789abcdef' * 2}01234567\n".encode()
+    hex_near = f"{fake_key_id('QWERTYUIOPASDFG5')}\n{'0123456789abcdef' * 2}01234567\n".encode()
     assert [m.secret_nearby for m in find_keys(hex_near)] == [False]
-    far = (f"{fake_key_id('QWERTYUIOPASDFG1')}\n" + "\n" * 4 + SECRET + "\n").encode()
+    far = (f"{fake_key_id('QWERTYUIOPASDFG5')}\n" + "\n" * 5 + SECRET + "\n").encode()  # 6 lines below
     assert [m.secret_nearby for m in find_keys(far)] == [False]
-    near = (f"{fake_key_id('QWERTYUIOPASDFG1')}\n\n\n" + SECRET + "\n").encode()
+    near = (f"{fake_key_id('QWERTYUIOPASDFG5')}\n" + "\n" * 4 + SECRET + "\n").encode()  # 5 lines below
     assert [m.secret_nearby for m in find_keys(near)] == [True]
 
 
@@ -221,4 +228,8 @@ def test_a_subdirectory_reports_paths_from_the_checkout_root(repo: Path) -> None
     """SARIF's %SRCROOT% is the checkout: a key in app/ scanned as `scan-code app` is still app/settings.py."""
     scan = CodeSource(repo / "app").collect().code_scan
     assert scan is not None
-    assert sorted((h.path, h.line) for h in scan.hits) == [("app/settings.py", 2), ("app/split.js", 2)]
+    assert sorted((h.path, h.line) for h in scan.hits) == [
+        ("app/blob.bin", 1),
+        ("app/settings.py", 2),
+        ("app/split.js", 2),
+    ]
