@@ -15,7 +15,14 @@ from datetime import date
 from typing import Any
 
 from auditor.errors import InputError
-from auditor.inventory import AccountAssignment, AccountInventory, IamUser, IdentityCenter, Inventory
+from auditor.inventory import (
+    AccountAssignment,
+    AccountInventory,
+    IamUser,
+    IdentityCenter,
+    Inventory,
+    PermissionSet,
+)
 from auditor.readiness.access import AccessMap
 from auditor.readiness.comparison import AccessComparison
 from auditor.readiness.models import AccountReadiness, IamUserReadiness, Readiness
@@ -79,6 +86,7 @@ class AccountPlan:
         self.by_name = {user.user_name: user for user in account.users or []}
         self.writer = StepWriter(account, start, watch_days)
         self.new_sets: dict[str, str] = {}  # identity-store user id -> the existing set the plan assigns them here
+        self.created_sets: dict[str, str] = {}  # identity-store user id -> the name of the set the plan creates
         # identity-store user ids this plan gives a new assignment here (a set, new or not, to them or a group)
         self.assigned_here: set[str] = set()
 
@@ -260,6 +268,8 @@ class AccountPlan:
                 note=note,
             )
             return
+        if user.identity_center_user_id and proposal.principal_type == "USER":
+            self.created_sets[user.identity_center_user_id] = proposal.permission_set_name
         template = actions.create_permission_set(inline=proposal.inline_policy is not None)
         self.writer.add(
             "identity-center",
@@ -387,6 +397,12 @@ class AccountPlan:
             return []
         inventory = self.inventory
         new_set = self.new_sets.get(user_id)
+        created = self.created_sets.get(user_id)
+        sets = idc.permission_sets or []
+        if new_set is None and created is not None:
+            # the set the plan creates: named as the plan names it (its ARN is AWS's to give; a stand-in here)
+            new_set = f"{idc.instance_arn or 'arn:aws:sso:::instance/planned'}/planned-{created}"
+            sets = [*sets, PermissionSet(arn=new_set, name=created)]
         if new_set is not None:
             added = AccountAssignment(
                 account_id=self.account.account_id,
@@ -395,7 +411,11 @@ class AccountPlan:
                 principal_id=user_id,
             )
             inventory = inventory.model_copy(
-                update={"identity_center": idc.model_copy(update={"assignments": [*idc.assignments, added]})}
+                update={
+                    "identity_center": idc.model_copy(
+                        update={"assignments": [*idc.assignments, added], "permission_sets": sets}
+                    )
+                }
             )
         try:
             config = build_sso_config(inventory, user=user.identity_center_user)

@@ -80,7 +80,10 @@ def propose(
     assert idc is not None  # a gap is found only against an enabled Identity Center
     principal_type, principal_id, principal_name = _principal(idc, iam_user, identity_center_user_id)
     lost = sorted(gap.lost)
-    administration = [a for a in lost if _administrator_only(a)]
+    # An access-management action IAM allowed only under a condition or on some resources is not administrator
+    # access (AWSCodeCommitPowerUser's iam:CreateServiceLinkedRole, for one service's role only): it is copied
+    # with its limits (``conditional``), never a reason to propose AdministratorAccess.
+    administration = [a for a in lost if _administrator_only(a) and a not in gap.lost_conditional]
     may_be_privileged = bool(administration)
     existing = _covering_set(inventory, comparison, account, lost, may_be_privileged)
     if existing is not None:

@@ -248,6 +248,7 @@ NOT_IMPLEMENTED_BY_MOTO = {
     "LookupEvents",  # cloudtrail: the verify and watch steps' history
     "ListServiceSpecificCredentials",  # iam: so its loop's deletes never run
     "AssumeRoot",  # sts: centralized root access (the root key step)
+    "DescribePermissionSetProvisioningStatus",  # sso-admin: the wait after carol's new set is provisioned
 }
 # Lines that need what no moto organization has: a person's browser sign-in (the profiles sso-config merges into
 # their own ~/.aws/config, and a call under one of them once AWS CLI v2's sso login has run), or the root session
@@ -305,3 +306,16 @@ def test_the_demo_plan_pasted_step_by_step_runs_against_a_moto_organization(
     assert ran > 60
     assert all(line.startswith(NEEDS_A_PERSON) or "AccessKeyMetadata" in line for line in left_out), left_out
     assert parse(left_out[0])[2] is None or left_out  # sso-config / sign-in lines are what was left out
+
+
+def test_a_conditional_access_management_action_never_earns_administrator_access(
+    demo: tuple[Inventory, Readiness, MigrationPlan],
+) -> None:
+    """carol's AWSCodeCommitPowerUser allows iam:CreateServiceLinkedRole only for CodeGuru Reviewer's role (a
+    condition): losing it is not losing administrator access, so the plan proposes a set of her own actions, not
+    the demo's one existing set that covers them, AdministratorAccess (was: escalation)."""
+    _, _, plan = demo
+    carol = [s for s in plan.steps if s.subject.endswith(":user/carol") and s.track == "identity-center"]
+    assert carol and all("AdministratorAccess" not in (s.action + (s.command or "")) for s in carol)
+    assert any("put-inline-policy-to-permission-set" in (s.command or "") for s in carol)
+    assert any("iam:CreateServiceLinkedRole" in (s.note or "") or "Condition" in (s.note or "") for s in carol)
