@@ -387,6 +387,29 @@ class AccountPlan:
             person=user.person,
             note=f"the person {how}; the last line checks the profile of this account",
         )
+        self._git(user, profiles)
+
+    def _git(self, user: IamUserReadiness, profiles: list[str]) -> None:
+        """A person who uses git with an SSH key or CodeCommit Git credentials of their IAM user loses git when the
+        user goes: they move their clones to their Identity Center profile first, and check a fetch works."""
+        other = user.evidence.other_credentials
+        if other is None or not (
+            other.ssh_public_keys or any(s.startswith("codecommit") for s in other.service_specific_credentials or [])
+        ):
+            return
+        template = actions.git_through_identity_center(field("profile"))
+        self.writer.add(
+            "people",
+            "verify",
+            user.arn,
+            f"{user.identity_center_user or user.user_name} moves their CodeCommit clones from {user.user_name}'s "
+            f"SSH key or Git credentials to their Identity Center profile, and checks that git fetch works, before "
+            f"{user.user_name} is switched off",
+            cli(template, {"profile": profiles[0] if profiles else None}),
+            person=user.person,
+            note="install AWS's git-remote-codecommit helper once (pip install git-remote-codecommit), then run the "
+            "line in each clone, with the repository's region and name",
+        )
 
     def _profiles(self, user: IamUserReadiness) -> list[str]:
         """The person's profiles for this account, as ``auditor sso-config`` names them (counting the assignment

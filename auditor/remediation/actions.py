@@ -478,6 +478,13 @@ def sign_in_after_a_new_assignment(profile: str) -> FixTemplate:
     return FixTemplate(cli=(commands.configure_sso(profile=profile), commands.get_caller_identity(profile)))
 
 
+def git_through_identity_center(profile: str = field("profile")) -> FixTemplate:
+    """CodeCommit without the IAM user's SSH key or Git credentials: git over HTTPS signed with the person's
+    Identity Center profile, through AWS's git-remote-codecommit helper (``pip install git-remote-codecommit``).
+    The repository and its region are the person's to fill in: no API the scan reads names them."""
+    return FixTemplate(cli=(f"git remote set-url origin codecommit::<region>://{profile}@<repository>",))
+
+
 # ------------------------------------------------------------------------------------------- break-glass
 
 BREAK_GLASS_PATH = "/break-glass/"

@@ -253,7 +253,8 @@ NOT_IMPLEMENTED_BY_MOTO = {
 # Lines that need what no moto organization has: a person's browser sign-in (the profiles sso-config merges into
 # their own ~/.aws/config, and a call under one of them once AWS CLI v2's sso login has run), or the root session
 # assume-root returns. (sso login and configure sso themselves are checked by the AWS CLI wrapper, never run.)
-NEEDS_A_PERSON = ("auditor sso-config ", "aws sts get-caller-identity --profile ")
+# A person's git clone, too (git remote set-url, for a CodeCommit user moving off their SSH key).
+NEEDS_A_PERSON = ("auditor sso-config ", "aws sts get-caller-identity --profile ", "git remote set-url ")
 
 
 @pytest.mark.slow
@@ -319,3 +320,17 @@ def test_a_conditional_access_management_action_never_earns_administrator_access
     assert carol and all("AdministratorAccess" not in (s.action + (s.command or "")) for s in carol)
     assert any("put-inline-policy-to-permission-set" in (s.command or "") for s in carol)
     assert any("iam:CreateServiceLinkedRole" in (s.note or "") or "Condition" in (s.note or "") for s in carol)
+
+
+def test_a_person_using_git_with_an_ssh_key_moves_their_clones_before_the_key_goes(
+    demo: tuple[Inventory, Readiness, MigrationPlan],
+) -> None:
+    """carol's only IAM credential is an SSH key for CodeCommit: deleting it (a DeleteUser prerequisite) would end
+    her git access, so a verify step moves her clones to her Identity Center profile first."""
+    _, _, plan = demo
+    carol = [s for s in plan.steps if s.subject.endswith(":user/carol")]
+    (git,) = [s for s in carol if "git remote set-url" in (s.command or "")]
+    assert git.stage == "verify"
+    assert git.command == "git remote set-url origin codecommit::<region>://acme-legacy-carol-from-iam@<repository>"
+    key_deleted = next(s.step for s in carol if "delete-ssh-public-key" in (s.command or ""))
+    assert git.step < key_deleted
