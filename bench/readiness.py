@@ -138,6 +138,10 @@ def account(index: int, users_per_account: int) -> AccountInventory:
             access_keys=keys,
             tags={"email": f"person{n}@example.com"} if kind < 3 else {},
             service_use=service_use(n) if n % 2 == 0 else None,  # the others: use unknown, compared on grants
+            # read, as a scan reads them (None would make every account needs-review: credentials-unknown)
+            ssh_public_keys=[],
+            service_specific_credentials=[],
+            signing_certificates=[],
         )
         users.append(user)
         rows.append(

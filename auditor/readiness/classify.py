@@ -122,6 +122,10 @@ def _signal(signal: SignalName, points_to: PointsTo, detail: str) -> dict[str, s
     return {"signal": signal, "points_to": points_to, "detail": detail}
 
 
+# Read, and none held. Shared by every user who holds none: never modified (evidence is read, not written).
+_NONE_HELD = OtherCredentials(ssh_public_keys=0, service_specific_credentials=[], signing_certificates=0)
+
+
 def other_credentials(user: IamUser, as_of: datetime) -> OtherCredentials | None:
     """Active SSH keys, service-specific credentials and signing certificates; ``None`` when any of the three
     was not read (unknown is not "none"). A service-specific credential past its expiration date (Bedrock API
@@ -129,6 +133,8 @@ def other_credentials(user: IamUser, as_of: datetime) -> OtherCredentials | None
     ssh, service, certificates = user.ssh_public_keys, user.service_specific_credentials, user.signing_certificates
     if ssh is None or service is None or certificates is None:
         return None
+    if not (ssh or service or certificates):
+        return _NONE_HELD  # nearly every user: one shared answer instead of a model per user
     return OtherCredentials(
         ssh_public_keys=sum(1 for key in ssh if key.is_active),
         service_specific_credentials=sorted(
