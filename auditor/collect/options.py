@@ -14,11 +14,14 @@ DEFAULT_ACCOUNT_TIMEOUT_SECONDS = 900.0
 # and 87 s at 32 -- past 16 the scan is CPU-bound, and more threads only add contention.
 DEFAULT_CONCURRENCY = 16
 
+# The member-account role assumed with --org: the one AWS Organizations creates in the accounts it creates.
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+
 
 @dataclass
 class CollectOptions:
     org: bool = False  # discover accounts via Organizations, assume role_name in members
-    role_name: str = "OrganizationAccountAccessRole"
+    role_name: str = DEFAULT_ROLE_NAME
     external_id: str | None = None
     # repeatable --profile; each profile's account is collected with that profile's credentials
     profiles: list[str] = field(default_factory=list)

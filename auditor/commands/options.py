@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from auditor.collect.options import DEFAULT_ACCOUNT_TIMEOUT_SECONDS, DEFAULT_CONCURRENCY
+from auditor.collect.options import DEFAULT_ACCOUNT_TIMEOUT_SECONDS, DEFAULT_CONCURRENCY, DEFAULT_ROLE_NAME
 from auditor.commands import formats
 from auditor.commands.values import csv_list, positive_int, positive_seconds, severity
 from auditor.errors import ExitCode
 from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
 
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # what add_parser is called on
+Commands: TypeAlias = "argparse._SubParsersAction[Parser]"  # what add_parser is called on
 
 DEFAULT_OUTPUT_DIR = Path("auditor-report")
 
@@ -35,10 +35,61 @@ exit codes:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse exits 2 on usage errors already; keep its message to one line plus the usage hint."""
+    """argparse exits 2 on usage errors already; keep its message to one line plus the usage hint.
+
+    It also refuses options that would be ignored without a word: an input that replaces the collection
+    (``--from-inventory``, ``--demo``: :func:`add_inventory_input`, :func:`add_demo_input`) given with a
+    collection option (:func:`add_source_options`), or with another such input. One check for every command,
+    run when the command's own arguments are parsed, so the line names the command.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collection_inputs: list[argparse.Action] = []  # each replaces the collection
+        self.collection_options: list[argparse.Action] = []  # each applies only to a collection
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(ExitCode.ERROR, f"{self.prog}: {message} (see --help)\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        problem = conflicting_options(self, parsed)
+        if problem:
+            self.error(problem)
+        return parsed, extras
+
+
+def conflicting_options(parser: Parser, namespace: argparse.Namespace) -> str | None:
+    """The usage error when an input that replaces the collection is given with another one, or with options
+    that only a collection reads; None when nothing conflicts.
+
+    "Given" is "not the default": the options concerned default to None, False or an empty list (the
+    collection's defaults are applied later, in ``sources.collect_options``), so an option given with its
+    default value is still told apart.
+    """
+    inputs = [action for action in parser.collection_inputs if _given(action, namespace)]
+    if len(inputs) > 1:
+        return " and ".join(_name(action) for action in inputs) + ": pass one of them"
+    if not inputs:
+        return None
+    ignored = [_name(action) for action in parser.collection_options if _given(action, namespace)]
+    if not ignored:
+        return None
+    what = "reads a saved inventory" if inputs[0].dest == "from_inventory" else "uses the demo organization"
+    return (
+        f"{_name(inputs[0])} {what}, so nothing is collected: {', '.join(ignored)} would be ignored; "
+        f"drop {'it' if len(ignored) == 1 else 'them'}"
+    )
+
+
+def _given(action: argparse.Action, namespace: argparse.Namespace) -> bool:
+    return getattr(namespace, action.dest, action.default) not in (None, False, [])
+
+
+def _name(action: argparse.Action) -> str:
+    return max(action.option_strings, key=len)
 
 
 class Deferred(argparse.Action):
@@ -102,21 +153,26 @@ def add_global_options(parser: argparse.ArgumentParser, *, after_command: bool =
     )
 
 
-def add_source_options(parser: argparse.ArgumentParser) -> None:
+def add_source_options(parser: Parser) -> None:
+    """The collection options. Their defaults are None, False or empty (the values are applied by
+    ``sources.collect_options``), so :func:`conflicting_options` tells one given apart."""
     group = parser.add_argument_group("what to collect (default: the account of the current credentials)")
-    group.add_argument(
+
+    def add(*names: str, **kwargs: Any) -> None:
+        parser.collection_options.append(group.add_argument(*names, **kwargs))
+
+    add(
         "--org",
         action="store_true",
         help="discover the organization's accounts (from the management account or a delegated administrator) "
         "and assume --role-name in each member",
     )
-    group.add_argument(
+    add(
         "--role-name",
-        default="OrganizationAccountAccessRole",
-        help="role to assume in member accounts with --org (default: %(default)s)",
+        help=f"role to assume in member accounts with --org (default: {DEFAULT_ROLE_NAME})",
     )
-    group.add_argument("--external-id", help="ExternalId to pass when assuming --role-name")
-    group.add_argument(
+    add("--external-id", help="ExternalId to pass when assuming --role-name")
+    add(
         "--profile",
         dest="profiles",
         action="append",
@@ -124,8 +180,8 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="collect the account behind this ~/.aws/config profile (SSO profiles work); repeatable",
     )
-    group.add_argument("--accounts", type=csv_list, action="extend", metavar="ID[,ID]", help="only these account ids")
-    group.add_argument(
+    add("--accounts", type=csv_list, action="extend", metavar="ID[,ID]", help="only these account ids")
+    add(
         "--exclude-accounts",
         type=csv_list,
         action="extend",
@@ -133,7 +189,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         metavar="ID[,ID]",
         help="skip these account ids",
     )
-    group.add_argument(
+    add(
         "--ou",
         dest="ous",
         type=csv_list,
@@ -142,25 +198,22 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         metavar="OU[,OU]",
         help="only accounts under these OUs (ids or names, nested OUs included)",
     )
-    group.add_argument(
+    add(
         "--concurrency",
         type=positive_int,
-        default=DEFAULT_CONCURRENCY,
         metavar="N",
-        help="accounts collected at once (default: %(default)s)",
+        help=f"accounts collected at once (default: {DEFAULT_CONCURRENCY})",
     )
-    group.add_argument("--region", help="region for regional API calls (default: the profile's region or us-east-1)")
-    group.add_argument(
-        "--identity-center-region", metavar="REGION", help="the Identity Center home region (default: --region)"
-    )
-    group.add_argument(
+    add("--region", help="region for regional API calls (default: the profile's region or us-east-1)")
+    add("--identity-center-region", metavar="REGION", help="the Identity Center home region (default: --region)")
+    add(
         "--account-timeout",
         type=positive_seconds,
-        default=DEFAULT_ACCOUNT_TIMEOUT_SECONDS,
         metavar="SECONDS",
-        help="time one account may take; past it the account is a coverage gap (default: %(default)g)",
+        help=f"time one account may take; past it the account is a coverage gap (default: "
+        f"{DEFAULT_ACCOUNT_TIMEOUT_SECONDS:g})",
     )
-    group.add_argument(
+    add(
         "--timeout",
         type=positive_seconds,
         metavar="SECONDS",
@@ -169,10 +222,25 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_inventory_input(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--from-inventory", type=Path, metavar="FILE", help="read a saved inventory.json instead of calling AWS"
+def add_inventory_input(parser: Parser, group: argparse._ArgumentGroup | None = None) -> None:
+    """``--from-inventory``: replaces the collection, so it is refused with a collection option."""
+    action = (group or parser).add_argument(
+        "--from-inventory",
+        type=Path,
+        metavar="FILE",
+        help="read a saved inventory.json instead of calling AWS (no collection option applies)",
     )
+    parser.collection_inputs.append(action)
+
+
+def add_demo_input(parser: Parser, purpose: str) -> None:
+    """``--demo``: the built-in demo organization replaces the collection, as ``--from-inventory`` does."""
+    action = parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"{purpose} the built-in demo organization (moto; no AWS account needed; no collection option applies)",
+    )
+    parser.collection_inputs.append(action)
 
 
 def add_rules_dir(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

@@ -12,6 +12,7 @@ from auditor.commands.options import (
     DEFAULT_OUTPUT_DIR,
     EPILOG,
     Commands,
+    add_demo_input,
     add_inventory_input,
     add_source_options,
 )
@@ -39,9 +40,7 @@ def add_parser(commands: Commands) -> None:
     )
     add_source_options(parser)
     add_inventory_input(parser)
-    parser.add_argument(
-        "--demo", action="store_true", help="assess the built-in demo organization (moto; no AWS account needed)"
-    )
+    add_demo_input(parser, "assess")
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
     )

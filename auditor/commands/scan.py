@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare
-from auditor.commands.options import EPILOG, Commands, add_evaluation_options, add_source_options
+from auditor.commands.options import (
+    EPILOG,
+    Commands,
+    add_evaluation_options,
+    add_inventory_input,
+    add_source_options,
+)
 from auditor.commands.sources import collect_or_save_partial
 
 if TYPE_CHECKING:
@@ -24,9 +30,7 @@ def add_parser(commands: Commands) -> None:
     )
     add_source_options(parser)
     snapshot = parser.add_argument_group("snapshots")
-    snapshot.add_argument(
-        "--from-inventory", type=Path, metavar="FILE", help="evaluate a saved inventory.json instead of calling AWS"
-    )
+    add_inventory_input(parser, snapshot)
     snapshot.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
     parser.add_argument(
         "--local",

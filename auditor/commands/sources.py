@@ -16,21 +16,28 @@ if TYPE_CHECKING:  # boto3 loads only for the commands that collect, when they r
 
 
 def collect_options(args: argparse.Namespace) -> CollectOptions:
-    from auditor.collect.options import CollectOptions
+    """The collection options given, the defaults for the others (the parser leaves them None, so that an
+    option given beside ``--from-inventory`` or ``--demo`` is told apart from its default: ``options.py``)."""
+    from auditor.collect.options import (
+        DEFAULT_ACCOUNT_TIMEOUT_SECONDS,
+        DEFAULT_CONCURRENCY,
+        DEFAULT_ROLE_NAME,
+        CollectOptions,
+    )
 
     return CollectOptions(
         org=args.org,
-        role_name=args.role_name,
+        role_name=args.role_name or DEFAULT_ROLE_NAME,
         external_id=args.external_id,
         profiles=list(args.profiles),
         accounts=args.accounts,
         exclude_accounts=list(args.exclude_accounts),
         ous=list(args.ous),
-        concurrency=args.concurrency,
+        concurrency=args.concurrency or DEFAULT_CONCURRENCY,
         region=args.region,
         identity_center_region=args.identity_center_region,
         progress=progress_printer(),
-        account_timeout=args.account_timeout,
+        account_timeout=args.account_timeout or DEFAULT_ACCOUNT_TIMEOUT_SECONDS,
         timeout=args.timeout,
     )
 

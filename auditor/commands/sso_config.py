@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.commands.console import say, warn
-from auditor.commands.options import Commands, add_inventory_input, add_source_options
+from auditor.commands.options import Commands, add_demo_input, add_inventory_input, add_source_options
 from auditor.commands.sources import collect
 from auditor.errors import ExitCode, InputError
 
@@ -47,9 +47,7 @@ def add_parser(commands: Commands) -> None:
     )
     add_source_options(parser)
     add_inventory_input(parser)
-    parser.add_argument(
-        "--demo", action="store_true", help="use the built-in demo organization (moto; no AWS account needed)"
-    )
+    add_demo_input(parser, "use")
     principal = parser.add_mutually_exclusive_group(required=True)
     principal.add_argument("--user", metavar="NAME", help="an identity-store user name (or user id)")
     principal.add_argument("--group", metavar="NAME", help="an identity-store group name (or group id)")
@@ -86,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
 
     check_template(args.profile_template)
     check_options(args.start_url, args.profile_region)
-    if args.demo and args.from_inventory is not None:
-        raise InputError("--demo and --from-inventory: pass one of them")
     if args.output is not None:
         check_new_file(args.output, args.force)
     if args.merge is not None:

@@ -241,11 +241,17 @@ def test_an_import_that_never_returns_is_a_pack_problem(inventory_file: Path, tm
 
 
 def test_the_cli_s_defaults_are_the_stages_own() -> None:
-    """Each default has one source: the parser takes the stage's constant, it keeps no copy to drift."""
+    """Each default has one source: the parser (or, for the collection options, which the parser leaves None so
+    that one given beside --from-inventory is told apart, ``collect_options``) takes the stage's constant, it
+    keeps no copy to drift."""
+    from auditor.commands.sources import collect_options
+
     scan = build_parser().parse_args(["scan"])
     assert scan.rule_timeout is DEFAULT_RULE_TIMEOUT_SECONDS
-    assert scan.account_timeout is DEFAULT_ACCOUNT_TIMEOUT_SECONDS
-    assert scan.concurrency is DEFAULT_CONCURRENCY
+    assert (scan.account_timeout, scan.concurrency) == (None, None)
+    options = collect_options(scan)
+    assert options.account_timeout is DEFAULT_ACCOUNT_TIMEOUT_SECONDS
+    assert options.concurrency is DEFAULT_CONCURRENCY
     for command, suffix in (("scan", ""), ("local", "-local"), ("scan-code", "-code")):
         args = build_parser().parse_args([command])
         assert report_options("sarif", args)["category"] == DEFAULT_CATEGORY + suffix
