@@ -26,7 +26,7 @@ DOC_KEY = "AKIAIOSFODNN7EXAMPLE"
 
 FILES = {
     "app/settings.py": f'import os\nKEY = "{KEY_WITH_SECRET}"\nSECRET = "{SECRET}"\n',
-    "app/split.js": '// built at runtime\nconst id = "AKIAQWERTY" + "UIOPASDFG2";\n',
+    "app/split.js": f'// built at runtime\nconst id = "{SPLIT_KEY[:10]}" + "{SPLIT_KEY[10:]}";\n',
     "config/ci.json": f'{{\n  "name": "ci",\n  "credentials": {{"id": "{LONE_KEY}"}}\n}}\n',
     "docs/example.md": f"Use a key like `{DOC_KEY}`.\n",
     "README.md": "A git sha is not a secret: 0123456789abcdef0123456789abcdef01234567 " + "\n",
@@ -202,9 +202,10 @@ def test_not_a_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
     ("line", "expected"),
     [
         (f'{{"k":"{fake_key_id("QWERTYUIOPASDFG5")}"}}', [(7, fake_key_id("QWERTYUIOPASDFG5"))]),
-        ("k = 'AKIAQWER' 'TYUIOPASDFG5'", [(6, fake_key_id("QWERTYUIOPASDFG5"))]),  # implicit concatenation
-        ('$k = "AKIAQWERTYUI" . "OPASDFG5";', [(7, fake_key_id("QWERTYUIOPASDFG5"))]),
-        ("x = 'AKIA' || 'QWERTYUIOPASDFG5'", [(6, fake_key_id("QWERTYUIOPASDFG5"))]),
+        # split literals built at run time, so this file holds none for a scanner to find
+        (f"k = '{KEY_WITH_SECRET[:8]}' '{KEY_WITH_SECRET[8:]}'", [(6, KEY_WITH_SECRET)]),  # implicit concatenation
+        (f'$k = "{KEY_WITH_SECRET[:12]}" . "{KEY_WITH_SECRET[12:]}";', [(7, KEY_WITH_SECRET)]),
+        (f"x = '{KEY_WITH_SECRET[:4]}' || '{KEY_WITH_SECRET[4:]}'", [(6, KEY_WITH_SECRET)]),
         ("x = 'AK' || 'IAQWERTYUIOPASDFG5'", []),  # the prefix split: documented as not found
         (f"X{fake_key_id('QWERTYUIOPASDFG5')}", []),  # part of a longer upper-case word
         (f"{fake_key_id('QWERTYUIOPASDFG5')}X", []),

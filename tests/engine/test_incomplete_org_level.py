@@ -16,7 +16,7 @@ import json
 import boto3
 import pytest
 from conftest import MANAGEMENT_ACCOUNT_ID, REGION, OrgWorld, build_identity_center, build_organization
-from factories import builtin_rules
+from factories import builtin_rules, fake_key_id
 from moto_answers import answer_what_moto_lacks, refuse
 from sarif_checks import check_sarif
 
@@ -48,6 +48,9 @@ def scan(world: OrgWorld, refused: tuple[str, str] | None = None) -> Inventory:
     return collect(CollectOptions(org=True), session=session, sleep=lambda _: None)
 
 
+GONE_KEY = fake_key_id("GONEGONEGONEGONE")  # a deleted key's id, built at run time (no key-shaped literal)
+
+
 @pytest.fixture(scope="module")
 def baseline(world: OrgWorld) -> FindingsDocument:
     """A full scan, plus one access key finding of a member that the next scans no longer show (the key was
@@ -55,7 +58,10 @@ def baseline(world: OrgWorld) -> FindingsDocument:
     document = findings_for(scan(world), builtin_rules(), Config())
     key = next(f for f in document.findings if f.rule_id == "KEY-001" and f.account_id != MANAGEMENT_ACCOUNT_ID)
     gone = key.model_copy(
-        update={"resource_id": "AKIAGONEGONEGONEGONE", "fingerprint": make_fingerprint("KEY-001", key.account_id, "x")}
+        update={
+            "resource_id": GONE_KEY,
+            "fingerprint": make_fingerprint("KEY-001", key.account_id, "x"),
+        }
     )
     return document.model_copy(update={"findings": [*document.findings, gone]})
 
@@ -88,7 +94,7 @@ def check_nothing_fixed(baseline: FindingsDocument, after: FindingsDocument) -> 
     }
     carried = [f for f in after.findings if f.baseline_state == "not_reverified"]
     fixed = {f.fingerprint for f in after.fixed}
-    assert fixed <= {f.fingerprint for f in baseline.findings if f.resource_id == "AKIAGONEGONEGONEGONE"}
+    assert fixed <= {f.fingerprint for f in baseline.findings if f.resource_id == GONE_KEY}
     assert {f.fingerprint for f in carried} == gone - fixed
     assert all(f.message.startswith("not re-verified (") for f in carried)
     assert after.summary.not_reverified == len(carried) and after.summary.new == 0
@@ -128,7 +134,7 @@ def test_an_identity_center_read_that_fails_fixes_nothing(
 
     after = findings_for(inventory, builtin_rules(), Config(), baseline=baseline)
     carried = check_nothing_fixed(baseline, after)
-    assert {f.resource_id for f in after.fixed} == {"AKIAGONEGONEGONEGONE"}  # outside the area: still fixed
+    assert {f.resource_id for f in after.fixed} == {GONE_KEY}  # outside the area: still fixed
     assert all(rule.startswith("IDC-") for rule in carried)
     members_carried = {f.account_id for f in after.findings if f.baseline_state == "not_reverified"} - {
         MANAGEMENT_ACCOUNT_ID

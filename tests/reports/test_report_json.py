@@ -144,7 +144,7 @@ def test_an_older_findings_json_still_loads_and_renders(tmp_path: Path) -> None:
     names = {(f.rule_id, f.resource_id, f.evidence.get("access_key_id")): f.display_name for f in document.findings}
     assert names[("ROOT-001", "arn:aws:iam::561740743005:root", None)] == "root"
     assert names[("USER-002", "arn:aws:iam::561740743005:user/alice", None)] == "alice"
-    key = "AKIAYFSS3QFO4RQNARXC"  # moto made it up for the fixture (no real key); before 0.2 the resource was its user
+    key = "AKIAYFSS3QFO4EXAMPLE"  # shaped as AWS's documented examples (no real key); before 0.2: its user
     assert names[("KEY-001", "arn:aws:iam::561740743005:user/ci-deployer", key)] == f"ci-deployer {key}"
     assert all(f.display_name for f in document.findings)
 
