@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.add_parser(commands)
     for subparser in commands.choices.values():  # global options work after the command too
-        add_global_options(subparser, after_command=True)
+        add_global_options(subparser, after_command=True)  # after the command: its --debug help is known
     return parser
 
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from auditor.commands.console import report_gaps, say
-from auditor.commands.options import Commands, add_source_options
+from auditor.commands.options import Commands, add_source_options, exit_codes
 from auditor.commands.sources import accounts_entered, collect_or_save_partial, no_account_read, read_no_account
 from auditor.errors import ExitCode
 
@@ -18,6 +18,12 @@ def add_parser(commands: Commands) -> None:
         help="collect only and write inventory.json",
         description="Collect the identity posture and write the inventory (evaluate it later, offline, with "
         "`auditor scan --from-inventory`).",
+        epilog=exit_codes(
+            (0, "the inventory was written, every account read"),
+            (2, "could not run: usage, credentials, an unwritable -o/--output, or no account read at all"),
+            (3, "the inventory was written, but coverage is incomplete (its errors list what was not read)"),
+            (130, "interrupted (Ctrl-C): what was read is written to -o/--output, marked partial"),
+        ),
     )
     add_source_options(parser)
     parser.add_argument(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from auditor.commands.console import progress_printer, say
 from auditor.commands.evaluation import evaluate_and_report, prepare
-from auditor.commands.options import EPILOG, Commands, Deferred, add_evaluation_options
+from auditor.commands.options import Commands, Deferred, add_evaluation_options, gate_exit_codes
 
 if TYPE_CHECKING:
     from auditor.demo.scenarios import Scenario
@@ -23,9 +23,9 @@ def add_parser(commands: Commands) -> None:
         "IAM Identity Center, and run the full scan on it. Root-user facts, which moto cannot model, are "
         "simulated and labelled as such in every report. Takes the scan's report and gate options, so the CI "
         "flow (baseline, --fail-on) can be tried without AWS; --scenario changes the organization.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=gate_exit_codes("usage, configuration, unreadable input, an unwritable output path"),
     )
+    parser.calls_aws = True  # boto3's calls, answered by moto in-process: --debug shows botocore's log of them
     group = parser.add_argument_group("the mock organization")
     group.add_argument("--scenario", action=Deferred, describe=_scenario_help, choose=_scenario_names, metavar="NAME")
     group.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from auditor.commands.options import Commands
+from auditor.commands.options import Commands, exit_codes
 from auditor.errors import ExitCode
 
 
 def add_parser(commands: Commands) -> None:
     parser = commands.add_parser(
-        "diff", help="compare two findings.json files", description="Print what is new, fixed and unchanged."
+        "diff",
+        help="compare two findings.json files",
+        description="Print what is new, fixed and unchanged.",
+        epilog=exit_codes((0, "printed"), (2, "usage, or a findings.json that cannot be read")),
     )
     parser.add_argument("old", type=Path, metavar="OLD.json", help="the earlier findings.json (e.g. last week's)")
     parser.add_argument("new", type=Path, metavar="NEW.json", help="the later findings.json")

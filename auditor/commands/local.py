@@ -6,7 +6,7 @@ import argparse
 
 from auditor.commands.console import say
 from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare, rules_for_sources
-from auditor.commands.options import EPILOG, Commands, add_evaluation_options
+from auditor.commands.options import Commands, add_evaluation_options, gate_exit_codes
 
 
 def add_parser(commands: Commands) -> None:
@@ -16,8 +16,7 @@ def add_parser(commands: Commands) -> None:
         description="Read the AWS CLI's shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE and\n"
         "AWS_CONFIG_FILE, else ~/.aws/credentials and ~/.aws/config) and report long-lived keys (LOCAL-001)\n"
         "and profiles not on an sso-session (LOCAL-002). Secret values are never read into any output.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=gate_exit_codes("usage, configuration, unreadable input, an unwritable output path"),
     )
     add_evaluation_options(parser, sarif_category_suffix="-local", config_from_ref=True)
     parser.set_defaults(handler=run)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from auditor.commands.console import say
-from auditor.commands.options import Commands
+from auditor.commands.options import Commands, exit_codes
 from auditor.errors import ExitCode
 
 
@@ -15,6 +15,10 @@ def add_parser(commands: Commands) -> None:
         "merge",
         help="combine findings.json shards into one",
         description="Combine the findings.json files of parallel scan jobs (e.g. one per OU) into one document.",
+        epilog=exit_codes(
+            (0, "written"),
+            (2, "usage, a findings.json that cannot be read or combined, or an unwritable -o/--output"),
+        ),
     )
     parser.add_argument("inputs", type=Path, nargs="+", metavar="FILE", help="the findings.json files to combine")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="where to write the result")

@@ -9,6 +9,7 @@ concurrency and account timeout from ``auditor.collect.options``, the rule timeo
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -34,6 +35,49 @@ exit codes:
 """
 
 
+def exit_codes(*codes: tuple[int, str]) -> str:
+    """A command's ``exit codes:`` epilog: only the codes it can end with, each in its own words (the contract
+    of them all is ``EPILOG``, on ``auditor --help``)."""
+    lines = (
+        textwrap.fill(
+            text,
+            width=EPILOG_WIDTH,
+            initial_indent=f"{code:>3}  ",
+            subsequent_indent="     ",
+            break_on_hyphens=False,
+        )
+        for code, text in codes
+    )
+    return "exit codes:\n" + "".join(line + "\n" for line in lines)
+
+
+EPILOG_WIDTH = 110  # the epilog's lines, as sso-config's hand-written one
+
+
+INTERRUPTED = (130, "interrupted (Ctrl-C)")
+
+
+def gate_exit_codes(could_not_run: str, interrupted: tuple[int, str] = INTERRUPTED) -> str:
+    """The exit codes of a command that evaluates the rules and applies ``--fail-on``."""
+    return exit_codes(
+        (0, "nothing at or above --fail-on"),
+        (1, "findings at or above --fail-on (suppressed and --baseline findings never count)"),
+        (2, "could not run: " + could_not_run),
+        (3, 'ran and nothing failed the gate, but coverage is incomplete (see "errors" in the reports)'),
+        interrupted,
+    )
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """A text already laid out in lines (an epilog's table, a description written line by line) is kept as
+    written; a one-line text is wrapped to the terminal, as argparse wraps help."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text.strip():
+            return super()._fill_text(text, width, indent)
+        return argparse.HelpFormatter._fill_text(self, text, width, indent)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse exits 2 on usage errors already; keep its message to one line plus the usage hint.
 
@@ -44,7 +88,9 @@ class Parser(argparse.ArgumentParser):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+        self.calls_aws = False  # whether --debug's help promises botocore's log: set by add_source_options
         self.collection_inputs: list[argparse.Action] = []  # each replaces the collection
         self.collection_options: list[argparse.Action] = []  # each applies only to a collection
 
@@ -139,17 +185,24 @@ class Deferred(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
-def add_global_options(parser: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+def add_global_options(parser: Parser, *, after_command: bool = False) -> None:
     """Options every command takes, before or after its name (``auditor --debug scan``, ``auditor scan --debug``).
 
     After the command they default to "not given" (SUPPRESS), so they never overwrite a value given before it.
+    Each command's help says what ``--debug`` shows for it: botocore's log only where AWS is called.
     """
     default: Any = argparse.SUPPRESS if after_command else False
+    if not after_command:
+        shows = "tracebacks, and botocore's log (retries, endpoints) for the commands that call AWS"
+    elif parser.calls_aws:
+        shows = "tracebacks and botocore's log (retries, endpoints)"
+    else:
+        shows = "tracebacks (this command calls no AWS API)"
     parser.add_argument(
         "--debug",
         action="store_true",
         default=default,
-        help="show tracebacks and botocore's log (retries, endpoints), every secret redacted",
+        help=f"show {shows}, every secret redacted",
     )
 
 
@@ -157,6 +210,7 @@ def add_source_options(parser: Parser) -> None:
     """The collection options. Their defaults are None, False or empty (the values are applied by
     ``sources.collect_options``), so :func:`conflicting_options` tells one given apart."""
     group = parser.add_argument_group("what to collect (default: the account of the current credentials)")
+    parser.calls_aws = True
 
     def add(*names: str, **kwargs: Any) -> None:
         parser.collection_options.append(group.add_argument(*names, **kwargs))
@@ -178,7 +232,8 @@ def add_source_options(parser: Parser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="collect the account behind this ~/.aws/config profile (SSO profiles work); repeatable",
+        help="the credentials to read with: collect the account behind this ~/.aws/config profile (SSO profiles "
+        "work); repeatable",
     )
     add("--accounts", type=csv_list, action="extend", metavar="ID[,ID]", help="only these account ids")
     add(
@@ -255,9 +310,7 @@ def add_rules_dir(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> 
     )
 
 
-def add_evaluation_options(
-    parser: argparse.ArgumentParser, *, sarif_category_suffix: str = "", config_from_ref: bool = False
-) -> None:
+def add_evaluation_options(parser: Parser, *, sarif_category_suffix: str = "", config_from_ref: bool = False) -> None:
     """``sarif_category_suffix``: appended to the SARIF reporter's default category (``-local``, ``-code``), so
     uploads of a command that reads other sources do not replace the cloud scan's. ``config_from_ref``: the
     command also takes ``--config-from-ref`` (the gates that read a checkout: ``scan-code``, ``local``)."""
@@ -320,10 +373,14 @@ def add_evaluation_options(
         action="store_true",
         help="leave suppressed findings out of the SARIF (GitHub shows SARIF-suppressed results as open alerts)",
     )
+    appended = (
+        "the scan's organization or account, and a shard's --ou/--accounts/--exclude-accounts selection, are appended"
+        if parser.collection_options
+        else "the organization or account scanned, or 'default', is appended"
+    )
     group.add_argument(
         "--sarif-category",
         metavar="NAME",
-        help="SARIF automationDetails.id prefix (the scan's organization or account, and a shard's --ou/--accounts/"
-        "--exclude-accounts selection, are appended); uploads with the same id replace each other",
+        help=f"SARIF automationDetails.id prefix ({appended}); uploads with the same id replace each other",
     )
     parser.set_defaults(sarif_category_suffix=sarif_category_suffix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from auditor.commands.options import Commands
+from auditor.commands.options import Commands, exit_codes
 from auditor.errors import ExitCode
 
 
@@ -15,6 +15,7 @@ def add_parser(commands: Commands) -> None:
         help="print the least-privilege IAM policy for the audit role",
         description="Print the IAM policy the audit role needs: exactly the read-only operations the collectors "
         "call (derived from the collectors' own list, so it cannot drift).",
+        epilog=exit_codes((0, "printed"), (2, "usage")),
     )
     parser.add_argument(
         "--role-name",

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from auditor.commands.console import report_gaps, say
 from auditor.commands.options import (
     DEFAULT_OUTPUT_DIR,
-    EPILOG,
+    INTERRUPTED,
     Commands,
     add_demo_input,
     add_inventory_input,
     add_source_options,
+    exit_codes,
 )
 from auditor.commands.sources import accounts_entered, collect, no_account_read, read_no_account
 from auditor.commands.values import calendar_date, positive_int
@@ -35,8 +36,16 @@ def add_parser(commands: Commands) -> None:
         description="Classify every IAM user (human, workload, break-glass, stale), match people to Identity Center "
         "users, give each account a verdict (migrated, ready, blocked) and write migration-plan.md and "
         "migration-plan.csv: the steps, in an order that locks nobody out. See docs/migration.md.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=exit_codes(
+            (0, "the plan was written, every account read"),
+            (
+                2,
+                "could not run: usage, configuration, credentials, an unreadable --from-inventory, an unwritable "
+                "--output-dir, or no account read at all",
+            ),
+            (3, "the plan was written, but coverage is incomplete (what was not read is listed on stderr)"),
+            INTERRUPTED,
+        ),
     )
     add_source_options(parser)
     add_inventory_input(parser)

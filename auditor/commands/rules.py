@@ -6,7 +6,7 @@ import argparse
 
 from auditor.commands.console import warn
 from auditor.commands.evaluation import load_rules
-from auditor.commands.options import Commands, add_rules_dir
+from auditor.commands.options import Commands, add_rules_dir, exit_codes
 from auditor.errors import ExitCode, InputError
 
 
@@ -16,6 +16,10 @@ def add_parser(commands: Commands) -> None:
         help="list the rule catalog, or show one rule",
         description="List the rules (`auditor rules`), or show one with its rationale, remediation and references "
         "(`auditor rules KEY-001`, or `auditor rules show KEY-001`).",
+        epilog=exit_codes(
+            (0, "listed or shown (a --rules-dir file that fails to load is a warning)"),
+            (2, "usage, or an unknown rule id (the closest ids are suggested)"),
+        ),
     )
     parser.add_argument(
         "action",

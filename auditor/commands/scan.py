@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare
 from auditor.commands.options import (
-    EPILOG,
     Commands,
     add_evaluation_options,
     add_inventory_input,
     add_source_options,
+    gate_exit_codes,
 )
 from auditor.commands.sources import collect_or_save_partial
 
@@ -25,8 +25,10 @@ def add_parser(commands: Commands) -> None:
         "scan",
         help="collect, evaluate and report",
         description="Collect the identity posture of one or more accounts, evaluate the rules, write reports.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=gate_exit_codes(
+            "usage, configuration, credentials, unreadable input, an unwritable output path, or no account read at all",
+            (130, "interrupted (Ctrl-C); with --save-inventory the partial inventory is saved"),
+        ),
     )
     add_source_options(parser)
     snapshot = parser.add_argument_group("snapshots")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditor.commands.console import say
 from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare, rules_for_sources
-from auditor.commands.options import EPILOG, Commands, add_evaluation_options
+from auditor.commands.options import Commands, add_evaluation_options, gate_exit_codes
 from auditor.commands.values import positive_int
 
 
@@ -23,8 +23,7 @@ def add_parser(commands: Commands) -> None:
         "elsewhere the tree is walked honouring .gitignore files. Every file is read, binaries as bytes and\n"
         "large files a segment at a time; symbolic links are not followed. A file not read (unreadable, over\n"
         "--max-file-size) is a coverage gap in every report (exit 3 when nothing failed the gate).",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=gate_exit_codes("usage, configuration, unreadable input, an unwritable output path"),
     )
     parser.add_argument(
         "paths",

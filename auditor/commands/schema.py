@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from auditor.commands.options import Commands
+from auditor.commands.options import Commands, exit_codes
 from auditor.errors import ExitCode
 
 
@@ -15,6 +15,7 @@ def add_parser(commands: Commands) -> None:
         help="print a JSON Schema",
         description="Print the JSON Schema of findings.json (as published in docs/findings.schema.json) or of "
         "inventory.json.",
+        epilog=exit_codes((0, "printed"), (2, "usage")),
     )
     parser.add_argument(
         "which",

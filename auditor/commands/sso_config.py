@@ -43,7 +43,6 @@ def add_parser(commands: Commands) -> None:
         "the principal reaches in Identity Center (directly or through groups). Profile names are unique "
         "(collisions get -2, -3 in a fixed order) and every value is checked against AWS's pattern for its key.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(parser)
     add_inventory_input(parser)
@@ -59,13 +58,16 @@ def add_parser(commands: Commands) -> None:
     )
     parser.add_argument("--session-name", metavar="NAME", help="the [sso-session] name (default: the instance name)")
     parser.add_argument(
-        "--profile-region", metavar="REGION", help="each profile's region (default: the Identity Center home region)"
+        "--profile-region",
+        metavar="REGION",
+        help="each written profile's region (default: the Identity Center home region)",
     )
     parser.add_argument(
         "--profile-template",
         default="<account-name>-<permission-set>",
         metavar="TEMPLATE",
-        help="profile names from <account-name>, <account-id>, <permission-set> (default: %(default)s)",
+        help="the names of the profiles written (the output; --profile names the credentials to read with), from "
+        "<account-name>, <account-id>, <permission-set> (default: %(default)s)",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to a new FILE instead of stdout")
