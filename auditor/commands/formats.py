@@ -113,4 +113,8 @@ def _installed(group: str) -> bool:
 
 
 def _unknown(unknown: Sequence[str], value: str, known: Sequence[str]) -> str:
-    return f"unknown format {', '.join(unknown) or value!r} (choose from {', '.join(known)})"
+    from auditor.util.suggest import closest
+
+    suggested = [name for asked in unknown for name in closest(asked, known)]
+    hint = f"did you mean {' or '.join(dict.fromkeys(suggested))}? " if suggested else ""
+    return f"unknown format {', '.join(unknown) or value!r} ({hint}choose from {', '.join(known)})"

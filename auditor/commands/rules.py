@@ -50,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("rules show: which rule? e.g. `auditor rules KEY-001`")
         rule = ruleset.get(args.rule_id.upper())
         if rule is None:
-            raise InputError(f"unknown rule id {args.rule_id!r} (see `auditor rules`)")
+            from auditor.util.suggest import did_you_mean
+
+            hint = did_you_mean(args.rule_id, ruleset.ids) or " (see `auditor rules`)"
+            raise InputError(f"unknown rule id {args.rule_id!r}{hint}")
         print(render_rule_text(rule))
         return ExitCode.OK
     print(tabulate(catalog_rows(ruleset), headers=list(CATALOG_HEADERS)))

@@ -248,16 +248,21 @@ class Config(Model):
 
     def check_rule_ids(self, known: set[str]) -> None:
         """Unknown rule ids in a config are a mistake (a typo would disable nothing): exit 2, naming them."""
+        from auditor.util.suggest import did_you_mean
+
         where = self._origin or "config"
         for rule_id in self.rules.disabled:
             if rule_id not in known:
-                raise InputError(f"{where}: rules.disabled: unknown rule id {rule_id!r}")
+                raise InputError(f"{where}: rules.disabled: unknown rule id {rule_id!r}{did_you_mean(rule_id, known)}")
         for rule_id in self.rules.severity:
             if rule_id not in known:
-                raise InputError(f"{where}: rules.severity: unknown rule id {rule_id!r}")
+                raise InputError(f"{where}: rules.severity: unknown rule id {rule_id!r}{did_you_mean(rule_id, known)}")
         for index, suppression in enumerate(self.suppressions):
             if suppression.rule != "*" and suppression.rule not in known:
-                raise InputError(f"{where}: suppressions[{index}].rule: unknown rule id {suppression.rule!r}")
+                raise InputError(
+                    f"{where}: suppressions[{index}].rule: unknown rule id {suppression.rule!r}"
+                    + did_you_mean(suppression.rule, known)
+                )
 
 
 def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:

@@ -21,7 +21,6 @@ add a line of its choosing (``credential_process = ...``). So:
 
 from __future__ import annotations
 
-import difflib
 import re
 import shlex
 import unicodedata
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from auditor.errors import InputError, short_repr
 from auditor.inventory import IdentityCenter, Inventory
 from auditor.model import Model
+from auditor.util.suggest import did_you_mean
 
 DEFAULT_TEMPLATE = "<account-name>-<permission-set>"
 PLACEHOLDERS = ("<account-name>", "<account-id>", "<permission-set>")
@@ -170,11 +170,7 @@ def _did_you_mean(asked: str, idc: IdentityCenter, kind: str) -> str:
     for key, name in sorted(keyed):
         for variant in (key.lower(), key.lower().partition("@")[0]):
             names.setdefault(variant, name)
-    close = difflib.get_close_matches(asked.lower(), list(names), n=6, cutoff=0.6)
-    suggested = list(dict.fromkeys(names[c] for c in close))[:3]
-    if not suggested:
-        return f" ({count} {kind}s in the inventory; names are matched without case)"
-    return " (did you mean " + " or ".join(short_repr(name) for name in suggested) + "?)"
+    return did_you_mean(asked, names) or f" ({count} {kind}s in the inventory; names are matched without case)"
 
 
 def _profile_names(inventory: Inventory, idc: IdentityCenter, template: str) -> dict[_Target, str]:

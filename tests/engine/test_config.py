@@ -151,10 +151,13 @@ def test_not_toml(tmp_path):
     ("text", "where"),
     [
         ('[rules]\ndisabled = ["KEY-999"]\n', "rules.disabled: unknown rule id 'KEY-999'"),
-        ('[rules]\nseverity = { "KEY-01" = "low" }\n', "rules.severity: unknown rule id 'KEY-01'"),
+        (  # a near miss: the closest ids are suggested (difflib)
+            '[rules]\nseverity = { "KEY-01" = "low" }\n',
+            "rules.severity: unknown rule id 'KEY-01' (did you mean 'KEY-001' or 'KEY-005' or 'KEY-004'?)",
+        ),
         (
             '[[suppressions]]\nrule = "*"\nreason = "x"\n[[suppressions]]\nrule = "ROOT-9"\nreason = "y"\n',
-            "suppressions[1].rule: unknown rule id 'ROOT-9'",
+            "suppressions[1].rule: unknown rule id 'ROOT-9' (did you mean 'ROOT-004' or 'ROOT-003' or 'ROOT-002'?)",
         ),
     ],
 )
