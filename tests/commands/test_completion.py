@@ -1,6 +1,7 @@
 """``auditor completion bash|zsh``: the scripts list every command of the parser, and the bash script, sourced in
 a real bash, completes commands, options and choices (driven as bash's ``complete -F`` would: ``COMP_WORDS``
-and ``COMP_CWORD`` set, the function called, ``COMPREPLY`` read). zsh is checked for syntax when installed."""
+and ``COMP_CWORD`` set, the function called, ``COMPREPLY`` read). zsh, when installed, checks
+the zsh script's syntax and that ``compinit`` registers it for ``auditor``."""
 
 from __future__ import annotations
 
@@ -43,11 +44,18 @@ def test_the_zsh_script_describes_every_subcommand(capsys: pytest.CaptureFixture
         assert f"'{name}:" in text, name  # described in the command list
         assert f"\n                {name}) _arguments " in text, name  # its own options
     assert "'--fail-on[" in text and "(critical high medium low info)" in text
+    assert "'--output-dir[where report files go]:output-dir:_files'" in text  # a path: file names
+    assert "'--role-name[role to assume in member accounts with --org]:role-name: '" in text  # a free value
+    assert "diff) _arguments " in text and "'*:file:_files' ;;" in text  # diff OLD.json NEW.json
     zsh = shutil.which("zsh")
-    if zsh:
+    if zsh:  # as the documented install does it: the file in a directory of $fpath, then compinit
         (tmp_path / "_auditor").write_text(text, encoding="utf-8")
         checked = subprocess.run([zsh, "-n", str(tmp_path / "_auditor")], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
+        program = f"fpath=({tmp_path} $fpath); autoload -U compinit; compinit -u -D; print -r -- $_comps[auditor]"
+        env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+        registered = subprocess.run([zsh, "-f", "-c", program], capture_output=True, text=True, env=env)
+        assert (registered.stdout, registered.stderr) == ("_auditor\n", "")
 
 
 def complete(script_path: Path, *words: str) -> list[str]:
