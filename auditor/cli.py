@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from auditor import TOOL_NAME, __version__
 from auditor.commands import (
     collect,
+    completion,
     demo,
     diff,
     local,
@@ -38,7 +39,21 @@ from auditor.commands.options import EPILOG, Parser, add_global_options
 from auditor.errors import AuditorError, ExitCode
 
 # In the order `auditor --help` lists them.
-COMMANDS = (scan, local, scan_code, collect, demo, rules, diff, merge, policy, readiness, sso_config, schema)
+COMMANDS = (
+    scan,
+    local,
+    scan_code,
+    collect,
+    demo,
+    rules,
+    diff,
+    merge,
+    policy,
+    readiness,
+    sso_config,
+    schema,
+    completion,
+)
 
 MAX_ERROR_LINE = 300  # an error is one line a person can read, whatever the input held
 

@@ -352,7 +352,9 @@ def test_inventory_survives_a_json_round_trip(inventory: Inventory) -> None:
     assert again == inventory
 
 
-def test_progress_is_reported(progress_calls: list[tuple[int, int, str]]) -> None:
+def test_progress_is_reported(inventory: Inventory, progress_calls: list[tuple[int, int, str]]) -> None:
+    """``inventory`` builds the demo, which reports the progress (without it the list was filled only when another
+    test of the module had built the demo first, in the same worker)."""
     assert progress_calls
     done, total, _label = progress_calls[-1]
     assert done == total
