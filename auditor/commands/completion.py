@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.commands import values
-from auditor.commands.options import Commands
+from auditor.commands.options import Commands, exit_codes
 from auditor.errors import ExitCode
 
 SHELLS = ("bash", "zsh")
@@ -29,6 +29,7 @@ def add_parser(commands: Commands) -> None:
         description="Print a completion script for bash or zsh, generated from this version's commands and "
         'options. bash: eval "$(auditor completion bash)" in ~/.bashrc; zsh: auditor completion zsh > '
         '"${fpath[1]}/_auditor", then a new shell (compinit must be enabled).',
+        epilog=exit_codes((0, "printed"), (2, "usage")),
     )
     parser.add_argument("shell", choices=SHELLS, help="the shell the script is for")
     parser.set_defaults(handler=run)
