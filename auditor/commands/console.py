@@ -1,4 +1,4 @@
-"""What a run says on stderr: progress for a person at a terminal, warnings, the coverage-gap summary.
+"""What a run says on stderr: progress, warnings, the coverage gaps by name, the verdict.
 
 stdout carries only what a command prints as its result (a table, a policy, a config), so it can be piped.
 """
@@ -9,7 +9,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from auditor.util.text import terminal_text
+
 if TYPE_CHECKING:
+    from auditor.commands.verdict import Verdict
     from auditor.inventory import CollectionError
 
 
@@ -22,8 +25,28 @@ def warn(message: str) -> None:
 
 
 def report_gaps(errors: Sequence[CollectionError]) -> None:
-    if errors:
-        warn(f"coverage is incomplete: {len(errors)} account(s)/API call(s) could not be read (see the reports)")
+    """Each gap by name (account, API, error code; a failed rule as a rule, never as an unreadable account)."""
+    if not errors:
+        return
+    from auditor.commands.verdict import SHOWN_GAPS, gap_count, gaps_of
+
+    gaps = gaps_of(errors)
+    warn(f"coverage is incomplete: {gap_count(gaps)}:")
+    for gap in gaps[:SHOWN_GAPS]:
+        say(terminal_text(f"  {gap.line()}"))
+    if len(gaps) > SHOWN_GAPS:
+        say(f"  ... and {len(gaps) - SHOWN_GAPS} more (the reports' errors list them all)")
+
+
+def show_verdict(verdict: Verdict) -> None:
+    """The verdict block (``verdict.py``) on stderr, every line terminal-safe; under GitHub Actions also its
+    annotations and job summary (``github.py``)."""
+    from auditor.commands import github
+    from auditor.commands import verdict as verdicts
+
+    for line in verdicts.lines(verdict):
+        say(terminal_text(line))
+    github.publish(verdict)
 
 
 def progress_printer() -> Callable[[int, int, str], None] | None:

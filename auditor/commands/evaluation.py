@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.commands import formats
-from auditor.commands.console import report_gaps, say, warn
+from auditor.commands.console import report_gaps, say, show_verdict, warn
 from auditor.commands.sources import accounts_entered, no_account_read, read_no_account
 from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
 
@@ -85,6 +85,7 @@ def evaluate_and_report(
     config: Config,
     baseline: FindingsDocument | None,
 ) -> int:
+    from auditor.commands.verdict import verdict_for
     from auditor.engine.gate import gate
     from auditor.engine.pipeline import findings_for
     from auditor.reporter import write_reports
@@ -112,14 +113,18 @@ def evaluate_and_report(
         if reporter.default_filename is None:
             sys.stdout.write(reporter.render(document).decode("utf-8"))
             sys.stdout.flush()
-    for path in write_reports(document, reporters, args.output_dir):
+    written = write_reports(document, reporters, args.output_dir)
+    for path in written:
         say(f"wrote {path}")
     if "sarif" in names:
         _warn_sarif_aggregation(document)
-    report_gaps(document.errors)
     if read_none:
+        report_gaps(document.errors)
         return no_account_read(entered)
-    return gate(document, args.fail_on)
+    code = gate(document, args.fail_on)
+    # The log ends with why it exits so (commands/verdict.py): the CI reader needs no report to know.
+    show_verdict(verdict_for(document, code, args.fail_on, args.baseline, written))
+    return code
 
 
 def _warn_sarif_aggregation(document: FindingsDocument) -> None:

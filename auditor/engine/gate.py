@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from auditor.errors import ExitCode
-from auditor.findings import FindingsDocument, Severity
+from auditor.findings import Finding, FindingsDocument, Severity
+
+
+def failing(finding: Finding, fail_on: Severity) -> bool:
+    """Whether ``finding`` fails a ``--fail-on`` gate: active, not already in the baseline, at or above it. The
+    one definition: the exit code and the verdict the CI log shows (``commands/verdict.py``) both read it."""
+    return not finding.suppressed and finding.baseline_state in (None, "new") and finding.severity.rank >= fail_on.rank
+
+
+def gate_failures(document: FindingsDocument, fail_on: Severity | None) -> list[Finding]:
+    """The findings that fail the gate, in the document's order (worst first); none without ``fail_on``."""
+    if fail_on is None:
+        return []
+    return [f for f in document.findings if failing(f, fail_on)]
 
 
 def gate(document: FindingsDocument, fail_on: Severity | None) -> ExitCode:
     """The exit code: 1 if an active finding not already in the baseline is at or above ``fail_on``; else 3 if
     coverage is incomplete; else 0. Without ``fail_on`` findings never fail the run (but gaps still give 3)."""
-    if fail_on is not None:
-        for f in document.findings:
-            if not f.suppressed and f.baseline_state in (None, "new") and f.severity.rank >= fail_on.rank:
-                return ExitCode.FINDINGS
+    if fail_on is not None and any(failing(f, fail_on) for f in document.findings):
+        return ExitCode.FINDINGS
     if document.errors:
         return ExitCode.INCOMPLETE
     return ExitCode.OK
