@@ -84,6 +84,26 @@ class ErrorSink:
             ]
 
 
+class CallCounter:
+    """How many AWS calls this process has sent (each try of an operation; a paginated list counts once): what
+    the progress line shows in CI (``commands/progress.py``). A count, never a name or a parameter."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self._value += 1
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+
+CALLS_SENT = CallCounter()
+
+
 def monotonic_now() -> float:
     """The scan's clock (a function of this module, so a test can make time pass without waiting)."""
     return time.monotonic()
@@ -350,6 +370,7 @@ def _run(
     if endpoint in ctx.unresponsive:
         return failure_entry(ctx, client, operation, EndpointUnresponsive(endpoint))
     for try_number in (1, 2):
+        CALLS_SENT.add()
         try:
             return send()
         except AWS_FAILURES as exc:

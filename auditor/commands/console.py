@@ -6,7 +6,7 @@ stdout carries only what a command prints as its result (a table, a policy, a co
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from auditor.util.text import terminal_text
@@ -47,16 +47,3 @@ def show_verdict(verdict: Verdict) -> None:
     for line in verdicts.lines(verdict):
         say(terminal_text(line))
     github.publish(verdict)
-
-
-def progress_printer() -> Callable[[int, int, str], None] | None:
-    """A one-line progress indicator on stderr, only for a person watching a terminal."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int, account_id: str) -> None:
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r\033[Kcollected {done}/{total} accounts (last: {account_id}){end}")
-        sys.stderr.flush()
-
-    return show

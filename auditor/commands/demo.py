@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.commands.console import progress_printer, say
+from auditor.commands.console import say
 from auditor.commands.evaluation import evaluate_and_report, prepare
 from auditor.commands.options import Commands, Deferred, add_evaluation_options, gate_exit_codes
+from auditor.commands.progress import add_progress_option, progress_for
 
 if TYPE_CHECKING:
     from auditor.demo.scenarios import Scenario
@@ -29,6 +30,7 @@ def add_parser(commands: Commands) -> None:
     group = parser.add_argument_group("the mock organization")
     group.add_argument("--scenario", action=Deferred, describe=_scenario_help, choose=_scenario_names, metavar="NAME")
     group.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
+    add_progress_option(group)
     add_evaluation_options(parser)
     parser.set_defaults(handler=run)
 
@@ -64,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
 def _demo_saved(args: argparse.Namespace, scenario: Scenario | None) -> Inventory:
     from auditor.demo.scan import demo_inventory
 
-    inventory = demo_inventory(progress=progress_printer(), scenario=scenario)
+    with progress_for(args) as progress:
+        inventory = demo_inventory(progress=progress.account_done, scenario=scenario)
     if args.save_inventory:
         inventory.save(args.save_inventory)
     return inventory

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 
 from auditor.collect.options import DEFAULT_ACCOUNT_TIMEOUT_SECONDS, DEFAULT_CONCURRENCY, DEFAULT_ROLE_NAME
 from auditor.commands import formats
+from auditor.commands.progress import add_progress_option
 from auditor.commands.values import csv_list, positive_int, positive_seconds, severity
 from auditor.errors import ExitCode
 from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
@@ -275,6 +276,7 @@ def add_source_options(parser: Parser) -> None:
         help="time the whole collection may take; what is not read by then is a coverage gap, and the reports "
         "are still written (default: no limit)",
     )
+    add_progress_option(group)  # not a collection option: shown however the inventory is read
 
 
 def add_inventory_input(parser: Parser, group: argparse._ArgumentGroup | None = None) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.commands.console import progress_printer, say
+from auditor.commands.console import say
+from auditor.commands.progress import progress_for
 from auditor.errors import ExitCode, InputError
 
 if TYPE_CHECKING:  # boto3 loads only for the commands that collect, when they run
@@ -15,7 +17,9 @@ if TYPE_CHECKING:  # boto3 loads only for the commands that collect, when they r
     from auditor.inventory import Inventory
 
 
-def collect_options(args: argparse.Namespace) -> CollectOptions:
+def collect_options(
+    args: argparse.Namespace, progress: Callable[[int, int, str], None] | None = None
+) -> CollectOptions:
     """The collection options given, the defaults for the others (the parser leaves them None, so that an
     option given beside ``--from-inventory`` or ``--demo`` is told apart from its default: ``options.py``)."""
     from auditor.collect.options import (
@@ -36,7 +40,7 @@ def collect_options(args: argparse.Namespace) -> CollectOptions:
         concurrency=args.concurrency or DEFAULT_CONCURRENCY,
         region=args.region,
         identity_center_region=args.identity_center_region,
-        progress=progress_printer(),
+        progress=progress,
         account_timeout=args.account_timeout or DEFAULT_ACCOUNT_TIMEOUT_SECONDS,
         timeout=args.timeout,
     )
@@ -50,7 +54,11 @@ def collect(args: argparse.Namespace) -> Inventory:
     from auditor.source import assemble_inventory
 
     saved = getattr(args, "from_inventory", None)
-    parts = [Inventory.load(saved)] if saved else [AwsSource(collect_options(args)).collect()]
+    if saved:
+        parts = [Inventory.load(saved)]
+    else:
+        with progress_for(args) as progress:
+            parts = [AwsSource(collect_options(args, progress.account_done)).collect()]
     if getattr(args, "local", False):
         from auditor.clifiles.source import CliFilesSource
 
