@@ -103,6 +103,7 @@ def run_action(tree: Path, tmp_path: Path, inputs: dict[str, str]) -> tuple[int,
     base_env = {
         **os.environ,
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_ACTIONS": "true",  # what a runner sets: the auditor writes its annotations and summary
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
         "RUNNER_TEMP": str(temp),
@@ -157,6 +158,10 @@ def test_the_documented_action_fails_on_a_key_and_passes_without(tmp_path: Path)
     assert code == 1  # the job fails with the auditor's code, after the upload
     assert uploads == [with_key / "code-report" / "findings.sarif"]
     assert f"`auditor {inputs['args']}` exited **1**: failed: findings at or above --fail-on" in summary
+    # one summary: the auditor's verdict table under the action's heading, no log tail beside it
+    assert summary.count("### aws-identity-auditor") == 1 and "~~~text" not in summary
+    assert summary.count("**gate failed: 1 finding(s) at or above high (--fail-on high)** (exit 1)") == 1
+    assert "| high | SECRET-001 | - | deploy.py:1 |" in summary
     results = json.loads((with_key / "code-report" / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert [(f["rule_id"], f["severity"]) for f in results] == [("SECRET-001", "high")]
 
@@ -164,7 +169,7 @@ def test_the_documented_action_fails_on_a_key_and_passes_without(tmp_path: Path)
     code, uploads, summary = run_action(clean, tmp_path / "b", inputs)
     assert code == 0
     assert uploads == [clean / "code-report" / "findings.sarif"]
-    assert "exited **0**: passed" in summary
+    assert "exited **0**: passed" in summary and "**gate passed: no finding at or above high" in summary
 
     # switched off: no upload, no summary; quoted arguments stay one word
     quiet = {**inputs, "upload-sarif": "false", "job-summary": "false"}

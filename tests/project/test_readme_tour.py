@@ -52,4 +52,7 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
             findings = (tmp_path / "auditor-report" / "findings.json").read_text(encoding="utf-8")
             new = findings.count('"baseline_state": "new"')
             assert (new > 0) == (expected == 1), command  # only the scenario's findings are new
+        if expected == 1:  # the log names what failed the gate (tests/commands/test_verdict.py: line by line)
+            assert "auditor: gate failed: 2 new finding(s) at or above high" in finished.stderr
+            assert finished.stderr.rstrip().splitlines()[-1].startswith("  reports: auditor-report/report.html")
     assert (tmp_path / "demo-report" / "report.html").is_file()
