@@ -65,10 +65,24 @@ _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u
 _BASELINE_CODES = {"new": 1, "unchanged": 2, "not_reverified": 3}  # report.js BASELINE, same order
 
 
+@dataclass(frozen=True)
+class Gate:
+    """The run's ``--fail-on``, handed in by the CLI: the findings document does not record it. ``fail_on`` None:
+    the run had no threshold, so no finding failed it."""
+
+    fail_on: Severity | None
+
+
 class HtmlReporter(Reporter):
     name = "html"
     default_filename = "report.html"
     description = "one self-contained page for people, filterable, with no external assets"
+
+    def __init__(self, *, gate: Gate | None = None) -> None:
+        """``gate``: the threshold the run was gated on, shown with "Fix first", whose entries with findings that
+        fail it come first. None: not known (a page rendered outside a gated run), so the page claims nothing
+        about it; new findings still come first."""
+        self.gate = gate
 
     def render(self, document: FindingsDocument) -> bytes:
         """The page as UTF-8 bytes. A pure function of the document (no clock, no I/O beyond package data)."""
@@ -87,7 +101,7 @@ class HtmlReporter(Reporter):
         env = _environment()
         script = _static_text(env, "report.js")
         style = _static_text(env, "report.css")
-        context = _context(document)
+        context = _context(document, self.gate)
         around_findings = json_for_script(_payload(context))  # all but the findings, which are appended below
         # Where the payload goes in the page: unguessable, so no string of the document can be mistaken for it.
         mark = f"data-{secrets.token_hex(16)}"
@@ -256,16 +270,28 @@ class _Action:
     name: str
     kind: str
     account: str
+    fail_on: Severity | None = None  # the run's gate, when known
     findings: list[Finding] = field(default_factory=list)
 
     @property
     def worst(self) -> Severity:
         return max((f.severity for f in self.findings), key=lambda s: s.rank)
 
-    def rank_key(self) -> tuple[int, int, int, str, str]:
+    @property
+    def failing(self) -> int:
+        """Its findings that fail the gate (none when the gate is not known or has no threshold)."""
+        fail_on = self.fail_on
+        return 0 if fail_on is None else sum(1 for f in self.findings if f.fails_gate(fail_on))
+
+    @property
+    def new(self) -> int:
+        """Its findings new since the baseline (none without a baseline)."""
+        return sum(1 for f in self.findings if f.baseline_state == "new")
+
+    def rank_key(self) -> tuple[bool, bool, int, int, int, str, str]:
         worst = self.worst
         at_worst = sum(1 for f in self.findings if f.severity == worst)
-        return (-worst.rank, -at_worst, -len(self.findings), self.account, self.name)
+        return (not self.failing, not self.new, -worst.rank, -at_worst, -len(self.findings), self.account, self.name)
 
 
 _KIND = {
@@ -280,12 +306,17 @@ _KIND = {
 }
 
 
-def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tuple[list[_Action], int]:
+def fix_first(
+    findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT, fail_on: Severity | None = None
+) -> tuple[list[_Action], int]:
     """Active findings grouped by what a person acts on, worst first: ``(top actions, how many more)``.
 
     An access key's findings go under its user (``evidence.user_arn``): deleting the user fixes them all. Within a
-    resource, findings are worst first. Resources rank by their worst finding, then by how many findings they
-    have at that severity, then in total. Names are the findings' ``display_name`` (a user's, for its keys).
+    resource, findings are worst first. Resources with a finding that fails the gate (``fail_on``) come first,
+    then those with a finding new since the baseline: what broke the build is what a reader came for. Then
+    resources rank by their worst finding, then by how many findings they have at that severity, then in total.
+    Within a resource, the same order: failing, new, worst. Names are the findings' ``display_name`` (a user's,
+    for its keys).
     """
     groups: dict[tuple[str, str], _Action] = {}
     for f in findings:
@@ -297,26 +328,37 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
         else:
             key, kind, name = f.resource_id, _KIND.get(f.resource_type, f.resource_type), f.display_name
         account = f"{f.account_name} ({f.account_id})" if f.account_name else (f.account_id or "(no account)")
-        action = groups.setdefault((f.account_id or "", key), _Action(name=name, kind=kind, account=account))
+        action = groups.setdefault(
+            (f.account_id or "", key), _Action(name=name, kind=kind, account=account, fail_on=fail_on)
+        )
         action.findings.append(f)
     ranked = sorted(groups.values(), key=_Action.rank_key)
+
+    def order(f: Finding) -> tuple[bool, bool, int, str, str]:
+        failing = fail_on is not None and f.fails_gate(fail_on)
+        return (not failing, f.baseline_state != "new", -f.severity.rank, f.rule_id, f.resource_id)
+
     for action in ranked[:limit]:
-        action.findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.resource_id))
+        action.findings.sort(key=order)
     return ranked[:limit], max(0, len(ranked) - limit)
 
 
-def _context(document: FindingsDocument) -> dict[str, Any]:
+def _context(document: FindingsDocument, gate: Gate | None = None) -> dict[str, Any]:
     """What the template reads. Every count the document's summary holds comes from the summary; only what it
-    does not hold (per rule, per account and area, "fix first") is counted here."""
+    does not hold (per rule, per account and area, "fix first", what fails the gate) is counted here."""
     rules, accounts = _tally(document)
     areas = list(dict.fromkeys(r.area for r in rules.values()))
     ordered_accounts = sorted(accounts.values(), key=_account_order)
-    actions, actions_more = fix_first(document.findings)
+    fail_on = gate.fail_on if gate is not None else None
+    actions, actions_more = fix_first(document.findings, fail_on=fail_on)
     return {
         "doc": document,
         "fix_first": actions,
         "fix_first_more": actions_more,
         "fix_first_open": FIX_FIRST_OPEN,
+        "gate": gate,
+        "fail_on": fail_on,
+        "gate_failing": sum(1 for f in document.findings if f.fails_gate(fail_on)) if fail_on is not None else 0,
         "severities": [s.value for s in SEVERITIES],
         "accounts": ordered_accounts,
         "rules": sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id)),

@@ -11,7 +11,7 @@ def gate(document: FindingsDocument, fail_on: Severity | None) -> ExitCode:
     coverage is incomplete; else 0. Without ``fail_on`` findings never fail the run (but gaps still give 3)."""
     if fail_on is not None:
         for f in document.findings:
-            if not f.suppressed and f.baseline_state in (None, "new") and f.severity.rank >= fail_on.rank:
+            if f.fails_gate(fail_on):
                 return ExitCode.FINDINGS
     if document.errors:
         return ExitCode.INCOMPLETE
