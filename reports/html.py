@@ -52,6 +52,7 @@ from auditor.reporter import Reporter
 
 if TYPE_CHECKING:  # jinja2 loads when a page is rendered: --format's help lists this format without it
     import jinja2
+    from markupsafe import Markup
 
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
 SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
@@ -189,7 +190,21 @@ def _environment() -> jinja2.Environment:
     env.filters["count"] = lambda n: f"{n:,}"
     env.filters["by_code"] = by_code
     env.filters["subject_name"] = lambda subject: subject.rsplit("/", 1)[-1]  # an IAM user's name, or an account id
+    env.filters["breakable"] = breakable
     return env
+
+
+# Where a name or an id may wrap besides spaces: after these (report.js SEPARATOR, the same set). Not inside a
+# word: "acme-production (827711753676)" wraps as "acme-" / "production" / "(827711753676)", never "producti" / "on".
+_SEPARATOR_AFTER = re.compile(r"(?<=[-_./:@,=+|])(?=[^\s])")
+
+
+def breakable(text: object) -> Markup:
+    """``text`` escaped, with ``<wbr>`` after each separator: the one way a name or an id wraps where it is
+    shown. The style (``.name``) keeps the browser from breaking inside the pieces."""
+    from markupsafe import Markup, escape
+
+    return Markup("<wbr>").join(escape(piece) for piece in _SEPARATOR_AFTER.split(str(text)))
 
 
 def _static_text(env: jinja2.Environment, name: str) -> str:
