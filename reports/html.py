@@ -269,6 +269,7 @@ class _Rule:
     remediation: str
     references: list[str]
     fix: Remediation | None = None  # the template: <field> where each finding has its value
+    status: str = "evaluated"  # RuleInfo.status: "not_evaluated" when a source it reads did not run
     active: int = 0
     suppressed: int = 0
     worst: str | None = None
@@ -362,7 +363,7 @@ def _context(document: FindingsDocument, gate: Gate | None = None) -> dict[str, 
     """What the template reads. Every count the document's summary holds comes from the summary; only what it
     does not hold (per rule, per account and area, "fix first", what fails the gate) is counted here."""
     rules, accounts = _tally(document)
-    areas = list(dict.fromkeys(r.area for r in rules.values()))
+    areas = _areas(rules.values())
     ordered_accounts = sorted(accounts.values(), key=_account_order)
     fail_on = gate.fail_on if gate is not None else None
     actions, actions_more = fix_first(document.findings, fail_on=fail_on)
@@ -380,6 +381,11 @@ def _context(document: FindingsDocument, gate: Gate | None = None) -> dict[str, 
         "areas": areas,
         "area_totals": {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas},
         "area_worst": {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas},
+        "areas_not_evaluated": {
+            area
+            for area in areas
+            if not any(r.status == "evaluated" or r.active or r.suppressed for r in rules.values() if r.area == area)
+        },
         **_summary_counts(document),
         "fixed": document.fixed[:FIXED_LIST_LIMIT],
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
@@ -633,7 +639,9 @@ def _summary_counts(document: FindingsDocument) -> dict[str, Any]:
 def _tally(document: FindingsDocument) -> tuple[dict[str, _Rule], dict[str, _Account]]:
     """Each rule's and each account's counts of active findings (by severity, by area) and suppressed ones."""
     rules = {
-        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix)
+        r.id: _Rule(
+            r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix, r.status
+        )
         for r in document.rules
     }
     accounts = {
@@ -649,6 +657,14 @@ def _tally(document: FindingsDocument) -> tuple[dict[str, _Rule], dict[str, _Acc
             rule.count(f.severity.value)
             account.count(rule.area, f.severity.value)
     return rules, accounts
+
+
+def _areas(rules: Iterable[_Rule]) -> list[str]:
+    """The rule areas the accounts x areas table has a column for, in the rules' order: those with a rule whose
+    sources ran (whatever it found) or with findings. An area whose every rule read a source that did not run
+    (``local`` in a cloud scan) has no column: a column of dots would read as "checked, nothing found"."""
+    rules = list(rules)
+    return list(dict.fromkeys(r.area for r in rules if r.status != "not_evaluated" or r.active or r.suppressed))
 
 
 def _rule_of(f: Finding, rules: dict[str, _Rule]) -> _Rule:

@@ -9,6 +9,7 @@ CI).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,3 +109,54 @@ def test_names_and_ids_wrap_only_at_separators(narrow: Page) -> None:
     assert heights and max(heights) < 3.5, heights  # "acme-" / "management" / "(123456789012)" at most
     widths = narrow.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths  # and still no horizontal page scroll
+
+
+def overview_columns(page: str) -> list[str]:
+    """The accounts x areas table's header, from the page's markup."""
+    table = page.split('id="overview-table"', 1)[1].split("</thead>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<th[^>]*>(.*?)</th>", table)]
+
+
+def test_columns_only_for_sources_that_ran(demo_document: FindingsDocument) -> None:
+    """The demo is a cloud scan: the local source did not run, so its rules are "not evaluated" and the table
+    has no all-dots "local" column; every area with a rule that ran keeps its column, findings or not."""
+    local = {r.area for r in demo_document.rules if r.status == "not_evaluated"}
+    assert local == {"local"}
+    page = HtmlReporter().render(demo_document).decode()
+    ran = list(dict.fromkeys(r.area for r in demo_document.rules if r.status == "evaluated"))
+    assert overview_columns(page) == ["Account", *ran, "Total"]
+    assert 'id="not-evaluated"' in page  # where the local rules are said not to have run
+
+    # a local scan the other way round: only the local area has a column
+    cloud = {r.id for r in demo_document.rules if r.area != "local"}
+    as_local = demo_document.model_copy(
+        update={
+            "rules": [
+                r.model_copy(update={"status": "not_evaluated" if r.id in cloud else "evaluated"})
+                for r in demo_document.rules
+            ],
+            "findings": [],
+        }
+    )
+    assert overview_columns(HtmlReporter().render(as_local).decode()) == ["Account", "local", "Total"]
+
+
+def test_an_area_whose_rules_all_failed_reads_not_evaluated(demo_document: FindingsDocument) -> None:
+    """Its source ran, so it keeps its column, but with a dash, not the dot that means "nothing found"."""
+    failed = demo_document.model_copy(
+        update={
+            "rules": [
+                r.model_copy(update={"status": "failed"}) if r.area == "roles" else r for r in demo_document.rules
+            ],
+            "findings": [f for f in demo_document.findings if not f.rule_id.startswith("ROLE-")],
+        }
+    )
+    assert not any(f.rule_id.startswith("ROLE-") for f in failed.findings)
+    page = HtmlReporter().render(failed).decode()
+    columns = overview_columns(page)
+    assert "roles" in columns
+    table = page.split('id="overview-table"', 1)[1].split("</table>", 1)[0]
+    at = columns.index("roles")
+    for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        assert cells[at].strip() == "—", row
