@@ -235,6 +235,7 @@ class _Account:
     name: str | None
     is_management: bool = False
     scanned: bool = False
+    suppressed: int = 0
     by_severity: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in SEVERITIES})
     by_area: dict[str, int] = field(default_factory=dict)
     worst_by_area: dict[str, str] = field(default_factory=dict)
@@ -366,6 +367,7 @@ def _context(document: FindingsDocument, gate: Gate | None = None) -> dict[str, 
     areas = _areas(rules.values())
     ordered_accounts = sorted(accounts.values(), key=_account_order)
     fail_on = gate.fail_on if gate is not None else None
+    sorted_rules = sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id))
     actions, actions_more = fix_first(document.findings, fail_on=fail_on)
     return {
         "doc": document,
@@ -377,10 +379,11 @@ def _context(document: FindingsDocument, gate: Gate | None = None) -> dict[str, 
         "gate_failing": sum(1 for f in document.findings if f.fails_gate(fail_on)) if fail_on is not None else 0,
         "severities": [s.value for s in SEVERITIES],
         "accounts": ordered_accounts,
-        "rules": sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id)),
+        "rules": sorted_rules,
         "areas": areas,
         "area_totals": {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas},
         "area_worst": {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas},
+        **_filter_values(document, sorted_rules, ordered_accounts),
         "areas_not_evaluated": {
             area
             for area in areas
@@ -653,6 +656,7 @@ def _tally(document: FindingsDocument) -> tuple[dict[str, _Rule], dict[str, _Acc
         account = _account_of(f, accounts)
         if f.suppressed:
             rule.suppressed += 1
+            account.suppressed += 1
         else:
             rule.count(f.severity.value)
             account.count(rule.area, f.severity.value)
@@ -665,6 +669,22 @@ def _areas(rules: Iterable[_Rule]) -> list[str]:
     (``local`` in a cloud scan) has no column: a column of dots would read as "checked, nothing found"."""
     rules = list(rules)
     return list(dict.fromkeys(r.area for r in rules if r.status != "not_evaluated" or r.active or r.suppressed))
+
+
+def _filter_values(document: FindingsDocument, rules: Iterable[_Rule], accounts: list[_Account]) -> dict[str, Any]:
+    """What each filter of the findings list offers: only values some finding has (active or suppressed, since
+    "show suppressed" lists those too). A rule, an area or a severity without findings would filter to an empty
+    list, which reads as "checked, nothing found"."""
+    present = {f.severity.value for f in document.findings}
+    with_findings = [r for r in rules if r.active or r.suppressed]
+    states = {f.baseline_state for f in document.findings}
+    return {
+        "filter_severities": [s.value for s in SEVERITIES if s.value in present],
+        "filter_accounts": [a for a in accounts if a.active or a.suppressed],
+        "filter_rules": with_findings,
+        "filter_areas": list(dict.fromkeys(r.area for r in with_findings)),
+        "filter_baseline": [state for state in _BASELINE_CODES if state in states],
+    }
 
 
 def _rule_of(f: Finding, rules: dict[str, _Rule]) -> _Rule:

@@ -160,3 +160,44 @@ def test_an_area_whose_rules_all_failed_reads_not_evaluated(demo_document: Findi
     for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
         assert cells[at].strip() == "—", row
+
+
+@pytest.mark.slow  # drives headless Chromium
+def test_filters_list_only_values_present(narrow: Page, demo_document: FindingsDocument) -> None:
+    """The rule filter listed every rule of the run, most with no findings; now each filter lists only values
+    some finding has, and every one of them, with suppressed findings shown, matches at least one finding."""
+    options = narrow.evaluate(
+        "(function () { var out = {};"
+        " ['f-severity', 'f-account', 'f-rule', 'f-area'].forEach(function (id) {"
+        "   out[id] = Array.from(document.getElementById(id).options).map(o => o.value).filter(Boolean); });"
+        " return out; })()"
+    )
+    findings = demo_document.findings
+    areas = {r.id: r.area for r in demo_document.rules}
+    assert set(options["f-rule"]) == {f.rule_id for f in findings}
+    assert len(options["f-rule"]) < len(demo_document.rules)  # the demo has rules with no findings
+    assert set(options["f-severity"]) == {f.severity.value for f in findings}
+    assert set(options["f-account"]) == {f.account_id or "-" for f in findings}
+    assert set(options["f-area"]) == {areas[f.rule_id] for f in findings}
+    for control, values in options.items():
+        for value in values:
+            matching = narrow.evaluate(
+                "(function (id, value) {"
+                "  document.getElementById('f-reset').click();"
+                "  var s = document.getElementById('f-suppressed'); s.checked = true;"
+                "  s.dispatchEvent(new Event('change', {bubbles: true}));"
+                "  var c = document.getElementById(id); c.value = value;"
+                "  c.dispatchEvent(new Event('change', {bubbles: true}));"
+                "  return Number(document.getElementById('status').dataset.matching);"
+                f"}})({control!r}, {value!r})"
+            )
+            assert matching > 0, (control, value)
+
+
+def test_the_baseline_filter_lists_only_states_present(demo_document: FindingsDocument) -> None:
+    findings = [f.model_copy(update={"baseline_state": "new"}) for f in demo_document.findings]
+    summary = demo_document.summary.model_copy(update={"new": len(findings), "unchanged": 0, "fixed": 0})
+    all_new = demo_document.model_copy(update={"findings": findings, "summary": summary})
+    page = HtmlReporter().render(all_new).decode()
+    select = page.split('id="f-baseline"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]*)"', select) == ["", "new"]
