@@ -201,3 +201,31 @@ def test_the_baseline_filter_lists_only_states_present(demo_document: FindingsDo
     page = HtmlReporter().render(all_new).decode()
     select = page.split('id="f-baseline"', 1)[1].split("</select>", 1)[0]
     assert re.findall(r'<option value="([^"]*)"', select) == ["", "new"]
+
+
+@pytest.mark.slow  # drives headless Chromium
+def test_cli_lines_stay_one_command_per_line(narrow: Page, demo_document: FindingsDocument) -> None:
+    """At 800 px a long `aws iam ...` line wrapped and read as two commands. Each CLI block (in "Fix first" and in
+    every finding's details) now renders one visual line per command; a long one scrolls inside its block,
+    and the page itself still has no horizontal scroll."""
+    blocks = narrow.evaluate(
+        "Array.from(document.querySelectorAll('pre.fix-cli')).map(function (pre) {"
+        "  var node = pre.querySelector('code') || pre, text = node.textContent, tops = {}, walker ="
+        "    document.createTreeWalker(node, NodeFilter.SHOW_TEXT), t;"
+        "  while ((t = walker.nextNode())) {"
+        "    for (var i = 0; i < t.data.length; i++) {"
+        "      if (/\\s/.test(t.data[i])) continue;"
+        "      var r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1);"
+        "      var rects = r.getClientRects(); if (rects.length) tops[Math.round(rects[0].top)] = true;"
+        "    }"
+        "  }"
+        "  return [text.split('\\n').filter(l => l.trim()).length, Object.keys(tops).length,"
+        "          pre.scrollWidth > pre.clientWidth];"
+        "})"
+    )
+    with_cli = sum(1 for f in demo_document.findings if f.fix is not None and f.fix.cli)
+    assert len(blocks) >= with_cli  # every finding's details are open, and Fix first has more
+    assert all(lines == visual for lines, visual, _ in blocks), [b for b in blocks if b[0] != b[1]]
+    assert any(scrolls for *_, scrolls in blocks)  # at 800 px some command is wider than its block
+    widths = narrow.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
