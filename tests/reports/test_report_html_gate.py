@@ -101,7 +101,8 @@ def test_the_cli_hands_the_gate_to_the_page(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 1
     page = (tmp_path / "new" / "report.html").read_text()
-    assert "Gate: <code>--fail-on high</code>." in page
+    assert "Gate: <code>--fail-on high</code>. <strong>2 new findings at or above high fail this run</strong>" in page
+    assert page.count('<span class="gate-mark" title=') == 2  # the README: the new user's two findings
     first = page.split('<li class="action">')[1]
     assert ">eve</strong>" in first
     assert 'new</span> <span class="gate-mark"' in first and "fails the gate" in first
