@@ -21,7 +21,7 @@ from auditor.inventory import Inventory
 from auditor.registry import load_rules
 from auditor.reports.html import Gate, HtmlReporter, fix_first
 from auditor.rules import BUILTIN_PACK
-from bench.browser import Page
+from bench.browser import Browser, Page
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +110,19 @@ def test_the_cli_hands_the_gate_to_the_page(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # drives headless Chromium
 def test_the_first_entry_is_marked_in_the_browser(
-    page: Page,  # noqa: F811
+    browser: Browser,  # noqa: F811
     tmp_path: Path,
     baselined: tuple[FindingsDocument, str],
 ) -> None:
+    """At 800 px, as the other checks of issue 21."""
+    page = browser.new_page(width=800, height=900)
+    try:
+        marked_first(page, tmp_path, baselined)
+    finally:
+        page.close()
+
+
+def marked_first(page: Page, tmp_path: Path, baselined: tuple[FindingsDocument, str]) -> None:
     document, name = baselined
     worst_new = max(f.severity for f in document.findings if f.baseline_state == "new" and not f.suppressed)
     path = tmp_path / "report.html"
@@ -132,4 +141,6 @@ def test_the_first_entry_is_marked_in_the_browser(
         ".map(li => li.querySelectorAll('.gate-mark, .state-new').length)"
     )
     assert marks and set(marks) == {0}  # nothing else is marked: baseline findings never fail the gate
+    gate = page.evaluate("document.getElementById('gate').textContent")
+    assert gate.startswith(f"Gate: --fail-on {worst_new.value}. ") and "fail" in gate
     assert page.console_errors() == [] and page.exceptions == []
