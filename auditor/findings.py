@@ -176,6 +176,12 @@ class Finding(Model):
     # (its account was out of scope or unreadable, its rule did not run), carried forward as still open.
     baseline_state: Literal["new", "unchanged", "not_reverified"] | None = None
 
+    def fails_gate(self, fail_on: Severity) -> bool:
+        """Whether this finding fails a ``--fail-on`` gate: active, not already in the baseline, at or above it.
+        The one definition, here with the data: the exit code (``engine/gate.py``) and the reports that show the
+        gate (report.html's "Fix first") both read it."""
+        return not self.suppressed and self.baseline_state in (None, "new") and self.severity.rank >= fail_on.rank
+
     @model_validator(mode="before")
     @classmethod
     def _with_display_name(cls, data: Any) -> Any:

@@ -23,7 +23,7 @@ from auditor.demo.scan import demo_inventory  # noqa: E402
 from auditor.engine.config import Config  # noqa: E402
 from auditor.engine.pipeline import findings_for  # noqa: E402
 from auditor.registry import load_rules  # noqa: E402
-from auditor.reports.html import HtmlReporter  # noqa: E402
+from auditor.reports.html import Gate, HtmlReporter  # noqa: E402
 from auditor.rules import BUILTIN_PACK  # noqa: E402
 from bench.browser import Browser, Page, find_chromium  # noqa: E402
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="auditor-shots-") as tmp:
         report = Path(tmp) / "report.html"
-        report.write_bytes(HtmlReporter().render(document))
+        report.write_bytes(HtmlReporter(gate=Gate(fail_on=None)).render(document))  # `auditor demo`: no --fail-on
         url = report.as_uri()
         with Browser.launch(chromium) as browser:
             shoot(

@@ -52,6 +52,7 @@ from auditor.reporter import Reporter
 
 if TYPE_CHECKING:  # jinja2 loads when a page is rendered: --format's help lists this format without it
     import jinja2
+    from markupsafe import Markup
 
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)  # worst first
 SEVERITY_INDEX = {s: i for i, s in enumerate(SEVERITIES)}
@@ -65,10 +66,24 @@ _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u
 _BASELINE_CODES = {"new": 1, "unchanged": 2, "not_reverified": 3}  # report.js BASELINE, same order
 
 
+@dataclass(frozen=True)
+class Gate:
+    """The run's ``--fail-on``, handed in by the CLI: the findings document does not record it. ``fail_on`` None:
+    the run had no threshold, so no finding failed it."""
+
+    fail_on: Severity | None
+
+
 class HtmlReporter(Reporter):
     name = "html"
     default_filename = "report.html"
     description = "one self-contained page for people, filterable, with no external assets"
+
+    def __init__(self, *, gate: Gate | None = None) -> None:
+        """``gate``: the threshold the run was gated on, shown with "Fix first", whose entries with findings that
+        fail it come first. None: not known (a page rendered outside a gated run), so the page claims nothing
+        about it; new findings still come first."""
+        self.gate = gate
 
     def render(self, document: FindingsDocument) -> bytes:
         """The page as UTF-8 bytes. A pure function of the document (no clock, no I/O beyond package data)."""
@@ -87,7 +102,7 @@ class HtmlReporter(Reporter):
         env = _environment()
         script = _static_text(env, "report.js")
         style = _static_text(env, "report.css")
-        context = _context(document)
+        context = _context(document, self.gate)
         around_findings = json_for_script(_payload(context))  # all but the findings, which are appended below
         # Where the payload goes in the page: unguessable, so no string of the document can be mistaken for it.
         mark = f"data-{secrets.token_hex(16)}"
@@ -175,7 +190,21 @@ def _environment() -> jinja2.Environment:
     env.filters["count"] = lambda n: f"{n:,}"
     env.filters["by_code"] = by_code
     env.filters["subject_name"] = lambda subject: subject.rsplit("/", 1)[-1]  # an IAM user's name, or an account id
+    env.filters["breakable"] = breakable
     return env
+
+
+# Where a name or an id may wrap besides spaces: after these (report.js SEPARATOR, the same set). Not inside a
+# word: "acme-production (827711753676)" wraps as "acme-" / "production" / "(827711753676)", never "producti" / "on".
+_SEPARATOR_AFTER = re.compile(r"(?<=[-_./:@,=+|])(?=[^\s])")
+
+
+def breakable(text: object) -> Markup:
+    """``text`` escaped, with ``<wbr>`` after each separator: the one way a name or an id wraps where it is
+    shown. The style (``.name``) keeps the browser from breaking inside the pieces."""
+    from markupsafe import Markup, escape
+
+    return Markup("<wbr>").join(escape(piece) for piece in _SEPARATOR_AFTER.split(str(text)))
 
 
 def _static_text(env: jinja2.Environment, name: str) -> str:
@@ -206,6 +235,7 @@ class _Account:
     name: str | None
     is_management: bool = False
     scanned: bool = False
+    suppressed: int = 0
     by_severity: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in SEVERITIES})
     by_area: dict[str, int] = field(default_factory=dict)
     worst_by_area: dict[str, str] = field(default_factory=dict)
@@ -240,6 +270,7 @@ class _Rule:
     remediation: str
     references: list[str]
     fix: Remediation | None = None  # the template: <field> where each finding has its value
+    status: str = "evaluated"  # RuleInfo.status: "not_evaluated" when a source it reads did not run
     active: int = 0
     suppressed: int = 0
     worst: str | None = None
@@ -256,16 +287,28 @@ class _Action:
     name: str
     kind: str
     account: str
+    fail_on: Severity | None = None  # the run's gate, when known
     findings: list[Finding] = field(default_factory=list)
 
     @property
     def worst(self) -> Severity:
         return max((f.severity for f in self.findings), key=lambda s: s.rank)
 
-    def rank_key(self) -> tuple[int, int, int, str, str]:
+    @property
+    def failing(self) -> int:
+        """Its findings that fail the gate (none when the gate is not known or has no threshold)."""
+        fail_on = self.fail_on
+        return 0 if fail_on is None else sum(1 for f in self.findings if f.fails_gate(fail_on))
+
+    @property
+    def new(self) -> int:
+        """Its findings new since the baseline (none without a baseline)."""
+        return sum(1 for f in self.findings if f.baseline_state == "new")
+
+    def rank_key(self) -> tuple[bool, bool, int, int, int, str, str]:
         worst = self.worst
         at_worst = sum(1 for f in self.findings if f.severity == worst)
-        return (-worst.rank, -at_worst, -len(self.findings), self.account, self.name)
+        return (not self.failing, not self.new, -worst.rank, -at_worst, -len(self.findings), self.account, self.name)
 
 
 _KIND = {
@@ -280,12 +323,17 @@ _KIND = {
 }
 
 
-def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tuple[list[_Action], int]:
+def fix_first(
+    findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT, fail_on: Severity | None = None
+) -> tuple[list[_Action], int]:
     """Active findings grouped by what a person acts on, worst first: ``(top actions, how many more)``.
 
     An access key's findings go under its user (``evidence.user_arn``): deleting the user fixes them all. Within a
-    resource, findings are worst first. Resources rank by their worst finding, then by how many findings they
-    have at that severity, then in total. Names are the findings' ``display_name`` (a user's, for its keys).
+    resource, findings are worst first. Resources with a finding that fails the gate (``fail_on``) come first,
+    then those with a finding new since the baseline: what broke the build is what a reader came for. Then
+    resources rank by their worst finding, then by how many findings they have at that severity, then in total.
+    Within a resource, the same order: failing, new, worst. Names are the findings' ``display_name`` (a user's,
+    for its keys).
     """
     groups: dict[tuple[str, str], _Action] = {}
     for f in findings:
@@ -297,32 +345,50 @@ def fix_first(findings: Iterable[Finding], limit: int = FIX_FIRST_LIMIT) -> tupl
         else:
             key, kind, name = f.resource_id, _KIND.get(f.resource_type, f.resource_type), f.display_name
         account = f"{f.account_name} ({f.account_id})" if f.account_name else (f.account_id or "(no account)")
-        action = groups.setdefault((f.account_id or "", key), _Action(name=name, kind=kind, account=account))
+        action = groups.setdefault(
+            (f.account_id or "", key), _Action(name=name, kind=kind, account=account, fail_on=fail_on)
+        )
         action.findings.append(f)
     ranked = sorted(groups.values(), key=_Action.rank_key)
+
+    def order(f: Finding) -> tuple[bool, bool, int, str, str]:
+        failing = fail_on is not None and f.fails_gate(fail_on)
+        return (not failing, f.baseline_state != "new", -f.severity.rank, f.rule_id, f.resource_id)
+
     for action in ranked[:limit]:
-        action.findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.resource_id))
+        action.findings.sort(key=order)
     return ranked[:limit], max(0, len(ranked) - limit)
 
 
-def _context(document: FindingsDocument) -> dict[str, Any]:
+def _context(document: FindingsDocument, gate: Gate | None = None) -> dict[str, Any]:
     """What the template reads. Every count the document's summary holds comes from the summary; only what it
-    does not hold (per rule, per account and area, "fix first") is counted here."""
+    does not hold (per rule, per account and area, "fix first", what fails the gate) is counted here."""
     rules, accounts = _tally(document)
-    areas = list(dict.fromkeys(r.area for r in rules.values()))
+    areas = _areas(rules.values())
     ordered_accounts = sorted(accounts.values(), key=_account_order)
-    actions, actions_more = fix_first(document.findings)
+    fail_on = gate.fail_on if gate is not None else None
+    sorted_rules = sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id))
+    actions, actions_more = fix_first(document.findings, fail_on=fail_on)
     return {
         "doc": document,
         "fix_first": actions,
         "fix_first_more": actions_more,
         "fix_first_open": FIX_FIRST_OPEN,
+        "gate": gate,
+        "fail_on": fail_on,
+        "gate_failing": sum(1 for f in document.findings if f.fails_gate(fail_on)) if fail_on is not None else 0,
         "severities": [s.value for s in SEVERITIES],
         "accounts": ordered_accounts,
-        "rules": sorted(rules.values(), key=lambda r: (-_rank(r.worst or r.severity), r.id)),
+        "rules": sorted_rules,
         "areas": areas,
         "area_totals": {area: sum(a.by_area.get(area, 0) for a in ordered_accounts) for area in areas},
         "area_worst": {area: _worst(a.worst_by_area.get(area) for a in ordered_accounts) for area in areas},
+        **_filter_values(document, sorted_rules, ordered_accounts),
+        "areas_not_evaluated": {
+            area
+            for area in areas
+            if not any(r.status == "evaluated" or r.active or r.suppressed for r in rules.values() if r.area == area)
+        },
         **_summary_counts(document),
         "fixed": document.fixed[:FIXED_LIST_LIMIT],
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
@@ -576,7 +642,9 @@ def _summary_counts(document: FindingsDocument) -> dict[str, Any]:
 def _tally(document: FindingsDocument) -> tuple[dict[str, _Rule], dict[str, _Account]]:
     """Each rule's and each account's counts of active findings (by severity, by area) and suppressed ones."""
     rules = {
-        r.id: _Rule(r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix)
+        r.id: _Rule(
+            r.id, r.title, r.severity.value, r.area, r.rationale, r.remediation, list(r.references), r.fix, r.status
+        )
         for r in document.rules
     }
     accounts = {
@@ -588,10 +656,35 @@ def _tally(document: FindingsDocument) -> tuple[dict[str, _Rule], dict[str, _Acc
         account = _account_of(f, accounts)
         if f.suppressed:
             rule.suppressed += 1
+            account.suppressed += 1
         else:
             rule.count(f.severity.value)
             account.count(rule.area, f.severity.value)
     return rules, accounts
+
+
+def _areas(rules: Iterable[_Rule]) -> list[str]:
+    """The rule areas the accounts x areas table has a column for, in the rules' order: those with a rule whose
+    sources ran (whatever it found) or with findings. An area whose every rule read a source that did not run
+    (``local`` in a cloud scan) has no column: a column of dots would read as "checked, nothing found"."""
+    rules = list(rules)
+    return list(dict.fromkeys(r.area for r in rules if r.status != "not_evaluated" or r.active or r.suppressed))
+
+
+def _filter_values(document: FindingsDocument, rules: Iterable[_Rule], accounts: list[_Account]) -> dict[str, Any]:
+    """What each filter of the findings list offers: only values some finding has (active or suppressed, since
+    "show suppressed" lists those too). A rule, an area or a severity without findings would filter to an empty
+    list, which reads as "checked, nothing found"."""
+    present = {f.severity.value for f in document.findings}
+    with_findings = [r for r in rules if r.active or r.suppressed]
+    states = {f.baseline_state for f in document.findings}
+    return {
+        "filter_severities": [s.value for s in SEVERITIES if s.value in present],
+        "filter_accounts": [a for a in accounts if a.active or a.suppressed],
+        "filter_rules": with_findings,
+        "filter_areas": list(dict.fromkeys(r.area for r in with_findings)),
+        "filter_baseline": [state for state in _BASELINE_CODES if state in states],
+    }
 
 
 def _rule_of(f: Finding, rules: dict[str, _Rule]) -> _Rule:

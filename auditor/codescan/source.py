@@ -67,17 +67,29 @@ class CodeSource(Source):
         since: str | None = None,
         max_file_bytes: int | None = None,
         only: list[str] | None = None,
+        reports_dir: Path | None = None,
     ):
         """``max_file_bytes``: files over it are not read, each an error entry (a coverage gap); by default every
         file is read, large ones in segments. ``only``: these files (relative to ``root``, forward slashes)
         instead of the tree's, as a pre-commit hook names the staged files; read even when git ignores them,
-        since someone asked for them by name."""
+        since someone asked for them by name. ``reports_dir``: where this run writes its reports; when it is under
+        ``root`` its files are not read (unless named in ``only``): they are the tool's output, not source, and
+        a previous run's findings name key ids (``auditor scan`` then ``auditor scan-code .`` in one directory,
+        as the README shows them, would fail the gate on the scan's own report)."""
         if not root.is_dir():
             raise InputError(f"scan-code: {root} is not a directory")
         self.root = root.resolve()
         self.since = since
         self.max_file_bytes = max_file_bytes
         self.only = sorted(set(only)) if only is not None else None
+        self.reports_prefix: str | None = None  # the reports directory, relative to root, with a trailing slash
+        if reports_dir is not None:
+            try:
+                relative = reports_dir.resolve().relative_to(self.root).as_posix()
+            except ValueError:  # outside the tree: nothing of it would be read anyway
+                relative = None
+            if relative not in (None, "."):
+                self.reports_prefix = f"{relative}/"
 
     def collect(self) -> Inventory:
         started_at = datetime.now(UTC)
@@ -92,6 +104,8 @@ class CodeSource(Source):
         changes = changes_since(self.root, self.since) if self.since is not None else None
         if changes is not None and self.only is not None:
             changes.files = {name: changed for name, changed in changes.files.items() if name in self.only}
+        elif changes is not None:
+            changes.files = {name: changed for name, changed in changes.files.items() if not self._is_report(name)}
         scan = CodeScan(root=str(self.root), since=self.since, git=in_git)
         errors: list[CollectionError] = []
         batches: Iterator[_Batch]
@@ -100,6 +114,7 @@ class CodeSource(Source):
                 names = self.only
             else:
                 names = git_files(self.root) if in_git else list(walked_files(self.root))
+                names = [name for name in names if not self._is_report(name)]
             batches = self._read(names)
         elif changes.target is None:
             batches = self._read(sorted(changes.files))
@@ -138,6 +153,10 @@ class CodeSource(Source):
             code_scan=scan,
             errors=errors,
         )
+
+    def _is_report(self, name: str) -> bool:
+        """Whether ``name`` (relative to root) is in this run's reports directory."""
+        return self.reports_prefix is not None and name.startswith(self.reports_prefix)
 
     def _read(self, names: list[str]) -> Iterator[_Batch]:
         """The files read in order, in batches: by worker processes for a large tree (see the module's docstring),

@@ -83,6 +83,10 @@ def report_options(name: str, args: argparse.Namespace) -> dict[str, Any]:
         return {"category": category, "omit_suppressed": args.sarif_omit_suppressed}
     if name == CONSOLE_FORMAT:
         return {"color": sys.stdout.isatty()}
+    if name == "html":  # the page shows the gate with "Fix first" (the findings document does not record it)
+        from auditor.reports.html import Gate
+
+        return {"gate": Gate(fail_on=args.fail_on) if hasattr(args, "fail_on") else None}
     return {}
 
 

@@ -57,10 +57,15 @@ def run(args: argparse.Namespace) -> int:
     ruleset, config, baseline = prepare(args)
     check_outputs(args)
     root, only = scan_target(args.paths or [Path(".")])
-    inventory = CodeSource(root, since=args.since, max_file_bytes=args.max_file_size, only=only).collect()
+    source = CodeSource(
+        root, since=args.since, max_file_bytes=args.max_file_size, only=only, reports_dir=args.output_dir
+    )
+    inventory = source.collect()
     scan = inventory.code_scan
     if scan is not None:
         how = "files git tracks or would track" if scan.git else "files not excluded by .gitignore"
+        if source.reports_prefix is not None:
+            how += f", but not the reports directory {source.reports_prefix}"
         say(
             f"scanned {scan.files_scanned} file(s) ({how}"
             + (f", lines added since {scan.since}" if scan.since else "")

@@ -7,9 +7,9 @@ from auditor.findings import Finding, FindingsDocument, Severity
 
 
 def failing(finding: Finding, fail_on: Severity) -> bool:
-    """Whether ``finding`` fails a ``--fail-on`` gate: active, not already in the baseline, at or above it. The
-    one definition: the exit code and the verdict the CI log shows (``commands/verdict.py``) both read it."""
-    return not finding.suppressed and finding.baseline_state in (None, "new") and finding.severity.rank >= fail_on.rank
+    """Whether ``finding`` fails a ``--fail-on`` gate. ``Finding.fails_gate`` is the one definition; the exit
+    code, the CI log's verdict (``commands/verdict.py``) and report.html's "Fix first" all read it."""
+    return finding.fails_gate(fail_on)
 
 
 def gate_failures(document: FindingsDocument, fail_on: Severity | None) -> list[Finding]:

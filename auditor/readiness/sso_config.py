@@ -284,7 +284,16 @@ def build_sso_config(
     )
     if not targets:
         who = f"user {short_repr(user)}" if user else f"group {short_repr(group)}" if group else "anybody"
-        raise InputError(f"Identity Center gives {who} no account: nothing to configure")
+        listed = idc.assignments_listed_accounts
+        if listed is None:  # an older inventory: every account of the organization was listed
+            raise InputError(f"Identity Center gives {who} no account: nothing to configure")
+        # Assignments were read only for the scan's accounts: no assignment there proves nothing elsewhere.
+        shown = ", ".join(listed[:5]) + (f", and {len(listed) - 5} more" if len(listed) > 5 else "")
+        raise InputError(
+            f"Identity Center gives {who} no account among the {len(listed)} account(s) whose assignments were "
+            f"read ({shown or 'none'}): nothing to configure; other accounts were not read (--org reads the "
+            "organization's)"
+        )
     profiles = []
     for target in targets:
         profile = SsoProfile(

@@ -59,6 +59,23 @@
     return node;
   }
 
+  /* A name or an id, with a <wbr> after each separator so it wraps there and never inside a word (html.py
+     breakable, the same separators). Text nodes only: nothing from the data becomes markup. */
+  var SEPARATOR = "-_./:@,=+|";
+
+  function breakable(node, text) {
+    var value = String(text), start = 0;
+    for (var i = 0; i < value.length - 1; i++) {
+      if (SEPARATOR.indexOf(value[i]) !== -1 && !/\s/.test(value[i + 1])) {
+        node.appendChild(document.createTextNode(value.slice(start, i + 1)));
+        node.appendChild(document.createElement("wbr"));
+        start = i + 1;
+      }
+    }
+    node.appendChild(document.createTextNode(value.slice(start)));
+    return node;
+  }
+
   function accountLabel(index) {
     var a = ACCOUNTS[index];
     if (!a || a.id === "-") return "(no account)";
@@ -165,12 +182,12 @@
     tr.appendChild(tdSev);
 
     tr.appendChild(el("td", "mono", RULES[f.r].id));
-    tr.appendChild(el("td", "wrap", accountLabel(f.a)));
+    tr.appendChild(breakable(el("td", "name"), accountLabel(f.a)));
 
-    var tdRes = el("td", "res");
+    var tdRes = el("td", "res name");
     tdRes.appendChild(el("div", "rtype", f.t));
-    tdRes.appendChild(el("div", "rname", f.n));
-    if (f.i !== f.n) tdRes.appendChild(el("div", "mono rid", f.i));
+    tdRes.appendChild(breakable(el("div", "rname"), f.n));
+    if (f.i !== f.n) tdRes.appendChild(breakable(el("div", "mono rid"), f.i));
     tr.appendChild(tdRes);
 
     var tdMsg = el("td", "wrap msg");

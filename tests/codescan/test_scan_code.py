@@ -234,3 +234,34 @@ def test_a_subdirectory_reports_paths_from_the_checkout_root(repo: Path) -> None
         ("app/settings.py", 2),
         ("app/split.js", 2),
     ]
+
+
+def test_the_runs_own_reports_directory_is_not_read(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README's "Keys outside AWS" block in one directory: `auditor scan` wrote auditor-report/ (its findings name
+    key ids), then `auditor scan-code . --fail-on high` read that report as source and failed the gate on it. The
+    directory the run writes its reports to is the tool's output, not source: not read, and said so. A file in
+    it named explicitly (a pre-commit hook's list) is still read."""
+    reports = repo / "auditor-report"
+    reports.mkdir()
+    (reports / "findings.json").write_text(f'{{"key_id": "{LONE_KEY}"}}\n', encoding="utf-8")
+    monkeypatch.chdir(repo)
+    base = ["scan-code", ".", "--format", "json", "--fail-on", "high"]
+    # the tree's own keys fail the gate as before; since HEAD nothing was added but the (untracked) report
+    for argv, expected in ((base, 1), ([*base, "--since", "HEAD"], 0)):
+        assert main(argv) == expected
+        said = capsys.readouterr().err
+        assert "but not the reports directory auditor-report/" in said
+        assert LONE_KEY not in {f[3] for f in findings_of(reports) if f[0].startswith("auditor-report/")}
+    (reports / "findings.json").write_text(f'{{"key_id": "{LONE_KEY}"}}\n', encoding="utf-8")  # as at first
+    inventory = CodeSource(repo, reports_dir=reports).collect()
+    assert inventory.code_scan is not None
+    assert not [h for h in inventory.code_scan.hits if h.path.startswith("auditor-report/")]
+    named = CodeSource(repo, reports_dir=reports, only=["auditor-report/findings.json"]).collect()
+    assert named.code_scan is not None and [h.key_id for h in named.code_scan.hits] == [LONE_KEY]
+    elsewhere = CodeSource(repo, reports_dir=repo.parent / "out").collect()  # outside the tree: nothing changes
+    assert elsewhere.code_scan is not None
+    assert [h.path for h in elsewhere.code_scan.hits if h.path.startswith("auditor-report/")] == [
+        "auditor-report/findings.json"
+    ]

@@ -285,7 +285,12 @@ def test_any_names_give_a_file_botocore_reads_whole(tmp_path: Path, monkeypatch:
         ({"user": "bob"}, "no Identity Center user named 'bob' (did you mean 'bob@example.com'?)"),
         ({"group": "admin"}, "no Identity Center group named 'admin' (did you mean 'Admins'?)"),
         ({"group": "nobody"}, "no Identity Center group named 'nobody' (2 groups in the inventory"),
-        ({"user": "erin"}, "Identity Center gives user 'erin' no account: nothing to configure"),
+        (
+            {"user": "erin"},
+            "Identity Center gives user 'erin' no account among the 4 account(s) whose assignments were read "
+            "(111111111111, 222222222222, 333333333333, 555555555555): nothing to configure; other accounts were not "
+            "read (--org reads the organization's)",
+        ),
         ({"template": "<account>-<permission-set>"}, "--profile-template: unknown placeholder <account>"),
         ({"template": "<account-name>"}, "--profile-template must name <permission-set>"),
         ({"start_url": "http://x.awsapps.com/start"}, "--start-url 'http://x.awsapps.com/start': expected https://"),
@@ -296,6 +301,23 @@ def test_any_names_give_a_file_botocore_reads_whole(tmp_path: Path, monkeypatch:
 def test_refuses_what_would_be_useless(kwargs: dict[str, str], message: str) -> None:
     with pytest.raises(InputError, match=re.escape(message)):
         build_sso_config(organization(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_no_account_names_the_accounts_read() -> None:
+    """``sso-config --group Developers`` from the management account alone read that account's assignments only
+    (the README's line lacked ``--org``): "no account" says among which accounts, never more than it knows. An
+    inventory written before the accounts listed were recorded listed every account: the short message."""
+    only_management = identity_center(
+        assignments_listed_accounts=[MGMT], assignments=[assignment(MGMT, ADMIN, "g-admins")]
+    )
+    message = f"no account among the 1 account(s) whose assignments were read ({MGMT}): nothing to configure"
+    with pytest.raises(InputError, match=re.escape(message)):
+        build_sso_config(organization(only_management), group="Readers")
+    legacy = identity_center(assignments=[]).model_copy(update={"assignments_listed_accounts": None})
+    with pytest.raises(
+        InputError, match=re.escape("Identity Center gives group 'Readers' no account: nothing to configure")
+    ):
+        build_sso_config(organization(legacy), group="Readers")
 
 
 def test_a_session_value_from_the_inventory_that_aws_would_not_accept_ends_the_run() -> None:
