@@ -7,8 +7,10 @@ Every rule of the set gets a status, so that no report can mistake silence for a
 the config is ``disabled``; a rule reading a source that did not run is ``not_evaluated``; a rule that raises is
 ``failed`` (and its error is a coverage gap, as for anything else that could not be read).
 
-Rules are untrusted code (the pull-request gate loads them from the pull request): each check runs isolated
-(``auditor.util.isolation``) under a time limit. Whatever it raises, ``SystemExit`` included, or a time limit it
+Rules are untrusted code (the pull-request gate loads them from the pull request). A third-party pack's rules
+(``RuleSet.isolated``) run in the pack's own process (``auditor.engine.packs``), killed at the time limit; this
+module only turns their answers, plain data, into findings. Each built-in check runs isolated in a thread
+(``auditor.util.isolation``) under the same limit. Whatever it raises, ``SystemExit`` included, or a time limit it
 overruns makes the rule ``failed`` with a gap naming it; a hit that is not a well-formed :class:`Hit` (wrong
 types, evidence that is not JSON) is dropped with a gap naming the rule. The other rules' findings and every
 report are still produced.
