@@ -213,3 +213,18 @@ def test_a_rule_after_a_killed_one_still_runs_in_a_fresh_process(tmp_path: Path)
     assert [(f["resource_id"], f["message"]) for f in doc["findings"] if f["rule_id"] == "ZZZ-002"] == [
         ("after", "still here")
     ]
+
+
+def test_the_pack_benchmark_runs_as_documented() -> None:
+    """docs/benchmarks.md's smoke command, as written there (the default one takes minutes: not run here)."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    command = "python bench/rule_packs.py --rules 2 --accounts 2 --users 2 --runs 1"
+    assert command in (repo / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    argv = [sys.executable, *command.split()[1:]]
+    ran = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=300, check=False)
+
+    assert ran.returncode == 0, ran.stderr
+    assert "demo: 2 pack rules" in ran.stdout
+    assert "synthetic 2 accounts x 2 users: 2 pack rules, 4 pack findings" in ran.stdout
