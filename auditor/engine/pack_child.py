@@ -81,8 +81,10 @@ def _import(request: Any, send: Any) -> Any:
 def _describe(request: Any, send: Any) -> None:
     import inspect
 
+    import auditor.registry  # noqa: F401 - our imports before the pack's import is timed
     from auditor.engine.packs import ChildMessage, PackDescription, RuleSpec
 
+    send(ChildMessage(kind="loaded"))
     pack = _import(request, send)
     if pack is None:
         return
@@ -127,6 +129,8 @@ def _run(request: Any, send: Any) -> None:
         thresholds=Thresholds.model_validate(request.thresholds),
         production_patterns=tuple(AccountPattern.parse(p) for p in request.production_patterns),
     )
+    import auditor.registry  # noqa: F401 - our imports before the pack's import is timed
+
     send(ChildMessage(kind="loaded"))
     pack = _import(request, send)
     if pack is None:

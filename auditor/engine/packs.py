@@ -42,8 +42,9 @@ from auditor.findings import FileLocation, ManualCheck, Remediation, Severity
 from auditor.model import Model
 
 CHILD_MODULE = "auditor.engine.pack_child"
-# The child's own start-up and reading the inventory (our code, not the pack's) are not the rule's time: they get
-# this much more, so a 1 s --rule-timeout still works on a large inventory.
+# The child's own start-up and reading the inventory (our code, not the pack's) are not the pack's time: they get
+# this much more, so a 1 s --rule-timeout still works on a large inventory or a loaded machine. The pack's import
+# is timed from the child's "loaded" message on.
 INVENTORY_LOAD_SECONDS = 300.0
 MAX_HITS_PER_RULE = 100_000  # a rule yielding forever stops here rather than filling the child's memory
 
@@ -136,7 +137,8 @@ Outcome = RuleResult | PackFailure
 def describe_pack(ref: PackRef, timeout: float | None) -> PackDescription | str:
     """The pack's rules as data, or the problem line ("ORIGIN failed to load: ...")."""
     with _Child(ChildRequest(mode="describe", pack=ref)) as child:
-        message = child.next(timeout)
+        started = child.next(INVENTORY_LOAD_SECONDS + (timeout or 0))  # our start-up: not the pack's time
+        message = child.next(timeout) if started is not None and started.kind == "loaded" else started
         if message is None or message.kind == "load_failed" or message.description is None:
             return f"{ref.origin} failed to load: {child.why(message, timeout, 'importing')}"
         return message.description
