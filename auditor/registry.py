@@ -3,8 +3,10 @@
 The core names no pack: the CLI wiring passes the built-in one (``auditor.rules.BUILTIN_PACK``). Each source is
 loaded on its own: a pack that fails to import, or yields something that is not a rule, becomes one
 ``problems`` line (shown in every report, and the run's coverage counts as incomplete) while every other pack
-still runs. A pack's import is untrusted code: it runs isolated (``auditor.util.isolation``), so ``sys.exit()`` at
-import time or an import that never returns is a problem line too, not the end of the run.
+still runs. A third-party pack (installed or in a ``--rules-dir``) is untrusted code: it is imported, and its
+rules run, in a process of its own (``auditor.engine.packs``), so ``sys.exit()`` at import time, an import that
+never returns or a patch of the auditor's modules is a problem line, not the end (or the corruption) of the run.
+Packs handed in (the built-in one) are imported here.
 
 An installed pack registers ``name = "module:OBJECT"`` in the entry-point group ``auditor.rules``; the object may
 be a :class:`RulePack` (rules plus manual checks), a module (its ``RULES``, else every rule defined in it), a
@@ -15,18 +17,18 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from auditor.engine.packs import PackRef, RuleSpec, describe_pack
 from auditor.errors import InputError
 from auditor.findings import ManualCheck
 from auditor.rule import Rule, rules_in
-from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS, run_isolated
+from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
 
 ENTRY_POINT_GROUP = "auditor.rules"
 
@@ -46,6 +48,8 @@ class RuleSet:
     manual_checks: list[ManualCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)  # rule id -> "builtin" | "entry point X" | file path
+    # rule id -> its third-party pack: run in the pack's own process (engine/packs.py), never in this one
+    isolated: dict[str, PackRef] = field(default_factory=dict)
 
     def add_pack(self, pack: RulePack) -> None:
         self.add(pack.rules, pack.origin)
@@ -87,32 +91,67 @@ def load_rules(
     if use_entry_points:
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             origin = f"rule pack {ep.name!r} ({ep.value})"
-            _add_isolated(ruleset, partial(_entry_point_pack, ep, origin), origin, timeout)
+            _add_isolated(ruleset, PackRef(origin=origin, entry_point=ep.name), origin, timeout)
     for directory in rules_dirs:
         for path in _rule_files(directory):
-            origin = f"rules file {path}"
-            _add_isolated(ruleset, partial(_file_pack, path), origin, timeout)
+            ref = PackRef(origin=f"rules file {path}", path=str(path.resolve()))
+            _add_isolated(ruleset, ref, str(path), timeout)
     ruleset.rules.sort(key=lambda r: r.id)
     return ruleset
 
 
-def _entry_point_pack(ep: EntryPoint, origin: str) -> RulePack:
+def entry_point_pack(name: str, origin: str) -> RulePack:
+    """The installed pack named ``name``, imported: in a pack's own process only (``engine/pack_child.py``)."""
+    (ep,) = entry_points(group=ENTRY_POINT_GROUP, name=name)
     return pack_from(ep.load(), origin)
 
 
-def _file_pack(path: Path) -> RulePack:
-    return pack_from(_import_file(path), str(path))
+def file_pack(path: str) -> RulePack:
+    """The rules file at ``path``, imported: in a pack's own process only (``engine/pack_child.py``)."""
+    return pack_from(_import_file(Path(path)), path)
 
 
-def _add_isolated(ruleset: RuleSet, load: Callable[[], RulePack], origin: str, timeout: float | None) -> None:
-    """A third party's bug (even ``sys.exit()`` or an endless loop at import) must not stop the built-in rules."""
-    loaded = run_isolated(load, timeout, origin)
-    if loaded.timed_out:
-        ruleset.problems.append(f"{origin} failed to load: did not finish importing within {timeout:g} s")
-    elif loaded.error is not None:
-        ruleset.problems.append(f"{origin} failed to load: {loaded.describe_error()}")
-    elif loaded.value is not None:
-        ruleset.add_pack(loaded.value)
+def _add_isolated(ruleset: RuleSet, ref: PackRef, name: str, timeout: float | None) -> None:
+    """A third party's pack is imported in a process of its own (``engine/packs.py``): its bugs (``sys.exit()``
+    or an endless loop at import, a patch of the auditor's modules) cannot reach this run. Here it is data only:
+    each rule a placeholder that the engine runs in the pack's process again."""
+    described = describe_pack(ref, timeout)
+    if isinstance(described, str):
+        ruleset.problems.append(described)
+        return
+    rules = [_placeholder(spec) for spec in described.rules]
+    before = set(ruleset.origin)
+    ruleset.add_pack(RulePack(origin=name, rules=rules, manual_checks=described.manual_checks))
+    for rule in rules:
+        if rule.id not in before and ruleset.origin.get(rule.id) == name:
+            ruleset.isolated[rule.id] = ref
+
+
+class _RunsInItsPackProcess:
+    """The ``check`` of a pack's rule as the parent holds it: never called here (``evaluate`` sends the rule to
+    its pack's process); its docstring is the rule's, for the catalog."""
+
+    def __init__(self, rule_id: str, doc: str | None) -> None:
+        self.rule_id = rule_id
+        self.__doc__ = doc
+
+    def __call__(self, inventory: Any, context: Any) -> Iterable[Any]:
+        raise RuntimeError(f"rule {self.rule_id} runs in its pack's own process, not here")
+
+
+def _placeholder(spec: RuleSpec) -> Rule:
+    return Rule(
+        id=spec.id,
+        title=spec.title,
+        severity=spec.severity,
+        area=spec.area,
+        rationale=spec.rationale,
+        remediation=spec.remediation,
+        references=tuple(spec.references),
+        check=_RunsInItsPackProcess(spec.id, spec.doc),
+        sources=tuple(spec.sources),
+        config_keys=tuple(spec.config_keys),
+    )
 
 
 def pack_from(obj: Any, origin: str) -> RulePack:

@@ -65,6 +65,7 @@ def rules_for_sources(ruleset: RuleSet, inventory: Inventory) -> RuleSet:
         rules=[rule for rule in ruleset.rules if set(rule.sources) <= collected],
         problems=list(ruleset.problems),
         origin=dict(ruleset.origin),
+        isolated=dict(ruleset.isolated),
     )
 
 

@@ -7,8 +7,10 @@ Every rule of the set gets a status, so that no report can mistake silence for a
 the config is ``disabled``; a rule reading a source that did not run is ``not_evaluated``; a rule that raises is
 ``failed`` (and its error is a coverage gap, as for anything else that could not be read).
 
-Rules are untrusted code (the pull-request gate loads them from the pull request): each check runs isolated
-(``auditor.util.isolation``) under a time limit. Whatever it raises, ``SystemExit`` included, or a time limit it
+Rules are untrusted code (the pull-request gate loads them from the pull request). A third-party pack's rules
+(``RuleSet.isolated``) run in the pack's own process (``auditor.engine.packs``), killed at the time limit; this
+module only turns their answers, plain data, into findings. Each built-in check runs isolated in a thread
+(``auditor.util.isolation``) under the same limit. Whatever it raises, ``SystemExit`` included, or a time limit it
 overruns makes the rule ``failed`` with a gap naming it; a hit that is not a well-formed :class:`Hit` (wrong
 types, evidence that is not JSON) is dropped with a gap naming the rule. The other rules' findings and every
 report are still produced.
@@ -17,13 +19,16 @@ report are still produced.
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from auditor.engine.config import Config, Suppression
+from auditor.engine.packs import Outcome, PackFailure, PackRef, RenderedHit, run_pack
 from auditor.findings import (
     FileLocation,
     Finding,
@@ -73,10 +78,26 @@ def evaluate(
     outcomes: dict[str, RuleOutcome] = {}
     suppression_use = _SuppressionUse()
     filled_lines: dict[str, str] = {}  # fix lines shared by the findings that fill them alike (FixTemplate.fill)
+    in_packs = _run_isolated_packs(
+        inventory,
+        config,
+        [
+            r
+            for r in ruleset.rules
+            if r.id in ruleset.isolated and _outcome_before_running(r, inventory, config) is None
+        ],
+        ruleset,
+        rule_timeout,
+    )
     for rule in ruleset.rules:
         outcome = _outcome_before_running(rule, inventory, config)
         if outcome is not None:
             outcomes[rule.id] = outcome
+            continue
+        if rule.id in ruleset.isolated:
+            outcomes[rule.id] = _add_pack_result(
+                rule, in_packs[rule.id], inventory, config, findings, errors, suppression_use
+            )
             continue
         abandoned = threading.Event()
         ran = run_isolated(
@@ -115,6 +136,82 @@ def evaluate(
         notices=suppression_use.notices(config.suppressions),
         outcomes=outcomes,
     )
+
+
+def _run_isolated_packs(
+    inventory: Inventory, config: Config, rules: list[Rule], ruleset: RuleSet, rule_timeout: float | None
+) -> dict[str, Outcome]:
+    """Each third-party rule's result from its pack's own process (``engine/packs.py``). The child reads the
+    inventory from its saved JSON, written once here to a private temporary directory for every pack."""
+    if not rules:
+        return {}
+    by_pack: dict[str, tuple[PackRef, list[str]]] = {}
+    for rule in rules:
+        ref = ruleset.isolated[rule.id]
+        by_pack.setdefault(ref.origin, (ref, []))[1].append(rule.id)
+    results: dict[str, Outcome] = {}
+    with tempfile.TemporaryDirectory(prefix="auditor-packs-") as directory:
+        path = Path(directory) / "inventory.json"
+        inventory.save(path)
+        thresholds = config.thresholds.model_dump(mode="json")
+        for ref, rule_ids in by_pack.values():
+            results |= run_pack(ref, rule_ids, str(path), thresholds, list(config.production_patterns), rule_timeout)
+    return results
+
+
+def _add_pack_result(
+    rule: Rule,
+    outcome: Outcome,
+    inventory: Inventory,
+    config: Config,
+    findings: dict[str, Finding],
+    errors: list[CollectionError],
+    suppression_use: _SuppressionUse,
+) -> RuleOutcome:
+    """A pack rule's findings from the data its process sent: the engine's own metadata, fingerprint and
+    suppression added here, as for a built-in rule; its failure a gap naming it."""
+    if isinstance(outcome, PackFailure):
+        errors.append(_rule_error(rule, outcome.code, outcome.message))
+        return RuleOutcome("failed", f"{outcome.code}: {outcome.message}")
+    if outcome.error_code is not None:
+        errors.append(_rule_error(rule, outcome.error_code, outcome.error or ""))
+        return RuleOutcome("failed", f"{outcome.error_code}: {outcome.error or ''}")
+    dropped = list(outcome.invalid)
+    for hit in outcome.hits:
+        account_name = inventory.account_name(hit.account_id) if hit.account_id else None
+        try:
+            finding = Finding(
+                fingerprint=make_fingerprint(rule.id, hit.account_id, hit.resource_id, hit.discriminator),
+                rule_id=rule.id,
+                title=rule.title,
+                severity=config.rules.severity.get(rule.id, hit.severity or rule.severity),
+                account_id=hit.account_id,
+                account_name=account_name,
+                region=hit.region,
+                resource_type=hit.resource_type,
+                resource_id=hit.resource_id,
+                display_name=display_name(hit.resource_id, hit.evidence, hit.location),
+                message=hit.message,
+                evidence=hit.evidence,
+                simulated=_simulated_notes(inventory.collection.simulated, hit),
+                remediation=rule.remediation,
+                fix=hit.fix,
+                references=list(rule.references),
+                location=hit.location,
+            )
+            _text_of(finding).encode()
+        except Exception as exc:  # noqa: BLE001 - data from the pack's process: drop the hit, keep the run
+            dropped.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+            continue
+        facts = inventory.account_facts(hit.account_id) if hit.account_id else None
+        account_tags = facts.tags if facts is not None and facts.tags is not None else {}
+        _apply_suppression(finding, config.suppressions, {**account_tags, **hit.tags}, inventory, suppression_use)
+        findings.setdefault(finding.fingerprint, finding)
+    if dropped:
+        errors.append(
+            _rule_error(rule, "InvalidHit", f"{len(dropped)} invalid hit(s) dropped; the first: {dropped[0]}")
+        )
+    return RuleOutcome("evaluated")
 
 
 def _outcome_before_running(rule: Rule, inventory: Inventory, config: Config) -> RuleOutcome | None:
@@ -158,23 +255,32 @@ _HIT_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _valid_finding(
-    rule: Rule, hit: Any, inventory: Inventory, config: Config, filled_lines: dict[str, str]
-) -> tuple[Finding | None, str]:
-    """The finding for ``hit``, or ``None`` and why the hit is unusable (it would break the JSON reports)."""
+def hit_problem(hit: Any) -> str:
+    """Why ``hit`` is not a well-formed :class:`Hit` (it would break the JSON reports), or ``""``. Shared with a
+    pack's own process (``pack_child``), which checks its rules' hits before rendering them to data."""
     if not isinstance(hit, Hit):
-        return None, f"yielded a {type(hit).__name__}, not a Hit"
+        return f"yielded a {type(hit).__name__}, not a Hit"
     for name, types in _HIT_TYPES.items():
         value = getattr(hit, name)
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             expected = " or ".join("None" if t is type(None) else t.__name__ for t in types)
-            return None, f"Hit.{name} is a {type(value).__name__}, expected {expected}"
+            return f"Hit.{name} is a {type(value).__name__}, expected {expected}"
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in hit.tags.items()):
-        return None, "Hit.tags must map strings to strings"
+        return "Hit.tags must map strings to strings"
     try:  # encoding to UTF-8 rejects a lone surrogate (UnicodeEncodeError is a ValueError)
         json.dumps(dict(hit.evidence), allow_nan=False, ensure_ascii=False).encode()
     except (TypeError, ValueError) as exc:
-        return None, f"Hit.evidence is not JSON: {str(exc)[:120]}"
+        return f"Hit.evidence is not JSON: {str(exc)[:120]}"
+    return ""
+
+
+def _valid_finding(
+    rule: Rule, hit: Any, inventory: Inventory, config: Config, filled_lines: dict[str, str]
+) -> tuple[Finding | None, str]:
+    """The finding for ``hit``, or ``None`` and why the hit is unusable (it would break the JSON reports)."""
+    problem = hit_problem(hit)
+    if problem:
+        return None, problem
     try:
         finding = _finding(rule, hit, inventory, config, filled_lines)
         _text_of(finding).encode()
@@ -230,18 +336,18 @@ def _finding(rule: Rule, hit: Hit, inventory: Inventory, config: Config, filled_
         evidence=dict(hit.evidence),
         simulated=_simulated_notes(inventory.collection.simulated, hit),
         remediation=rule.remediation,
-        fix=rule.fix.fill(_facts(hit, account_name), filled_lines) if rule.fix is not None else None,
+        fix=rule.fix.fill(hit_facts(hit, account_name), filled_lines) if rule.fix is not None else None,
         references=list(rule.references),
         location=hit.location,
     )
 
 
-def _simulated_notes(facts: list[SimulatedFact], hit: Hit) -> list[str]:
+def _simulated_notes(facts: list[SimulatedFact], hit: Hit | RenderedHit) -> list[str]:
     """What this finding rests on that was put in rather than collected (the demo's), so a reader can tell."""
     return [fact.note for fact in facts if fact.affects(hit.account_id, hit.resource_type)] if facts else []
 
 
-def _facts(hit: Hit, account_name: str | None) -> dict[str, object]:
+def hit_facts(hit: Hit, account_name: str | None) -> dict[str, object]:
     """What a rule's fix template is filled with: the evidence, the rule's own facts for its fix, and where the
     finding is."""
     return {

@@ -11,7 +11,8 @@ The pull-request gate loads rules from the pull request, so a rule is untrusted 
 What "stop" means in Python, honestly: a thread cannot be killed. A rule that runs past its limit is
 *abandoned*: the run goes on without it, the thread is a daemon so it does not keep the process alive at exit,
 but until then it keeps using CPU (and the GIL, so the other rules run slower). Code that calls ``os._exit`` or
-crashes the interpreter cannot be contained in-process; a rule pack is still code you choose to run.
+crashes the interpreter cannot be contained in-process: that is why third-party packs run in a process of their
+own (``auditor.engine.packs``); this thread isolation is what the built-in rules get.
 """
 
 from __future__ import annotations
