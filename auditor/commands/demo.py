@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.commands.console import progress_printer, say
-from auditor.commands.evaluation import evaluate_and_report, prepare
+from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare
 from auditor.commands.options import Commands, Deferred, add_evaluation_options, gate_exit_codes
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.demo.scenarios import scenario_named
 
     ruleset, config, baseline = prepare(args)
+    check_outputs(args)
     scenario = scenario_named(args.scenario) if args.scenario else None
     say(
         "building the demo organization (moto, in-process; no AWS account is used)"
