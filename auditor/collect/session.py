@@ -163,8 +163,19 @@ def open_base_session(session: boto3.Session | None) -> boto3.Session:
     """The caller's session, or one from botocore's normal chain (env, AWS_PROFILE, SSO, instance roles)."""
     if session is not None:
         return session
+    check_cli_files()
     with credential_errors_explained(None):
         return boto3.Session()
+
+
+def check_cli_files() -> None:
+    """botocore opens the AWS CLI's files itself, with no limit and waiting on a FIFO: check them before it does
+    (exit 2 with one line naming the file, instead of a scan that never starts)."""
+    from auditor.clifiles.source import cli_file_paths
+    from auditor.util.inputfile import CLI_FILE_LIMIT, check_input
+
+    for path in cli_file_paths():
+        check_input(path, "AWS CLI", CLI_FILE_LIMIT)
 
 
 def scan_region(requested_region: str | None, base_session: boto3.Session) -> str:

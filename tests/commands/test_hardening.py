@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -205,3 +207,138 @@ def test_a_rule_calling_chdir_does_not_move_a_relative_output_dir(
     assert json.loads((work / "out" / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert Inventory.load(work / "saved.json").accounts
     assert not (elsewhere / "out").exists() and not (elsewhere / "saved.json").exists()
+
+
+# ------------------------------------------------------------------------------ 4. inputs bounded and named
+
+
+def _auditor(
+    *argv: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a child process, so that an input that would hang it fails the test at the timeout instead of
+    hanging the suite."""
+    return subprocess.run(
+        [sys.executable, "-m", "auditor", *argv],
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.slow  # child processes
+def test_a_fifo_as_an_input_file_is_one_line_never_a_hang(inventory_file: Path, tmp_path: Path) -> None:
+    """Was: a FIFO given to --baseline, to diff or as --from-inventory blocked forever in open()."""
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    out = str(tmp_path / "out")
+
+    runs = {
+        "--baseline": _auditor(
+            "scan", "--from-inventory", str(inventory_file), "--baseline", str(fifo), "--output-dir", out
+        ),
+        "diff": _auditor("diff", str(fifo), str(fifo)),
+        "--from-inventory": _auditor("scan", "--from-inventory", str(fifo), "--output-dir", out),
+        "--config": _auditor("scan", "--from-inventory", str(inventory_file), "--config", str(fifo)),
+    }
+
+    for name, run in runs.items():
+        assert run.returncode == 2, (name, run.stderr)
+        [line] = run.stderr.splitlines()
+        assert str(fifo) in line and "FIFO" in line, (name, line)
+
+
+@pytest.mark.slow  # a child process
+def test_dev_zero_as_an_inventory_is_refused_not_read_forever(tmp_path: Path) -> None:
+    """Was: memory grew without bound."""
+    run = _auditor("scan", "--from-inventory", "/dev/zero", "--output-dir", str(tmp_path / "out"))
+
+    assert run.returncode == 2
+    assert run.stderr.strip() == "auditor: error: /dev/zero: is a device, not a regular inventory file"
+
+
+@pytest.mark.slow  # a child process
+def test_a_fifo_as_the_aws_credentials_file_is_one_line_before_any_session(tmp_path: Path) -> None:
+    """Was: botocore opened AWS_SHARED_CREDENTIALS_FILE and waited on the FIFO forever."""
+    fifo = tmp_path / "credentials"
+    os.mkfifo(fifo)
+
+    run = _auditor(
+        "scan",
+        "--format",
+        "json",
+        "--output-dir",
+        str(tmp_path / "out"),
+        env={"AWS_SHARED_CREDENTIALS_FILE": str(fifo)},
+    )
+
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip() == f"auditor: error: {fifo}: is a FIFO (named pipe), not a regular AWS CLI file"
+
+
+def test_a_fifo_as_the_aws_config_file_is_a_gap_of_auditor_local(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.clifiles.source import CliFilesSource
+
+    fifo = tmp_path / "config"
+    os.mkfifo(fifo)
+    inventory = CliFilesSource({"AWS_CONFIG_FILE": str(fifo), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+
+    collected = inventory.collect()
+
+    [error] = collected.errors
+    assert str(fifo) in error.operation and "FIFO" in error.message
+
+
+DEEP_JSON = '{"schema_version": "1", "findings": ' + "[" * 100_000 + "]" * 100_000 + "}"
+LONG_NUMBER_JSON = '{"schema_version": "1", "collection": {}, "accounts": [' + "7" * 4301 + "]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [(DEEP_JSON, "nested too deeply"), (LONG_NUMBER_JSON, "more than 4,300 digits")],
+    ids=["nesting", "long-number"],
+)
+def test_parse_limits_of_a_json_input_name_the_file_and_the_problem(
+    inventory_file: Path, tmp_path: Path, text: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: "unexpected RecursionError ..." or "unexpected ValueError: Exceeds the limit ...", no file named."""
+    crafted = tmp_path / "crafted.json"
+    crafted.write_text(text, encoding="utf-8")
+
+    assert main(["diff", str(crafted), str(crafted)]) == 2
+    assert main(["scan", "--from-inventory", str(crafted), "--output-dir", str(tmp_path / "out")]) == 2
+
+    lines = error_lines(capsys)
+    assert len(lines) == 2 and all(str(crafted) in line and problem in line for line in lines), lines
+    assert not any("unexpected" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("a = " + "[" * 100_000 + "]" * 100_000, "nested too deeply"), ("a = " + "7" * 4301, "more than 4,300 digits")],
+    ids=["nesting", "long-number"],
+)
+def test_parse_limits_of_the_config_name_the_file_and_the_problem(
+    inventory_file: Path, tmp_path: Path, text: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "auditor.toml"
+    config.write_text(text, encoding="utf-8")
+
+    assert main(["scan", "--from-inventory", str(inventory_file), "--config", str(config)]) == 2
+
+    [line] = error_lines(capsys)
+    assert str(config) in line and problem in line and "unexpected" not in line
+
+
+def test_an_input_over_its_size_limit_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    from auditor.util.inputfile import InputFileError, read_input
+
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * 2048)
+
+    with pytest.raises(InputFileError, match=r"big.toml: larger than 1,024 bytes, the limit for a config file"):
+        read_input(big, "config", 1024)
+    assert read_input(big, "config", 2048) == b"#" * 2048
