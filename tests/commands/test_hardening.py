@@ -342,3 +342,63 @@ def test_an_input_over_its_size_limit_is_refused_without_reading_it_whole(tmp_pa
     with pytest.raises(InputFileError, match=r"big.toml: larger than 1,024 bytes, the limit for a config file"):
         read_input(big, "config", 1024)
     assert read_input(big, "config", 2048) == b"#" * 2048
+
+
+# --------------------------------------------------------------------- 5. an inventory contradicting itself
+
+
+def _edited(inventory_file: Path, tmp_path: Path, edit: Any) -> Path:
+    raw = json.loads(inventory_file.read_text(encoding="utf-8"))
+    edit(raw)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(raw), encoding="utf-8")
+    return edited
+
+
+def test_accounts_from_no_collected_source_are_refused(
+    inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: every rule "not evaluated" and exit 0 under --fail-on low."""
+    edited = _edited(inventory_file, tmp_path, lambda raw: raw["collection"].update(sources_collected=[]))
+
+    assert main(["scan", "--from-inventory", str(edited), "--fail-on", "low", "--output-dir", str(tmp_path)]) == 2
+
+    [line] = error_lines(capsys)
+    assert str(edited) in line and "contradicts itself" in line and "sources_collected is []" in line
+    assert not (tmp_path / "findings.json").exists()
+
+
+def test_a_null_user_list_without_an_error_entry_is_refused(
+    inventory_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: ``users: null`` with no gap made every finding on those users "fixed" against a baseline."""
+    baseline = tmp_path / "baseline"
+    assert (
+        main(["scan", "--from-inventory", str(inventory_file), "--format", "json", "--output-dir", str(baseline)]) == 0
+    )
+    edited = _edited(inventory_file, tmp_path, lambda raw: raw["accounts"][0].update(users=None))
+    argv = ["scan", "--from-inventory", str(edited), "--baseline", str(baseline / "findings.json")]
+    capsys.readouterr()
+
+    assert main([*argv, "--output-dir", str(tmp_path / "out")]) == 2
+
+    [line] = error_lines(capsys)
+    assert f"accounts[{ACCOUNT}].users is null" in line and "no error entry" in line
+
+
+def test_a_null_list_explained_by_an_error_entry_is_accepted(inventory_file: Path, tmp_path: Path) -> None:
+    def unreadable_users(raw: dict[str, Any]) -> None:
+        raw["accounts"][0]["users"] = None
+        raw["errors"].append(
+            {
+                "account_id": ACCOUNT,
+                "service": "iam",
+                "operation": "GetAccountAuthorizationDetails",
+                "error_code": "AccessDenied",
+                "message": "denied",
+            }
+        )
+
+    edited = _edited(inventory_file, tmp_path, unreadable_users)
+
+    assert main(["scan", "--from-inventory", str(edited), "--output-dir", str(tmp_path / "out")]) == 3

@@ -116,10 +116,10 @@ def test_a_signal_during_the_start_up_imports_is_one_line(
 
 def test_sigterm_while_the_reports_are_written_removes_every_temporary_file(tmp_path: Path) -> None:
     """Was: SIGTERM killed the process at once and left ``.findings.json.*.tmp`` files (up to 23 MB) behind."""
-    from factories import make_account, make_inventory
+    from factories import make_inventory, read_account
 
     inventory = tmp_path / "inventory.json"
-    make_inventory(accounts=[make_account("210987654321", "workloads")]).save(inventory)
+    make_inventory(accounts=[read_account("210987654321", "workloads")]).save(inventory)
     script = tmp_path / "held_auditor.py"
     script.write_text(HOLD_IN_REPORT, encoding="utf-8")
     out = tmp_path / "out"
