@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -402,3 +403,76 @@ def test_a_null_list_explained_by_an_error_entry_is_accepted(inventory_file: Pat
     edited = _edited(inventory_file, tmp_path, unreadable_users)
 
     assert main(["scan", "--from-inventory", str(edited), "--output-dir", str(tmp_path / "out")]) == 3
+
+
+# ------------------------------------------------------------------------ 6. redaction and escaping, round 2
+
+
+def test_external_id_is_redacted_in_the_debug_log() -> None:
+    """Was: ``--debug`` printed AssumeRole's ExternalId (the shared secret against the confused deputy) in the
+    request body botocore logs and in the parameters it logs before the call."""
+    from auditor.util.redact import redact
+
+    body = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa&ExternalId=s3cr3t-ext-1"
+    params = (
+        "Making request for OperationModel(name=AssumeRole) with params: {'RoleArn': 'a', 'ExternalId': 's3cr3t-ext-1'}"
+    )
+    logged = redact(f"{body}\n{params}\n<ExternalId>s3cr3t-ext-1</ExternalId>\n")
+
+    assert "s3cr3t-ext-1" not in logged
+    assert "RoleArn=arn%3Aaws" in logged and "OperationModel(name=AssumeRole)" in logged
+
+
+def test_a_failing_credential_process_is_named_with_its_exit_status_not_its_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: botocore's error, with the helper's whole stderr in it (a password prompt's echo, a token), became
+    the error line. The helper runs before any AWS call, so no network is involved."""
+    helper = tmp_path / "helper.py"
+    helper.write_text("import sys\nsys.stderr.write('login failed for token=hunter2-SECRET\\n')\nsys.exit(7)\n")
+    config = tmp_path / "config"
+    config.write_text(f"[profile broken]\ncredential_process = {sys.executable} {helper}\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+    code = main(["scan", "--profile", "broken", "--format", "json", "--output-dir", str(tmp_path / "out")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "credential_process failed (exit 7)" in err
+    assert "hunter2" not in err
+
+
+def test_sarif_markdown_escapes_a_pack_s_references_and_prose() -> None:
+    """Was: a pack's reference went into an autolink unescaped (``<https://x> <img ...>``), and its remediation's
+    links and a fence in its fix were rendered as markdown."""
+    from report_fixtures import make_document, rule_info
+
+    from auditor.findings import Remediation
+    from auditor.reports.sarif import SarifReporter
+
+    hostile = rule_info(
+        "TEAM-001",
+        "Team rule",
+        "high",
+        "team",
+        references=["https://ok.example/a", "https://x.example/> <img src=x onerror=alert(1)>", "[docs](javascript:x)"],
+        remediation="Read [the guide](https://evil.example) first.",
+    )
+    with_fix = rule_info("TEAM-002", "Team rule two", "low", "team", references=[])
+    with_fix = with_fix.model_copy(
+        update={"fix": Remediation(console=["Open [this](https://evil.example)"], cli=["echo ```", "</x>"])}
+    )
+    log = json.loads(SarifReporter().render(make_document(findings=[], rules=[hostile, with_fix])))
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    markdown = rules["TEAM-001"]["help"]["markdown"]
+    fix_markdown = rules["TEAM-002"]["help"]["markdown"]
+
+    assert "<https://ok.example/a>" in markdown  # a plain URL stays a link
+    assert not re.search(r"(?<!\\)<img", markdown) and "\\<img src=x onerror=alert(1)\\>" in markdown
+    assert "\\[docs\\](javascript:x)" in markdown
+    assert "\\[the guide\\](https://evil.example)" in markdown
+    assert "\\[this\\](https://evil.example)" in fix_markdown
+    assert "````sh\necho ```\n</x>\n````" in fix_markdown  # the fence is longer than any backtick run inside
