@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -285,11 +286,15 @@ def test_a_fifo_as_the_aws_config_file_is_a_gap_of_auditor_local(
 
     fifo = tmp_path / "config"
     os.mkfifo(fifo)
-    inventory = CliFilesSource({"AWS_CONFIG_FILE": str(fifo), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    source = CliFilesSource({"AWS_CONFIG_FILE": str(fifo), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    collected: list[Inventory] = []
+    reader = threading.Thread(target=lambda: collected.append(source.collect()), daemon=True)
 
-    collected = inventory.collect()
+    reader.start()
+    reader.join(timeout=30)  # a bound on a regression (it blocked in open() for ever), not a wait for an event
 
-    [error] = collected.errors
+    assert not reader.is_alive(), "reading the AWS CLI config FIFO hangs"
+    [error] = collected[0].errors
     assert str(fifo) in error.operation and "FIFO" in error.message
 
 
