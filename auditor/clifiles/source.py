@@ -36,7 +36,7 @@ from auditor.inventory import (
     ToolInfo,
 )
 from auditor.source import Source
-from auditor.util.inputfile import CLI_FILE_LIMIT, InputFileError, read_input
+from auditor.util.inputfile import CLI_FILE_LIMIT, UnreadableInputError, read_input
 from auditor.util.textfiles import UndecodableText, decode_text
 
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
@@ -73,7 +73,7 @@ class CliFilesSource(Source):
                 continue
             try:  # a regular file, bounded: a FIFO or /dev/zero named by AWS_CONFIG_FILE is a gap, never a hang
                 data = read_input(path, "AWS CLI", CLI_FILE_LIMIT)
-            except InputFileError as exc:
+            except UnreadableInputError as exc:
                 errors.append(_file_error(path, "UnreadableFile", exc.reason))
                 continue
             decoded = True

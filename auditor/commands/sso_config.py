@@ -143,13 +143,13 @@ def read_merge_file(path: Path) -> str:
     check_writable_file(path, "--merge")
     if not path.exists():
         return ""
-    from auditor.util.inputfile import CLI_FILE_LIMIT, InputFileError, read_input
+    from auditor.util.inputfile import CLI_FILE_LIMIT, UnreadableInputError, read_input
 
     try:
         return read_input(path, "AWS CLI config", CLI_FILE_LIMIT).decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"--merge {path}: not UTF-8 text") from None
-    except InputFileError as exc:
+    except UnreadableInputError as exc:
         raise InputError(f"--merge {path}: {exc.reason}") from None
 
 

@@ -24,7 +24,7 @@ CLI_FILE_LIMIT = 16 * MB  # ~/.aws/credentials and ~/.aws/config, and sso-config
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
-class InputFileError(InputError):
+class UnreadableInputError(InputError):
     """An input file that cannot be read; ``reason`` is the message without the path (for a coverage gap)."""
 
     def __init__(self, path: Path, reason: str) -> None:
@@ -34,7 +34,7 @@ class InputFileError(InputError):
 
 def read_input(path: Path, kind: str, limit: int) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them; ``kind`` ("inventory", "config") names
-    what was expected in the message. Raises :class:`InputFileError` (exit 2). ``/dev/null`` reads as empty:
+    what was expected in the message. Raises :class:`UnreadableInputError` (exit 2). ``/dev/null`` reads as empty:
     ``AWS_CONFIG_FILE=/dev/null`` is the usual way to say "no file"."""
     path = Path(path)
     if _is_devnull(path):
@@ -42,11 +42,11 @@ def read_input(path: Path, kind: str, limit: int) -> bytes:
     try:
         fd = os.open(path, _FLAGS)
     except FileNotFoundError:
-        raise InputFileError(path, f"no such {kind} file") from None
+        raise UnreadableInputError(path, f"no such {kind} file") from None
     except IsADirectoryError:
-        raise InputFileError(path, f"is a directory, not a {kind} file") from None
+        raise UnreadableInputError(path, f"is a directory, not a {kind} file") from None
     except OSError as exc:
-        raise InputFileError(path, f"cannot read {kind} file: {exc.strerror or exc}") from None
+        raise UnreadableInputError(path, f"cannot read {kind} file: {exc.strerror or exc}") from None
     try:
         return _read_regular(fd, path, kind, limit)
     finally:
@@ -56,7 +56,7 @@ def read_input(path: Path, kind: str, limit: int) -> bytes:
 def _read_regular(fd: int, path: Path, kind: str, limit: int) -> bytes:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
-        raise InputFileError(path, f"is {_what(mode)}, not a regular {kind} file")
+        raise UnreadableInputError(path, f"is {_what(mode)}, not a regular {kind} file")
     os.set_blocking(fd, True)
     chunks = []
     size = 0
@@ -65,9 +65,9 @@ def _read_regular(fd: int, path: Path, kind: str, limit: int) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                raise InputFileError(path, f"larger than {_size(limit)}, the limit for a {kind} file")
+                raise UnreadableInputError(path, f"larger than {_size(limit)}, the limit for a {kind} file")
     except OSError as exc:
-        raise InputFileError(path, f"cannot read {kind} file: {exc.strerror or exc}") from None
+        raise UnreadableInputError(path, f"cannot read {kind} file: {exc.strerror or exc}") from None
     return b"".join(chunks)
 
 
@@ -102,11 +102,11 @@ def check_input(path: Path, kind: str, limit: int) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise InputFileError(Path(path), f"cannot read {kind} file: {exc.strerror or exc}") from None
+        raise UnreadableInputError(Path(path), f"cannot read {kind} file: {exc.strerror or exc}") from None
     if not stat.S_ISREG(status.st_mode):
-        raise InputFileError(Path(path), f"is {_what(status.st_mode)}, not a regular {kind} file")
+        raise UnreadableInputError(Path(path), f"is {_what(status.st_mode)}, not a regular {kind} file")
     if status.st_size > limit:
-        raise InputFileError(Path(path), f"larger than {_size(limit)}, the limit for a {kind} file")
+        raise UnreadableInputError(Path(path), f"larger than {_size(limit)}, the limit for a {kind} file")
 
 
 def parse_problem(exc: BaseException) -> str | None:

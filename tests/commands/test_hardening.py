@@ -340,12 +340,12 @@ def test_parse_limits_of_the_config_name_the_file_and_the_problem(
 
 
 def test_an_input_over_its_size_limit_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
-    from auditor.util.inputfile import InputFileError, read_input
+    from auditor.util.inputfile import UnreadableInputError, read_input
 
     big = tmp_path / "big.toml"
     big.write_bytes(b"#" * 2048)
 
-    with pytest.raises(InputFileError, match=r"big.toml: larger than 1,024 bytes, the limit for a config file"):
+    with pytest.raises(UnreadableInputError, match=r"big.toml: larger than 1,024 bytes, the limit for a config file"):
         read_input(big, "config", 1024)
     assert read_input(big, "config", 2048) == b"#" * 2048
 
