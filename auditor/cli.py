@@ -9,7 +9,8 @@ The core stages take them as arguments.
 Exit codes (a contract scripts depend on): 0 nothing at or above --fail-on; 1 findings at or above it;
 2 could not run (usage, config, credentials, unreadable input, an output path that cannot be written, or a
 scan that read no account at all); 3 ran and nothing failed the gate, but coverage is incomplete (some account,
-API, rule pack or rule could not be read or run); 130 interrupted (Ctrl-C).
+API, rule pack or rule could not be read or run); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM, handled as
+Ctrl-C is: ``auditor.launch``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from auditor import TOOL_NAME, __version__
 from auditor.commands import (
@@ -37,6 +39,7 @@ from auditor.commands import (
 )
 from auditor.commands.options import EPILOG, Parser, add_global_options
 from auditor.errors import AuditorError, ExitCode
+from auditor.launch import interruption_line_and_code
 
 # In the order `auditor --help` lists them.
 COMMANDS = (
@@ -83,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.debug = getattr(args, "debug", False)
+    _anchor_paths(args)
     _configure_logging(args.debug)
     try:
         return int(args.handler(args))
@@ -91,11 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_traceback()
         print(_one_line(f"auditor: error: {exc}"), file=sys.stderr)
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        print("auditor: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (auditor.launch.Terminated)
+        line, code = interruption_line_and_code()
+        print(line, file=sys.stderr)
         if argv is None:
-            _exit_now(EXIT_INTERRUPTED)
-        return EXIT_INTERRUPTED
+            _exit_now(code)
+        return code
     except BrokenPipeError:
         return int(ExitCode.OK)
     except Exception as exc:  # the contract: one line, never a traceback, unless --debug
@@ -109,7 +114,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.ERROR)
 
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+# The paths a command that runs rules reads or writes after the rules are loaded. A rule pack runs in this
+# process and may call os.chdir (at import or in a check): a relative path would then land somewhere else.
+_ANCHORED = ("output_dir", "save_inventory", "baseline")
+
+
+def _anchor_paths(args: argparse.Namespace) -> None:
+    """The paths of ``_ANCHORED`` made absolute against the directory the command was started in."""
+    if not hasattr(args, "rules_dirs"):
+        return
+    for name in _ANCHORED:
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(args, name, Path(os.path.abspath(value)))
 
 
 def _one_line(message: str) -> str:

@@ -103,9 +103,9 @@ class Remediation(Model):
         if self.console:
             parts.append("**Console**\n\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(self.console, 1)))
         if self.cli:
-            parts.append("**CLI**\n\n```sh\n" + "\n".join(self.cli) + "\n```")
+            parts.append(_fenced("**CLI**", "sh", "\n".join(self.cli)))
         if self.terraform:
-            parts.append("**Terraform**\n\n```hcl\n" + self.terraform.rstrip() + "\n```")
+            parts.append(_fenced("**Terraform**", "hcl", self.terraform.rstrip()))
         return "\n\n".join(parts)
 
     def text(self) -> str:
@@ -118,6 +118,13 @@ class Remediation(Model):
         if self.terraform:
             parts.append("Terraform:\n" + self.terraform.rstrip())
         return "\n\n".join(parts)
+
+
+def _fenced(title: str, language: str, code: str) -> str:
+    """A fenced block longer than any run of backticks in ``code``: a rule pack's line holding ```` ``` ```` cannot
+    close the fence and turn the rest into markdown."""
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
+    return f"{title}\n\n{fence}{language}\n{code}\n{fence}"
 
 
 _ARN_SEPARATORS = re.compile(r"[/:]")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, ClassVar
 
 from auditor.findings import FindingsDocument
-from auditor.util.safefile import prepare_output_dir, write_atomic_with
+from auditor.util.safefile import prepare_output_dir, write_atomic_set
 
 ENTRY_POINT_GROUP = "auditor.reporters"
 
@@ -80,13 +80,13 @@ def load_formats(builtin: Iterable[type[Reporter]], *, use_entry_points: bool = 
 
 
 def write_reports(document: FindingsDocument, reporters: Sequence[Reporter], output_dir: Path) -> list[Path]:
-    """Write each file format into ``output_dir``; returns the paths written. Console formats are skipped."""
-    written = []
-    for reporter in reporters:
-        if reporter.default_filename is None:
-            continue
+    """Write each file format into ``output_dir`` as one set (``safefile.write_atomic_set``: all new or all old);
+    returns the paths written. Console formats are skipped."""
+    files = [
+        (output_dir / reporter.default_filename, partial(reporter.write, document))
+        for reporter in reporters
+        if reporter.default_filename is not None
+    ]
+    if files:
         prepare_output_dir(output_dir)
-        path = output_dir / reporter.default_filename
-        write_atomic_with(path, partial(reporter.write, document))
-        written.append(path)
-    return written
+    return write_atomic_set(files)

@@ -45,6 +45,7 @@ from pydantic_core import to_json
 from auditor.findings import Finding, FindingsDocument, Remediation, RuleInfo, Severity, SimulatedFact
 from auditor.reporter import Reporter
 from auditor.util.jsonfile import splice_json_lists
+from auditor.util.text import markdown_text
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -352,8 +353,10 @@ def _limit(text: str, limit: int = MAX_DESCRIPTION) -> str:
 
 
 def _markdown_text(text: str) -> str:
-    # GitHub sanitises rendered markdown; escaping angle brackets keeps text like "<root_account>" visible.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text the reporter did not write (a rule's remediation, console steps, references: a pack's words) shown as
+    written: raw HTML, links, code spans and table pipes escaped (``util/text.py``), so ``<root_account>`` stays
+    visible and ``[sign in](https://evil.example)`` stays text."""
+    return markdown_text(text)
 
 
 def _fix_markdown(fix: Remediation) -> str:
@@ -379,9 +382,14 @@ def _prose_markdown(text: str) -> str:
 
 
 def _markdown_reference(reference: str) -> str:
-    if _URL.match(reference):
+    """An autolink only for a URL that cannot leave it (no ``>``, space, quote, backslash or control character);
+    any other reference, a pack's ``https://x> <img ...>`` included, is escaped text."""
+    if _SAFE_URL.fullmatch(reference):
         return f"<{reference}>"
     return _markdown_text(reference)
+
+
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
 
 
 # ---------------------------------------------------------------------------------------------- results

@@ -149,6 +149,13 @@ def make_account(account_id: str = DEV, name: str | None = "dev", **fields: Any)
     return AccountInventory(account_id=account_id, account_name=name, **fields)
 
 
+def read_account(account_id: str = DEV, name: str | None = "dev", **fields: Any) -> AccountInventory:
+    """An account whose IAM lists were all read (empty unless given): what a saved inventory without an error
+    entry about the account must hold, since the CLI refuses a ``null`` list nothing explains."""
+    lists: dict[str, Any] = {"users": [], "groups": [], "roles": [], "managed_policies": []}
+    return make_account(account_id, name, **{**lists, **fields})
+
+
 def collection_error(operation: str, service: str = "iam", account_id: str | None = None) -> CollectionError:
     return CollectionError(
         account_id=account_id, service=service, operation=operation, error_code="AccessDenied", message="denied"

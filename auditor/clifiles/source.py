@@ -36,6 +36,7 @@ from auditor.inventory import (
     ToolInfo,
 )
 from auditor.source import Source
+from auditor.util.inputfile import CLI_FILE_LIMIT, UnreadableInputError, read_input
 from auditor.util.textfiles import UndecodableText, decode_text
 
 _SECTION = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:[#;].*)?$")
@@ -67,13 +68,13 @@ class CliFilesSource(Source):
         files = CliFiles()
         errors: list[CollectionError] = []
         for path, is_config in ((self.credentials, False), (self.config, True)):
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
+            if not path.exists():
                 files.files_missing.append(str(path))
                 continue
-            except OSError as exc:
-                errors.append(_file_error(path, type(exc).__name__, exc.strerror or str(exc)))
+            try:  # a regular file, bounded: a FIFO or /dev/zero named by AWS_CONFIG_FILE is a gap, never a hang
+                data = read_input(path, "AWS CLI", CLI_FILE_LIMIT)
+            except UnreadableInputError as exc:
+                errors.append(_file_error(path, "UnreadableFile", exc.reason))
                 continue
             decoded = True
             try:

@@ -20,6 +20,7 @@ with backoff are what make throttling a delay instead of a gap.
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,8 +164,19 @@ def open_base_session(session: boto3.Session | None) -> boto3.Session:
     """The caller's session, or one from botocore's normal chain (env, AWS_PROFILE, SSO, instance roles)."""
     if session is not None:
         return session
+    check_cli_files()
     with credential_errors_explained(None):
-        return boto3.Session()
+        return record_process_exits(boto3.Session())
+
+
+def check_cli_files() -> None:
+    """botocore opens the AWS CLI's files itself, with no limit and waiting on a FIFO: check them before it does
+    (exit 2 with one line naming the file, instead of a scan that never starts)."""
+    from auditor.clifiles.source import cli_file_paths
+    from auditor.util.inputfile import CLI_FILE_LIMIT, check_input
+
+    for path in cli_file_paths():
+        check_input(path, "AWS CLI", CLI_FILE_LIMIT)
 
 
 def scan_region(requested_region: str | None, base_session: boto3.Session) -> str:
@@ -192,7 +204,7 @@ def profile_access(factory: ClientFactory, profile_name: str, region: str) -> Ac
     through their own provider during a long scan.
     """
     with credential_errors_explained(profile_name):
-        profile_credentials = boto3.Session(profile_name=profile_name).get_credentials()
+        profile_credentials = record_process_exits(boto3.Session(profile_name=profile_name)).get_credentials()
         if profile_credentials is None:
             raise NoCredentialsError()
         profile_credentials.get_frozen_credentials()  # resolve now: an expired SSO login fails here, in one line
@@ -257,12 +269,47 @@ def credential_errors_explained(profile_name: str | None) -> Iterator[None]:
         raise CredentialsError(_sso_message(profile_name)) from None
     except NoCredentialsError:
         raise CredentialsError(_no_credentials_message(profile_name)) from None
-    except (PartialCredentialsError, CredentialRetrievalError) as exc:
+    except CredentialRetrievalError as exc:
+        raise CredentialsError(f"cannot load AWS credentials{_for_profile(profile_name)}: {_retrieval(exc)}") from None
+    except PartialCredentialsError as exc:
         raise CredentialsError(f"cannot load AWS credentials{_for_profile(profile_name)}: {exc}") from None
     except ClientError as exc:
         raise CredentialsError(_rejected_message(exc, profile_name)) from None
     except BotoCoreError as exc:
         raise AuditorError(f"cannot reach AWS to check the credentials: {exc}") from None
+
+
+class _ExitRecordingPopen(subprocess.Popen[bytes]):
+    """botocore's ``credential_process`` provider puts the process's whole stderr into its error and keeps the
+    exit status to itself. A credential helper may print a token or a password there (a failed login's echo),
+    and the error line ends in CI logs: the auditor says only that it failed, and its exit status, kept here."""
+
+    last_exit: int | None = None
+
+    def communicate(self, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        try:
+            return super().communicate(*args, **kwargs)
+        finally:
+            _ExitRecordingPopen.last_exit = self.returncode
+
+
+def record_process_exits(session: boto3.Session) -> boto3.Session:
+    """``session`` with its ``credential_process`` provider recording the exit status (see above)."""
+    resolver = session._session.get_component("credential_provider")
+    provider = resolver.get_provider("custom-process") if resolver is not None else None
+    if provider is not None:
+        provider._popen = _ExitRecordingPopen
+    return session
+
+
+def _retrieval(exc: CredentialRetrievalError) -> str:
+    """botocore's message, except a failing ``credential_process``'s stderr, which is never echoed."""
+    message = str(exc.kwargs.get("error_msg", ""))
+    if exc.kwargs.get("provider") == "custom-process" and not message.startswith(("Unsupported version", "Missing")):
+        code = _ExitRecordingPopen.last_exit
+        status = f"exit {code}" if code is not None else "exit status unknown"
+        return f"credential_process failed ({status}); its output is not shown (it may hold a secret): run it yourself"
+    return str(exc)
 
 
 def _sso_message(profile_name: str | None) -> str:

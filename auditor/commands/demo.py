@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.commands.console import say
-from auditor.commands.evaluation import evaluate_and_report, prepare
+from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare
 from auditor.commands.options import Commands, Deferred, add_evaluation_options, gate_exit_codes
 from auditor.commands.progress import add_progress_option, progress_for
 
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.demo.scenarios import scenario_named
 
     ruleset, config, baseline = prepare(args)
+    check_outputs(args)
     scenario = scenario_named(args.scenario) if args.scenario else None
     say(
         "building the demo organization (moto, in-process; no AWS account is used)"

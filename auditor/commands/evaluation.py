@@ -70,13 +70,20 @@ def rules_for_sources(ruleset: RuleSet, inventory: Inventory) -> RuleSet:
 
 
 def check_outputs(args: argparse.Namespace) -> None:
-    """Every path this run will write is checked (and its directories created) before anything is collected."""
-    from auditor.util.safefile import check_writable_file, prepare_output_dir
+    """Every path this run will write is checked (and its directories created) before anything is collected:
+    the inventory, and each report file (a directory or a FIFO where ``findings.sarif`` goes, or
+    ``--save-inventory`` naming a report, would otherwise be found after an hour of collection)."""
+    from auditor.util.safefile import check_output_files, prepare_output_dir
 
+    outputs: list[tuple[Path, str]] = []
     if getattr(args, "save_inventory", None):
-        check_writable_file(args.save_inventory, "--save-inventory")
-    if any(args.format_table.by_name[name].default_filename for name in formats.names(args)):
-        prepare_output_dir(args.output_dir)
+        outputs.append((args.save_inventory, "--save-inventory"))
+    for name in formats.names(args):
+        filename = args.format_table.by_name[name].default_filename
+        if filename:
+            prepare_output_dir(args.output_dir)
+            outputs.append((args.output_dir / filename, f"the {name} report"))
+    check_output_files(outputs)
 
 
 def evaluate_and_report(

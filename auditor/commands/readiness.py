@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from auditor.commands.console import report_gaps, say
 from auditor.commands.options import (
@@ -80,11 +81,16 @@ def add_parser(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from auditor.engine.config import load_config
-    from auditor.util.safefile import prepare_output_dir
+    from auditor.readiness.plan_render import PLAN_FILE_NAMES
+    from auditor.util.safefile import check_output_files, prepare_output_dir
     from auditor.util.text import terminal_text
 
     config = load_config(args.config)
     prepare_output_dir(args.output_dir)
+    outputs = [(args.output_dir / name, "--output-dir") for name in PLAN_FILE_NAMES]
+    if args.from_inventory is None:
+        outputs.append((args.output_dir / "inventory.json", "--output-dir"))
+    check_output_files(outputs)  # a directory or FIFO where a plan file goes: before anything is collected
     if args.demo:
         from auditor.demo.scan import demo_inventory
 
@@ -130,7 +136,7 @@ def write_plan(
     """``migration-plan.md`` and ``migration-plan.csv`` in ``output_dir`` (created; the files are replaced)."""
     from auditor.readiness.assess import assess_readiness
     from auditor.readiness.plan import build_plan, plan_files
-    from auditor.util.safefile import prepare_output_dir, write_text_atomic
+    from auditor.util.safefile import prepare_output_dir, write_atomic_set
 
     readiness = assess_readiness(inventory, config)
     plan = build_plan(
@@ -141,12 +147,13 @@ def write_plan(
         inventory_path=str(inventory_path) if inventory_path is not None else None,
     )
     prepare_output_dir(output_dir)
-    written = []
-    for name, text in plan_files(plan):
-        path = output_dir / name
-        write_text_atomic(path, text)
-        written.append(path)
-    return readiness, written
+    files = [(output_dir / name, _writer(text)) for name, text in plan_files(plan)]
+    return readiness, write_atomic_set(files)  # the plan's files as one set: never a new .md beside an old .csv
+
+
+def _writer(text: str) -> Callable[[BinaryIO], object]:
+    data = text.encode("utf-8")
+    return lambda handle: handle.write(data)
 
 
 def summary_line(readiness: Readiness) -> str:

@@ -50,12 +50,11 @@ def collect(args: argparse.Namespace) -> Inventory:
     """The sources this run reads, assembled into one inventory: a saved inventory (``scan --from-inventory``,
     which carries the sources it was collected from), or the AWS source."""
     from auditor.collect.runner import AwsSource
-    from auditor.inventory import Inventory
     from auditor.source import assemble_inventory
 
     saved = getattr(args, "from_inventory", None)
     if saved:
-        parts = [Inventory.load(saved)]
+        parts = [load_saved(saved)]
     else:
         with progress_for(args) as progress:
             parts = [AwsSource(collect_options(args, progress.account_done)).collect()]
@@ -66,6 +65,17 @@ def collect(args: argparse.Namespace) -> Inventory:
             raise InputError("--local: the saved inventory already holds AWS CLI files (it was collected with --local)")
         parts.append(CliFilesSource().collect())
     return assemble_inventory(parts)
+
+
+def load_saved(path: Path) -> Inventory:
+    """A saved inventory (``--from-inventory``), refused (exit 2, the reason) when it contradicts itself."""
+    from auditor.inventory import Inventory
+
+    inventory = Inventory.load(path)
+    problem = inventory.contradiction()
+    if problem is not None:
+        raise InputError(f"{path}: the inventory contradicts itself: {problem}")
+    return inventory
 
 
 def collect_or_save_partial(args: argparse.Namespace, save_to: Path | None) -> Inventory:

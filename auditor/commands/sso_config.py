@@ -143,12 +143,14 @@ def read_merge_file(path: Path) -> str:
     check_writable_file(path, "--merge")
     if not path.exists():
         return ""
+    from auditor.util.inputfile import CLI_FILE_LIMIT, UnreadableInputError, read_input
+
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_input(path, "AWS CLI config", CLI_FILE_LIMIT).decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"--merge {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"--merge {path}: cannot read: {exc.strerror or exc}") from None
+    except UnreadableInputError as exc:
+        raise InputError(f"--merge {path}: {exc.reason}") from None
 
 
 def merge_into(path: Path, config: SsoConfig) -> list[str]:

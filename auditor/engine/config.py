@@ -51,6 +51,7 @@ from auditor.errors import InputError, describe_validation_error
 from auditor.findings import Severity
 from auditor.model import Model
 from auditor.util.git import file_at
+from auditor.util.inputfile import CONFIG_LIMIT, parse_problem, read_input
 from auditor.util.isoduration import parse_duration
 
 DEFAULT_CONFIG_NAME = "auditor.toml"
@@ -272,13 +273,7 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
         if not candidate.is_file():
             return Config()
         path = candidate
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such config file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read config: {exc}") from None
-    return parse_config(data, str(path), path)
+    return parse_config(read_input(path, "config", CONFIG_LIMIT), str(path), path)
 
 
 def load_config_from_ref(ref: str, cwd: Path | None = None) -> Config:
@@ -299,6 +294,11 @@ def parse_config(data: bytes, where: str, path: Path | None = None) -> Config:
         raise InputError(f"{where}: cannot read config: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{where}: {_toml_error_key(text, exc)}not valid TOML: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # Python's own limits, worded without the file: say which
+        problem = parse_problem(exc)
+        if problem is None:
+            raise
+        raise InputError(f"{where}: not a usable config: {problem}") from None
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:

@@ -694,5 +694,32 @@ class Inventory(IndexedModel):
         """Load a saved inventory; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
         return load_versioned(path, cls, kind="inventory", schema_version=SCHEMA_VERSION)
 
+    def contradiction(self) -> str | None:
+        """Why this inventory contradicts itself, or ``None``. A saved inventory is user input and may have been
+        edited: accounts from no collected source make every rule "not evaluated" (a pass under any gate), and a
+        list that is ``null`` with no coverage gap about its account turns that account's findings into "fixed".
+        The collectors never write either; a run must refuse such a file rather than pass it."""
+        if self.accounts and AWS_SOURCE_NAME not in self.collection.sources_collected:
+            return (
+                f"{len(self.accounts)} account(s) but collection.sources_collected is "
+                f"{self.collection.sources_collected!r}: no source they could come from"
+            )
+        explained = {e.account_id for e in self.errors if e.account_id}
+        explained |= {account for e in self.errors for account in e.covers_accounts or ()}
+        for account in self.accounts:
+            if account.account_id in explained:
+                continue
+            for name in _ACCOUNT_LISTS:
+                if getattr(account, name) is None:
+                    return (
+                        f"accounts[{account.account_id}].{name} is null (not collected) but no error entry about "
+                        "that account says why"
+                    )
+        return None
+
+
+AWS_SOURCE_NAME = "aws"  # auditor.source.AWS_SOURCE (the inventory models do not import the source interface)
+_ACCOUNT_LISTS = ("users", "groups", "roles", "managed_policies")  # null only with an error entry saying why
+
 
 _ACCOUNTS = TypeAdapter(list[AccountInventory])

@@ -134,6 +134,10 @@ def _account_heading(r: Readiness, s: PlanStep) -> list[str]:
     return [*lines, ""] if account.blockers or account.reviews else lines
 
 
+PLAN_FILE_NAMES = ("migration-plan.md", "migration-plan.csv")  # what `readiness` checks before it collects
+
+
 def plan_files(plan: MigrationPlan) -> Iterable[tuple[str, str]]:
-    yield "migration-plan.md", render_markdown(plan)
-    yield "migration-plan.csv", render_csv(plan)
+    markdown, csv = PLAN_FILE_NAMES
+    yield markdown, render_markdown(plan)
+    yield csv, render_csv(plan)

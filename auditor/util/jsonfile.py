@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from auditor.errors import InputError, describe_validation_error
+from auditor.util.inputfile import DOCUMENT_LIMIT, parse_problem, read_input
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -28,19 +29,19 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # what pydantic
 def load_versioned(path: Path, model: type[M], *, kind: str, schema_version: str) -> M:
     """Parse ``path`` as ``model``; ``kind`` names the file in messages ("inventory", "findings")."""
     path = Path(path)
+    data = read_input(path, kind, DOCUMENT_LIMIT)  # a regular file, bounded: never a FIFO's endless wait
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
         raw = json.loads(text)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such {kind} file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a {kind} file") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a {kind} file (not UTF-8 text)") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read {kind} file: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except (RecursionError, ValueError) as exc:
+        problem = parse_problem(exc)
+        if problem is None:
+            raise
+        raise InputError(f"{path}: not a usable {kind} file: {problem}") from None
     if not isinstance(raw, dict) or "schema_version" not in raw:
         raise InputError(f"{path}: not an auditor {kind} file (no schema_version)")
     other = _kind_of(raw)

@@ -41,6 +41,7 @@ SECRET_NAMES = (
     "token",
     "X-Amz-Signature",
     "X-Amz-Credential",
+    "ExternalId",  # AssumeRole's shared secret against the confused deputy: in the request body and the params
 )
 _NAMES = "|".join(re.escape(name) for name in sorted(SECRET_NAMES, key=len, reverse=True))
 

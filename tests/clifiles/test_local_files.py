@@ -172,10 +172,10 @@ def test_local_reports_file_line_profile_and_no_secret(cli_files: tuple[Path, Pa
 
 
 def test_scan_local_adds_the_source_to_a_scan(cli_files: tuple[Path, Path], tmp_path: Path) -> None:
-    from factories import make_account, make_inventory
+    from factories import make_inventory, read_account
 
     saved = tmp_path / "inventory.json"
-    make_inventory(accounts=[make_account()]).save(saved)  # an AWS scan that read no account is exit 2
+    make_inventory(accounts=[read_account()]).save(saved)  # an AWS scan that read no account is exit 2
     out = tmp_path / "out"
     code = main(["scan", "--from-inventory", str(saved), "--local", "--format", "json", "--output-dir", str(out)])
     assert code == 0
@@ -187,10 +187,10 @@ def test_scan_local_adds_the_source_to_a_scan(cli_files: tuple[Path, Path], tmp_
 
 
 def test_cloud_scan_reports_local_rules_not_evaluated(tmp_path: Path) -> None:
-    from factories import make_account, make_inventory
+    from factories import make_inventory, read_account
 
     saved = tmp_path / "inventory.json"
-    make_inventory(accounts=[make_account()]).save(saved)  # an AWS scan that read no account is exit 2
+    make_inventory(accounts=[read_account()]).save(saved)  # an AWS scan that read no account is exit 2
     out = tmp_path / "out"
     assert main(["scan", "--from-inventory", str(saved), "--format", "json", "--output-dir", str(out)]) == 0
     statuses = {r["id"]: r["status"] for r in json.loads((out / "findings.json").read_text())["rules"]}
@@ -200,10 +200,10 @@ def test_cloud_scan_reports_local_rules_not_evaluated(tmp_path: Path) -> None:
 def test_save_inventory_creates_its_directory_and_local_is_not_read_twice(
     cli_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from factories import make_account, make_inventory
+    from factories import make_inventory, read_account
 
     saved = tmp_path / "inventory.json"
-    make_inventory(accounts=[make_account()]).save(saved)  # an AWS scan that read no account is exit 2
+    make_inventory(accounts=[read_account()]).save(saved)  # an AWS scan that read no account is exit 2
     nested = (
         tmp_path / "not" / "yet" / "inventory.json"
     )  # the nightly's auditor-report/inventory.json on a fresh runner

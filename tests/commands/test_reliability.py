@@ -24,6 +24,7 @@ from factories import (
     make_inventory,
     make_key,
     make_user,
+    read_account,
     user_row,
 )
 
@@ -133,7 +134,7 @@ def test_sys_exit_in_a_check_is_a_gap_and_the_gate_still_fails(inventory_file: P
 def test_sys_exit_at_import_is_a_pack_problem_with_exit_3(tmp_path: Path) -> None:
     """Was: exit 0 and no reports. Now: the pack is a coverage gap; nothing failing the gate gives exit 3."""
     clean = tmp_path / "clean.json"
-    make_inventory(accounts=[make_account(ACCOUNT, "workloads", users=[])]).save(clean)
+    make_inventory(accounts=[read_account(ACCOUNT, "workloads")]).save(clean)
     rules = rules_dir(tmp_path, "sys.exit(0)\n")
     out = tmp_path / "out"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from distributions import install_distribution
-from factories import AS_OF, DEV, days_ago, make_account, make_inventory, make_key, make_org, make_user
+from factories import AS_OF, DEV, days_ago, make_account, make_inventory, make_key, make_org, make_user, read_account
 
 from auditor.cli import main
 from auditor.engine.config import Config
@@ -58,7 +58,7 @@ class CsvReporter(Reporter):
 def inventory_file(tmp_path: Path) -> Path:
     user = make_user("deployer", DEV, keys=[make_key(1, created=days_ago(30), last_used=days_ago(1))])
     path = tmp_path / "inventory.json"
-    make_inventory(accounts=[make_account(DEV, "dev", users=[user])]).save(path)
+    make_inventory(accounts=[read_account(DEV, "dev", users=[user])]).save(path)
     return path
 
 

@@ -23,6 +23,7 @@ PLUG_INS = ("auditor.rules", "auditor.reports")
 REPORTER_MAY_IMPORT = (
     "auditor.findings",
     "auditor.util.jsonfile",  # writing the tool's own JSON files a piece at a time (findings.json)
+    "auditor.util.text",  # the one escaping of text for markdown (SARIF help.markdown), shared with the plan
     "auditor.readiness.models",  # the findings document's readiness section (its models only, not the stage)
     "auditor.reporter",
     "auditor.reports",

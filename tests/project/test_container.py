@@ -63,7 +63,7 @@ def test_the_console_script_is_the_entry_point() -> None:
     (entrypoint,) = of("ENTRYPOINT")
     assert json.loads(entrypoint) == ["auditor"]  # exec form: signals reach the auditor, arguments follow
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"] == {"auditor": "auditor.cli:main"}
+    assert project["scripts"] == {"auditor": "auditor.launch:run"}  # signals handled before the imports
 
 
 def test_only_the_wheels_sources_are_copied_and_admitted() -> None:

@@ -45,6 +45,7 @@ from factories import (
     management_access_role,
     org_account,
     permission_set,
+    read_account,
 )
 
 from auditor.cli import main
@@ -113,8 +114,8 @@ def identity_center(**overrides: object) -> object:
 def organization(idc: object | None = None) -> Inventory:
     recent = days_ago(3)
     accounts = [
-        make_account(MGMT, "management", users=[make_user("frank", MGMT, password=True, password_last_used=recent)]),
-        make_account(
+        read_account(MGMT, "management", users=[make_user("frank", MGMT, password=True, password_last_used=recent)]),
+        read_account(
             DEV,
             "dev",
             users=[
@@ -139,7 +140,7 @@ def organization(idc: object | None = None) -> Inventory:
                 make_user("svc-reporting", DEV, password=True, password_last_used=recent),
             ],
         ),
-        make_account(
+        read_account(
             PROD,
             "prod",
             roles=[management_access_role(PROD)],
@@ -152,8 +153,8 @@ def organization(idc: object | None = None) -> Inventory:
                 make_user("dan", PROD, password=True, password_last_used=recent, tags={"email": "dan@example.com"}),
             ],
         ),
-        make_account(LEGACY, "legacy", users=[], roles=[management_access_role(LEGACY)]),
-        make_account(
+        read_account(LEGACY, "legacy", users=[], roles=[management_access_role(LEGACY)]),
+        read_account(
             SANDBOX,
             "sandbox",
             users=[

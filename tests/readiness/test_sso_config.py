@@ -35,10 +35,10 @@ from factories import (
     aws_policy,
     idc_group,
     idc_user,
-    make_account,
     make_identity_center,
     make_inventory,
     permission_set,
+    read_account,
 )
 
 from auditor.cli import main
@@ -86,7 +86,7 @@ NAMES = {MGMT: "management", DEV: "dev", PROD: "prod", SANDBOX: "sandbox"}
 
 
 def organization(idc: IdentityCenter | None = None, names: dict[str, str] | None = None) -> Inventory:
-    accounts = [make_account(account_id, name) for account_id, name in (names or NAMES).items()]
+    accounts = [read_account(account_id, name) for account_id, name in (names or NAMES).items()]
     return make_inventory(accounts=accounts, identity_center=idc or identity_center())
 
 

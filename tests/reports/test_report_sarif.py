@@ -103,7 +103,7 @@ def test_rule_metadata() -> None:
     long = rules["USER-002"]["fullDescription"]["text"]
     assert len(long) <= 1024 and long.endswith("…")
     # markup in remediation is shown, not interpreted
-    assert "&lt;key&gt; &amp; retire" in rules["KEY-002"]["help"]["markdown"]
+    assert "\\<key\\> \\& retire" in rules["KEY-002"]["help"]["markdown"]
     assert "Rotate <key> & retire it." in rules["KEY-002"]["help"]["text"]
 
 
