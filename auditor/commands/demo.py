@@ -7,8 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.commands.console import progress_printer, say
-from auditor.commands.evaluation import evaluate_and_report, prepare
-from auditor.commands.options import Commands, Deferred, add_evaluation_options, gate_exit_codes
+from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare
+from auditor.commands.options import (
+    Commands,
+    Deferred,
+    add_evaluation_options,
+    add_history_option,
+    gate_exit_codes,
+)
 
 if TYPE_CHECKING:
     from auditor.demo.scenarios import Scenario
@@ -29,6 +35,7 @@ def add_parser(commands: Commands) -> None:
     group = parser.add_argument_group("the mock organization")
     group.add_argument("--scenario", action=Deferred, describe=_scenario_help, choose=_scenario_names, metavar="NAME")
     group.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
+    add_history_option(parser)
     add_evaluation_options(parser)
     parser.set_defaults(handler=run)
 
@@ -51,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.demo.scenarios import scenario_named
 
     ruleset, config, baseline = prepare(args)
+    check_outputs(args)
     scenario = scenario_named(args.scenario) if args.scenario else None
     say(
         "building the demo organization (moto, in-process; no AWS account is used)"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from auditor.commands import formats
 from auditor.commands.console import report_gaps, say, warn
 from auditor.commands.sources import accounts_entered, no_account_read, read_no_account
+from auditor.errors import ExitCode
 from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ def check_outputs(args: argparse.Namespace) -> None:
 
     if getattr(args, "save_inventory", None):
         check_writable_file(args.save_inventory, "--save-inventory")
+    if getattr(args, "history", None):
+        check_writable_file(args.history, "--history")
     if any(args.format_table.by_name[name].default_filename for name in formats.names(args)):
         prepare_output_dir(args.output_dir)
 
@@ -103,6 +106,7 @@ def evaluate_and_report(
     # library caller keeps the collector as it is. Objects created from here on are collected as usual.
     gc.freeze()
     document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
+    history_problem = _record_history(args, inventory, config, document)
     read_none = read_no_account(inventory)
     entered = accounts_entered(inventory)
     # The reports need only the document. The callers hand the inventory over rather than keep it, so this
@@ -117,9 +121,24 @@ def evaluate_and_report(
     if "sarif" in names:
         _warn_sarif_aggregation(document)
     report_gaps(document.errors)
+    if history_problem:  # the reports are written: the run's result is kept, the history file is not
+        print(f"auditor: error: {history_problem}", file=sys.stderr)
+        return int(ExitCode.ERROR)
     if read_none:
         return no_account_read(entered)
     return gate(document, args.fail_on)
+
+
+def _record_history(
+    args: argparse.Namespace, inventory: Inventory, config: Config, document: FindingsDocument
+) -> str | None:
+    """``--history FILE`` (scan, demo): this run appended; the error line when the file cannot take it."""
+    if not getattr(args, "history", None):
+        return None
+    from auditor.commands.history import record_run
+    from auditor.history.record import scan_record
+
+    return record_run(args.history, scan_record(inventory, config, command=args.command, document=document))
 
 
 def _warn_sarif_aggregation(document: FindingsDocument) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from auditor.commands.options import (
     INTERRUPTED,
     Commands,
     add_demo_input,
+    add_history_option,
     add_inventory_input,
     add_source_options,
     exit_codes,
@@ -50,6 +52,7 @@ def add_parser(commands: Commands) -> None:
     add_source_options(parser)
     add_inventory_input(parser)
     add_demo_input(parser, "assess")
+    add_history_option(parser)
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
     )
@@ -80,11 +83,13 @@ def add_parser(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from auditor.engine.config import load_config
-    from auditor.util.safefile import prepare_output_dir
+    from auditor.util.safefile import check_writable_file, prepare_output_dir
     from auditor.util.text import terminal_text
 
     config = load_config(args.config)
     prepare_output_dir(args.output_dir)
+    if args.history:
+        check_writable_file(args.history, "--history")
     if args.demo:
         from auditor.demo.scan import demo_inventory
 
@@ -113,6 +118,14 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         say(f"wrote {path}")
     report_gaps(inventory.errors)
+    if args.history:  # after the plan is written: a history file that cannot be used loses only the record
+        from auditor.commands.history import record_run
+        from auditor.history.record import scan_record
+
+        problem = record_run(args.history, scan_record(inventory, config, command="readiness", readiness=readiness))
+        if problem:
+            print(f"auditor: error: {problem}", file=sys.stderr)
+            return ExitCode.ERROR
     if read_no_account(inventory):  # a plan of no account is not "ready": the same rule as scan
         return no_account_read(accounts_entered(inventory))
     return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK

@@ -1,0 +1,84 @@
+"""``--history`` on demo and readiness, and ``auditor history``: two demo runs into one file (the second with
+the new-admin scenario) give both runs in JSON, one more IAM user and one more active key; a corrupt file is one
+error line and exit 2 with the reports written; the table, summary and --finding outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+
+
+@pytest.fixture(scope="module")
+def two_demo_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("history")
+    history = directory / "history.db"
+    assert main(["demo", "--history", str(history), "--output-dir", str(directory / "r1")]) == 0
+    second = ["demo", "--scenario", "new-admin", "--history", str(history), "--output-dir", str(directory / "r2")]
+    assert main(second) in (0, 1, 3)  # the scenario's exit code is the demo's business, tested elsewhere
+    return history
+
+
+def _json(history: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:  # type: ignore[type-arg]
+    capsys.readouterr()
+    assert main(["history", str(history), "--format", "json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+@pytest.mark.slow  # two demo builds in moto
+def test_two_demo_runs_show_one_more_iam_user_and_one_more_active_key(
+    two_demo_runs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = _json(two_demo_runs, capsys)["scans"]
+    assert second["iam_users"] == first["iam_users"] + 1
+    assert second["active_access_keys"] == first["active_access_keys"] + 1
+    assert first["scope"] == second["scope"] and first["scope"].startswith("o-")
+    assert first["new"] is None and second["new"] > 0
+    assert sum(first["readiness"].values()) == first["accounts"] == 4
+    assert set(second) >= {"scanned_at", "accounts", "iam_users", "active_access_keys", "findings", "readiness"}
+    assert main(["history", str(two_demo_runs), "--format", "summary"]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith(f"IAM users {first['iam_users']} → {second['iam_users']}, active access keys ")
+    assert line.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_the_table_lists_the_runs_newest_last_and_a_finding_has_its_dates(
+    two_demo_runs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["history", str(two_demo_runs)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["run", "scanned", "at"] and [line.split()[0] for line in lines[1:]] == ["1", "2"]
+    report = json.loads((two_demo_runs.parent / "r2" / "findings.json").read_text(encoding="utf-8"))
+    fingerprint = report["findings"][0]["fingerprint"]
+    found = _json(two_demo_runs, capsys, "--finding", fingerprint)
+    assert found["fingerprint"] == fingerprint and found["fixed"] is None
+    assert main(["history", str(two_demo_runs), "--finding", "no-such-finding"]) == 2
+    assert capsys.readouterr().err.startswith("auditor: error: --finding no-such-finding: no such finding in ")
+    assert main(["history", str(two_demo_runs), "--scope", "o-nothere aws"]) == 2
+
+
+@pytest.mark.slow
+def test_a_corrupt_history_file_is_one_error_line_and_exit_2_with_the_reports_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = tmp_path / "history.db"
+    history.write_bytes(b"not a database\n" * 200)
+    assert main(["demo", "--history", str(history), "--output-dir", str(tmp_path / "out")]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("auditor: error")]
+    assert errors == [f"auditor: error: --history {history}: not an auditor history file (not a SQLite database)"]
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"report.html", "findings.json", "findings.sarif"}
+    assert history.read_bytes() == b"not a database\n" * 200
+
+
+@pytest.mark.slow
+def test_readiness_records_verdicts_and_no_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history = tmp_path / "history.db"
+    assert main(["readiness", "--demo", "--history", str(history), "--output-dir", str(tmp_path / "plan")]) in (0, 3)
+    [scan] = _json(history, capsys)["scans"]
+    assert scan["command"] == "readiness" and scan["findings"] is None  # not evaluated, never "no findings"
+    assert sum(scan["readiness"].values()) == scan["accounts"]
+    assert scan["users_by_class"]["human"] >= 1
