@@ -138,7 +138,9 @@ def _record_history(
     from auditor.commands.history import record_run
     from auditor.history.record import scan_record
 
-    return record_run(args.history, scan_record(inventory, config, command=args.command, document=document))
+    problem, trend = record_run(args.history, scan_record(inventory, config, command=args.command, document=document))
+    document.trend = trend  # report.html draws it; findings.json carries it
+    return problem
 
 
 def _warn_sarif_aggregation(document: FindingsDocument) -> None:

@@ -14,6 +14,7 @@ from auditor.commands.values import calendar_date
 from auditor.errors import ExitCode
 
 if TYPE_CHECKING:
+    from auditor.findings import Trend
     from auditor.history.models import ScanRecord
 
 FORMATS = ("table", "json", "summary")
@@ -77,14 +78,18 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def record_run(path: Path, record: ScanRecord) -> str | None:
-    """Append ``record`` to the history file; the error line when the file cannot take it (the caller writes its
-    reports first, then prints the line and exits 2)."""
+def record_run(path: Path, record: ScanRecord) -> tuple[str | None, Trend | None]:
+    """Append ``record`` to the history file, and read back the trend of its scope (this run last) for the
+    report. On a file that cannot take it: the error line and no trend (the caller writes its reports first,
+    then prints the line and exits 2)."""
     from auditor.history.store import HistoryError, open_history
+    from auditor.history.summary import trend
 
     try:
         with open_history(path) as store:
             store.append(record)
+            scans = store.scans(scope=record.scope)
+            first_seen = store.first_seen(record.scope, [f.fingerprint for f in record.findings or []])
     except HistoryError as exc:
-        return f"--history {exc}"
-    return None
+        return f"--history {exc}", None
+    return None, trend(record.scope, scans, first_seen)

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         from auditor.commands.history import record_run
         from auditor.history.record import scan_record
 
-        problem = record_run(args.history, scan_record(inventory, config, command="readiness", readiness=readiness))
+        problem, _ = record_run(args.history, scan_record(inventory, config, command="readiness", readiness=readiness))
         if problem:
             print(f"auditor: error: {problem}", file=sys.stderr)
             return ExitCode.ERROR

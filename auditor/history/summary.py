@@ -3,8 +3,10 @@ shows ("IAM users 212 → 198 since 2026-11-28"). Pure: runs in, text out."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
+from auditor.findings import Trend, TrendAccount, TrendPoint
 from auditor.history.models import FindingHistory, HistoryScan
 
 UNKNOWN = "?"  # a count some account could not give: never printed as 0
@@ -100,3 +102,34 @@ def finding_lines(history: FindingHistory) -> str:
 
 def _count(value: int | None) -> str:
     return UNKNOWN if value is None else str(value)
+
+
+def trend(scope: str, scans: Sequence[HistoryScan], first_seen: Mapping[str, datetime]) -> Trend:
+    """The report's Trend section from the runs of one scope (oldest first, this run last)."""
+    first = {a.account_id: a.verdict for a in scans[0].per_account} if scans else {}
+    latest = scans[-1].per_account if scans else []
+    return Trend(
+        scope=scope,
+        points=[
+            TrendPoint(
+                scanned_at=s.scanned_at,
+                iam_users=s.iam_users,
+                active_access_keys=s.active_access_keys,
+                findings=sum(s.findings.values()) if s.findings is not None else None,
+                new=s.new,
+                fixed=s.fixed,
+                readiness=s.readiness,
+            )
+            for s in scans
+        ],
+        accounts=[
+            TrendAccount(
+                account_id=a.account_id,
+                account_name=a.account_name,
+                first_verdict=first.get(a.account_id),
+                verdict=a.verdict,
+            )
+            for a in latest
+        ],
+        first_seen=dict(first_seen),
+    )

@@ -43,6 +43,9 @@ def test_two_demo_runs_show_one_more_iam_user_and_one_more_active_key(
     line = capsys.readouterr().out
     assert line.startswith(f"IAM users {first['iam_users']} → {second['iam_users']}, active access keys ")
     assert line.count("\n") == 1
+    second_page = (two_demo_runs.parent / "r2" / "report.html").read_text(encoding="utf-8")
+    assert second_page.count('<svg class="trend-chart"') == 3  # the second report draws the trend
+    assert '<section id="trend">' not in (two_demo_runs.parent / "r1" / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
