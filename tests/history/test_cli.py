@@ -85,3 +85,25 @@ def test_readiness_records_verdicts_and_no_findings(tmp_path: Path, capsys: pyte
     assert scan["command"] == "readiness" and scan["findings"] is None  # not evaluated, never "no findings"
     assert sum(scan["readiness"].values()) == scan["accounts"]
     assert scan["users_by_class"]["human"] >= 1
+
+
+@pytest.mark.slow
+def test_docs_history_md_reading_lines_run_as_written(two_demo_runs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/history.md's "Reading it" block, each line against the two demo runs' file (its name substituted);
+    the fingerprint prefix it shows is a demo finding's."""
+    import re
+    import shlex
+
+    from conftest import REPO
+
+    text = (REPO / "docs" / "history.md").read_text(encoding="utf-8")
+    block = re.search(r"## Reading it\n\n```sh\n(.*?)```", text, flags=re.DOTALL)
+    assert block is not None
+    lines = [line.partition("#")[0].strip() for line in block.group(1).strip().splitlines()]
+    assert len(lines) == 4
+    for line in lines:
+        argv = shlex.split(line.replace("history.db", str(two_demo_runs)))
+        assert argv[0] == "auditor"
+        capsys.readouterr()
+        assert main(argv[1:]) == 0, (line, capsys.readouterr().err)
+        assert capsys.readouterr().out.strip(), line
