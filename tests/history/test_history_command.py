@@ -107,3 +107,37 @@ def test_docs_history_md_reading_lines_run_as_written(two_demo_runs: Path, capsy
         capsys.readouterr()
         assert main(argv[1:]) == 0, (line, capsys.readouterr().err)
         assert capsys.readouterr().out.strip(), line
+
+
+def test_scan_from_a_saved_inventory_records_the_run_and_its_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``scan --history``: the same saved inventory scanned twice is one scope, nothing new and nothing fixed."""
+    from factories import DEV, make_account, make_inventory, make_key, make_user
+
+    inventory = tmp_path / "inventory.json"
+    make_inventory(
+        accounts=[make_account(DEV, users=[make_user("alice", DEV, password=False, keys=[make_key(1)])])]
+    ).save(inventory)
+    history = tmp_path / "history.db"
+    for night in ("1", "2"):
+        argv = [
+            "scan",
+            "--from-inventory",
+            str(inventory),
+            "--history",
+            str(history),
+            "--output-dir",
+            str(tmp_path / night),
+        ]
+        assert main(argv) in (0, 1, 3)
+    first, second = _json(history, capsys)["scans"]
+    assert first["command"] == second["command"] == "scan" and first["scope"] == second["scope"]
+    assert (first["iam_users"], first["active_access_keys"]) == (1, 1)
+    assert first["findings"] == second["findings"] and sum(first["findings"].values()) > 0
+    assert (first["new"], second["new"], second["fixed"]) == (None, 0, 0)
+    document = json.loads((tmp_path / "2" / "findings.json").read_text(encoding="utf-8"))
+    trend = document["trend"]
+    assert len(trend["points"]) == 2
+    active = {f["fingerprint"] for f in document["findings"] if not f["suppressed"]}
+    assert set(trend["first_seen"]) == active and set(trend["first_seen"].values()) == {first["scanned_at"]}
