@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
                 f"--scope {args.scope}: no run of that scope in {args.file}" + did_you_mean(args.scope, scopes)
             )
         scans = store.scans(since=args.since, scope=args.scope)
+    if not scans and args.since is not None and args.format != "json":
+        sys.stdout.write(f"no run collected on or after {args.since.isoformat()}\n")  # not "no runs recorded"
+        return ExitCode.OK
     if args.format == "json":
         sys.stdout.write(HistoryReport(history_schema_version=SCHEMA_VERSION, scans=scans).model_dump_json(indent=2))
         sys.stdout.write("\n")

@@ -62,6 +62,9 @@ def test_the_table_lists_the_runs_newest_last_and_a_finding_has_its_dates(
     assert main(["history", str(two_demo_runs), "--finding", "no-such-finding"]) == 2
     assert capsys.readouterr().err.startswith("auditor: error: --finding no-such-finding: no such finding in ")
     assert main(["history", str(two_demo_runs), "--scope", "o-nothere aws"]) == 2
+    capsys.readouterr()
+    assert main(["history", str(two_demo_runs), "--since", "2999-01-01", "--format", "summary"]) == 0
+    assert capsys.readouterr().out == "no run collected on or after 2999-01-01\n"
 
 
 @pytest.mark.slow
@@ -141,3 +144,22 @@ def test_scan_from_a_saved_inventory_records_the_run_and_its_findings(
     assert len(trend["points"]) == 2
     active = {f["fingerprint"] for f in document["findings"] if not f["suppressed"]}
     assert set(trend["first_seen"]) == active and set(trend["first_seen"].values()) == {first["scanned_at"]}
+
+
+@pytest.mark.slow
+def test_readiness_with_a_foreign_history_file_writes_the_plan_then_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    history = tmp_path / "app.db"
+    db = sqlite3.connect(history)
+    db.execute("CREATE TABLE orders (id INTEGER)")
+    db.commit()
+    db.close()
+    assert main(["readiness", "--demo", "--history", str(history), "--output-dir", str(tmp_path / "plan")]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("auditor: error")]
+    assert errors == [
+        f"auditor: error: --history {history}: a SQLite database of another program, not an auditor history file"
+    ]
+    assert (tmp_path / "plan" / "migration-plan.md").is_file() and (tmp_path / "plan" / "migration-plan.csv").is_file()
