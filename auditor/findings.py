@@ -272,6 +272,37 @@ class Summary(Model):
     not_reverified: int | None = None  # baseline findings carried forward unchecked (counted in total/active)
 
 
+class TrendPoint(Model):
+    """One earlier or this run of the same scope, as the report's Trend section draws it (``None``: unknown)."""
+
+    scanned_at: datetime
+    iam_users: int | None = None
+    active_access_keys: int | None = None
+    findings: int | None = None  # active findings; None: the run evaluated no rules (auditor readiness)
+    new: int | None = None
+    fixed: int | None = None
+    readiness: dict[str, int] | None = None  # verdict -> accounts
+
+
+class TrendAccount(Model):
+    """An account's readiness verdict in the first run of the trend and in this one: who migrated since."""
+
+    account_id: str
+    account_name: str | None = None
+    first_verdict: str | None = None
+    verdict: str | None = None
+
+
+class Trend(Model):
+    """What ``--history`` read back for the report (auditor.history): the runs of this run's scope, oldest
+    first and this one last, and when each finding was first seen in the scope."""
+
+    scope: str
+    points: list[TrendPoint] = Field(default_factory=list)
+    accounts: list[TrendAccount] = Field(default_factory=list)
+    first_seen: dict[str, datetime] = Field(default_factory=dict)  # fingerprint -> the first run it was in
+
+
 class FindingsDocument(Model):
     """``findings.json``. Reporters, ``--baseline``, ``diff`` and ``merge`` all read and write this one shape."""
 
@@ -292,6 +323,7 @@ class FindingsDocument(Model):
     simulated: list[SimulatedFact] = Field(default_factory=list)
     # Migration readiness (auditor.readiness): None in documents written before it (merge unites the shards')
     readiness: Readiness | None = None
+    trend: Trend | None = None  # with --history: this scope's earlier runs (None: no history file given)
 
     @model_validator(mode="before")
     @classmethod

@@ -49,6 +49,7 @@ from auditor.readiness.models import (
     Readiness,
 )
 from auditor.reporter import Reporter
+from auditor.reports.trend import new_and_fixed, users_and_keys, verdicts
 
 if TYPE_CHECKING:  # jinja2 loads when a page is rendered: --format's help lists this format without it
     import jinja2
@@ -120,9 +121,15 @@ class HtmlReporter(Reporter):
         account_index = {a.account_id: i for i, a in enumerate(context["accounts"])}
         note_index = {note: i for i, note in enumerate(context["simulated_notes"])}
 
+        first_seen = document.trend.first_seen if document.trend is not None else {}
+
         def compact(f: Finding) -> dict[str, Any]:
             index = rule_index[f.rule_id]
-            return _compact(f, context["rules"][index], index, account_index[f.account_id or NO_ACCOUNT], note_index)
+            item = _compact(f, context["rules"][index], index, account_index[f.account_id or NO_ACCOUNT], note_index)
+            seen = first_seen.get(f.fingerprint)
+            if seen is not None:  # --history: the first run of this scope the finding was in
+                item["fs"] = seen.strftime("%Y-%m-%d")
+            return item
 
         # "replace": a lone surrogate in some string must not cost the whole report.
         stream.write((page_head + around_findings[: -len("]}")]).encode("utf-8", "replace"))
@@ -394,6 +401,7 @@ def _context(document: FindingsDocument, gate: Gate | None = None) -> dict[str, 
         "fixed_more": max(0, len(document.fixed) - FIXED_LIST_LIMIT),
         "simulated": document.simulated,
         "simulated_notes": _simulated_notes(document),
+        "trend_charts": _trend_charts(document),
         "resting_on_simulated": sum(1 for f in document.findings if f.simulated and not f.suppressed),
         "scanned_count": len(document.scope.accounts_scanned),
         "not_evaluated": document.rules_not_evaluated,
@@ -619,6 +627,18 @@ def readiness_view(readiness: Readiness, limit: int = READINESS_ROWS_LISTED) -> 
         others_total=len(others),
         people_by_status=by_status,
     )
+
+
+def _trend_charts(document: FindingsDocument) -> dict[str, Any] | None:
+    """The Trend section's SVG (reports/trend.py), when the history holds an earlier run of this scope."""
+    trend = document.trend
+    if trend is None or len(trend.points) < 2:
+        return None
+    return {
+        "users": users_and_keys(trend.points),
+        "verdicts": verdicts(trend.points),
+        "findings": new_and_fixed(trend.points),
+    }
 
 
 def _summary_counts(document: FindingsDocument) -> dict[str, Any]:

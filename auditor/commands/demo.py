@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 from auditor.commands.console import say
 from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare
-from auditor.commands.options import Commands, Deferred, add_evaluation_options, gate_exit_codes
+from auditor.commands.options import (
+    Commands,
+    Deferred,
+    add_evaluation_options,
+    add_history_option,
+    gate_exit_codes,
+)
 from auditor.commands.progress import add_progress_option, progress_for
 
 if TYPE_CHECKING:
@@ -31,6 +37,7 @@ def add_parser(commands: Commands) -> None:
     group.add_argument("--scenario", action=Deferred, describe=_scenario_help, choose=_scenario_names, metavar="NAME")
     group.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
     add_progress_option(group)
+    add_history_option(parser)
     add_evaluation_options(parser)
     parser.set_defaults(handler=run)
 

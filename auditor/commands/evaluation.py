@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from auditor.commands import formats
 from auditor.commands.console import report_gaps, say, show_verdict, warn
 from auditor.commands.sources import accounts_entered, no_account_read, read_no_account
+from auditor.errors import ExitCode
 from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
@@ -78,6 +79,8 @@ def check_outputs(args: argparse.Namespace) -> None:
     outputs: list[tuple[Path, str]] = []
     if getattr(args, "save_inventory", None):
         outputs.append((args.save_inventory, "--save-inventory"))
+    if getattr(args, "history", None):
+        outputs.append((args.history, "--history"))
     for name in formats.names(args):
         filename = args.format_table.by_name[name].default_filename
         if filename:
@@ -112,6 +115,7 @@ def evaluate_and_report(
     # library caller keeps the collector as it is. Objects created from here on are collected as usual.
     gc.freeze()
     document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
+    history_problem = _record_history(args, inventory, config, document)
     read_none = read_no_account(inventory)
     entered = accounts_entered(inventory)
     # The reports need only the document. The callers hand the inventory over rather than keep it, so this
@@ -126,6 +130,10 @@ def evaluate_and_report(
         say(f"wrote {path}")
     if "sarif" in names:
         _warn_sarif_aggregation(document)
+    if history_problem:  # the reports are written: the run's result is kept, the history file is not
+        report_gaps(document.errors)
+        print(f"auditor: error: {history_problem}", file=sys.stderr)
+        return int(ExitCode.ERROR)
     if read_none:
         report_gaps(document.errors)
         return no_account_read(entered)
@@ -133,6 +141,20 @@ def evaluate_and_report(
     # The log ends with why it exits so (commands/verdict.py): the CI reader needs no report to know.
     show_verdict(verdict_for(document, code, args.fail_on, args.baseline, written))
     return code
+
+
+def _record_history(
+    args: argparse.Namespace, inventory: Inventory, config: Config, document: FindingsDocument
+) -> str | None:
+    """``--history FILE`` (scan, demo): this run appended; the error line when the file cannot take it."""
+    if not getattr(args, "history", None):
+        return None
+    from auditor.commands.history import record_run
+    from auditor.history.record import scan_record
+
+    problem, trend = record_run(args.history, scan_record(inventory, config, command=args.command, document=document))
+    document.trend = trend  # report.html draws it; findings.json carries it
+    return problem
 
 
 def _warn_sarif_aggregation(document: FindingsDocument) -> None:

@@ -386,3 +386,15 @@ def add_evaluation_options(parser: Parser, *, sarif_category_suffix: str = "", c
         help=f"SARIF automationDetails.id prefix ({appended}); uploads with the same id replace each other",
     )
     parser.set_defaults(sarif_category_suffix=sarif_category_suffix)
+
+
+def add_history_option(parser: Parser) -> None:
+    """``--history FILE`` (scan, demo, readiness): the run appended to a SQLite history, read by ``auditor history``."""
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="FILE",
+        help="also append this run to FILE, a SQLite history created on first use (counts and fingerprints, never "
+        "a finding's details or a secret); with earlier runs of the same scope, report.html draws the trend. Read "
+        "it with `auditor history FILE`. A file that cannot be used: one error line, exit 2, reports still written",
+    )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -14,6 +15,7 @@ from auditor.commands.options import (
     INTERRUPTED,
     Commands,
     add_demo_input,
+    add_history_option,
     add_inventory_input,
     add_source_options,
     exit_codes,
@@ -51,6 +53,7 @@ def add_parser(commands: Commands) -> None:
     add_source_options(parser)
     add_inventory_input(parser)
     add_demo_input(parser, "assess")
+    add_history_option(parser)
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="auditor.toml (default: ./auditor.toml when present)"
     )
@@ -90,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     outputs = [(args.output_dir / name, "--output-dir") for name in PLAN_FILE_NAMES]
     if args.from_inventory is None:
         outputs.append((args.output_dir / "inventory.json", "--output-dir"))
+    if args.history:
+        outputs.append((args.history, "--history"))
     check_output_files(outputs)  # a directory or FIFO where a plan file goes: before anything is collected
     if args.demo:
         from auditor.demo.scan import demo_inventory
@@ -119,6 +124,14 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         say(f"wrote {path}")
     report_gaps(inventory.errors)
+    if args.history:  # after the plan is written: a history file that cannot be used loses only the record
+        from auditor.commands.history import record_run
+        from auditor.history.record import scan_record
+
+        problem, _ = record_run(args.history, scan_record(inventory, config, command="readiness", readiness=readiness))
+        if problem:
+            print(f"auditor: error: {problem}", file=sys.stderr)
+            return ExitCode.ERROR
     if read_no_account(inventory):  # a plan of no account is not "ready": the same rule as scan
         return no_account_read(accounts_entered(inventory))
     return ExitCode.INCOMPLETE if inventory.errors else ExitCode.OK

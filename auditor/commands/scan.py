@@ -10,6 +10,7 @@ from auditor.commands.evaluation import check_outputs, evaluate_and_report, prep
 from auditor.commands.options import (
     Commands,
     add_evaluation_options,
+    add_history_option,
     add_inventory_input,
     add_source_options,
     gate_exit_codes,
@@ -34,6 +35,7 @@ def add_parser(commands: Commands) -> None:
     snapshot = parser.add_argument_group("snapshots")
     add_inventory_input(parser, snapshot)
     snapshot.add_argument("--save-inventory", type=Path, metavar="FILE", help="also write the collected inventory")
+    add_history_option(parser)
     parser.add_argument(
         "--local",
         action="store_true",

@@ -260,6 +260,7 @@
     fact(dl, "Resource", f.i);
     fact(dl, "Location", f.l);
     fact(dl, "Fingerprint", f.p);
+    fact(dl, "First seen", f.fs);
     if (f.b) fact(dl, "Baseline", BASELINE[f.b]);
     if (f.u) {
       fact(dl, "Suppressed", f.u.reason || "(no reason given)");

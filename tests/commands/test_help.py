@@ -57,7 +57,7 @@ def test_exit_codes_are_the_command_s_own(commands: dict[str, Parser]) -> None:
     assert codes("readiness") == ["0", "2", "3", "130"]  # no --fail-on: no 1
     assert "--fail-on" not in commands["readiness"].format_help()
     assert codes("collect") == ["0", "2", "3", "130"]
-    for simple in ("diff", "policy", "schema", "merge", "rules", "completion"):
+    for simple in ("diff", "policy", "schema", "merge", "rules", "completion", "history"):
         assert codes(simple) == ["0", "2"]
     assert "with --save-inventory the partial inventory is saved" in commands["scan"].format_help()
     assert "--save-inventory" not in commands["local"].format_help()
