@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from auditor import TOOL_NAME, __version__
 from auditor.commands import (
@@ -88,7 +87,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.debug = getattr(args, "debug", False)
-    _anchor_paths(args)
     _configure_logging(args.debug)
     try:
         return int(args.handler(args))
@@ -114,21 +112,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return int(ExitCode.ERROR)
-
-
-# The paths a command that runs rules reads or writes after the rules are loaded. A rule pack runs in this
-# process and may call os.chdir (at import or in a check): a relative path would then land somewhere else.
-_ANCHORED = ("output_dir", "save_inventory", "baseline")
-
-
-def _anchor_paths(args: argparse.Namespace) -> None:
-    """The paths of ``_ANCHORED`` made absolute against the directory the command was started in."""
-    if not hasattr(args, "rules_dirs"):
-        return
-    for name in _ANCHORED:
-        value = getattr(args, name, None)
-        if value is not None:
-            setattr(args, name, Path(os.path.abspath(value)))
 
 
 def _one_line(message: str) -> str:
