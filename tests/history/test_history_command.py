@@ -116,11 +116,11 @@ def test_scan_from_a_saved_inventory_records_the_run_and_its_findings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``scan --history``: the same saved inventory scanned twice is one scope, nothing new and nothing fixed."""
-    from factories import DEV, make_account, make_inventory, make_key, make_user
+    from factories import DEV, make_inventory, make_key, make_user, read_account
 
     inventory = tmp_path / "inventory.json"
     make_inventory(
-        accounts=[make_account(DEV, users=[make_user("alice", DEV, password=False, keys=[make_key(1)])])]
+        accounts=[read_account(DEV, users=[make_user("alice", DEV, password=False, keys=[make_key(1)])])]
     ).save(inventory)
     history = tmp_path / "history.db"
     for night in ("1", "2"):

@@ -53,6 +53,9 @@ RUN_HERE = {
 }
 RUN_ELSEWHERE = {
     ("README.md", "auditor demo --output-dir demo-report"): "tests/project/test_readme_tour.py",
+    ("README.md", "auditor demo --history history.db --output-dir night-1"): "tests/project/test_readme_history.py",
+    ("docs/benchmarks.md", "python bench/rule_packs.py"): "tests/commands/test_hostile_packs.py",
+    ("docs/history.md", "auditor history history.db"): "tests/history/test_history_command.py",
     ("docs/ci.md", "mkdir -p .auditor"): "tests/project/test_ci_recipes.py",
     ("docs/extending.md", "auditor rules --rules-dir team-rules"): "tests/project/test_extending_guide.py",
     ("docs/extending.md", 'PYTHONPATH="$AUDITOR_CHECKOUT/tests:team-rules"'): "tests/project/test_extending_guide.py",
@@ -232,7 +235,7 @@ def test_the_blocks_run_as_written(moto_endpoint: str, monkeypatch: pytest.Monke
             if report.is_file():
                 scope = json.loads(report.read_text(encoding="utf-8"))["scope"]["accounts_scanned"]
                 scanned[command.split("#")[0].strip()] = {a["account_id"] for a in scope}
-            incomplete = done.returncode == 3 and "coverage is incomplete" in done.stderr
+            incomplete = done.returncode == 3 and "coverage gap(s)" in done.stderr
             if done.returncode != 0 and not incomplete:
                 failures.append(f"{block.document}:{block.line}: {command} -> {done.returncode}\n{done.stderr[-800:]}")
     assert failures == [], "\n\n".join(failures)
