@@ -44,6 +44,8 @@ def show_verdict(verdict: Verdict) -> None:
     from auditor.commands import github
     from auditor.commands import verdict as verdicts
 
-    for line in verdicts.lines(verdict):
+    # The log names every finding that failed the gate: it is where a CI reader looks. Annotations and the job
+    # summary stop at SHOWN_FINDINGS (GitHub caps what a step may annotate; a summary is a glance).
+    for line in verdicts.lines(verdict, shown=len(verdict.failing)):
         say(terminal_text(line))
     github.publish(verdict)

@@ -2,9 +2,9 @@
 
 A failing gate used to end with "wrote ..." lines: whoever read the CI log had to download the reports to learn
 which finding failed it. So the last thing a gating command (``scan``, ``demo``, ``local``, ``scan-code``)
-writes on stderr is its verdict: the threshold, the new findings at or above it (the first
-:data:`SHOWN_FINDINGS`, then how many more and in which file), what would make it pass, every coverage gap by
-name, and where the reports are. A passing gate says so in one line.
+writes on stderr is its verdict: the threshold, the new findings at or above it (every one of them in the log;
+the annotations and the job summary name the first :data:`SHOWN_FINDINGS` and count the rest), what would make
+it pass, every coverage gap by name, and where the reports are. A passing gate says so in one line.
 
 Gaps are of two kinds and never counted together: a read that failed (an account, an API, a file: something
 the scan could not see) and a rule that failed (it raised or overran ``--rule-timeout``: a bug, not an

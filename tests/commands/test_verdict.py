@@ -113,6 +113,23 @@ def test_only_the_first_findings_are_named_and_the_rest_are_counted_with_where_t
     assert "  ... and 5 more in out/findings.json" in block
 
 
+def test_the_log_names_every_finding_that_failed_the_gate(capsys: pytest.CaptureFixture[str]) -> None:
+    """The log (``console.show_verdict``) is where a CI reader looks: no cap there, unlike the annotations."""
+    from auditor.commands.console import show_verdict
+
+    failing = [
+        finding(f"TEAM-{n:03d}", ACCOUNT, "iam-user", f"user-{n}", "m", severity="high")
+        for n in range(SHOWN_FINDINGS + 5)
+    ]
+    verdict = Verdict(
+        exit_code=1, fail_on=Severity.HIGH, failing=failing, gaps=[], reports=["out/findings.json"], active=25
+    )
+    show_verdict(verdict)
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split()[1] for line in err if line.startswith("  high ")] == [f"TEAM-{n:03d}" for n in range(25)]
+    assert not any("more in" in line for line in err)
+
+
 # ----------------------------------------------------------------------------------------- exit 3, named
 
 
