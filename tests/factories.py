@@ -499,3 +499,32 @@ def builtin_rules() -> RuleSet:
 
 def config_with(**thresholds: Any) -> Config:
     return Config.model_validate({"thresholds": thresholds})
+
+
+# ------------------------------------------------------------------------------------- ready-made inventories
+
+
+def key_user_inventory(
+    account_id: str = "210987654321",
+    *,
+    with_key: bool = True,
+    errors: bool = False,
+    user_name: str = "deployer",
+    account_name: str = "workloads",
+) -> Inventory:
+    """The command-line tests' inventory: one account whose one user has an active key created 30 days ago and
+    used yesterday, so KEY-001 (high) fires; ``with_key=False`` leaves it without findings of that kind and
+    ``errors`` adds a coverage gap (ListRoles denied in that account)."""
+    keys = [make_key(1, created=days_ago(30), last_used=days_ago(1))] if with_key else []
+    user = make_user(user_name, account_id, password=False, mfa=False, keys=keys)
+    account = make_account(
+        account_id,
+        account_name,
+        users=[user],
+        groups=[],
+        roles=[],
+        managed_policies=[],
+        credential_report=credential_report(user_row(user)),
+    )
+    gaps = [collection_error("ListRoles", account_id=account_id)] if errors else []
+    return make_inventory(accounts=[account], errors=gaps)

@@ -5,14 +5,13 @@ and the environment a line runs in (the credentials of the account it is meant f
 from __future__ import annotations
 
 import os
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import boto3
 import pytest
 from aws_cli import parse
-from moto.server import ThreadedMotoServer
+from moto_server import reset_moto, running_moto_server
 
 from auditor.demo.builder import build_organization
 from auditor.demo.built import BuiltOrganization
@@ -26,24 +25,15 @@ ORGANIZATION_SERVICES = {"sso-admin", "identitystore", "organizations"}
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        _reset(f"http://{host}:{port}")
-        server.stop()
-
-
-def _reset(endpoint: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+    """One server for the module (a test module runs many printed lines); each build_demo wipes it first."""
+    with running_moto_server() as endpoint:
+        yield endpoint
 
 
 def build_demo(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> BuiltOrganization:
     """The demo's organization on the server, with the ids the demo's findings name (the same build, in the same
     order, from the same start of moto's random generator)."""
-    _reset(endpoint)
+    reset_moto(endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     with fixed_moto_random(MOTO_RANDOM_START), only_aws_managed_policies(ACME.aws_managed_policies()):
         session = boto3.Session(

@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 from conftest import MANAGEMENT_ACCOUNT_ID, REGION, OrgWorld, build_identity_center, build_organization
-from moto.server import ThreadedMotoServer
+from moto_server import running_moto_server
 
 from auditor.collect.options import CollectOptions
 from auditor.collect.runner import collect
@@ -27,27 +26,12 @@ from auditor.inventory import Inventory
 pytestmark = pytest.mark.slow
 
 
-def reset_moto(endpoint: str) -> None:
-    """The server keeps moto's process-wide state; wipe it so each test (and later in-process ones) starts clean."""
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
-
-
 @pytest.fixture
 def server_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[OrgWorld]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    try:
-        reset_moto(endpoint)
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with running_moto_server(monkeypatch):
         world = build_organization(boto3.Session(region_name=REGION))
         build_identity_center(world)
         yield world
-    finally:
-        reset_moto(endpoint)
-        server.stop()
 
 
 def assert_round_trips_with_content(path: Path, world: OrgWorld) -> Inventory:

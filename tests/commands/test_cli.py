@@ -13,14 +13,7 @@ from pathlib import Path
 
 import pytest
 from factories import (
-    collection_error,
-    credential_report,
-    days_ago,
-    make_account,
-    make_inventory,
-    make_key,
-    make_user,
-    user_row,
+    key_user_inventory,
 )
 
 from auditor.cli import main
@@ -31,20 +24,7 @@ ACCOUNT = "210987654321"
 
 def _inventory(*, with_key: bool = True, errors: bool = False) -> Inventory:
     """One account; with_key gives a high finding (KEY-001, an active AKIA key); errors a coverage gap."""
-    keys = [make_key(1, created=days_ago(30), last_used=days_ago(1))] if with_key else []
-    user = make_user("deployer", ACCOUNT, password=False, mfa=False, keys=keys)
-    account = make_account(
-        ACCOUNT,
-        "workloads",
-        users=[user],
-        groups=[],
-        roles=[],
-        managed_policies=[],
-        credential_report=credential_report(user_row(user)),
-    )
-    return make_inventory(
-        accounts=[account], errors=[collection_error("ListRoles", account_id=ACCOUNT)] if errors else []
-    )
+    return key_user_inventory(ACCOUNT, with_key=with_key, errors=errors)
 
 
 @pytest.fixture

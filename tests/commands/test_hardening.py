@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
-from factories import credential_report, days_ago, make_account, make_inventory, make_key, make_user, user_row
+from factories import (
+    key_user_inventory,
+)
 
 import auditor.commands.readiness
 import auditor.commands.sources
@@ -31,19 +33,7 @@ ACCOUNT = "210987654321"
 
 def _inventory() -> Inventory:
     """One account with an active key used yesterday and created 30 days ago: KEY-001 (high) fires."""
-    user = make_user(
-        "deployer", ACCOUNT, password=False, mfa=False, keys=[make_key(1, created=days_ago(30), last_used=days_ago(1))]
-    )
-    account = make_account(
-        ACCOUNT,
-        "workloads",
-        users=[user],
-        groups=[],
-        roles=[],
-        managed_policies=[],
-        credential_report=credential_report(user_row(user)),
-    )
-    return make_inventory(accounts=[account])
+    return key_user_inventory(ACCOUNT)
 
 
 @pytest.fixture

@@ -17,15 +17,10 @@ from typing import Any
 
 import pytest
 from factories import (
-    credential_report,
-    days_ago,
     fake_key_id,
-    make_account,
+    key_user_inventory,
     make_inventory,
-    make_key,
-    make_user,
     read_account,
-    user_row,
 )
 
 import auditor.commands.sources
@@ -45,19 +40,7 @@ FILE_FORMATS = ("findings.json", "report.html", "findings.sarif")
 
 def _inventory() -> Inventory:
     """One account with an active key used yesterday and created 30 days ago: KEY-001 (high) fires."""
-    user = make_user(
-        "deployer", ACCOUNT, password=False, mfa=False, keys=[make_key(1, created=days_ago(30), last_used=days_ago(1))]
-    )
-    account = make_account(
-        ACCOUNT,
-        "workloads",
-        users=[user],
-        groups=[],
-        roles=[],
-        managed_policies=[],
-        credential_report=credential_report(user_row(user)),
-    )
-    return make_inventory(accounts=[account])
+    return key_user_inventory(ACCOUNT)
 
 
 @pytest.fixture

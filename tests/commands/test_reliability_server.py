@@ -14,15 +14,14 @@ import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 from conftest import REGION, build_organization
-from moto.server import ThreadedMotoServer
 from moto.sts.models import sts_backends
+from moto_server import running_moto_server
 
 from auditor.inventory import Inventory
 
@@ -32,22 +31,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-
-    def reset() -> None:
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
-
-    try:
-        reset()
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # moto's 500s for what it lacks: not worth retrying here
+    with running_moto_server(monkeypatch) as endpoint:
         yield endpoint
-    finally:
-        reset()
-        server.stop()
 
 
 def issued_role_secrets() -> list[str]:  # moto files each session under the caller's and the target's account

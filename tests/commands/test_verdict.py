@@ -15,13 +15,9 @@ from pathlib import Path
 import pytest
 from factories import (
     collection_error,
-    credential_report,
-    days_ago,
+    key_user_inventory,
     make_account,
     make_inventory,
-    make_key,
-    make_user,
-    user_row,
 )
 from fake_clock import FakeClock
 from report_fixtures import finding
@@ -206,14 +202,8 @@ def test_a_name_with_an_escape_sequence_reaches_the_log_as_text(capsys: pytest.C
 
 
 def _high_key_inventory(path: Path) -> Path:
-    user = make_user(
-        "deploy,er", ACCOUNT, password=False, mfa=False, keys=[make_key(1, created=days_ago(30), last_used=days_ago(1))]
-    )
-    account = make_account(
-        ACCOUNT, "work|loads", users=[user], groups=[], roles=[], managed_policies=[],
-        credential_report=credential_report(user_row(user)),
-    )  # fmt: skip
-    make_inventory(accounts=[account], errors=[collection_error("ListRoles", account_id=ACCOUNT)]).save(path)
+    """KEY-001 (high) and a coverage gap, with a comma and a pipe in the names (annotations escape them)."""
+    key_user_inventory(ACCOUNT, errors=True, user_name="deploy,er", account_name="work|loads").save(path)
     return path
 
 

@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,7 @@ import pytest
 import yaml
 from conftest import REGION, REPO, OrgWorld, build_organization
 from factories import fake_key_id
-from moto.server import ThreadedMotoServer
+from moto_server import running_moto_server
 from sarif_checks import check_sarif
 
 DOC = REPO / "docs" / "ci.md"
@@ -226,23 +225,8 @@ STAND_INS = {
 
 @pytest.fixture
 def moto_org(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[OrgWorld, str]]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-
-    def reset() -> None:
-        request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=10).close()
-
-    try:
-        reset()
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with running_moto_server(monkeypatch) as endpoint:
         yield build_organization(boto3.Session(region_name=REGION)), endpoint
-    finally:
-        reset()
-        server.stop()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ import re
 import shutil
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import boto3
 import pytest
 import yaml
 from conftest import REGION, REPO, OrgWorld, build_organization
-from moto.server import ThreadedMotoServer
+from moto_server import running_moto_server
 
 DOC = REPO / "docs" / "ci.md"
 SECTION = "## Keeping a history between nightly runs"
@@ -50,22 +49,8 @@ def recipes() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def moto_org(monkeypatch: pytest.MonkeyPatch) -> Iterator[OrgWorld]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-
-    def reset() -> None:
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
-
-    try:
-        reset()
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with running_moto_server(monkeypatch):
         yield build_organization(boto3.Session(region_name=REGION))
-    finally:
-        reset()
-        server.stop()
 
 
 def stand_ins(directory: Path) -> dict[str, str]:
