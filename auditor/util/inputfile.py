@@ -56,7 +56,7 @@ def read_input(path: Path, kind: str, limit: int) -> bytes:
 def _read_regular(fd: int, path: Path, kind: str, limit: int) -> bytes:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
-        raise UnreadableInputError(path, f"is {_what(mode)}, not a regular {kind} file")
+        raise UnreadableInputError(path, f"is {file_kind(mode)}, not a regular {kind} file")
     os.set_blocking(fd, True)
     chunks = []
     size = 0
@@ -79,7 +79,8 @@ def _size(limit: int) -> str:
     return f"{limit // MB:,} MB" if limit % MB == 0 else f"{limit:,} bytes"
 
 
-def _what(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, in words, for an error line (inputs and outputs alike)."""
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
@@ -104,7 +105,7 @@ def check_input(path: Path, kind: str, limit: int) -> None:
     except OSError as exc:
         raise UnreadableInputError(Path(path), f"cannot read {kind} file: {exc.strerror or exc}") from None
     if not stat.S_ISREG(status.st_mode):
-        raise UnreadableInputError(Path(path), f"is {_what(status.st_mode)}, not a regular {kind} file")
+        raise UnreadableInputError(Path(path), f"is {file_kind(status.st_mode)}, not a regular {kind} file")
     if status.st_size > limit:
         raise UnreadableInputError(Path(path), f"larger than {_size(limit)}, the limit for a {kind} file")
 

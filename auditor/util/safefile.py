@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from auditor.errors import InputError
+from auditor.util.inputfile import file_kind
 
 Writer = Callable[[BinaryIO], object]  # puts a file's bytes into the binary stream it is given
 
@@ -128,7 +129,7 @@ def check_writable_file(path: Path, what: str) -> None:
     except OSError:
         mode = None
     if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
-        raise InputError(f"{what} {path}: is {_file_kind(mode)}, expected a regular file path")
+        raise InputError(f"{what} {path}: is {file_kind(mode)}, expected a regular file path")
     _check_directory(path.parent if str(path.parent) else Path("."), what)
 
 
@@ -154,19 +155,6 @@ def _check_directory(directory: Path, what: str) -> None:
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(probe)
-
-
-def _file_kind(mode: int) -> str:
-    """What a path that is not a regular file is, in words, for an error line."""
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    return "not a regular file"
 
 
 def _read_umask() -> int:
