@@ -155,6 +155,11 @@ class HistoryStore:
     def scopes(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT DISTINCT scope FROM runs ORDER BY scope")]
 
+    def latest_scope(self) -> str | None:
+        """The newest run's scope (by collection time, then the order recorded): ``--accounts``' default."""
+        row = self._db.execute("SELECT scope FROM runs ORDER BY scanned_at DESC, id DESC LIMIT 1").fetchone()
+        return str(row[0]) if row is not None else None
+
     def first_seen(self, scope: str, fingerprints: Sequence[str]) -> dict[str, datetime]:
         """When each fingerprint was first seen in ``scope`` (its earliest span), for the report's findings."""
         wanted = set(fingerprints)
