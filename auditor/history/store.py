@@ -25,7 +25,7 @@ from auditor.history.models import (
     HistoryScan,
     ScanRecord,
 )
-from auditor.history.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from auditor.history.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, fingerprint_bytes
 
 BUSY_TIMEOUT_SECONDS = 60.0  # how long a writer waits for another's lock: a nightly job's append takes milliseconds
 
@@ -66,13 +66,17 @@ class HistoryStore:
                 evaluated=int(record.findings is not None),
                 gaps=len(record.gaps),
             )
+            texts = [record.scope]
+            texts += [t for a in record.accounts for t in (a.account_id, a.account_name) if t is not None]
+            texts += [t for f in record.findings or [] for t in (f.rule_id, f.severity, f.account_id) if t is not None]
+            label = self._labels(texts)
             db.executemany(
-                "INSERT INTO account_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO account_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         run,
-                        a.account_id,
-                        a.account_name,
+                        label[a.account_id],
+                        None if a.account_name is None else label[a.account_name],
                         a.iam_users,
                         None if a.users_by_class is None else _CLASSES.dump_json(a.users_by_class).decode(),
                         a.active_access_keys,
@@ -89,40 +93,57 @@ class HistoryStore:
                 [(run, g.account_id, g.service, g.operation, g.error_code) for g in record.gaps],
             )
             if record.findings is not None:
-                self._record_findings(run, record, previous is not None)
+                self._record_findings(run, record, previous is not None, label)
         return run
 
-    def _record_findings(self, run: int, record: ScanRecord, has_previous: bool) -> None:
+    def _labels(self, texts: list[str]) -> dict[str, int]:
+        """The ids of ``texts`` in ``labels`` (schema version 3), each added the first time it is seen."""
+        db = self._db
+        db.executemany("INSERT OR IGNORE INTO labels (text) VALUES (?)", [(t,) for t in sorted(set(texts))])
+        return {str(text): int(id_) for id_, text in db.execute("SELECT id, text FROM labels")}
+
+    def _record_findings(self, run: int, record: ScanRecord, has_previous: bool, label: dict[str, int]) -> None:
         db = self._db
         assert record.findings is not None
-        current = {f.fingerprint: f for f in record.findings}
+        current = {fingerprint_bytes(f.fingerprint): f for f in record.findings}
         counts = Counter((f.rule_id, f.severity) for f in current.values())
         db.executemany(
-            "INSERT INTO rule_counts VALUES (?, ?, ?, ?)",
-            [(run, rule, severity, count) for (rule, severity), count in sorted(counts.items())],
+            "INSERT INTO rule_rows VALUES (?, ?, ?, ?)",
+            [(run, label[rule], label[severity], count) for (rule, severity), count in sorted(counts.items())],
         )
+        scope = label[record.scope]
         open_spans = db.execute(
-            "SELECT id, fingerprint, rule_id, account_id FROM finding_spans WHERE scope = ? AND closed_run IS NULL",
-            (record.scope,),
+            "SELECT id, fingerprint, rule, account FROM spans WHERE scope = ? AND closed_run IS NULL", (scope,)
         ).fetchall()
-        rules = set(record.rules_evaluated)
-        verified = set(record.accounts_verified)
+        rules = {label[r] for r in record.rules_evaluated if r in label}  # a rule never seen has no open span
+        verified = {label[a] for a in record.accounts_verified if a in label}
         still_open = set()
         seen, fixed = [], []
-        for span, fingerprint, rule_id, account_id in open_spans:
+        for span, fingerprint, rule, account in open_spans:
             still_open.add(fingerprint)
             if fingerprint in current:
                 seen.append((run, span))
-            elif rule_id in rules and (account_id is None or account_id in verified):
+            elif rule in rules and (account is None or account in verified):
                 fixed.append((run, span))
             # else: not re-checked by this run (its rule did not run, its account had a gap): it stays open
-        new = [f for fingerprint, f in current.items() if fingerprint not in still_open]
-        db.executemany("UPDATE finding_spans SET last_seen_run = ? WHERE id = ?", seen)
-        db.executemany("UPDATE finding_spans SET closed_run = ? WHERE id = ?", fixed)
+        new = [(fingerprint, f) for fingerprint, f in current.items() if fingerprint not in still_open]
+        db.executemany("UPDATE spans SET last_seen_run = ? WHERE id = ?", seen)
+        db.executemany("UPDATE spans SET closed_run = ? WHERE id = ?", fixed)
         db.executemany(
-            "INSERT INTO finding_spans (scope, fingerprint, rule_id, severity, account_id, opened_run, last_seen_run) "
+            "INSERT INTO spans (scope, fingerprint, rule, severity, account, opened_run, last_seen_run) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(record.scope, f.fingerprint, f.rule_id, f.severity, f.account_id, run, run) for f in new],
+            [
+                (
+                    scope,
+                    fingerprint,
+                    label[f.rule_id],
+                    label[f.severity],
+                    None if f.account_id is None else label[f.account_id],
+                    run,
+                    run,
+                )
+                for fingerprint, f in new
+            ],
         )
         if has_previous:  # the first run of a scope has nothing to be new against
             db.execute("UPDATE runs SET new = ?, fixed = ? WHERE id = ?", (len(new), len(fixed), run))
@@ -247,6 +268,7 @@ def open_history(path: Path, *, create: bool = True) -> Iterator[HistoryStore]:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     except sqlite3.Error as exc:
         raise HistoryError(f"{path}: cannot open the history file: {exc}") from None
+    connection.create_function("fingerprint_bytes", 1, fingerprint_bytes, deterministic=True)
     try:
         try:
             _prepare(connection, path)
