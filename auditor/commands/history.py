@@ -71,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
             found = store.finding(args.finding)
             if found is None:
                 raise HistoryError(f"--finding {args.finding}: no such finding in {args.file}")
-            sys.stdout.write(found.model_dump_json(indent=2) + "\n" if args.format == "json" else finding_lines(found))
+            sys.stdout.write(
+                found.model_dump_json(indent=2) + "\n" if args.format == "json" else _lines(finding_lines(found))
+            )
             return ExitCode.OK
         scope = _scope(args.scope, store.scopes(), args.file) if args.scope is not None else None
         if args.accounts:
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.format == "json":
             sys.stdout.write(verdicts.model_dump_json(indent=2) + "\n")
         else:
-            sys.stdout.write(account_lines(verdicts))
+            sys.stdout.write(_lines(account_lines(verdicts)))
         return ExitCode.OK
     if not scans and args.since is not None and args.format != "json":
         sys.stdout.write(_none_since(args.since))  # not "no runs recorded"
@@ -94,10 +96,18 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(HistoryReport(history_schema_version=SCHEMA_VERSION, scans=scans).model_dump_json(indent=2))
         sys.stdout.write("\n")
     elif args.format == "summary":
-        sys.stdout.write(summary_line(scans) + "\n")
+        sys.stdout.write(_lines(summary_line(scans)))
     else:
-        sys.stdout.write(table(scans))
+        sys.stdout.write(_lines(table(scans)))
     return ExitCode.OK
+
+
+def _lines(text: str) -> str:
+    """Text for a terminal or a CI log: a scope or an account name is text from AWS (an OU's name may hold any
+    character), so no control character reaches the terminal (``util/text.py``)."""
+    from auditor.util.text import terminal_text
+
+    return "".join(terminal_text(line) + "\n" for line in text.splitlines())
 
 
 def _none_since(since: date) -> str:
