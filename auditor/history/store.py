@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from auditor.errors import InputError
+from auditor.findings import Severity
 from auditor.history.models import (
     AccountCounts,
     FindingHistory,
@@ -256,7 +257,10 @@ class HistoryStore:
 
 @contextmanager
 def open_history(path: Path, *, create: bool = True) -> Iterator[HistoryStore]:
-    """The history file at ``path``, created (``create``) or migrated to this version's schema.
+    """The history file at ``path``: created (``create``) or migrated to this version's schema, to append to.
+    With ``create=False`` (``auditor history``) the file is only read and never written: one of an older schema
+    is migrated in a copy in memory, so that reading a CI artifact with a newer auditor does not leave a file the
+    nightly job's auditor can no longer open.
 
     Raises :class:`HistoryError` (one line, exit 2) for a file that is not an auditor history file, one written
     by a newer version, a corrupt one, a missing one (``create=False``) or a lock not released in time.
@@ -265,18 +269,45 @@ def open_history(path: Path, *, create: bool = True) -> Iterator[HistoryStore]:
     if not create and not path.is_file():
         raise HistoryError(f"{path}: no such history file")
     try:
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        if create:
+            connection = _connected(sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None))
+        else:
+            where = f"{path.resolve().as_uri()}?mode=ro"
+            connection = sqlite3.connect(where, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     except sqlite3.Error as exc:
         raise HistoryError(f"{path}: cannot open the history file: {exc}") from None
-    connection.create_function("fingerprint_bytes", 1, fingerprint_bytes, deterministic=True)
     try:
         try:
-            _prepare(connection, path)
+            if create:
+                _prepare(connection, path)
+            else:
+                connection = _readable(connection, path)
             yield HistoryStore(connection, path)
         except sqlite3.DatabaseError as exc:
             raise HistoryError(_describe(path, exc)) from None
     finally:
         connection.close()
+
+
+def _connected(db: sqlite3.Connection) -> sqlite3.Connection:
+    db.create_function("fingerprint_bytes", 1, fingerprint_bytes, deterministic=True)  # schema 3's migration
+    return db
+
+
+def _readable(db: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+    """The file opened read-only, as it is when its schema is this version's; else a copy in memory, migrated."""
+    application_id, version = _identity(db, path)
+    if application_id == APPLICATION_ID and version == SCHEMA_VERSION:
+        return db
+    copy = _connected(sqlite3.connect(":memory:", isolation_level=None))
+    try:
+        db.backup(copy)
+        _prepare(copy, path)
+    except BaseException:
+        copy.close()
+        raise
+    db.close()
+    return copy
 
 
 def _prepare(db: sqlite3.Connection, path: Path) -> None:
@@ -354,6 +385,12 @@ def _account(row: tuple[object, ...]) -> AccountCounts:
     )
 
 
+def _worst_first(item: tuple[str, int]) -> tuple[int, str]:
+    """Severities in the JSON as people read them, critical first; one this version does not know, last."""
+    known = [s.value for s in Severity]
+    return (known.index(item[0]) if item[0] in known else len(known), item[0])
+
+
 def _total(values: Sequence[int | None]) -> int | None:
     """A sum over accounts, unknown when any account's is: never an unknown read as zero."""
     return None if any(v is None for v in values) else sum(v for v in values if v is not None)
@@ -388,7 +425,7 @@ def _scan(row: Sequence[object], accounts: list[AccountCounts], rules: list[tupl
         console_without_mfa=_total([a.console_without_mfa for a in accounts]),
         root_used_accounts=None if any(r is None for r in root) else sum(1 for r in root if r),
         users_by_class=dict(sorted(classes.items())) if classes is not None else None,
-        findings=dict(sorted(by_severity.items())) if evaluated else None,
+        findings=dict(sorted(by_severity.items(), key=_worst_first)) if evaluated else None,
         findings_by_rule=dict(sorted(by_rule.items())) if evaluated else None,
         new=new if isinstance(new, int) else None,
         fixed=fixed if isinstance(fixed, int) else None,

@@ -28,6 +28,7 @@ COLUMNS = (
     "findings",
     "new",
     "fixed",
+    "gaps",
     "readiness",
 )
 
@@ -48,6 +49,7 @@ def table(scans: Sequence[HistoryScan]) -> str:
             _count(sum(s.findings.values()) if s.findings is not None else None) if s.findings is not None else "-",
             _count(s.new),
             _count(s.fixed),
+            _count(s.gaps),
             ", ".join(f"{n} {verdict}" for verdict, n in (s.readiness or {}).items()) or "-",
         )
         for s in scans

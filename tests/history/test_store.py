@@ -158,12 +158,9 @@ def test_a_file_of_schema_version_1_is_migrated_and_keeps_its_runs(tmp_path: Pat
 HEX_A, HEX_B = "2aa27b167987c0bccdd40b2ebdef5ef7", "0f" * 16
 
 
-def test_a_file_of_schema_version_2_is_migrated_to_ids_and_bytes_and_reads_the_same(tmp_path: Path) -> None:
-    """Version 2 (texts on every row) built from its own migrations, with rows as the version-2 store wrote them:
-    a hex fingerprint, one that is not hex (kept as text), a finding of no account, an account without a name.
-    After the migration every run, count and span reads as before, a new run matches the migrated fingerprints
-    (not new, and the one gone is fixed), and the rows hold integer ids and 16-byte fingerprints."""
-    path = tmp_path / "v2.db"
+def version_2_file(path: Path) -> Path:
+    """A version 2 file (texts on every row), built from its own migrations, with rows as the version-2 store
+    wrote them: a hex fingerprint, one that is not hex, a finding of no account, an account without a name."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -190,6 +187,13 @@ def test_a_file_of_schema_version_2_is_migrated_to_ids_and_bytes_and_reads_the_s
         )
     db.close()
 
+    return path
+
+
+def test_a_file_of_schema_version_2_is_migrated_to_ids_and_bytes_and_reads_the_same(tmp_path: Path) -> None:
+    """After the migration every run, count and span reads as before, a new run matches the migrated fingerprints
+    (not new, and the one gone is fixed), and the rows hold integer ids and 16-byte fingerprints."""
+    path = version_2_file(tmp_path / "v2.db")
     with open_history(path) as store:
         [before] = store.scans()
         assert store.finding("2aa27b") is not None and store.finding("Not-Hex") is not None
@@ -219,6 +223,18 @@ def test_a_file_of_schema_version_2_is_migrated_to_ids_and_bytes_and_reads_the_s
     ).fetchall()
     assert kinds == [("blob", 16, "integer"), ("blob", 16, "integer"), ("text", 14, "integer")]
     assert "finding_spans" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_reading_an_older_file_migrates_a_copy_and_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    """``auditor history`` on a CI artifact must not leave a file the nightly job's older auditor refuses."""
+    path = version_2_file(tmp_path / "v2.db")
+    before = path.read_bytes()
+    with open_history(path, create=False) as store:
+        [scan] = store.scans()
+        found = store.finding(HEX_A[:8])
+    assert scan.findings == {"high": 2, "low": 1} and found is not None and found.fingerprint == HEX_A
+    assert path.read_bytes() == before
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
 
 
 @pytest.mark.parametrize(
