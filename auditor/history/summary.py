@@ -1,5 +1,7 @@
-"""What ``auditor history`` prints from the runs it reads: the table of runs, and the one line a CI job summary
-shows ("IAM users 212 → 198 since 2026-11-28"). Pure: runs in, text out."""
+"""What ``auditor history`` prints from the runs it reads: the table of runs, the one line a CI job summary
+shows ("IAM users 212 → 198 since 2026-11-28"), and which accounts changed readiness verdict (``--accounts``:
+the question "which accounts have migrated since last month" answered by name, not by a count). Pure: runs in,
+text out."""
 
 from __future__ import annotations
 
