@@ -10,7 +10,8 @@ readiness classes and verdict), ``--findings`` active findings with 32-hex-digit
 ones, ``--churn`` of them fixed each night and as many new ones, and two coverage gaps. The records go through
 the real store (``open_history``: WAL, one transaction per run), and the file is measured after a checkpoint
 (``PRAGMA wal_checkpoint(TRUNCATE)``, what the last connection's close does anyway). Prints a markdown table:
-nights, runs, finding spans, file size, bytes per night, and the seconds the appends took. Not a test.
+nights, runs, finding spans, file size, bytes per night, and the seconds the appends took; then where the bytes
+are, table by table and index by index (SQLite's ``dbstat``, when the library has it). Not a test.
 """
 
 from __future__ import annotations
@@ -112,6 +113,10 @@ def main() -> None:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         spans = db.execute("SELECT count(*) FROM finding_spans").fetchone()[0]
         runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
+        try:
+            parts = db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
+        except sqlite3.OperationalError:  # built without SQLITE_ENABLE_DBSTAT_VTAB
+            parts = []
         db.close()
         size = path.stat().st_size
     print("| nights | accounts | findings a night | churn | runs | finding spans | file | per night | appends |")
@@ -121,6 +126,12 @@ def main() -> None:
         f"{size / 1e6:.1f} MB | {size / args.nights / 1e3:.0f} KB | {elapsed:.1f} s "
         f"({elapsed / args.nights * 1e3:.0f} ms each) |"
     )
+    if parts:
+        print()
+        print("| table or index | size |")
+        print("|---|---|")
+        for name, pages in parts:
+            print(f"| {name} | {pages / 1e6:.1f} MB |")
 
 
 if __name__ == "__main__":

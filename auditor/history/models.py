@@ -116,3 +116,27 @@ class FindingHistory(Model):
     last_seen: datetime
     fixed: datetime | None = None  # the latest span's fix; None: open in some scope
     spans: list[FindingSpan] = Field(default_factory=list)
+
+
+class AccountVerdictChange(Model):
+    """One account's readiness verdict in the first run selected and in the newest, and since when it holds
+    the newest one: who migrated (or fell back) since last month. ``None`` verdict: not assessed in that run,
+    or the account was not in it (``in_first`` / ``in_latest`` say which)."""
+
+    account_id: str
+    account_name: str | None = None
+    in_first: bool
+    in_latest: bool
+    verdict_then: str | None = None
+    verdict_now: str | None = None
+    changed: bool  # the verdicts differ (an account that joined or left the scan counts as changed)
+    since: datetime | None = None  # the first run of the stretch of runs that ended in the newest verdict
+
+
+class AccountVerdicts(Model):
+    """``auditor history FILE --accounts``: every account of one scope, the first selected run against the newest."""
+
+    scope: str
+    then: datetime
+    now: datetime
+    accounts: list[AccountVerdictChange] = Field(default_factory=list)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from auditor.util.timestamps import as_utc
 if TYPE_CHECKING:
     from auditor.engine.config import Config
     from auditor.findings import FindingsDocument
-    from auditor.inventory import AccountInventory, Inventory
+    from auditor.inventory import AccountInventory, Inventory, OrgAccount
     from auditor.readiness.models import Readiness
 
 
@@ -77,25 +78,53 @@ def scan_record(
 
 
 def scope_key(inventory: Inventory) -> str:
-    """The key runs are compared within, so two scans kept in one file (the organization nightly, one account
-    on demand) are never read as one going up and down.
+    """The key runs are compared within, so two scans kept in one file (the prod OU and the sandbox OU nightly,
+    the organization and one account on demand) are never read as one going up and down. Readable, because a
+    person filters on it (``auditor history FILE --scope``).
 
-    ``o-abc123 aws``: the organization (else the management account, else the accounts read), then the sources.
-    A scan of part of an organization (``--accounts``, ``--ou``) adds ``accounts:`` and a short hash of the
-    account ids it read, stable from run to run while the selection stays the same.
+    ``o-abc123 aws``: the organization (else the accounts read), then the sources. A scan of part of an
+    organization names its selection: ``o-abc123 ou:/Root/Prod aws`` when the accounts it meant to read are
+    exactly the active accounts under some OUs (``--ou``: an account joining the OU stays in the same scope),
+    else ``accounts:`` and a short hash of their ids (``--accounts``: stable while the list stays the same).
+    The accounts it *meant* to read include those it could not enter (an STS error filed under the account),
+    so a night on which one account refuses the role stays in its scope instead of starting a new one.
     """
     sources = "+".join(sorted(inventory.collection.sources_collected))
     read = sorted(a.account_id for a in inventory.accounts)
-    if inventory.organization is not None:
-        listed = {a.id for a in inventory.organization.accounts if (a.state or "ACTIVE") == "ACTIVE"}
-        whole = not listed or listed <= set(read)
-        part = "" if whole else f" accounts:{_short_hash(read)}"
-        return f"{inventory.organization.id}{part} {sources}"
+    organization = inventory.organization
+    if organization is not None:
+        active = {a.id: a for a in organization.accounts if (a.state or "ACTIVE") == "ACTIVE"}
+        meant = set(read) | {e.account_id for e in inventory.errors if e.service == "sts" and e.account_id in active}
+        if not active or set(active) <= meant:
+            return f"{organization.id} {sources}"
+        units = _whole_units(active, meant)
+        part = f"ou:{'+'.join(units)}" if units else f"accounts:{_short_hash(sorted(meant))}"
+        return f"{organization.id} {part} {sources}"
     if not read:
         return sources
     if len(read) == 1:
         return f"{read[0]} {sources}"
     return f"accounts:{_short_hash(read)} {sources}"
+
+
+def _whole_units(active: Mapping[str, OrgAccount], meant: set[str]) -> list[str]:
+    """The highest OU paths whose active accounts are all in ``meant``, when together they are exactly
+    ``meant``; else none (the selection is not a set of OUs: ``--accounts``, ``--exclude-accounts``)."""
+
+    def under(path: str, ou_path: str | None) -> bool:
+        return ou_path is not None and (ou_path == path or ou_path.startswith(path.rstrip("/") + "/"))
+
+    paths: set[str] = set()
+    for account_id in meant:
+        ou_path = active[account_id].ou_path if account_id in active else None
+        if ou_path is None:
+            return []
+        parts = ou_path.strip("/").split("/")
+        paths.update("/" + "/".join(parts[: i + 1]) for i in range(len(parts)))
+    whole = {p for p in paths if all(a in meant for a, acc in active.items() if under(p, acc.ou_path))}
+    highest = sorted(p for p in whole if not any(q != p and under(q, p) for q in whole))
+    covered = {a for a, acc in active.items() if any(under(p, acc.ou_path) for p in highest)}
+    return highest if covered == meant else []
 
 
 def _short_hash(values: list[str]) -> str:

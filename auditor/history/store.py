@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from auditor.errors import InputError
+from auditor.findings import Severity
 from auditor.history.models import (
     AccountCounts,
     FindingHistory,
@@ -25,7 +26,7 @@ from auditor.history.models import (
     HistoryScan,
     ScanRecord,
 )
-from auditor.history.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from auditor.history.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, fingerprint_bytes
 
 BUSY_TIMEOUT_SECONDS = 60.0  # how long a writer waits for another's lock: a nightly job's append takes milliseconds
 
@@ -66,13 +67,17 @@ class HistoryStore:
                 evaluated=int(record.findings is not None),
                 gaps=len(record.gaps),
             )
+            texts = [record.scope]
+            texts += [t for a in record.accounts for t in (a.account_id, a.account_name) if t is not None]
+            texts += [t for f in record.findings or [] for t in (f.rule_id, f.severity, f.account_id) if t is not None]
+            label = self._labels(texts)
             db.executemany(
-                "INSERT INTO account_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO account_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         run,
-                        a.account_id,
-                        a.account_name,
+                        label[a.account_id],
+                        None if a.account_name is None else label[a.account_name],
                         a.iam_users,
                         None if a.users_by_class is None else _CLASSES.dump_json(a.users_by_class).decode(),
                         a.active_access_keys,
@@ -89,40 +94,57 @@ class HistoryStore:
                 [(run, g.account_id, g.service, g.operation, g.error_code) for g in record.gaps],
             )
             if record.findings is not None:
-                self._record_findings(run, record, previous is not None)
+                self._record_findings(run, record, previous is not None, label)
         return run
 
-    def _record_findings(self, run: int, record: ScanRecord, has_previous: bool) -> None:
+    def _labels(self, texts: list[str]) -> dict[str, int]:
+        """The ids of ``texts`` in ``labels`` (schema version 3), each added the first time it is seen."""
+        db = self._db
+        db.executemany("INSERT OR IGNORE INTO labels (text) VALUES (?)", [(t,) for t in sorted(set(texts))])
+        return {str(text): int(id_) for id_, text in db.execute("SELECT id, text FROM labels")}
+
+    def _record_findings(self, run: int, record: ScanRecord, has_previous: bool, label: dict[str, int]) -> None:
         db = self._db
         assert record.findings is not None
-        current = {f.fingerprint: f for f in record.findings}
+        current = {fingerprint_bytes(f.fingerprint): f for f in record.findings}
         counts = Counter((f.rule_id, f.severity) for f in current.values())
         db.executemany(
-            "INSERT INTO rule_counts VALUES (?, ?, ?, ?)",
-            [(run, rule, severity, count) for (rule, severity), count in sorted(counts.items())],
+            "INSERT INTO rule_rows VALUES (?, ?, ?, ?)",
+            [(run, label[rule], label[severity], count) for (rule, severity), count in sorted(counts.items())],
         )
+        scope = label[record.scope]
         open_spans = db.execute(
-            "SELECT id, fingerprint, rule_id, account_id FROM finding_spans WHERE scope = ? AND closed_run IS NULL",
-            (record.scope,),
+            "SELECT id, fingerprint, rule, account FROM spans WHERE scope = ? AND closed_run IS NULL", (scope,)
         ).fetchall()
-        rules = set(record.rules_evaluated)
-        verified = set(record.accounts_verified)
+        rules = {label[r] for r in record.rules_evaluated if r in label}  # a rule never seen has no open span
+        verified = {label[a] for a in record.accounts_verified if a in label}
         still_open = set()
         seen, fixed = [], []
-        for span, fingerprint, rule_id, account_id in open_spans:
+        for span, fingerprint, rule, account in open_spans:
             still_open.add(fingerprint)
             if fingerprint in current:
                 seen.append((run, span))
-            elif rule_id in rules and (account_id is None or account_id in verified):
+            elif rule in rules and (account is None or account in verified):
                 fixed.append((run, span))
             # else: not re-checked by this run (its rule did not run, its account had a gap): it stays open
-        new = [f for fingerprint, f in current.items() if fingerprint not in still_open]
-        db.executemany("UPDATE finding_spans SET last_seen_run = ? WHERE id = ?", seen)
-        db.executemany("UPDATE finding_spans SET closed_run = ? WHERE id = ?", fixed)
+        new = [(fingerprint, f) for fingerprint, f in current.items() if fingerprint not in still_open]
+        db.executemany("UPDATE spans SET last_seen_run = ? WHERE id = ?", seen)
+        db.executemany("UPDATE spans SET closed_run = ? WHERE id = ?", fixed)
         db.executemany(
-            "INSERT INTO finding_spans (scope, fingerprint, rule_id, severity, account_id, opened_run, last_seen_run) "
+            "INSERT INTO spans (scope, fingerprint, rule, severity, account, opened_run, last_seen_run) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(record.scope, f.fingerprint, f.rule_id, f.severity, f.account_id, run, run) for f in new],
+            [
+                (
+                    scope,
+                    fingerprint,
+                    label[f.rule_id],
+                    label[f.severity],
+                    None if f.account_id is None else label[f.account_id],
+                    run,
+                    run,
+                )
+                for fingerprint, f in new
+            ],
         )
         if has_previous:  # the first run of a scope has nothing to be new against
             db.execute("UPDATE runs SET new = ?, fixed = ? WHERE id = ?", (len(new), len(fixed), run))
@@ -154,6 +176,11 @@ class HistoryStore:
 
     def scopes(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT DISTINCT scope FROM runs ORDER BY scope")]
+
+    def latest_scope(self) -> str | None:
+        """The newest run's scope (by collection time, then the order recorded): ``--accounts``' default."""
+        row = self._db.execute("SELECT scope FROM runs ORDER BY scanned_at DESC, id DESC LIMIT 1").fetchone()
+        return str(row[0]) if row is not None else None
 
     def first_seen(self, scope: str, fingerprints: Sequence[str]) -> dict[str, datetime]:
         """When each fingerprint was first seen in ``scope`` (its earliest span), for the report's findings."""
@@ -230,7 +257,10 @@ class HistoryStore:
 
 @contextmanager
 def open_history(path: Path, *, create: bool = True) -> Iterator[HistoryStore]:
-    """The history file at ``path``, created (``create``) or migrated to this version's schema.
+    """The history file at ``path``: created (``create``) or migrated to this version's schema, to append to.
+    With ``create=False`` (``auditor history``) the file is only read and never written: one of an older schema
+    is migrated in a copy in memory, so that reading a CI artifact with a newer auditor does not leave a file the
+    nightly job's auditor can no longer open.
 
     Raises :class:`HistoryError` (one line, exit 2) for a file that is not an auditor history file, one written
     by a newer version, a corrupt one, a missing one (``create=False``) or a lock not released in time.
@@ -239,17 +269,45 @@ def open_history(path: Path, *, create: bool = True) -> Iterator[HistoryStore]:
     if not create and not path.is_file():
         raise HistoryError(f"{path}: no such history file")
     try:
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        if create:
+            connection = _connected(sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None))
+        else:
+            where = f"{path.resolve().as_uri()}?mode=ro"
+            connection = sqlite3.connect(where, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     except sqlite3.Error as exc:
         raise HistoryError(f"{path}: cannot open the history file: {exc}") from None
     try:
         try:
-            _prepare(connection, path)
+            if create:
+                _prepare(connection, path)
+            else:
+                connection = _readable(connection, path)
             yield HistoryStore(connection, path)
         except sqlite3.DatabaseError as exc:
             raise HistoryError(_describe(path, exc)) from None
     finally:
         connection.close()
+
+
+def _connected(db: sqlite3.Connection) -> sqlite3.Connection:
+    db.create_function("fingerprint_bytes", 1, fingerprint_bytes, deterministic=True)  # schema 3's migration
+    return db
+
+
+def _readable(db: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+    """The file opened read-only, as it is when its schema is this version's; else a copy in memory, migrated."""
+    application_id, version = _identity(db, path)
+    if application_id == APPLICATION_ID and version == SCHEMA_VERSION:
+        return db
+    copy = _connected(sqlite3.connect(":memory:", isolation_level=None))
+    try:
+        db.backup(copy)
+        _prepare(copy, path)
+    except BaseException:
+        copy.close()
+        raise
+    db.close()
+    return copy
 
 
 def _prepare(db: sqlite3.Connection, path: Path) -> None:
@@ -327,6 +385,12 @@ def _account(row: tuple[object, ...]) -> AccountCounts:
     )
 
 
+def _worst_first(item: tuple[str, int]) -> tuple[int, str]:
+    """Severities in the JSON as people read them, critical first; one this version does not know, last."""
+    known = [s.value for s in Severity]
+    return (known.index(item[0]) if item[0] in known else len(known), item[0])
+
+
 def _total(values: Sequence[int | None]) -> int | None:
     """A sum over accounts, unknown when any account's is: never an unknown read as zero."""
     return None if any(v is None for v in values) else sum(v for v in values if v is not None)
@@ -361,7 +425,7 @@ def _scan(row: Sequence[object], accounts: list[AccountCounts], rules: list[tupl
         console_without_mfa=_total([a.console_without_mfa for a in accounts]),
         root_used_accounts=None if any(r is None for r in root) else sum(1 for r in root if r),
         users_by_class=dict(sorted(classes.items())) if classes is not None else None,
-        findings=dict(sorted(by_severity.items())) if evaluated else None,
+        findings=dict(sorted(by_severity.items(), key=_worst_first)) if evaluated else None,
         findings_by_rule=dict(sorted(by_rule.items())) if evaluated else None,
         new=new if isinstance(new, int) else None,
         fixed=fixed if isinstance(fixed, int) else None,

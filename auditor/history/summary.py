@@ -1,5 +1,7 @@
-"""What ``auditor history`` prints from the runs it reads: the table of runs, and the one line a CI job summary
-shows ("IAM users 212 → 198 since 2026-11-28"). Pure: runs in, text out."""
+"""What ``auditor history`` prints from the runs it reads: the table of runs, the one line a CI job summary
+shows ("IAM users 212 → 198 since 2026-11-28"), and which accounts changed readiness verdict (``--accounts``:
+the question "which accounts have migrated since last month" answered by name, not by a count). Pure: runs in,
+text out."""
 
 from __future__ import annotations
 
@@ -7,7 +9,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from auditor.findings import Trend, TrendAccount, TrendPoint
-from auditor.history.models import FindingHistory, HistoryScan
+from auditor.history.models import (
+    AccountCounts,
+    AccountVerdictChange,
+    AccountVerdicts,
+    FindingHistory,
+    HistoryScan,
+)
 
 UNKNOWN = "?"  # a count some account could not give: never printed as 0
 
@@ -22,6 +30,7 @@ COLUMNS = (
     "findings",
     "new",
     "fixed",
+    "gaps",
     "readiness",
 )
 
@@ -42,6 +51,7 @@ def table(scans: Sequence[HistoryScan]) -> str:
             _count(sum(s.findings.values()) if s.findings is not None else None) if s.findings is not None else "-",
             _count(s.new),
             _count(s.fixed),
+            _count(s.gaps),
             ", ".join(f"{n} {verdict}" for verdict, n in (s.readiness or {}).items()) or "-",
         )
         for s in scans
@@ -98,6 +108,73 @@ def finding_lines(history: FindingHistory) -> str:
             for s in history.spans
         ]
     return "".join(line + "\n" for line in lines)
+
+
+def account_verdicts(scans: Sequence[HistoryScan], since: datetime | None = None) -> AccountVerdicts | None:
+    """Each account's verdict in the first run at or after ``since`` (else the first run) and in the newest, and
+    since when it holds the newest: ``scans`` are every run of one scope, oldest first. ``since`` only chooses
+    the "then" run; "since when" looks back over every run, so an account migrated two months ago says so."""
+    if not scans:
+        return None
+    latest = scans[-1]
+    then = next((s for s in scans if since is None or s.scanned_at >= since), latest)
+    states = [{a.account_id: a for a in s.per_account} for s in scans]
+    ids = list(dict.fromkeys([a.account_id for a in then.per_account] + [a.account_id for a in latest.per_account]))
+    rows = []
+    for account_id in ids:
+        before, now = states[scans.index(then)].get(account_id), states[-1].get(account_id)
+
+        def state(run: dict[str, AccountCounts], account_id: str = account_id) -> tuple[bool, str | None]:
+            account = run.get(account_id)
+            return account is not None, account.verdict if account is not None else None
+
+        current = state(states[-1])
+        start = len(scans) - 1
+        while start > 0 and state(states[start - 1]) == current:
+            start -= 1
+        named = now or before
+        rows.append(
+            AccountVerdictChange(
+                account_id=account_id,
+                account_name=named.account_name if named is not None else None,
+                in_first=before is not None,
+                in_latest=now is not None,
+                verdict_then=before.verdict if before is not None else None,
+                verdict_now=now.verdict if now is not None else None,
+                changed=state(states[scans.index(then)]) != current,
+                since=scans[start].scanned_at,
+            )
+        )
+    rows.sort(key=lambda r: (not r.changed, r.account_name or "", r.account_id))
+    return AccountVerdicts(scope=latest.scope, then=then.scanned_at, now=latest.scanned_at, accounts=rows)
+
+
+def account_lines(verdicts: AccountVerdicts) -> str:
+    """``--accounts`` as a table: the accounts whose verdict changed first (marked ``*``), then the others."""
+    rows = [("", "account", "name", f"then ({verdicts.then:%Y-%m-%d})", f"now ({verdicts.now:%Y-%m-%d})", "since")]
+    for a in verdicts.accounts:
+        rows.append(
+            (
+                "*" if a.changed else "",
+                a.account_id,
+                a.account_name or "",
+                _verdict(a.verdict_then, a.in_first),
+                _verdict(a.verdict_now, a.in_latest),
+                a.since.strftime("%Y-%m-%d %H:%M") if a.since is not None else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    changed = sum(1 for a in verdicts.accounts if a.changed)
+    head = f"scope {verdicts.scope}: {changed} of {len(verdicts.accounts)} account(s) changed verdict\n"
+    return head + "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n" for row in rows
+    )
+
+
+def _verdict(verdict: str | None, present: bool) -> str:
+    if not present:
+        return "not in the run"
+    return verdict or "not assessed"
 
 
 def _count(value: int | None) -> str:

@@ -103,7 +103,7 @@ def test_docs_history_md_reading_lines_run_as_written(two_demo_runs: Path, capsy
     block = re.search(r"## Reading it\n\n```sh\n(.*?)```", text, flags=re.DOTALL)
     assert block is not None
     lines = [line.partition("#")[0].strip() for line in block.group(1).strip().splitlines()]
-    assert len(lines) == 4
+    assert len(lines) == 6
     for line in lines:
         argv = shlex.split(line.replace("history.db", str(two_demo_runs)))
         assert argv[0] == "auditor"

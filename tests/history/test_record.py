@@ -57,6 +57,6 @@ def test_a_scan_of_part_of_the_organization_is_its_own_scope() -> None:
     part = make_inventory(organization=make_org(), accounts=[make_account(DEV)])
     other_part = make_inventory(organization=make_org(), accounts=[make_account(PROD)])
     assert scope_key(whole) == f"{ORG_ID} aws"
-    assert scope_key(part).startswith(f"{ORG_ID} accounts:") and scope_key(part) != scope_key(other_part)
+    assert scope_key(part) == f"{ORG_ID} ou:/Root/Workloads/Dev aws" and scope_key(part) != scope_key(other_part)
     assert scope_key(part) == scope_key(make_inventory(organization=make_org(), accounts=[make_account(DEV)]))
     assert scope_key(make_inventory(accounts=[make_account(DEV)])) == f"{DEV} aws"

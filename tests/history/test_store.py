@@ -155,6 +155,88 @@ def test_a_file_of_schema_version_1_is_migrated_and_keeps_its_runs(tmp_path: Pat
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+HEX_A, HEX_B = "2aa27b167987c0bccdd40b2ebdef5ef7", "0f" * 16
+
+
+def version_2_file(path: Path) -> Path:
+    """A version 2 file (texts on every row), built from its own migrations, with rows as the version-2 store
+    wrote them: a hex fingerprint, one that is not hex, a finding of no account, an account without a name."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    for statement in MIGRATIONS[0] + MIGRATIONS[1]:
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.execute(
+        "INSERT INTO runs VALUES (1, ?, 'scan', ?, 'o-exampleorg1', 'aws', '0.1.0', 2, 1, NULL, NULL, 1)",
+        (DAY0.isoformat(), ORG),
+    )
+    db.execute(
+        "INSERT INTO account_counts VALUES (1, '111111111111', 'dev', 7, '{\"human\": 7}', 3, 1, 0, 0, 'blocked')"
+    )
+    db.execute("INSERT INTO account_counts VALUES (1, '222222222222', NULL, 2, NULL, 1, 0, NULL, NULL, 'migrated')")
+    db.execute("INSERT INTO rule_counts VALUES (1, 'KEY-001', 'high', 2)")
+    db.execute("INSERT INTO rule_counts VALUES (1, 'ORG-001', 'low', 1)")
+    db.execute("INSERT INTO gaps VALUES (1, '111111111111', 'iam', 'ListUsers', 'AccessDenied')")
+    spans = [(HEX_A, "KEY-001", "high", "111111111111"), (HEX_B, "KEY-001", "high", "111111111111")]
+    spans.append(("Not-Hex-Legacy", "ORG-001", "low", None))
+    for number, (fingerprint, rule, severity, account) in enumerate(spans, 1):
+        db.execute(
+            "INSERT INTO finding_spans VALUES (?, ?, ?, ?, ?, ?, 1, 1, NULL)",
+            (number, ORG, fingerprint, rule, severity, account),
+        )
+    db.close()
+
+    return path
+
+
+def test_a_file_of_schema_version_2_is_migrated_to_ids_and_bytes_and_reads_the_same(tmp_path: Path) -> None:
+    """After the migration every run, count and span reads as before, a new run matches the migrated fingerprints
+    (not new, and the one gone is fixed), and the rows hold integer ids and 16-byte fingerprints."""
+    path = version_2_file(tmp_path / "v2.db")
+    with open_history(path) as store:
+        [before] = store.scans()
+        assert store.finding("2aa27b") is not None and store.finding("Not-Hex") is not None
+        later = record(1, [HEX_A], rules=["KEY-001"])  # HEX_B gone and re-checked: fixed; ORG-001 not run: open
+        store.append(later)
+        old, new = store.scans()
+        found = store.finding(HEX_B)
+        legacy = store.finding("Not-Hex-Legacy")
+    assert old == before
+    assert (old.iam_users, old.findings, old.findings_by_rule, old.gaps) == (
+        9,
+        {"high": 2, "low": 1},
+        {"KEY-001": 2, "ORG-001": 1},
+        1,
+    )
+    assert [(a.account_id, a.account_name, a.users_by_class) for a in old.per_account] == [
+        ("111111111111", "dev", {"human": 7}),
+        ("222222222222", None, None),
+    ]
+    assert (new.new, new.fixed) == (0, 1)
+    assert found is not None and found.fixed == DAY0 + timedelta(days=1) and found.account_id == "111111111111"
+    assert legacy is not None and legacy.fixed is None and legacy.account_id is None
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    kinds = raw.execute(
+        "SELECT typeof(fingerprint), length(fingerprint), typeof(scope) FROM spans ORDER BY id"
+    ).fetchall()
+    assert kinds == [("blob", 16, "integer"), ("blob", 16, "integer"), ("text", 14, "integer")]
+    assert "finding_spans" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_reading_an_older_file_migrates_a_copy_and_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    """``auditor history`` on a CI artifact must not leave a file the nightly job's older auditor refuses."""
+    path = version_2_file(tmp_path / "v2.db")
+    before = path.read_bytes()
+    with open_history(path, create=False) as store:
+        [scan] = store.scans()
+        found = store.finding(HEX_A[:8])
+    assert scan.findings == {"high": 2, "low": 1} and found is not None and found.fingerprint == HEX_A
+    assert path.read_bytes() == before
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -121,3 +121,19 @@ def test_the_trend_reads_at_800_pixels_without_overflow_or_console_error(page: P
     shown = [f.fingerprint for f in document.findings if f.fingerprint in details]
     assert len(shown) == 1
     assert ("First seen2026-11-01" in details) == (shown[0] == document.findings[0].fingerprint)
+
+
+def test_the_accounts_whose_verdict_changed_come_first_in_bold() -> None:
+    document = with_trend(points())
+    assert document.trend is not None
+    document.trend.accounts = [
+        TrendAccount(account_id="111111111111", account_name="steady", first_verdict="blocked", verdict="blocked"),
+        TrendAccount(account_id="222222222222", account_name="moved", first_verdict="ready", verdict="migrated"),
+        TrendAccount(account_id="333333333333", account_name="joined", first_verdict=None, verdict="ready"),
+    ]
+    page = HtmlReporter().render(document).decode()
+    table = page[page.index('id="trend-accounts"') : page.index("</table>", page.index('id="trend-accounts"'))]
+    rows = re.findall(r"<tr( class=\"trend-changed\")?><td>(\w+) ", table)
+    assert rows == [(' class="trend-changed"', "moved"), (' class="trend-changed"', "joined"), ("", "steady")]
+    assert "<strong>migrated</strong>" in table and "<strong>blocked</strong>" not in table
+    assert "auditor history FILE --accounts" in table
