@@ -59,8 +59,43 @@ def _cap_memory(limit: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
+def _behind_a_stand_in(answers: IO[bytes]) -> None:
+    """POSIX: fork; this process becomes a stand-in that only waits for its child and ends as it did, and the
+    child (the caller, on return) goes on to import and run the pack.
+
+    Why: the pack's parent is then the stand-in, not the auditor. A pack that signals "its parent"
+    (``os.kill(os.getppid(), signal.SIGTERM)``, ``SIGKILL``, ``SIGINT``) ends the stand-in, not the run: the
+    pack's process keeps its pipe, its answers still arrive, and ``packs.stop`` ends the whole process group
+    (the stand-in's session) whatever is left in it. It is not a sandbox: a pack that looks the auditor up
+    (its grandparent, by ``/proc``) can still signal it, and the run then ends with that signal's exit code,
+    never 0 (docs/architecture.md, the threat model). Forked before anything else is imported, while this
+    process has one thread: the stand-in stays small."""
+    if os.name != "posix":
+        return
+    pid = os.fork()
+    if pid == 0:
+        return
+    answers.close()
+    sys.stdin.close()
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
+            continue
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # ended by a signal: end the same way, so the auditor names the signal
+        import signal
+
+        if -code != signal.SIGKILL:
+            signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code & 0xFF)
+
+
 def main() -> None:
     answers = _protocol_stream()
+    _behind_a_stand_in(answers)
     from auditor.engine.packs import ChildMessage, ChildRequest
 
     def send(message: ChildMessage) -> None:

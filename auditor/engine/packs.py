@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -279,11 +280,30 @@ class _Child:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill what did not go: a child stuck in C ignores nothing SIGKILL sends."""
-    if process.poll() is None:
+    """Terminate, then kill what did not go: a child stuck in C ignores nothing SIGKILL sends. On POSIX the
+    signals go to the child's process group (its session, started here): the pack runs in a process behind a
+    stand-in (``pack_child._behind_a_stand_in``) that may already be gone, and whatever the pack started goes too.
+    A group is addressed by its leader's id, which the system does not give to another process while any member
+    of the group lives, so this cannot signal a stranger."""
+    if os.name == "posix":
+        _signal_group(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        _signal_group(process.pid, signal.SIGKILL)  # what is left of the group: the pack's process, its children
+        process.wait()
+    elif process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except (ProcessLookupError, PermissionError):  # nothing left in the group
+        pass

@@ -122,6 +122,22 @@ CASES: dict[str, tuple[str, str | None]] = {
         "RuntimeError",
     ),
     "a signal to itself": (pack("os.kill(os.getpid(), signal.SIGKILL)\nyield"), "RuleProcessExit"),
+    # The auditor is this test's process: before the stand-in (pack_child._behind_a_stand_in) these ended pytest.
+    "a signal to its parent: SIGKILL": (
+        pack("os.kill(os.getppid(), signal.SIGKILL)\nraise RuntimeError('signalled its parent')\nyield"),
+        "RuntimeError",
+    ),
+    "a signal to its parent: SIGTERM": (
+        pack(
+            "os.kill(os.getppid(), signal.SIGTERM)\nraise RuntimeError('signalled its parent')\nyield",
+            prelude="os.kill(os.getppid(), signal.SIGTERM)\n",
+        ),
+        "RuntimeError",
+    ),
+    "a signal to its parent: SIGINT": (
+        pack("os.kill(os.getppid(), signal.SIGINT)\nraise RuntimeError('signalled its parent')\nyield"),
+        "RuntimeError",
+    ),
     "flooding stdout and stderr": (
         pack(
             "while True:\n    print('PACK-NOISE' * 999)\n"
@@ -277,3 +293,26 @@ def test_a_pack_allocating_without_bound_at_import_is_a_named_problem(tmp_path: 
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     (problem,) = [e for e in doc["errors"] if e["operation"] == "load rules"]
     assert problem["message"] == f"rules file {rules / 'hungry.py'} failed to load: ran out of memory (limit 1 GiB)"
+
+
+@LINUX_ONLY  # /proc
+def test_what_a_killed_pack_started_is_killed_with_it(tmp_path: Path) -> None:
+    """A rule that starts a process and then loops: at its time limit the whole process group of the pack goes,
+    the process it started included (``packs.stop``), so nothing of the pack outlives the run."""
+    pid_file = tmp_path / "started.pid"
+    body = (
+        "import subprocess\n"
+        f"started = subprocess.Popen(['sleep', '600'])\nopen({str(pid_file)!r}, 'w').write(str(started.pid))\n"
+        "while True:\n    pass\nyield"
+    )
+    rules = tmp_path / "pack"
+    rules.mkdir()
+    (rules / "spawner.py").write_text(pack(body), encoding="utf-8")
+    out = tmp_path / "out"
+
+    argv = ["demo", "--rules-dir", str(rules), "--format", "json", "--output-dir", str(out), "--rule-timeout", "1"]
+    assert main(argv) == 3
+
+    stat = Path(f"/proc/{pid_file.read_text()}/stat")
+    state = stat.read_text().split(") ", 1)[1][0] if stat.exists() else "gone"
+    assert state in ("gone", "Z")  # a zombie is dead, waiting for init to reap it
