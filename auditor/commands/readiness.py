@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from auditor.commands.console import report_gaps, say
 from auditor.commands.options import (
     DEFAULT_OUTPUT_DIR,
-    INTERRUPTED,
     Commands,
     add_demo_input,
     add_history_option,
@@ -47,7 +46,6 @@ def add_parser(commands: Commands) -> None:
                 "--output-dir, or no account read at all",
             ),
             (3, "the plan was written, but coverage is incomplete (what was not read is listed on stderr)"),
-            INTERRUPTED,
         ),
     )
     add_source_options(parser)
