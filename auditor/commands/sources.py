@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from auditor.commands.console import say
 from auditor.commands.progress import progress_for
 from auditor.errors import ExitCode, InputError
+from auditor.launch import terminated
 
 if TYPE_CHECKING:  # boto3 loads only for the commands that collect, when they run
     from auditor.collect.options import CollectOptions
@@ -79,7 +80,7 @@ def load_saved(path: Path) -> Inventory:
 
 
 def collect_or_save_partial(args: argparse.Namespace, save_to: Path | None) -> Inventory:
-    """The collected inventory; on Ctrl-C, what was read is saved to ``save_to`` (marked partial) first."""
+    """The collected inventory; on Ctrl-C or SIGTERM, what was read is saved to ``save_to`` (marked partial) first."""
     from auditor.collect.runner import ScanInterrupted
 
     try:
@@ -88,9 +89,8 @@ def collect_or_save_partial(args: argparse.Namespace, save_to: Path | None) -> I
         if save_to is not None:
             interrupted.inventory.save(save_to)
             missing = sum(1 for e in interrupted.inventory.errors if e.error_code == "Interrupted" and e.account_id)
-            say(
-                f"interrupted: partial inventory written to {save_to} ({missing} account(s) not read, listed as errors)"
-            )
+            stopped = "terminated" if terminated() else "interrupted"
+            say(f"{stopped}: partial inventory written to {save_to} ({missing} account(s) not read, listed as errors)")
         raise
 
 
