@@ -285,14 +285,18 @@ def add_source_options(parser: Parser) -> None:
     add_progress_option(group)  # not a collection option: shown however the inventory is read
 
 
-def add_inventory_input(parser: Parser, group: argparse._ArgumentGroup | None = None) -> None:
-    """``--from-inventory``: replaces the collection, so it is refused with a collection option."""
+def add_inventory_input(parser: Parser, group: argparse._ArgumentGroup | None = None, *, stdin: bool = True) -> None:
+    """``--from-inventory``: replaces the collection, so it is refused with a collection option. ``stdin``: ``-``
+    reads standard input (a CI job piping a saved inventory in); a command that names the file in what it writes
+    (``readiness``) says no."""
     action = (group or parser).add_argument(
         "--from-inventory",
         type=Path,
         metavar="FILE",
-        help="read a saved inventory.json instead of calling AWS (no collection option applies)",
+        help="read a saved inventory.json instead of calling AWS"
+        + (" (- reads standard input; no collection option applies)" if stdin else " (no collection option applies)"),
     )
+    parser.set_defaults(from_inventory_stdin=stdin)
     parser.collection_inputs.append(action)
 
 
@@ -369,7 +373,8 @@ def add_evaluation_options(parser: Parser, *, sarif_category_suffix: str = "", c
         "--baseline",
         type=Path,
         metavar="OLD.json",
-        help="a previous findings.json: mark findings new or unchanged, list fixed ones; only new ones fail",
+        help="a previous findings.json (- reads standard input): mark findings new or unchanged, list fixed ones; "
+        "only new ones fail",
     )
     group.add_argument(
         "--baseline-missing-ok",

@@ -55,7 +55,7 @@ def collect(args: argparse.Namespace) -> Inventory:
 
     saved = getattr(args, "from_inventory", None)
     if saved:
-        parts = [load_saved(saved)]
+        parts = [load_saved(saved, stdin=getattr(args, "from_inventory_stdin", False))]
     else:
         with progress_for(args) as progress:
             parts = [AwsSource(collect_options(args, progress.account_done)).collect()]
@@ -68,14 +68,17 @@ def collect(args: argparse.Namespace) -> Inventory:
     return assemble_inventory(parts)
 
 
-def load_saved(path: Path) -> Inventory:
-    """A saved inventory (``--from-inventory``), refused (exit 2, the reason) when it contradicts itself."""
+def load_saved(path: Path, *, stdin: bool = False) -> Inventory:
+    """A saved inventory (``--from-inventory``; ``-`` with ``stdin``), refused (exit 2, the reason) when it
+    contradicts itself."""
     from auditor.inventory import Inventory
+    from auditor.util.inputfile import STDIN, STDIN_NAME
 
-    inventory = Inventory.load(path)
+    inventory = Inventory.load(path, stdin=stdin)
     problem = inventory.contradiction()
     if problem is not None:
-        raise InputError(f"{path}: the inventory contradicts itself: {problem}")
+        name = STDIN_NAME if stdin and path == STDIN else path
+        raise InputError(f"{name}: the inventory contradicts itself: {problem}")
     return inventory
 
 
