@@ -72,21 +72,17 @@ def _behind_a_stand_in(answers: IO[bytes]) -> None:
     process has one thread: the stand-in stays small."""
     if os.name != "posix":
         return
+    import signal
+
     pid = os.fork()
     if pid == 0:
         return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a pack's SIGINT to its parent: nothing to interrupt here
     answers.close()
     sys.stdin.close()
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
-            continue
+    _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code < 0:  # ended by a signal: end the same way, so the auditor names the signal
-        import signal
-
         if -code != signal.SIGKILL:
             signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
