@@ -356,9 +356,10 @@ class FindingsDocument(Model):
         write_text_atomic(path, self.dump_json() + "\n")
 
     @classmethod
-    def load(cls, path: Path) -> FindingsDocument:
-        """Read a ``findings.json``; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
-        return load_versioned(path, cls, kind="findings", schema_version=FINDINGS_SCHEMA_VERSION)
+    def load(cls, path: Path, *, stdin: bool = False) -> FindingsDocument:
+        """Read a ``findings.json``; raise ``InputError`` (exit 2) with one clear line on anything wrong. With
+        ``stdin``, ``-`` is standard input (``--baseline -``, ``auditor diff``)."""
+        return load_versioned(path, cls, kind="findings", schema_version=FINDINGS_SCHEMA_VERSION, stdin=stdin)
 
 
 def summarize(findings: list[Finding], fixed: list[Finding] | None = None, with_baseline: bool = False) -> Summary:

@@ -33,6 +33,12 @@ def terminated() -> bool:
     return signal.SIGTERM in _received
 
 
+def interruption() -> str:
+    """What stopped the run, in the words of every message that reports it ("the scan was ..."): a partial
+    inventory saved after SIGTERM must not say Ctrl-C."""
+    return "terminated (SIGTERM)" if terminated() else "interrupted (Ctrl-C)"
+
+
 def interruption_line_and_code() -> tuple[str, int]:
     if terminated():
         return "auditor: terminated (SIGTERM)", EXIT_TERMINATED

@@ -26,6 +26,7 @@ from botocore.parsers import ResponseParserError
 from auditor.collect.credentials import EXPIRED_TOKEN_CODES, refresh_client_credentials
 from auditor.collect.operations import REGIONAL_SERVICES, require_listed
 from auditor.inventory import CollectionError
+from auditor.launch import interruption
 
 # None: each service's own page size. Tests lower it to prove that every list call follows NextToken/Marker.
 PAGE_SIZE: int | None = None
@@ -137,7 +138,7 @@ class ScanControl:
 
     def check(self, account_deadline: float | None = None, account_timeout: float | None = None) -> None:
         if self.cancelled.is_set():
-            raise ScanStopped("Interrupted", "the scan was interrupted (Ctrl-C) before this was read")
+            raise ScanStopped("Interrupted", f"the scan was {interruption()} before this was read")
         now = self.clock()
         if self.deadline is not None and now >= self.deadline:
             raise ScanStopped("ScanTimeout", f"the scan's --timeout ({self.timeout:g} s) ran out before this was read")

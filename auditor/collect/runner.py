@@ -52,6 +52,7 @@ from auditor.inventory import (
     Organization,
     ToolInfo,
 )
+from auditor.launch import interruption
 from auditor.source import AWS_SOURCE, Source
 
 # Concurrent calls to one account's Organizations / Identity Center APIs. Accounts are read concurrently up to
@@ -212,13 +213,13 @@ class _Scan:
             finished = set(self.finished)
         for target in self.targets:
             if target.account_id not in finished:  # an account refused earlier keeps its own gap
-                self.errors.add(_stopped_error(target.account_id, "collect_account", INTERRUPTED))
+                self.errors.add(_stopped_error(target.account_id, "collect_account", _interrupted()))
         self.errors.add(
             CollectionError(
                 service="auditor",
                 operation="scan",
-                error_code=INTERRUPTED.code,
-                message="the scan was interrupted (Ctrl-C): this inventory is partial",
+                error_code="Interrupted",
+                message=f"the scan was {interruption()}: this inventory is partial",
             )
         )
         return self.inventory(region, started_at, None, accounts)
@@ -455,7 +456,9 @@ class _Read:
     seconds_used: float  # entering and reading, counted against --account-timeout when it is finished
 
 
-INTERRUPTED = ScanStopped("Interrupted", "not read: the scan was interrupted (Ctrl-C)")
+def _interrupted() -> ScanStopped:
+    """An account not read because the run was stopped, saying by what (Ctrl-C or SIGTERM)."""
+    return ScanStopped("Interrupted", f"not read: the scan was {interruption()}")
 
 
 def _stopped_error(account_id: str | None, operation: str, stop: ScanStopped) -> CollectionError:

@@ -22,7 +22,7 @@ def add_parser(commands: Commands) -> None:
             (0, "the inventory was written, every account read"),
             (2, "could not run: usage, credentials, an unwritable -o/--output, or no account read at all"),
             (3, "the inventory was written, but coverage is incomplete (its errors list what was not read)"),
-            (130, "interrupted (Ctrl-C): what was read is written to -o/--output, marked partial"),
+            on_interrupt="what was read is written to -o/--output, marked partial",
         ),
     )
     add_source_options(parser)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from auditor.commands import formats
 from auditor.commands.console import report_gaps, say, show_verdict, warn
 from auditor.commands.sources import accounts_entered, no_account_read, read_no_account
-from auditor.errors import ExitCode
+from auditor.errors import ExitCode, InputError
+from auditor.util.inputfile import STDIN
 from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
@@ -40,10 +41,13 @@ def prepare(args: argparse.Namespace) -> tuple[RuleSet, Config, FindingsDocument
     ruleset = load_rules(args.rules_dirs, getattr(args, "rule_timeout", DEFAULT_RULE_TIMEOUT_SECONDS))
     config.check_rule_ids(ruleset.ids)
     baseline = None
-    if args.baseline and args.baseline_missing_ok and not args.baseline.exists():
+    piped = args.baseline == STDIN
+    if piped and getattr(args, "from_inventory", None) == STDIN:
+        raise InputError("--from-inventory and --baseline are both - : standard input can be read for one of them")
+    if args.baseline and args.baseline_missing_ok and not piped and not args.baseline.exists():
         warn(f"no baseline at {args.baseline} yet (--baseline-missing-ok): every finding counts as new")
     elif args.baseline:
-        baseline = FindingsDocument.load(args.baseline)
+        baseline = FindingsDocument.load(args.baseline, stdin=True)
     for problem in ruleset.problems:
         warn(problem)
     return ruleset, config, baseline

@@ -19,26 +19,21 @@ from auditor.commands import formats
 from auditor.commands.progress import add_progress_option
 from auditor.commands.values import csv_list, positive_int, positive_seconds, severity
 from auditor.errors import ExitCode
+from auditor.launch import EXIT_INTERRUPTED, EXIT_TERMINATED
 from auditor.util.isolation import DEFAULT_RULE_TIMEOUT_SECONDS
 
 Commands: TypeAlias = "argparse._SubParsersAction[Parser]"  # what add_parser is called on
 
 DEFAULT_OUTPUT_DIR = Path("auditor-report")
 
-EPILOG = """\
-exit codes:
-  0  nothing at or above --fail-on
-  1  findings at or above --fail-on (suppressed and baseline findings never count)
-  2  could not run: usage, configuration, credentials, unreadable input, an unwritable output
-     path, or no account read at all
-  3  ran and nothing failed the gate, but coverage is incomplete (see "errors" in the reports)
-130  interrupted (Ctrl-C); with --save-inventory the partial inventory is saved
-"""
 
-
-def exit_codes(*codes: tuple[int, str]) -> str:
-    """A command's ``exit codes:`` epilog: only the codes it can end with, each in its own words (the contract
-    of them all is ``EPILOG``, on ``auditor --help``)."""
+def exit_codes(*codes: tuple[int, str], on_interrupt: str = "") -> str:
+    """A command's ``exit codes:`` epilog: the codes it can end with, each in its own words (the contract of them
+    all is ``EPILOG``, on ``auditor --help``), then the two every command can end with, from one place:
+    ``INTERRUPTED`` (130) and ``TERMINATED`` (143, SIGTERM handled as Ctrl-C: ``auditor.launch``).
+    ``on_interrupt`` says what an interruption keeps, when it keeps anything (a partial inventory)."""
+    after = f"; {on_interrupt}" if on_interrupt else ""
+    signals = ((INTERRUPTED[0], INTERRUPTED[1] + after), (TERMINATED[0], TERMINATED[1] + after))
     lines = (
         textwrap.fill(
             text,
@@ -47,26 +42,37 @@ def exit_codes(*codes: tuple[int, str]) -> str:
             subsequent_indent="     ",
             break_on_hyphens=False,
         )
-        for code, text in codes
+        for code, text in (*codes, *signals)
     )
     return "exit codes:\n" + "".join(line + "\n" for line in lines)
 
 
 EPILOG_WIDTH = 110  # the epilog's lines, as sso-config's hand-written one
 
+INTERRUPTED = (EXIT_INTERRUPTED, "interrupted (Ctrl-C)")
+TERMINATED = (EXIT_TERMINATED, "terminated (SIGTERM: a CI job cancelled), handled as Ctrl-C")
+SAVES_PARTIAL_INVENTORY = "with --save-inventory the partial inventory is saved"
 
-INTERRUPTED = (130, "interrupted (Ctrl-C)")
+
+# The lines of ``INTERRUPTED`` and ``TERMINATED``, for an epilog written by hand (sso-config's).
+SIGNAL_EXIT_CODES = exit_codes().removeprefix("exit codes:\n")
 
 
-def gate_exit_codes(could_not_run: str, interrupted: tuple[int, str] = INTERRUPTED) -> str:
+def gate_exit_codes(could_not_run: str, on_interrupt: str = "") -> str:
     """The exit codes of a command that evaluates the rules and applies ``--fail-on``."""
     return exit_codes(
         (0, "nothing at or above --fail-on"),
         (1, "findings at or above --fail-on (suppressed and --baseline findings never count)"),
         (2, "could not run: " + could_not_run),
         (3, 'ran and nothing failed the gate, but coverage is incomplete (see "errors" in the reports)'),
-        interrupted,
+        on_interrupt=on_interrupt,
     )
+
+
+EPILOG = gate_exit_codes(
+    "usage, configuration, credentials, unreadable input, an unwritable output path, or no account read at all",
+    on_interrupt=SAVES_PARTIAL_INVENTORY,
+)
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -279,14 +285,18 @@ def add_source_options(parser: Parser) -> None:
     add_progress_option(group)  # not a collection option: shown however the inventory is read
 
 
-def add_inventory_input(parser: Parser, group: argparse._ArgumentGroup | None = None) -> None:
-    """``--from-inventory``: replaces the collection, so it is refused with a collection option."""
+def add_inventory_input(parser: Parser, group: argparse._ArgumentGroup | None = None, *, stdin: bool = True) -> None:
+    """``--from-inventory``: replaces the collection, so it is refused with a collection option. ``stdin``: ``-``
+    reads standard input (a CI job piping a saved inventory in); a command that names the file in what it writes
+    (``readiness``) says no."""
     action = (group or parser).add_argument(
         "--from-inventory",
         type=Path,
         metavar="FILE",
-        help="read a saved inventory.json instead of calling AWS (no collection option applies)",
+        help="read a saved inventory.json instead of calling AWS"
+        + (" (- reads standard input; no collection option applies)" if stdin else " (no collection option applies)"),
     )
+    parser.set_defaults(from_inventory_stdin=stdin)
     parser.collection_inputs.append(action)
 
 
@@ -363,7 +373,8 @@ def add_evaluation_options(parser: Parser, *, sarif_category_suffix: str = "", c
         "--baseline",
         type=Path,
         metavar="OLD.json",
-        help="a previous findings.json: mark findings new or unchanged, list fixed ones; only new ones fail",
+        help="a previous findings.json (- reads standard input): mark findings new or unchanged, list fixed ones; "
+        "only new ones fail",
     )
     group.add_argument(
         "--baseline-missing-ok",

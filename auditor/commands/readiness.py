@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from auditor.commands.console import report_gaps, say
 from auditor.commands.options import (
     DEFAULT_OUTPUT_DIR,
-    INTERRUPTED,
     Commands,
     add_demo_input,
     add_history_option,
@@ -22,7 +21,7 @@ from auditor.commands.options import (
 )
 from auditor.commands.sources import accounts_entered, collect, no_account_read, read_no_account
 from auditor.commands.values import calendar_date, positive_int
-from auditor.errors import ExitCode
+from auditor.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
     from datetime import date
@@ -47,11 +46,10 @@ def add_parser(commands: Commands) -> None:
                 "--output-dir, or no account read at all",
             ),
             (3, "the plan was written, but coverage is incomplete (what was not read is listed on stderr)"),
-            INTERRUPTED,
         ),
     )
     add_source_options(parser)
-    add_inventory_input(parser)
+    add_inventory_input(parser, stdin=False)  # the plan names the file: sso-config reads it again
     add_demo_input(parser, "assess")
     add_history_option(parser)
     parser.add_argument(
@@ -85,9 +83,15 @@ def add_parser(commands: Commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from auditor.engine.config import load_config
     from auditor.readiness.plan_render import PLAN_FILE_NAMES
+    from auditor.util.inputfile import STDIN
     from auditor.util.safefile import check_output_files, prepare_output_dir
     from auditor.util.text import terminal_text
 
+    if args.from_inventory == STDIN:  # not standard input: the plan's sign-in steps name the file to read again
+        raise InputError(
+            "--from-inventory -: the plan names the inventory file (auditor sso-config --from-inventory FILE); "
+            "save it to a file and name that"
+        )
     config = load_config(args.config)
     prepare_output_dir(args.output_dir)
     outputs = [(args.output_dir / name, "--output-dir") for name in PLAN_FILE_NAMES]

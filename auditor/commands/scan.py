@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from auditor.commands.evaluation import check_outputs, evaluate_and_report, prepare
 from auditor.commands.options import (
+    SAVES_PARTIAL_INVENTORY,
     Commands,
     add_evaluation_options,
     add_history_option,
@@ -28,7 +29,7 @@ def add_parser(commands: Commands) -> None:
         description="Collect the identity posture of one or more accounts, evaluate the rules, write reports.",
         epilog=gate_exit_codes(
             "usage, configuration, credentials, unreadable input, an unwritable output path, or no account read at all",
-            (130, "interrupted (Ctrl-C); with --save-inventory the partial inventory is saved"),
+            on_interrupt=SAVES_PARTIAL_INVENTORY,
         ),
     )
     add_source_options(parser)

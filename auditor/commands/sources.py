@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from auditor.commands.console import say
 from auditor.commands.progress import progress_for
 from auditor.errors import ExitCode, InputError
+from auditor.launch import terminated
 
 if TYPE_CHECKING:  # boto3 loads only for the commands that collect, when they run
     from auditor.collect.options import CollectOptions
@@ -54,7 +55,7 @@ def collect(args: argparse.Namespace) -> Inventory:
 
     saved = getattr(args, "from_inventory", None)
     if saved:
-        parts = [load_saved(saved)]
+        parts = [load_saved(saved, stdin=getattr(args, "from_inventory_stdin", False))]
     else:
         with progress_for(args) as progress:
             parts = [AwsSource(collect_options(args, progress.account_done)).collect()]
@@ -67,19 +68,22 @@ def collect(args: argparse.Namespace) -> Inventory:
     return assemble_inventory(parts)
 
 
-def load_saved(path: Path) -> Inventory:
-    """A saved inventory (``--from-inventory``), refused (exit 2, the reason) when it contradicts itself."""
+def load_saved(path: Path, *, stdin: bool = False) -> Inventory:
+    """A saved inventory (``--from-inventory``; ``-`` with ``stdin``), refused (exit 2, the reason) when it
+    contradicts itself."""
     from auditor.inventory import Inventory
+    from auditor.util.inputfile import STDIN, STDIN_NAME
 
-    inventory = Inventory.load(path)
+    inventory = Inventory.load(path, stdin=stdin)
     problem = inventory.contradiction()
     if problem is not None:
-        raise InputError(f"{path}: the inventory contradicts itself: {problem}")
+        name = STDIN_NAME if stdin and path == STDIN else path
+        raise InputError(f"{name}: the inventory contradicts itself: {problem}")
     return inventory
 
 
 def collect_or_save_partial(args: argparse.Namespace, save_to: Path | None) -> Inventory:
-    """The collected inventory; on Ctrl-C, what was read is saved to ``save_to`` (marked partial) first."""
+    """The collected inventory; on Ctrl-C or SIGTERM, what was read is saved to ``save_to`` (marked partial) first."""
     from auditor.collect.runner import ScanInterrupted
 
     try:
@@ -88,9 +92,8 @@ def collect_or_save_partial(args: argparse.Namespace, save_to: Path | None) -> I
         if save_to is not None:
             interrupted.inventory.save(save_to)
             missing = sum(1 for e in interrupted.inventory.errors if e.error_code == "Interrupted" and e.account_id)
-            say(
-                f"interrupted: partial inventory written to {save_to} ({missing} account(s) not read, listed as errors)"
-            )
+            stopped = "terminated" if terminated() else "interrupted"
+            say(f"{stopped}: partial inventory written to {save_to} ({missing} account(s) not read, listed as errors)")
         raise
 
 

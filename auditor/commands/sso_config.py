@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.commands.console import say, warn
-from auditor.commands.options import Commands, add_demo_input, add_inventory_input, add_source_options
+from auditor.commands.options import (
+    SIGNAL_EXIT_CODES,
+    Commands,
+    add_demo_input,
+    add_inventory_input,
+    add_source_options,
+)
 from auditor.commands.sources import collect
 from auditor.errors import ExitCode, InputError
 
@@ -17,7 +23,8 @@ if TYPE_CHECKING:
     from auditor.inventory import Inventory
     from auditor.readiness.sso_config import SsoConfig
 
-EPILOG = """\
+EPILOG = (
+    """\
 exit codes:
   0  every profile was written
   2  nothing written: bad option, unreadable inventory or --merge file, a user or group that matches nothing
@@ -25,7 +32,9 @@ exit codes:
   3  written, but something was skipped (one warning line each): a profile whose value AWS would not accept
      (a permission set name outside [\\w+=,.@-]{1,32}, ...), a profile --merge FILE defines outside the tool's
      block, or assignments the inventory could not read
-
+"""
+    + SIGNAL_EXIT_CODES
+    + """
 --merge FILE adds or updates the tool's profiles between the lines
   # BEGIN auditor sso-config <session>
   # END auditor sso-config <session>
@@ -33,6 +42,7 @@ and leaves the rest of FILE as it was, byte for byte (a new FILE is created with
 keeps its mode). Profiles of an earlier --merge that this run does not make are kept; delete the block to
 start afresh. A profile FILE defines outside the block is never written again: yours wins (exit 3).
 """
+)
 
 
 def add_parser(commands: Commands) -> None:

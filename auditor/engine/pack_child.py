@@ -41,14 +41,64 @@ def _error_text(exc: BaseException) -> tuple[str, str]:
     return name, text
 
 
+def _cap_memory(limit: int | None) -> None:
+    """Let the pack allocate at most ``limit`` bytes more than this process holds now (Linux: ``RLIMIT_AS``,
+    soft and hard alike, so the pack cannot raise it again without privileges). Past it an allocation raises
+    ``MemoryError`` here instead of the machine running out. Elsewhere the address-space limit is not enforced
+    (macOS) or not available (Windows): no cap, as the docs say."""
+    if limit is None or not sys.platform.startswith("linux"):
+        return
+    import resource
+
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        in_use = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    cap = in_use + limit
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def _behind_a_stand_in(answers: IO[bytes]) -> None:
+    """POSIX: fork; this process becomes a stand-in that only waits for its child and ends as it did, and the
+    child (the caller, on return) goes on to import and run the pack.
+
+    Why: the pack's parent is then the stand-in, not the auditor. A pack that signals "its parent"
+    (``os.kill(os.getppid(), signal.SIGTERM)``, ``SIGKILL``, ``SIGINT``) ends the stand-in, not the run: the
+    pack's process keeps its pipe, its answers still arrive, and ``packs.stop`` ends the whole process group
+    (the stand-in's session) whatever is left in it. It is not a sandbox: a pack that looks the auditor up
+    (its grandparent, by ``/proc``) can still signal it, and the run then ends with that signal's exit code,
+    never 0 (docs/architecture.md, the threat model). Forked before anything else is imported, while this
+    process has one thread: the stand-in stays small."""
+    if os.name != "posix":
+        return
+    import signal
+
+    pid = os.fork()
+    if pid == 0:
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a pack's SIGINT to its parent: nothing to interrupt here
+    answers.close()
+    sys.stdin.close()
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # ended by a signal: end the same way, so the auditor names the signal
+        if -code != signal.SIGKILL:
+            signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code & 0xFF)
+
+
 def main() -> None:
     answers = _protocol_stream()
+    _behind_a_stand_in(answers)
     from auditor.engine.packs import ChildMessage, ChildRequest
 
     def send(message: ChildMessage) -> None:
         answers.write(message.model_dump_json().encode() + b"\n")
         answers.flush()
 
+    request: ChildRequest | None = None
     try:
         request = ChildRequest.model_validate_json(sys.stdin.buffer.readline())
         if request.sys_path:
@@ -57,6 +107,8 @@ def main() -> None:
             _describe(request, send)
         else:
             _run(request, send)
+    except MemoryError:  # past the cap in our own code (rendering a huge answer): the pack's doing all the same
+        send(ChildMessage(kind="internal_error", message=_out_of_memory(request)))
     except BaseException as exc:  # noqa: BLE001 - our own fault, reported rather than silent
         name, text = _error_text(exc)
         send(ChildMessage(kind="internal_error", message=f"{name}: {text}"))
@@ -70,12 +122,25 @@ def _import(request: Any, send: Any) -> Any:
     from auditor.registry import entry_point_pack, file_pack
 
     ref = request.pack
+    _cap_memory(request.memory_limit)
+    out_of_memory = False
     try:
         return entry_point_pack(ref.entry_point, ref.origin) if ref.entry_point else file_pack(ref.path)
+    except MemoryError:
+        out_of_memory = True  # the message is sent once the pack's frames (and what they hold) are released
     except BaseException as exc:  # noqa: BLE001 - pack code
         name, text = _error_text(exc)
         send(ChildMessage(kind="load_failed", message=f"{name}: {text}"))
         return None
+    if out_of_memory:
+        send(ChildMessage(kind="load_failed", message=_out_of_memory(request)))
+    return None
+
+
+def _out_of_memory(request: Any) -> str:
+    from auditor.engine.packs import PACK_MEMORY_LIMIT, out_of_memory_message
+
+    return out_of_memory_message(PACK_MEMORY_LIMIT if request is None else request.memory_limit)
 
 
 def _describe(request: Any, send: Any) -> None:
@@ -107,6 +172,9 @@ def _describe(request: Any, send: Any) -> None:
             ],
             manual_checks=[check.model_dump() for check in pack.manual_checks],
         )
+    except MemoryError:
+        send(ChildMessage(kind="load_failed", message=_out_of_memory(request)))
+        return
     except BaseException as exc:  # noqa: BLE001 - pack code (a str subclass, a property)
         name, text = _error_text(exc)
         send(ChildMessage(kind="load_failed", message=f"{name}: {text}"))
@@ -144,31 +212,43 @@ def _run(request: Any, send: Any) -> None:
         if rule is None:
             result = RuleResult(rule=rule_id, error_code="RuleMissing", error="the pack no longer defines this rule")
         else:
-            result = _result_of(rule, inventory, context)
+            result = _result_of(rule, inventory, context, request)
         send(ChildMessage(kind="result", result=result))
 
 
-def _result_of(rule: Any, inventory: Any, context: Any) -> Any:
-    from auditor.engine.packs import MAX_HITS_PER_RULE, RuleResult
+def _result_of(rule: Any, inventory: Any, context: Any, request: Any) -> Any:
+    """The rule's result. ``MemoryError`` (the cap of :func:`_cap_memory`) is the rule's failure, whether its check
+    or the rendering of its hits (``derive``, evidence) allocated: the answer is built only after the exception,
+    its traceback and the frames holding the memory are gone, so there is room to build it."""
+    from auditor.engine.packs import MAX_HITS_PER_RULE, OUT_OF_MEMORY_CODE, RuleResult
 
-    hits = []
+    hits: list[Any] = []
+    result = RuleResult(rule=rule.id)
+    out_of_memory = False
     try:
         for hit in rule.check(inventory, context):
             hits.append(hit)
             if len(hits) >= MAX_HITS_PER_RULE:
                 break
+        for hit in hits:
+            try:
+                result.hits.append(_rendered(rule, hit, inventory))
+            except _Unusable as exc:
+                result.invalid.append(str(exc))
+            except MemoryError:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - pack code run while rendering (evidence, derive)
+                name, text = _error_text(exc)
+                result.invalid.append(f"{name}: {text[:120]}")
+    except MemoryError:
+        out_of_memory = True
     except BaseException as exc:  # noqa: BLE001 - pack code: SystemExit and KeyboardInterrupt included
         name, text = _error_text(exc)
         return RuleResult(rule=rule.id, error_code=name, error=text)
-    result = RuleResult(rule=rule.id)
-    for hit in hits:
-        try:
-            result.hits.append(_rendered(rule, hit, inventory))
-        except _Unusable as exc:
-            result.invalid.append(str(exc))
-        except BaseException as exc:  # noqa: BLE001 - pack code run while rendering (evidence, derive)
-            name, text = _error_text(exc)
-            result.invalid.append(f"{name}: {text[:120]}")
+    if out_of_memory:
+        hits.clear()
+        del result
+        return RuleResult(rule=rule.id, error_code=OUT_OF_MEMORY_CODE, error=_out_of_memory(request))
     return result
 
 

@@ -13,6 +13,9 @@ parent never imports a pack and never calls its code:
   rule and renders its hits to plain data there (evidence through JSON, the fix filled), so ``derive`` and
   evidence iteration run in the child too. Each rule's result comes back as a JSON line, validated as a
   :class:`RuleResult`.
+* The child caps its own memory before importing the pack (``PACK_MEMORY_LIMIT`` more than it holds then;
+  Linux, ``RLIMIT_AS``): a rule that allocates without bound gets ``MemoryError`` and is ``failed`` with a
+  ``RuleOutOfMemory`` gap ("ran out of memory (limit 1 GiB)"), at import a problem line saying the same.
 * The parent waits for each rule at most ``--rule-timeout`` seconds; past it, or when the child dies (exit,
   ``os._exit``, a signal), the child is terminated then killed, the rule is ``failed`` with a gap naming it,
   and a fresh child runs the pack's remaining rules.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -47,6 +51,17 @@ CHILD_MODULE = "auditor.engine.pack_child"
 # is timed from the child's "loaded" message on.
 INVENTORY_LOAD_SECONDS = 300.0
 MAX_HITS_PER_RULE = 100_000  # a rule yielding forever stops here rather than filling the child's memory
+# What the pack may allocate in its process (Linux: RLIMIT_AS), on top of what the child holds when the pack is
+# imported (the interpreter, the auditor's modules, the inventory): a cap that grows with the organization, so a
+# large inventory is never the pack's fault. 1 GiB is generous for rules that walk the inventory; a pack that
+# allocates without bound fails there instead of taking the machine's memory.
+PACK_MEMORY_LIMIT = 1024**3
+OUT_OF_MEMORY_CODE = "RuleOutOfMemory"
+
+
+def out_of_memory_message(limit: int | None) -> str:
+    """The gap's text when a pack hits its memory cap."""
+    return f"ran out of memory (limit {(limit or 0) / 1024**3:g} GiB)"
 
 
 class PackRef(Model):
@@ -119,6 +134,7 @@ class ChildRequest(Model):
     thresholds: dict[str, Any] = Field(default_factory=dict)
     production_patterns: list[str] = Field(default_factory=list)
     rule_ids: list[str] = Field(default_factory=list)
+    memory_limit: int | None = PACK_MEMORY_LIMIT  # bytes the pack may allocate past the child's own; None: no cap
     # The parent's import path: the child finds the pack (and its distribution's entry point) where the parent
     # would have, e.g. a plug-in directory added at run time.
     sys_path: list[str] = Field(default_factory=list)
@@ -264,11 +280,30 @@ class _Child:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill what did not go: a child stuck in C ignores nothing SIGKILL sends."""
-    if process.poll() is None:
+    """Terminate, then kill what did not go: a child stuck in C ignores nothing SIGKILL sends. On POSIX the
+    signals go to the child's process group (its session, started here): the pack runs in a process behind a
+    stand-in (``pack_child._behind_a_stand_in``) that may already be gone, and whatever the pack started goes too.
+    A group is addressed by its leader's id, which the system does not give to another process while any member
+    of the group lives, so this cannot signal a stranger."""
+    if os.name == "posix":
+        _signal_group(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        _signal_group(process.pid, signal.SIGKILL)  # what is left of the group: the pack's process, its children
+        process.wait()
+    elif process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except (ProcessLookupError, PermissionError):  # nothing left in the group
+        pass

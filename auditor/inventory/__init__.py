@@ -690,9 +690,10 @@ class Inventory(IndexedModel):
         write_atomic_with(path, write)
 
     @classmethod
-    def load(cls, path: Path) -> Inventory:
-        """Load a saved inventory; raise ``InputError`` (exit 2) with one clear line on anything wrong."""
-        return load_versioned(path, cls, kind="inventory", schema_version=SCHEMA_VERSION)
+    def load(cls, path: Path, *, stdin: bool = False) -> Inventory:
+        """Load a saved inventory; raise ``InputError`` (exit 2) with one clear line on anything wrong. With
+        ``stdin``, ``-`` is standard input (``--from-inventory -``)."""
+        return load_versioned(path, cls, kind="inventory", schema_version=SCHEMA_VERSION, stdin=stdin)
 
     def contradiction(self) -> str | None:
         """Why this inventory contradicts itself, or ``None``. A saved inventory is user input and may have been

@@ -19,45 +19,46 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from auditor.errors import InputError, describe_validation_error
-from auditor.util.inputfile import DOCUMENT_LIMIT, parse_problem, read_input
+from auditor.util.inputfile import DOCUMENT_LIMIT, STDIN, STDIN_NAME, parse_problem, read_input
 
 M = TypeVar("M", bound=BaseModel)
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # what pydantic's generator emits
 
 
-def load_versioned(path: Path, model: type[M], *, kind: str, schema_version: str) -> M:
-    """Parse ``path`` as ``model``; ``kind`` names the file in messages ("inventory", "findings")."""
-    path = Path(path)
-    data = read_input(path, kind, DOCUMENT_LIMIT)  # a regular file, bounded: never a FIFO's endless wait
+def load_versioned(path: Path, model: type[M], *, kind: str, schema_version: str, stdin: bool = False) -> M:
+    """Parse ``path`` as ``model``; ``kind`` names the file in messages ("inventory", "findings"). With ``stdin``,
+    ``-`` is standard input (where the command's help says so)."""
+    data = read_input(Path(path), kind, DOCUMENT_LIMIT, stdin=stdin)  # bounded: never a FIFO's endless wait
+    name = STDIN_NAME if stdin and Path(path) == STDIN else str(path)  # how the messages name it
     try:
         text = data.decode("utf-8")
         raw = json.loads(text)
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not a {kind} file (not UTF-8 text)") from None
+        raise InputError(f"{name}: not a {kind} file (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise InputError(f"{name}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except (RecursionError, ValueError) as exc:
         problem = parse_problem(exc)
         if problem is None:
             raise
-        raise InputError(f"{path}: not a usable {kind} file: {problem}") from None
+        raise InputError(f"{name}: not a usable {kind} file: {problem}") from None
     if not isinstance(raw, dict) or "schema_version" not in raw:
-        raise InputError(f"{path}: not an auditor {kind} file (no schema_version)")
+        raise InputError(f"{name}: not an auditor {kind} file (no schema_version)")
     other = _kind_of(raw)
     if other is not None and other != kind:
-        raise InputError(f"{path}: this is an auditor {other} file, expected a {kind} file")
+        raise InputError(f"{name}: this is an auditor {other} file, expected a {kind} file")
     if _ESCAPED_SURROGATE.search(text):
         raw = _without_lone_surrogates(raw)
     if raw["schema_version"] != schema_version:
         raise InputError(
-            f"{path}: {kind} schema_version {raw['schema_version']!r} is not supported "
+            f"{name}: {kind} schema_version {raw['schema_version']!r} is not supported "
             f"(this auditor reads {schema_version!r})"
         )
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(f"{path}: invalid {kind} file: {describe_validation_error(exc)}") from None
+        raise InputError(f"{name}: invalid {kind} file: {describe_validation_error(exc)}") from None
 
 
 # JSON can spell a lone UTF-16 surrogate ("\ud800"); Python then holds a str that no UTF-8 writer accepts.

@@ -340,6 +340,106 @@ def test_an_input_over_its_size_limit_is_refused_without_reading_it_whole(tmp_pa
     assert read_input(big, "config", 2048) == b"#" * 2048
 
 
+# --------------------------------------------------------------------- 4b. standard input, where documented
+
+
+def _stdin_from(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Standard input redirected from a file (``< path``): what the command reads through ``-``."""
+    stream = open(path, encoding="utf-8")  # noqa: SIM115 - closed by the test's end
+    monkeypatch.setattr(sys, "stdin", stream)
+
+
+@pytest.fixture
+def findings_file(inventory_file: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "first"
+    assert main(["scan", "--from-inventory", str(inventory_file), "--format", "json", "--output-dir", str(out)]) == 0
+    return out / "findings.json"
+
+
+def test_diff_reads_one_side_from_a_pipe(findings_file: Path) -> None:
+    """``aws s3 cp s3://…/findings.json - | auditor diff - new.json``: a real pipe, in a child process."""
+    ran = subprocess.run(
+        [sys.executable, "-m", "auditor", "diff", "-", str(findings_file)],
+        input=findings_file.read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "0 new, 0 fixed, 1 unchanged" in ran.stdout
+
+
+def test_from_inventory_and_baseline_read_standard_input(
+    inventory_file: Path, findings_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin_from(monkeypatch, inventory_file)
+    argv = ["scan", "--from-inventory", "-", "--baseline", str(findings_file), "--format", "json", "--fail-on", "high"]
+    assert main([*argv, "--output-dir", str(tmp_path / "a")]) == 0  # the one finding is in the baseline
+
+    _stdin_from(monkeypatch, findings_file)
+    argv = ["scan", "--from-inventory", str(inventory_file), "--baseline", "-", "--format", "json"]
+    assert main([*argv, "--fail-on", "high", "--output-dir", str(tmp_path / "b")]) == 0
+    doc = json.loads((tmp_path / "b" / "findings.json").read_text(encoding="utf-8"))
+    assert [f["baseline_state"] for f in doc["findings"]] == ["unchanged"]
+
+
+def test_standard_input_is_read_for_one_input_only(
+    findings_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stdin_from(monkeypatch, findings_file)
+    assert main(["diff", "-", "-"]) == 2
+    assert "OLD.json and NEW.json are both - : standard input can be read for one of them" in capsys.readouterr().err
+    argv = ["scan", "--from-inventory", "-", "--baseline", "-", "--output-dir", str(tmp_path / "out")]
+    assert main(argv) == 2
+    assert "--from-inventory and --baseline are both -" in capsys.readouterr().err
+
+
+def test_standard_input_has_the_file_s_size_limit_and_is_named(
+    findings_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("auditor.util.jsonfile.DOCUMENT_LIMIT", 1024)
+    _stdin_from(monkeypatch, findings_file)
+    assert main(["diff", "-", str(findings_file)]) == 2
+    err = capsys.readouterr().err
+    assert "auditor: error: standard input (-): larger than 1,024 bytes, the limit for a findings file" in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal is POSIX's")
+def test_a_terminal_as_standard_input_is_refused_not_waited_on(
+    findings_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    terminal = os.fdopen(follower, encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", terminal)
+    try:
+        assert main(["diff", "-", str(findings_file)]) == 2
+    finally:
+        terminal.close()
+        os.close(leader)
+    assert "standard input (-): is a terminal: pipe the findings file in" in capsys.readouterr().err
+
+
+def test_readiness_refuses_standard_input_because_its_plan_names_the_file(
+    inventory_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stdin_from(monkeypatch, inventory_file)
+    assert main(["readiness", "--from-inventory", "-", "--output-dir", str(tmp_path / "plan")]) == 2
+    assert "--from-inventory -: the plan names the inventory file" in capsys.readouterr().err
+    assert not (tmp_path / "plan" / "migration-plan.md").exists()
+
+
+def test_a_config_file_named_dash_is_a_file_not_standard_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the documented inputs read standard input: ``--config -`` is a file named ``-``."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--config", "-", "--output-dir", "out"]) == 2
+    assert "-: no such config file" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------- 5. an inventory contradicting itself
 
 

@@ -53,14 +53,32 @@ def test_exit_codes_are_the_command_s_own(commands: dict[str, Parser]) -> None:
         return re.findall(r"^\s{0,2}(\d+)  ", epilog, re.MULTILINE)
 
     for gated in ("scan", "local", "scan-code", "demo"):
-        assert codes(gated) == ["0", "1", "2", "3", "130"]
-    assert codes("readiness") == ["0", "2", "3", "130"]  # no --fail-on: no 1
+        assert codes(gated) == ["0", "1", "2", "3", "130", "143"]
+    assert codes("readiness") == ["0", "2", "3", "130", "143"]  # no --fail-on: no 1
     assert "--fail-on" not in commands["readiness"].format_help()
-    assert codes("collect") == ["0", "2", "3", "130"]
+    assert codes("collect") == ["0", "2", "3", "130", "143"]
+    assert codes("sso-config") == ["0", "2", "3", "130", "143"]
     for simple in ("diff", "policy", "schema", "merge", "rules", "completion", "history"):
-        assert codes(simple) == ["0", "2"]
+        assert codes(simple) == ["0", "2", "130", "143"]
     assert "with --save-inventory the partial inventory is saved" in commands["scan"].format_help()
     assert "--save-inventory" not in commands["local"].format_help()
+
+
+def test_every_help_lists_the_signal_exit_codes_in_the_same_words(
+    commands: dict[str, Parser], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """130 and 143 come from one place (``options.exit_codes``): the top-level help and every command's list
+    them, the same words each time, and the numbers are the ones ``auditor.launch`` ends with."""
+    from auditor.launch import EXIT_INTERRUPTED, EXIT_TERMINATED
+
+    helps = {"auditor": build_parser().format_help()} | {name: p.format_help() for name, p in commands.items()}
+    for name, text in helps.items():
+        epilog = text.split("\nexit codes:\n", 1)[1]
+        assert re.search(rf"^{EXIT_INTERRUPTED}  interrupted \(Ctrl-C\)", epilog, re.MULTILINE), name
+        assert re.search(
+            rf"^{EXIT_TERMINATED}  terminated \(SIGTERM: a CI job cancelled\), handled as Ctrl-C", epilog, re.MULTILINE
+        ), name
+    assert "143  terminated (SIGTERM: a CI job cancelled), handled as Ctrl-C; with --save-inventory" in helps["scan"]
 
 
 def _help_of(parser: argparse.ArgumentParser, option: str) -> str:

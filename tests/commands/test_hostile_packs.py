@@ -122,6 +122,30 @@ CASES: dict[str, tuple[str, str | None]] = {
         "RuntimeError",
     ),
     "a signal to itself": (pack("os.kill(os.getpid(), signal.SIGKILL)\nyield"), "RuleProcessExit"),
+    # The auditor is this test's process: before the stand-in (pack_child._behind_a_stand_in) these ended pytest.
+    "a signal to its parent: SIGKILL": (
+        pack("os.kill(os.getppid(), signal.SIGKILL)\nraise RuntimeError('signalled its parent')\nyield"),
+        "RuntimeError",
+    ),
+    "a signal to its parent: SIGTERM": (
+        pack(
+            "os.kill(os.getppid(), signal.SIGTERM)\nraise RuntimeError('signalled its parent')\nyield",
+            prelude="os.kill(os.getppid(), signal.SIGTERM)\n",
+        ),
+        "RuntimeError",
+    ),
+    "a signal to its parent: SIGINT": (
+        pack("os.kill(os.getppid(), signal.SIGINT)\nraise RuntimeError('signalled its parent')\nyield"),
+        "RuntimeError",
+    ),
+    "flooding stdout and stderr": (
+        pack(
+            "while True:\n    print('PACK-NOISE' * 999)\n"
+            "    os.write(1, b'PACK-NOISE')\n    os.write(2, b'PACK-NOISE')\nyield"
+        ),
+        "RuleTimeout",
+    ),
+    "memory in one go": (pack("x = bytearray(64 * 1024**3)\nyield"), "RuleOutOfMemory"),
 }
 
 
@@ -137,9 +161,14 @@ def builtin_high(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 
 
 POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX's")
+LINUX_ONLY = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the memory cap is RLIMIT_AS: Linux")
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, marks=[POSIX_ONLY] if "signal" in case else []) for case in CASES])
+def _marks(case: str) -> list[pytest.MarkDecorator]:
+    return [POSIX_ONLY] if "signal" in case else [LINUX_ONLY] if "memory" in case else []
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, marks=_marks(case)) for case in CASES])
 def test_a_hostile_pack_cannot_change_what_the_run_reports(
     case: str,
     builtin_high: set[str],
@@ -230,3 +259,60 @@ def test_the_pack_benchmark_runs_as_documented() -> None:
     assert ran.returncode == 0, ran.stderr
     assert "demo: 2 pack rules" in ran.stdout
     assert "synthetic 2 accounts x 2 users: 2 pack rules, 4 pack findings" in ran.stdout
+
+
+@LINUX_ONLY
+def test_a_pack_allocating_without_bound_fails_at_its_memory_cap(tmp_path: Path) -> None:
+    """A rule that appends 256 MB blocks forever gets MemoryError at the child's cap (1 GiB more than the child
+    held when the pack was imported; RLIMIT_AS) instead of taking the machine's memory: a gap naming the rule and
+    the limit. The generous --rule-timeout makes sure it is the cap, not the clock, that stops it."""
+    rules = tmp_path / "pack"
+    rules.mkdir()
+    (rules / "hungry.py").write_text(
+        pack("x = []\nwhile True:\n    x.append(bytearray(2**28))\nyield"), encoding="utf-8"
+    )
+    out = tmp_path / "out"
+
+    argv = ["demo", "--rules-dir", str(rules), "--format", "json", "--output-dir", str(out), "--rule-timeout", "120"]
+    assert main(argv) == 3
+
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    gaps = [(e["error_code"], e["message"]) for e in doc["errors"] if e["operation"] == "evaluate ZZZ-001"]
+    assert gaps == [("RuleOutOfMemory", "ran out of memory (limit 1 GiB)")]
+
+
+@LINUX_ONLY
+def test_a_pack_allocating_without_bound_at_import_is_a_named_problem(tmp_path: Path) -> None:
+    rules = tmp_path / "pack"
+    rules.mkdir()
+    (rules / "hungry.py").write_text("x = bytearray(64 * 1024**3)\n", encoding="utf-8")
+    out = tmp_path / "out"
+
+    assert main(["demo", "--rules-dir", str(rules), "--format", "json", "--output-dir", str(out)]) == 3
+
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    (problem,) = [e for e in doc["errors"] if e["operation"] == "load rules"]
+    assert problem["message"] == f"rules file {rules / 'hungry.py'} failed to load: ran out of memory (limit 1 GiB)"
+
+
+@LINUX_ONLY  # /proc
+def test_what_a_killed_pack_started_is_killed_with_it(tmp_path: Path) -> None:
+    """A rule that starts a process and then loops: at its time limit the whole process group of the pack goes,
+    the process it started included (``packs.stop``), so nothing of the pack outlives the run."""
+    pid_file = tmp_path / "started.pid"
+    body = (
+        "import subprocess\n"
+        f"started = subprocess.Popen(['sleep', '600'])\nopen({str(pid_file)!r}, 'w').write(str(started.pid))\n"
+        "while True:\n    pass\nyield"
+    )
+    rules = tmp_path / "pack"
+    rules.mkdir()
+    (rules / "spawner.py").write_text(pack(body), encoding="utf-8")
+    out = tmp_path / "out"
+
+    argv = ["demo", "--rules-dir", str(rules), "--format", "json", "--output-dir", str(out), "--rule-timeout", "1"]
+    assert main(argv) == 3
+
+    stat = Path(f"/proc/{pid_file.read_text()}/stat")
+    state = stat.read_text().split(") ", 1)[1][0] if stat.exists() else "gone"
+    assert state in ("gone", "Z")  # a zombie is dead, waiting for init to reap it

@@ -171,8 +171,12 @@ def test_sigterm_stops_a_scan_and_saves_the_partial_inventory(moto_endpoint: str
 
     assert code == 143, rest
     assert time.monotonic() - signalled_at < 5.0
-    assert "partial inventory written to" in rest and "auditor: terminated (SIGTERM)" in rest
+    assert "terminated: partial inventory written to" in rest and "auditor: terminated (SIGTERM)" in rest
+    assert "Ctrl-C" not in rest
     inventory = Inventory.load(partial)
-    assert any(e.operation == "scan" and e.error_code == "Interrupted" for e in inventory.errors)
-    assert {e.account_id for e in inventory.errors if e.error_code == "Interrupted" and e.account_id}
+    (scan,) = [e for e in inventory.errors if e.operation == "scan" and e.error_code == "Interrupted"]
+    assert scan.message == "the scan was terminated (SIGTERM): this inventory is partial"
+    not_read = [e for e in inventory.errors if e.error_code == "Interrupted" and e.account_id]
+    assert not_read
+    assert all("terminated (SIGTERM)" in e.message and "Ctrl-C" not in e.message for e in not_read)
     assert not (tmp_path / "out" / "findings.json").exists()
