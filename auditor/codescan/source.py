@@ -10,6 +10,7 @@ copies nothing half-done), else the tree is read in this process.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import stat
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import auditor
-from auditor.codescan.files import git_files, git_top_level, walked_files
+from auditor.codescan.files import git_file_lists, git_top_level, walked_files
 from auditor.codescan.gitdiff import ChangedFile, changes_since, read_blobs
 from auditor.codescan.keys import KeyMatch, find_keys, find_keys_in_stream, might_hold_a_key, text_codec
 from auditor.errors import InputError
@@ -110,14 +111,16 @@ class CodeSource(Source):
         errors: list[CollectionError] = []
         batches: Iterator[_Batch]
         if changes is None:
+            parts: Iterator[list[str]]
             if self.only is not None:
-                names = self.only
+                parts = iter([self.only])
+            elif in_git:  # the tracked files are read while git walks the tree for the untracked ones
+                parts = ([name for name in part if not self._is_report(name)] for part in git_file_lists(self.root))
             else:
-                names = git_files(self.root) if in_git else list(walked_files(self.root))
-                names = [name for name in names if not self._is_report(name)]
-            batches = self._read(names)
+                parts = iter([[name for name in walked_files(self.root) if not self._is_report(name)]])
+            batches = self._read(parts)
         elif changes.target is None:
-            batches = self._read(sorted(changes.files))
+            batches = self._read(iter([sorted(changes.files)]))
         else:
             batches = iter([self._read_commit(changes.files)])
         for batch in batches:
@@ -142,6 +145,7 @@ class CodeSource(Source):
                         encoding=match.encoding,
                     )
                 )
+        scan.hits.sort(key=lambda hit: hit.path)  # by file (stable: in file order within one), however read
         return Inventory(
             tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
             collection=CollectionInfo(
@@ -158,23 +162,31 @@ class CodeSource(Source):
         """Whether ``name`` (relative to root) is in this run's reports directory."""
         return self.reports_prefix is not None and name.startswith(self.reports_prefix)
 
-    def _read(self, names: list[str]) -> Iterator[_Batch]:
-        """The files read in order, in batches: by worker processes for a large tree (see the module's docstring),
-        else here."""
+    def _read(self, parts: Iterator[list[str]]) -> Iterator[_Batch]:
+        """The files of ``parts`` (lists of names, the later ones possibly still being listed) read in batches: by
+        worker processes when the first part is a large tree (see the module's docstring), else here."""
         root, limit = str(self.root), self.max_file_bytes
-        batches = [names[i : i + _BATCH] for i in range(0, len(names), _BATCH)]
+        first = next(parts, [])
         workers = min(os.cpu_count() or 1, 8)
         if (
-            len(names) < PARALLEL_FILES
+            len(first) < PARALLEL_FILES
             or workers < 2
             or "fork" not in multiprocessing.get_all_start_methods()
             or threading.active_count() > 1
         ):
-            for batch in batches:
-                yield _read_batch(root, batch, limit)
+            for part in itertools.chain([first], parts):
+                for batch in _batches(part):
+                    yield _read_batch(root, batch, limit)
             return
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(_read_batch, [root] * len(batches), batches, [limit] * len(batches))
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        try:
+            futures = [pool.submit(_read_batch, root, batch, limit) for batch in _batches(first)]
+            for part in parts:  # the workers read the first part meanwhile
+                futures += [pool.submit(_read_batch, root, batch, limit) for batch in _batches(part)]
+            for future in futures:
+                yield future.result()
+        finally:
+            pool.shutdown(cancel_futures=True)  # after an error or an early stop, batches not started never are
 
     def _read_commit(self, files: dict[str, ChangedFile]) -> _Batch:
         """A range that ends at a commit (``--since A...B``): the files as that commit has them, not the work
@@ -192,6 +204,10 @@ class CodeSource(Source):
             if might_hold_a_key(data):
                 batch.matches.extend((name, match) for match in find_keys(data))
         return batch
+
+
+def _batches(names: list[str]) -> list[list[str]]:
+    return [names[i : i + _BATCH] for i in range(0, len(names), _BATCH)]
 
 
 def _read_batch(root: str, names: list[str], max_file_bytes: int | None) -> _Batch:
