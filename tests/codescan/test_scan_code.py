@@ -207,9 +207,9 @@ def test_not_a_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
         (f"k = '{KEY_WITH_SECRET[:8]}' '{KEY_WITH_SECRET[8:]}'", [(6, KEY_WITH_SECRET)]),  # implicit concatenation
         (f'$k = "{KEY_WITH_SECRET[:12]}" . "{KEY_WITH_SECRET[12:]}";', [(7, KEY_WITH_SECRET)]),
         (f"x = '{KEY_WITH_SECRET[:4]}' || '{KEY_WITH_SECRET[4:]}'", [(6, KEY_WITH_SECRET)]),
-        ("x = 'AK' || 'IAQWERTYUIOPASDFG5'", [(6, fake_key_id("QWERTYUIOPASDFG5"))]),  # the prefix itself split
-        ('x = "A" + "KIAQWERTYUIOPASDFG5"', [(6, fake_key_id("QWERTYUIOPASDFG5"))]),
-        ('x = ("AKI"\n     "AQWERTYUIOPASDFG5")', [(7, fake_key_id("QWERTYUIOPASDFG5"))]),
+        (f"x = '{KEY_WITH_SECRET[:2]}' || '{KEY_WITH_SECRET[2:]}'", [(6, KEY_WITH_SECRET)]),  # the prefix split
+        (f'x = "{KEY_WITH_SECRET[:1]}" + "{KEY_WITH_SECRET[1:]}"', [(6, KEY_WITH_SECRET)]),
+        (f'x = ("{KEY_WITH_SECRET[:3]}"\n     "{KEY_WITH_SECRET[3:]}")', [(7, KEY_WITH_SECRET)]),
         ('x = "DATA" + "IS" + "AKIAN"', []),  # a seam after an A, and no key id once closed
         (f"X{fake_key_id('QWERTYUIOPASDFG5')}", []),  # part of a longer upper-case word
         (f"{fake_key_id('QWERTYUIOPASDFG5')}X", []),
