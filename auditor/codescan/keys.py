@@ -93,6 +93,8 @@ _B64_TEXT_FILTERS = tuple(re.compile(needle) for needle in _B64_NEEDLES)
 _B64_WRAPPED_TEXT = re.compile("|".join(_wrapped(needle) for needle in ("QUtJQ", "QVNJQ", "F[LT]SU", "B[SU]0lB")))
 _PREFIX_SEAM_TEXT = re.compile(rf"A(?:{_QUOTES}[KS]IA|[KS](?:{_QUOTES}IA|I{_QUOTES}A))")  # a seam inside the prefix
 _PREFIX_SEAM_LINE = re.compile(r"A(?:[KS]I?)?[\"'`]")  # a line where such a seam may begin
+_PLAIN_TRIGGER = re.compile(rf"A[KS]IA|{_PREFIX_SEAM_LINE.pattern}")  # a line a plain or split id may start on
+_LINE_TRIGGER = re.compile(rf"{_PLAIN_TRIGGER.pattern}|{_B64_NEEDLE_TEXT.pattern}")  # ... or an encoded one
 # Lines of base64 and nothing else, at least two, after the tail of a line (``data: QUtJ...``): one wrapped value
 _B64_BLOCK = re.compile(
     r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}[ \t]*\r?\n(?:[ \t]*[A-Za-z0-9+/]{2,}={0,2}[ \t]*(?:\r?\n|$))+"
@@ -332,7 +334,12 @@ def _scan_text(
     wrapped: set[int] = set()  # the lines they cover: decoded as part of the value, not alone
     if decode_base64 and _B64_WRAPPED_TEXT.search(text) is not None:
         blocks, wrapped = _base64_blocks(text, starts)
-    for index, line in enumerate(lines):
+    # The lines worth a look, from one search of the whole text (a line-by-line test cost ten times as much on
+    # a file of short lines): those a plain or split id may start on, and those holding an encoded prefix.
+    trigger = _LINE_TRIGGER if decode_base64 else _PLAIN_TRIGGER
+    looked_at = {bisect.bisect_right(starts, match.start()) - 1 for match in trigger.finditer(text)}
+    for index in sorted(looked_at.union(blocks)):
+        line = lines[index]
         if starts[index] + len(line) < low or starts[index] >= high:
             continue
         plain = "AKIA" in line or "ASIA" in line or _PREFIX_SEAM_LINE.search(line) is not None
