@@ -89,8 +89,16 @@ _CANDIDATE = re.compile(
     ).encode()
 )
 _B64_NEEDLE_TEXT = re.compile("|".join(_B64_NEEDLES))
-_B64_TEXT_FILTERS = tuple(re.compile(needle) for needle in _B64_NEEDLES)
-_B64_WRAPPED_TEXT = re.compile("|".join(_wrapped(needle) for needle in ("QUtJQ", "QVNJQ", "F[LT]SU", "B[SU]0lB")))
+# One pattern per first letter: a pattern whose branches start with different letters is searched character by
+# character, one led by a single letter at memchr's speed (3 searches of a 7 MB file: 5 ms against 40 ms).
+_B64_WRAPPED_FILTERS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        f"Q{_WRAP}(?:{_wrapped('UtJ')}|{_wrapped('VNJ')}){_WRAP}Q",
+        _wrapped("F[LT]SU"),
+        _wrapped("B[SU]0lB"),
+    )
+)
 _PREFIX_SEAM_TEXT = re.compile(rf"A(?:{_QUOTES}[KS]IA|[KS](?:{_QUOTES}IA|I{_QUOTES}A))")  # a seam inside the prefix
 _PREFIX_SEAM_LINE = re.compile(r"A(?:[KS]I?)?[\"'`]")  # a line where such a seam may begin
 _PLAIN_TRIGGER = re.compile(rf"A[KS]IA|{_PREFIX_SEAM_LINE.pattern}")  # a line a plain or split id may start on
@@ -99,6 +107,7 @@ _LINE_TRIGGER = re.compile(rf"{_PLAIN_TRIGGER.pattern}|{_B64_NEEDLE_TEXT.pattern
 _B64_BLOCK = re.compile(
     r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}[ \t]*\r?\n(?:[ \t]*[A-Za-z0-9+/]{2,}={0,2}[ \t]*(?:\r?\n|$))+"
 )
+_BLOCK_LINES = 64  # a wrapped value is looked for this many lines around an encoded prefix (4 KiB at 64 a line)
 _NOT_IN_A_TOKEN = re.compile(r"[^A-Za-z0-9+/=_%\\-]")
 _WIDE_PREFIX = re.compile(rb"A\x00[KS]\x00I\x00A\x00")  # an id in UTF-16-LE inside a binary
 
@@ -261,8 +270,7 @@ def _candidate_text(text: str) -> bool:
     return (
         "AKIA" in text
         or "ASIA" in text
-        or any(f.search(text) is not None for f in _B64_TEXT_FILTERS)
-        or _B64_WRAPPED_TEXT.search(text) is not None
+        or any(f.search(text) is not None for f in _B64_WRAPPED_FILTERS)
         or _PREFIX_SEAM_TEXT.search(text) is not None
     )
 
@@ -332,7 +340,7 @@ def _scan_text(
 
     blocks: dict[int, tuple[int, str]] = {}  # wrapped base64 values, by the line each starts on
     wrapped: set[int] = set()  # the lines they cover: decoded as part of the value, not alone
-    if decode_base64 and _B64_WRAPPED_TEXT.search(text) is not None:
+    if decode_base64 and any(f.search(text) is not None for f in _B64_WRAPPED_FILTERS):
         blocks, wrapped = _base64_blocks(text, starts)
     # The lines worth a look, from one search of the whole text (a line-by-line test cost ten times as much on
     # a file of short lines): those a plain or split id may start on, and those holding an encoded prefix.
@@ -372,14 +380,27 @@ def _scan_text(
 def _base64_blocks(text: str, starts: list[int]) -> tuple[dict[int, tuple[int, str]], set[int]]:
     """Base64 values wrapped over several lines (a PEM-like block, a YAML folded scalar), joined: by the index of
     the line each starts on, (its 0-based column there, the value without its line breaks and indentation); and
-    the indices of the lines they cover. A key id is reported where the value starts, as a one-line value's is."""
+    the indices of the lines they cover. A key id is reported where the value starts, as a one-line value's is.
+
+    Looked for only within ``_BLOCK_LINES`` lines of an encoded prefix (a search of the whole text cost a large
+    file more than the rest of its scan): a value that starts further up is taken to start there."""
     blocks: dict[int, tuple[int, str]] = {}
     covered: set[int] = set()
-    for block in _B64_BLOCK.finditer(text):
-        first = bisect.bisect_right(starts, block.start()) - 1
-        last = bisect.bisect_right(starts, block.end() - 1) - 1
-        blocks[first] = (block.start() - starts[first], "".join(block.group(0).split()))
-        covered.update(range(first, last + 1))
+    searched_to = 0
+    needles = sorted(needle.start() for f in _B64_WRAPPED_FILTERS for needle in f.finditer(text))
+    for position in needles:
+        index = bisect.bisect_right(starts, position) - 1
+        low = max(starts[max(0, index - _BLOCK_LINES)], searched_to)
+        high = starts[index + _BLOCK_LINES] if index + _BLOCK_LINES < len(starts) else len(text)
+        if high <= low:
+            continue
+        for block in _B64_BLOCK.finditer(text, low, high):
+            first = bisect.bisect_right(starts, block.start()) - 1
+            last = bisect.bisect_right(starts, block.end() - 1) - 1
+            if first not in covered:
+                blocks[first] = (block.start() - starts[first], "".join(block.group(0).split()))
+                covered.update(range(first, last + 1))
+        searched_to = high
     return blocks, covered
 
 
