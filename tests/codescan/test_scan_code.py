@@ -291,3 +291,15 @@ def test_base64_wrapped_over_lines_is_joined_wherever_the_breaks_fall(wrap: str)
         assert might_hold_a_key(data), pad
         found = [(m.line, m.column, m.key_id, m.secret_nearby, m.encoding) for m in find_keys(data)]
         assert found == [(*first, key_id, True, "base64")], pad
+
+
+def test_a_key_deep_in_a_long_wrapped_value_is_found() -> None:
+    """Wrapped values are looked for within 64 lines of an encoded prefix: a key id 150 lines into a long block
+    is still found and rated (reported inside the block, where the search began, not at the block's first line)."""
+    key_id = fake_key_id("J7QRT2XW5KZL3MPV")
+    payload = bytes(range(256)) * 36 + f"\naws_access_key_id = {key_id}\naws_secret_access_key = {SECRET}\n".encode()
+    encoded = base64.b64encode(payload).decode()
+    lines = [encoded[i : i + 64] for i in range(0, len(encoded), 64)]
+    found = list(find_keys(("-----BEGIN DATA-----\n" + "\n".join(lines) + "\n-----END DATA-----\n").encode()))
+    assert [(m.key_id, m.secret_nearby, m.encoding) for m in found] == [(key_id, True, "base64")]
+    assert 2 <= found[0].line <= len(lines) + 1
