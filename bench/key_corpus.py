@@ -14,9 +14,10 @@ base32 characters), so no key-shaped literal sits in this file and each run plan
 the shapes of issue 19: .env, shell ``export``, ``.properties``, Dockerfile ``ENV``, a credentials file (its
 secret five lines down too), source in several languages, CI and Kubernetes YAML, Terraform variables and state,
 a notebook, an IAM CSV export, URLs, a minified bundle, a 7 MB SQL dump, keys split across string literals (on
-one line, across lines, in a join), base64 (a Kubernetes Secret's ``data:``, ``b64decode("...")``, an encoded
-credentials file), escaped (``\\u0022``) and percent-encoded (``%3D``) contexts, UTF-16 (PowerShell, a ``.reg``
-export) and UTF-32 text, and a binary. Each is labelled with the severity ``scan-code`` must give it (critical
+one line, across lines, in a join, inside the ``AKIA`` prefix itself), base64 (a Kubernetes Secret's ``data:``,
+``b64decode("...")``, an encoded credentials file, one wrapped over lines: PEM-like, a YAML folded scalar),
+escaped (``\\u0022``) and percent-encoded (``%3D``) contexts, UTF-16 (PowerShell, a ``.reg`` export) and UTF-32
+text, and a binary. Each is labelled with the severity ``scan-code`` must give it (critical
 with its secret nearby, else high). Negatives are near misses: lower-case ids, the wrong alphabet (0, 1, 8, 9),
 too short or too long, placeholders, repeated or sequential characters, dictionary words, AWS's documentation
 example: none may be reported high or critical (``scan-code`` reports the last four kinds as info).
@@ -266,6 +267,13 @@ def build_corpus(root: Path, seed: int = 19, *, dump_mb: int = 7) -> Corpus:
     split("src/joined_line.py", '"".join([...]) on one line', lambda k: f'KEY = "".join(["{k[:7]}", "{k[7:]}"])\n', 1)
     split("src/continued.sh", "shell line continuation", lambda k: f'ID="{k[:11]}"\\\n"{k[11:]}"\n', 1)
     split("src/query.sql", "SQL ||", lambda k: f"SELECT '{k[:12]}' || '{k[12:]}';\n", 1)
+    split("src/prefix.js", 'split inside the prefix ("AK" + "IA...")', lambda k: f'id = "{k[:2]}" + "{k[2:]}";\n', 1)
+    split(
+        "src/prefix_lines.py",
+        "split inside the prefix, across lines",
+        lambda k: f'KEY = ("{k[:3]}"\n       "{k[3:]}")\n',
+        1,
+    )
 
     # --- base64 --------------------------------------------------------------------------------------------------
     def b64(value: str) -> str:
@@ -292,6 +300,23 @@ def build_corpus(root: Path, seed: int = 19, *, dump_mb: int = 7) -> Corpus:
             f"CREDENTIALS={blob}\n",
             [(1, key_id, f"base64 credentials file, alignment {shift}", "critical", True)],
         )
+
+    key_id, secret = keys.key(), keys.secret()  # 16 bytes before the section: the encoded prefix breaks at 64
+    blob = b64("#" * 16 + f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")
+    wrapped = "\n".join(blob[i : i + 64] for i in range(0, len(blob), 64))
+    write(
+        "certs/credentials.pem",
+        f"-----BEGIN AWS CREDENTIALS-----\n{wrapped}\n-----END AWS CREDENTIALS-----\n",
+        [(2, key_id, "base64 wrapped at 64 (PEM-like), the encoded prefix across a line break", "critical", True)],
+    )
+    key_id = keys.key()
+    blob = b64(f"aws_access_key_id: {key_id}\n")
+    folded = "".join(f"    {blob[i : i + 20]}\n" for i in range(0, len(blob), 20))
+    write(
+        "k8s/folded.yaml",
+        f"config:\n  credentials: >-\n{folded}other: 1\n",
+        [(3, key_id, "base64 in a YAML folded scalar (the id across lines)", "high", True)],
+    )
 
     # --- UTF-16 / UTF-32 and binaries ------------------------------------------------------------------------
     key_id, secret = keys.key(), keys.secret()

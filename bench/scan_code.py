@@ -1,8 +1,9 @@
-"""Benchmark of ``auditor scan-code`` on a large tree, against ``git grep`` and detect-secrets.
+"""Benchmark of ``auditor scan-code`` on a large tree, against ``git grep``, gitleaks and detect-secrets.
 
     python bench/scan_code.py                                    # 10,000 files / 200 MB in a temporary directory
     python bench/scan_code.py --files 2000 --mb 40 --repeat 5
     python bench/scan_code.py --detect-secrets /tmp/ds-venv/bin/detect-secrets   # also detect-secrets (AWS plugin)
+    python bench/scan_code.py --gitleaks /tmp/peers/bin/gitleaks   # also gitleaks (default rules), run once
     python bench/scan_code.py --compare /tmp/main-checkout   # the scan alone, this checkout and another, interleaved
 
 The tree is a git repository of ``--files`` text files (``--mb`` in all, sizes spread around the mean) made of
@@ -24,7 +25,9 @@ are the CLI run's). ``--compare DIR`` adds the same in-process scan from another
 change), each round running both one after the other, so that a busy machine's load falls on both alike.
 detect-secrets (installed in a venv of its own: ``pip install detect-secrets``)
 is given the same git tree (``detect-secrets scan`` in the repository) with only its AWSKeyDetector plugin, and
-with ``--detect-secrets-defaults`` with all its default plugins too. Not a test: nothing here asserts a time.
+with ``--detect-secrets-defaults`` with all its default plugins too. gitleaks (``--gitleaks``: the binary that
+``bench/key_corpus.py --peers-venv DIR`` installs in ``DIR/bin``) runs once, with its default rules, on the
+directory (``gitleaks dir``). Not a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -180,6 +183,11 @@ def found_by_git_grep(output: str) -> set[tuple[str, int]]:
     return hits
 
 
+def found_by_gitleaks(report: Path, root: Path) -> set[tuple[str, int]]:
+    results = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
+    return {(Path(r["File"]).resolve().relative_to(root.resolve()).as_posix(), r["StartLine"]) for r in results}
+
+
 def found_by_detect_secrets(output: str) -> set[tuple[str, int]]:
     results = json.loads(output)["results"]
     return {(path, s["line_number"]) for path, secrets in results.items() for s in secrets if "AWS" in s["type"]}
@@ -191,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--detect-secrets", metavar="BINARY", help="a detect-secrets executable (its own venv)")
+    parser.add_argument("--gitleaks", metavar="BINARY", help="a gitleaks executable (bench/key_corpus.py installs one)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the tree here and keep it")
     parser.add_argument("--compare", type=Path, metavar="CHECKOUT", help="also time another checkout's scan")
     parser.add_argument(
@@ -233,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(("git grep -E 'AKIA[0-9A-Z]{16}'", seconds, found_by_git_grep(output)))
         seconds, output = timed(["git", "grep", "--threads=1", "-n", "-E", "AKIA[0-9A-Z]{16}"], root, args.repeat)
         runs.append(("git grep --threads=1", seconds, found_by_git_grep(output)))
+        if args.gitleaks:
+            report = workdir / "gitleaks.json"
+            command = [args.gitleaks, "dir", str(root), "--no-banner", "--report-format", "json"]
+            seconds, _ = timed([*command, "--report-path", str(report)], root, 1, warm_up=False)
+            runs.append(("gitleaks dir (default rules)", seconds, found_by_gitleaks(report, root)))
         if args.detect_secrets:
             listed = subprocess.run([args.detect_secrets, "scan", "--list-all-plugins"], capture_output=True, text=True)
             others = [name for name in listed.stdout.split() if name != "AWSKeyDetector"]

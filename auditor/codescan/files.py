@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,16 +35,50 @@ def git_top_level(root: Path) -> Path | None:
 
 
 def git_files(root: Path) -> list[str]:
-    """Paths relative to ``root`` (forward slashes) that git tracks or would track, under ``root``."""
-    done = subprocess.run(
-        ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z", "--", "."],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise InputError(f"git ls-files failed in {root}: {done.stderr.decode(errors='replace').strip()}")
-    names = [name for name in done.stdout.decode("utf-8", errors="surrogateescape").split("\0") if name]
-    return sorted(dict.fromkeys(names))
+    """Paths relative to ``root`` (forward slashes) that git tracks or would track, under ``root``, sorted."""
+    return sorted(name for part in git_file_lists(root) for name in part)
+
+
+def git_file_lists(root: Path) -> Iterator[list[str]]:
+    """The same paths in two parts: the tracked files first, then the untracked ones ``.gitignore`` does not
+    exclude, each part without repeats.
+
+    Why two parts: git lists the tracked files from its index at once, but finding the untracked ones walks the
+    whole tree (on a 10,000-file tree that walk takes as long as ``git grep`` reading every file). Both listings
+    start together here, so the caller reads the tracked files while git walks; the untracked listing goes to a
+    temporary file, so git never waits on a full pipe."""
+    others_out = tempfile.TemporaryFile()
+    others_err = tempfile.TemporaryFile()
+    command = ["git", "-C", str(root), "ls-files", "-z"]
+    try:
+        others = subprocess.Popen(
+            [*command, "-o", "--exclude-standard", "--", "."], stdout=others_out, stderr=others_err
+        )
+    except OSError as exc:
+        others_out.close()
+        others_err.close()
+        raise InputError(f"git ls-files failed in {root}: {exc}") from exc
+    try:
+        cached = subprocess.run([*command, "-c", "--", "."], capture_output=True, check=False)
+        if cached.returncode != 0:
+            raise InputError(f"git ls-files failed in {root}: {cached.stderr.decode(errors='replace').strip()}")
+        yield _names(cached.stdout)
+        if others.wait() != 0:
+            others_err.seek(0)
+            raise InputError(f"git ls-files failed in {root}: {others_err.read().decode(errors='replace').strip()}")
+        others_out.seek(0)
+        yield _names(others_out.read())
+    finally:
+        if others.poll() is None:  # the caller stopped early (an error, Ctrl-C): the walk is not needed
+            others.kill()
+            others.wait()
+        others_out.close()
+        others_err.close()
+
+
+def _names(listing: bytes) -> list[str]:
+    """``git ls-files -z``'s output as names, each once (a file in a merge conflict is listed once per stage)."""
+    return list(dict.fromkeys(name for name in listing.decode("utf-8", errors="surrogateescape").split("\0") if name))
 
 
 def walked_files(root: Path) -> Iterator[str]:

@@ -26,11 +26,12 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from auditor.errors import InputError
 from auditor.util.git import commit_id
 
+_T = TypeVar("_T")
 _HUNK = re.compile(rb"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _NO_OBJECT = "0" * 40
 _REGULAR_MODES = {"100644", "100755", "100664"}  # 100664: old repositories; links (120000), submodules never read
@@ -38,7 +39,7 @@ _REGULAR_MODES = {"100644", "100755", "100664"}  # 100664: old repositories; lin
 # textconv; a/ and b/ prefixes (not diff.noprefix or diff.mnemonicPrefix); hunks never joined by context lines.
 _DIFF = (
     "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all",
-    "-M", "--relative", "--text",
+    "-M", "--text",
 )  # fmt: skip
 _PATCH = ("-U0", "--inter-hunk-context=0", "--src-prefix=a/", "--dst-prefix=b/")
 
@@ -64,12 +65,15 @@ def changes_since(root: Path, since: str) -> Changes:
     """The files under ``root`` that gained lines since ``since`` (see the module's docstring for its forms)."""
     base, target = resolve(root, since)
     revisions = [base] if target is None else [base, target]
-    raw = _git(root, since, *_DIFF, "--raw", "-z", "--no-abbrev", *revisions, "--", ".")
-    numstat = _git(root, since, *_DIFF, "--numstat", "-z", *revisions, "--", ".")
-    patch = _git(root, since, *_DIFF, *_PATCH, *revisions, "--", ".")
-    blobs = dict(_raw_entries(raw))
-    added = _added_lines(patch, since)
-    for path, count in _numstat_entries(numstat):
+    # The whole repository's diff, not the scanned directory's (a pathspec, or --relative): a file moved into the
+    # directory from outside it is a rename only when git sees both sides; paths are then cut to the directory.
+    prefix = _git(root, since, "rev-parse", "--show-prefix").rstrip(b"\n").decode("utf-8", errors="surrogateescape")
+    raw = _git(root, since, *_DIFF, "--raw", "-z", "--no-abbrev", *revisions)
+    numstat = _git(root, since, *_DIFF, "--numstat", "-z", *revisions)
+    patch = _git(root, since, *_DIFF, *_PATCH, *revisions)
+    blobs = _under(prefix, dict(_raw_entries(raw)))
+    added = _under(prefix, _added_lines(patch, since))
+    for path, count in _under(prefix, dict(_numstat_entries(numstat))).items():
         got = len(added.get(path, ()))
         if count is not None and count != got:
             raise InputError(f"--since {since}: git's diff of {path!r} lists {count} added line(s), its patch {got}")
@@ -163,6 +167,11 @@ def _merge_base(root: Path, since: str, left: str, right: str) -> str:
             "fetch more history, e.g. actions/checkout's fetch-depth: 0)"
         )
     return done.stdout.split()[0]
+
+
+def _under(prefix: str, by_path: dict[str, _T]) -> dict[str, _T]:
+    """The entries of ``by_path`` (paths from the repository's top) under ``prefix``, their paths cut to it."""
+    return {path[len(prefix) :]: value for path, value in by_path.items() if path.startswith(prefix)}
 
 
 def _names(output: bytes) -> list[str]:

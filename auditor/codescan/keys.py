@@ -10,13 +10,13 @@ occur), not run into a longer upper-case word. Lower-case look-alikes are not ke
 * split by string concatenation within ``SPLIT_LINES`` lines: ``"AKIAIOSF" + "ODNN7EXAMPLE"``, ``'AKIA' 'IOSF...'``
   (Python's implicit concatenation), ``"AKIA" . "..."`` (PHP, Perl), ``'AKIA' || '...'`` (SQL), ``..`` (Lua),
   a shell's or Python's ``\\`` line continuation, and the pieces of a ``join`` (``"".join(["AKIA", "..."])``,
-  ``[...].join("")``, ``strings.Join``). The ``AKIA``/``ASIA`` prefix itself must be in one piece: that is what
-  lets a file be ruled out with one search at memory speed (``"AK" + "IA..."`` is not found);
+  ``[...].join("")``, ``strings.Join``), the seam inside the ``AKIA``/``ASIA`` prefix too (``"AK" + "IA..."``);
 * base64-encoded, in a token of at least ``MIN_BASE64`` characters (a Kubernetes Secret's ``data:`` value, a
   ``b64decode("...")`` argument, a whole credentials file encoded): a file is ruled in by the few characters
   of the encoded prefix that do not depend on their neighbours (``QUtJQ`` is ``AKIA`` at a 3-byte boundary,
   ``FLSU`` and ``BS0lB`` the two other alignments), and only a window of the token around them is decoded. The
-  match is reported where the encoded token starts, with ``encoding`` "base64";
+  match is reported where the encoded token starts, with ``encoding`` "base64". A value wrapped over lines (a
+  PEM-like block, a YAML folded scalar) is joined first, and its encoded prefix may be broken by a line break;
 * in UTF-16 and UTF-32 text (a byte-order mark, or NUL bytes in every second or every other three positions:
   PowerShell's and ``regedit``'s exports), decoded first; in other files holding NUL bytes (binaries), as
   bytes, so an ASCII id stored in them is found;
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import codecs
 import re
 from collections.abc import Callable, Iterator
@@ -60,11 +61,53 @@ _CONTEXT_CHARS = 64 * 1024  # at most this much context either side of a segment
 # each; a pattern whose branches start with different characters is slower still. So the first characters of
 # every branch (A, Q, F, B) are translated to one byte, and one pattern with that byte as its literal start runs
 # over the translation: about twice the cost of the prefix search alone (docs/benchmarks.md).
+# Two more shapes ride on the same search, tried only where it stops: a seam between string literals inside the
+# prefix itself (``"AK" + "IA..."``, ``"A" + "KIA..."``, ``"AKI" + "A..."``: one seam, the prefix's letters on
+# both sides), and a base64 needle broken by a line break (a PEM-like block wrapped at 64 characters, a YAML
+# folded scalar: the break and the next line's indentation may fall between any two of its characters). Every
+# branch starts with one character or class, which the engine tests before entering it, so at each stop most
+# branches cost one comparison (branches opening with an optional line break doubled the search's time).
 _B64_NEEDLES = (r"Q(?:UtJ|VNJ)Q", r"F[LT]SU", r"B[SU]0lB")
+_SEAM_CHARS = r"[\s+.|&~\\,]{0,40}"  # what may stand between two string literals: _OPERATOR, a comma, spaces
+_QUOTES = rf"[\"'`]{_SEAM_CHARS}[\"'`]"  # a seam between two string literals
+_WRAP = r"(?:\r?\n[ \t]*)?"  # a line break inside a wrapped base64 value
+
+
+def _wrapped(needle: str) -> str:
+    """``needle`` (a sequence of characters and ``[...]`` classes) with an optional line break between any two."""
+    return _WRAP.join(re.findall(r"\[[^]]*\]|[^[]", needle))
+
+
 _ANCHORS = bytes.maketrans(b"AQFB", b"\x01\x01\x01\x01")
-_CANDIDATE = re.compile(rb"\x01(?:[KS]I\x01|UtJ\x01|VNJ\x01|[LT]SU|[SU]0l\x01)")
+_B64_AFTER_ANCHOR = "|".join(
+    _wrapped(needle).replace("@", "\x01") for needle in ("UtJ@", "VNJ@", "[LT]SU", "[SU]0l@")
+)  # "@" stands for the closing anchor (Q or B), a line break allowed before it
+_CANDIDATE = re.compile(
+    (
+        rf"\x01(?:[KS](?:I(?:\x01|{_QUOTES}\x01)|{_QUOTES}I\x01)|{_QUOTES}[KS]I\x01"  # the prefix, whole or split
+        rf"|{_B64_AFTER_ANCHOR}|[\r\n]\n?[ \t]*(?:{_B64_AFTER_ANCHOR}))"  # base64, a line break anywhere in it
+    ).encode()
+)
 _B64_NEEDLE_TEXT = re.compile("|".join(_B64_NEEDLES))
-_B64_TEXT_FILTERS = tuple(re.compile(needle) for needle in _B64_NEEDLES)
+# One pattern per first letter: a pattern whose branches start with different letters is searched character by
+# character, one led by a single letter at memchr's speed (3 searches of a 7 MB file: 5 ms against 40 ms).
+_B64_WRAPPED_FILTERS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        f"Q{_WRAP}(?:{_wrapped('UtJ')}|{_wrapped('VNJ')}){_WRAP}Q",
+        _wrapped("F[LT]SU"),
+        _wrapped("B[SU]0lB"),
+    )
+)
+_PREFIX_SEAM_TEXT = re.compile(rf"A(?:{_QUOTES}[KS]IA|[KS](?:{_QUOTES}IA|I{_QUOTES}A))")  # a seam inside the prefix
+_PREFIX_SEAM_LINE = re.compile(r"A(?:[KS]I?)?[\"'`]")  # a line where such a seam may begin
+_PLAIN_TRIGGER = re.compile(rf"A[KS]IA|{_PREFIX_SEAM_LINE.pattern}")  # a line a plain or split id may start on
+_LINE_TRIGGER = re.compile(rf"{_PLAIN_TRIGGER.pattern}|{_B64_NEEDLE_TEXT.pattern}")  # ... or an encoded one
+# Lines of base64 and nothing else, at least two, after the tail of a line (``data: QUtJ...``): one wrapped value
+_B64_BLOCK = re.compile(
+    r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}[ \t]*\r?\n(?:[ \t]*[A-Za-z0-9+/]{2,}={0,2}[ \t]*(?:\r?\n|$))+"
+)
+_BLOCK_LINES = 64  # a wrapped value is looked for this many lines around an encoded prefix (4 KiB at 64 a line)
 _NOT_IN_A_TOKEN = re.compile(r"[^A-Za-z0-9+/=_%\\-]")
 _WIDE_PREFIX = re.compile(rb"A\x00[KS]\x00I\x00A\x00")  # an id in UTF-16-LE inside a binary
 
@@ -224,7 +267,12 @@ def find_keys_in_stream(first: bytes, read: Callable[[int], bytes]) -> Iterator[
 
 
 def _candidate_text(text: str) -> bool:
-    return "AKIA" in text or "ASIA" in text or any(f.search(text) is not None for f in _B64_TEXT_FILTERS)
+    return (
+        "AKIA" in text
+        or "ASIA" in text
+        or any(f.search(text) is not None for f in _B64_WRAPPED_FILTERS)
+        or _PREFIX_SEAM_TEXT.search(text) is not None
+    )
 
 
 def _cut(text: str) -> int:
@@ -290,18 +338,30 @@ def _scan_text(
                 return True
         return False
 
-    for index, line in enumerate(lines):
+    blocks: dict[int, tuple[int, str]] = {}  # wrapped base64 values, by the line each starts on
+    wrapped: set[int] = set()  # the lines they cover: decoded as part of the value, not alone
+    if decode_base64 and any(f.search(text) is not None for f in _B64_WRAPPED_FILTERS):
+        blocks, wrapped = _base64_blocks(text, starts)
+    # The lines worth a look, from one search of the whole text (a line-by-line test cost ten times as much on
+    # a file of short lines): those a plain or split id may start on, and those holding an encoded prefix.
+    trigger = _LINE_TRIGGER if decode_base64 else _PLAIN_TRIGGER
+    looked_at = {bisect.bisect_right(starts, match.start()) - 1 for match in trigger.finditer(text)}
+    for index in sorted(looked_at.union(blocks)):
+        line = lines[index]
         if starts[index] + len(line) < low or starts[index] >= high:
             continue
-        plain = "AKIA" in line or "ASIA" in line
-        encoded = decode_base64 and _B64_NEEDLE_TEXT.search(line) is not None
-        if not plain and not encoded:
+        plain = "AKIA" in line or "ASIA" in line or _PREFIX_SEAM_LINE.search(line) is not None
+        encoded = decode_base64 and index not in wrapped and _B64_NEEDLE_TEXT.search(line) is not None
+        if not plain and not encoded and index not in blocks:
             continue
         found: list[tuple[int, str, bool, str | None]] = []  # column (0-based), key id, secret inside, encoding
         if plain:
             found += [(column, key_id, False, encoding) for column, key_id in _keys_in_lines(lines, index)]
         if encoded:
             found += [(column, key_id, inside, "base64") for column, key_id, inside in _base64_keys(line)]
+        if index in blocks:
+            column, block = blocks[index]
+            found += [(column, key_id, inside, "base64") for _, key_id, inside in _base64_keys(block)]
         for column, key_id, secret_inside, how in found:
             if not low <= starts[index] + column < high:
                 continue
@@ -315,6 +375,33 @@ def _scan_text(
                 placeholder=None if key_id.endswith("EXAMPLE") else reason,
                 encoding=how,
             )
+
+
+def _base64_blocks(text: str, starts: list[int]) -> tuple[dict[int, tuple[int, str]], set[int]]:
+    """Base64 values wrapped over several lines (a PEM-like block, a YAML folded scalar), joined: by the index of
+    the line each starts on, (its 0-based column there, the value without its line breaks and indentation); and
+    the indices of the lines they cover. A key id is reported where the value starts, as a one-line value's is.
+
+    Looked for only within ``_BLOCK_LINES`` lines of an encoded prefix (a search of the whole text cost a large
+    file more than the rest of its scan): a value that starts further up is taken to start there."""
+    blocks: dict[int, tuple[int, str]] = {}
+    covered: set[int] = set()
+    searched_to = 0
+    needles = sorted(needle.start() for f in _B64_WRAPPED_FILTERS for needle in f.finditer(text))
+    for position in needles:
+        index = bisect.bisect_right(starts, position) - 1
+        low = max(starts[max(0, index - _BLOCK_LINES)], searched_to)
+        high = starts[index + _BLOCK_LINES] if index + _BLOCK_LINES < len(starts) else len(text)
+        if high <= low:
+            continue
+        for block in _B64_BLOCK.finditer(text, low, high):
+            first = bisect.bisect_right(starts, block.start()) - 1
+            last = bisect.bisect_right(starts, block.end() - 1) - 1
+            if first not in covered:
+                blocks[first] = (block.start() - starts[first], "".join(block.group(0).split()))
+                covered.update(range(first, last + 1))
+        searched_to = high
+    return blocks, covered
 
 
 def _keys_in_lines(lines: list[str], index: int) -> Iterator[tuple[int, str]]:

@@ -10,20 +10,21 @@ copies nothing half-done), else the tree is read in this process.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import stat
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import auditor
-from auditor.codescan.files import git_files, git_top_level, walked_files
-from auditor.codescan.gitdiff import ChangedFile, changes_since, read_blobs
+from auditor.codescan.files import git_file_lists, git_top_level, walked_files
+from auditor.codescan.gitdiff import ChangedFile, Changes, changes_since, read_blobs
 from auditor.codescan.keys import KeyMatch, find_keys, find_keys_in_stream, might_hold_a_key, text_codec
 from auditor.errors import InputError
 from auditor.inventory import (
@@ -43,6 +44,17 @@ _SNIFF = 8192  # NUL bytes in this many first bytes: UTF-16/32 text, or a binary
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 PARALLEL_FILES = 2000  # trees of at least this many files are read by worker processes, when there are cores
 _BATCH = 250  # files per task given to a worker
+
+
+@dataclass(frozen=True)
+class _Started:
+    """What :meth:`CodeSource.start` set going, for :meth:`CodeSource.collect`."""
+
+    started_at: datetime
+    in_git: bool
+    prefix: str  # the scanned directory from the work tree's top, with a trailing slash ("" at the top)
+    changes: Changes | None
+    batches: Iterator[_Batch]
 
 
 @dataclass
@@ -82,6 +94,8 @@ class CodeSource(Source):
         self.since = since
         self.max_file_bytes = max_file_bytes
         self.only = sorted(set(only)) if only is not None else None
+        self._started: _Started | None = None  # what start() set going
+        self._pool: ProcessPoolExecutor | None = None
         self.reports_prefix: str | None = None  # the reports directory, relative to root, with a trailing slash
         if reports_dir is not None:
             try:
@@ -91,7 +105,13 @@ class CodeSource(Source):
             if relative not in (None, "."):
                 self.reports_prefix = f"{relative}/"
 
-    def collect(self) -> Inventory:
+    def start(self) -> None:
+        """List the files and set the worker processes reading them, without waiting: ``auditor scan-code`` calls
+        this before loading its rules and report modules (about a third of a second of imports), so a large
+        tree is read meanwhile. :meth:`collect` waits for the answer (and starts, if this was not called);
+        :meth:`close` stops the workers when the run ends before it."""
+        if self._started is not None:
+            return
         started_at = datetime.now(UTC)
         top = git_top_level(self.root)
         in_git = top is not None
@@ -106,21 +126,44 @@ class CodeSource(Source):
             changes.files = {name: changed for name, changed in changes.files.items() if name in self.only}
         elif changes is not None:
             changes.files = {name: changed for name, changed in changes.files.items() if not self._is_report(name)}
-        scan = CodeScan(root=str(self.root), since=self.since, git=in_git)
-        errors: list[CollectionError] = []
         batches: Iterator[_Batch]
         if changes is None:
+            parts: Iterator[list[str]]
             if self.only is not None:
-                names = self.only
+                parts = iter([self.only])
+            elif in_git:  # the tracked files are read while git walks the tree for the untracked ones
+                parts = ([name for name in part if not self._is_report(name)] for part in git_file_lists(self.root))
             else:
-                names = git_files(self.root) if in_git else list(walked_files(self.root))
-                names = [name for name in names if not self._is_report(name)]
-            batches = self._read(names)
+                parts = iter([[name for name in walked_files(self.root) if not self._is_report(name)]])
+            batches = self._read(parts)
         elif changes.target is None:
-            batches = self._read(sorted(changes.files))
+            batches = self._read(iter([sorted(changes.files)]))
         else:
             batches = iter([self._read_commit(changes.files)])
-        for batch in batches:
+        self._started = _Started(started_at, in_git, prefix, changes, batches)
+
+    def close(self) -> None:
+        """Stop reading: batches not started are dropped (a run that ends before :meth:`collect`)."""
+        if self._started is not None:
+            batches, self._started = self._started.batches, None
+            if isinstance(batches, Generator):
+                batches.close()  # git's listing of untracked files, when still running, is stopped too
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def collect(self) -> Inventory:
+        self.start()
+        assert self._started is not None
+        started, self._started = self._started, None  # a second collect() reads the tree again
+        changes, prefix = started.changes, started.prefix
+        scan = CodeScan(root=str(self.root), since=self.since, git=started.in_git)
+        errors: list[CollectionError] = []
+        try:
+            read = list(started.batches)
+        finally:
+            self.close()
+        for batch in read:
             scan.files_scanned += batch.files_scanned
             scan.binary_files += batch.binary_files
             scan.decoded_files += batch.decoded_files
@@ -142,10 +185,11 @@ class CodeSource(Source):
                         encoding=match.encoding,
                     )
                 )
+        scan.hits.sort(key=lambda hit: hit.path)  # by file (stable: in file order within one), however read
         return Inventory(
             tool=ToolInfo(name=auditor.TOOL_NAME, version=auditor.__version__),
             collection=CollectionInfo(
-                started_at=started_at,
+                started_at=started.started_at,
                 finished_at=datetime.now(UTC),
                 sources=[f"code:{self.root}" + (f" since {self.since}" if self.since else "")],
                 sources_collected=[CODE_SOURCE],
@@ -158,23 +202,32 @@ class CodeSource(Source):
         """Whether ``name`` (relative to root) is in this run's reports directory."""
         return self.reports_prefix is not None and name.startswith(self.reports_prefix)
 
-    def _read(self, names: list[str]) -> Iterator[_Batch]:
-        """The files read in order, in batches: by worker processes for a large tree (see the module's docstring),
-        else here."""
+    def _read(self, parts: Iterator[list[str]]) -> Iterator[_Batch]:
+        """The files of ``parts`` (lists of names, the later ones possibly still being listed) read in batches: by
+        worker processes when the first part is a large tree (see the module's docstring), else here, as the
+        answer is consumed. The workers are given the first part's batches at once."""
         root, limit = str(self.root), self.max_file_bytes
-        batches = [names[i : i + _BATCH] for i in range(0, len(names), _BATCH)]
+        first = next(parts, [])
         workers = min(os.cpu_count() or 1, 8)
         if (
-            len(names) < PARALLEL_FILES
+            len(first) < PARALLEL_FILES
             or workers < 2
             or "fork" not in multiprocessing.get_all_start_methods()
             or threading.active_count() > 1
         ):
-            for batch in batches:
-                yield _read_batch(root, batch, limit)
-            return
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(_read_batch, [root] * len(batches), batches, [limit] * len(batches))
+            return (
+                _read_batch(root, batch, limit) for part in itertools.chain([first], parts) for batch in _batches(part)
+            )
+        self._pool = pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        futures = [pool.submit(_read_batch, root, batch, limit) for batch in _batches(first)]
+
+        def answers() -> Iterator[_Batch]:
+            for part in parts:  # the workers read the first part meanwhile
+                futures.extend(pool.submit(_read_batch, root, batch, limit) for batch in _batches(part))
+            for future in futures:
+                yield future.result()
+
+        return answers()
 
     def _read_commit(self, files: dict[str, ChangedFile]) -> _Batch:
         """A range that ends at a commit (``--since A...B``): the files as that commit has them, not the work
@@ -192,6 +245,10 @@ class CodeSource(Source):
             if might_hold_a_key(data):
                 batch.matches.extend((name, match) for match in find_keys(data))
         return batch
+
+
+def _batches(names: list[str]) -> list[list[str]]:
+    return [names[i : i + _BATCH] for i in range(0, len(names), _BATCH)]
 
 
 def _read_batch(root: str, names: list[str], max_file_bytes: int | None) -> _Batch:

@@ -54,13 +54,20 @@ def add_parser(commands: Commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from auditor.codescan.source import CodeSource
 
-    ruleset, config, baseline = prepare(args)
-    check_outputs(args)
     root, only = scan_target(args.paths or [Path(".")])
     source = CodeSource(
         root, since=args.since, max_file_bytes=args.max_file_size, only=only, reports_dir=args.output_dir
     )
-    inventory = source.collect()
+    try:
+        # The tree is read by worker processes while the rules, the configuration and the report modules load
+        # (a third of a second of imports that used to come first); a configuration error still ends the run
+        # before any report, and stops the workers.
+        source.start()
+        ruleset, config, baseline = prepare(args)
+        check_outputs(args)
+        inventory = source.collect()
+    finally:
+        source.close()
     scan = inventory.code_scan
     if scan is not None:
         how = "files git tracks or would track" if scan.git else "files not excluded by .gitignore"

@@ -168,5 +168,28 @@ def test_the_corpus_benchmark_runs_as_documented_without_peers(capsys: pytest.Ca
 
     assert corpus_main([]) == 0
     out = capsys.readouterr().out
-    assert "| auditor scan-code | 46/46 (100 %) | 0/13 | 0 |" in out
+    assert "| auditor scan-code | 50/50 (100 %) | 0/13 | 0 |" in out
     assert "auditor scan-code misses: none" in out and "auditor scan-code false alarms: none" in out
+
+
+def test_a_scan_started_early_gives_the_same_answer_and_stops_its_workers(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scan-code`` sets the workers reading before it loads its rules (``start``); a run that ends before the
+    answer (a configuration error) stops them (``close``): no worker process is left behind."""
+    alone = CodeSource(corpus.root).collect()
+    monkeypatch.setattr(source, "PARALLEL_FILES", 1)
+    monkeypatch.setattr(source, "_BATCH", 3)
+    monkeypatch.setattr(source.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(source.threading, "active_count", lambda: 1)
+    early = CodeSource(corpus.root)
+    early.start()
+    assert early.collect().code_scan == alone.code_scan
+    stopped = CodeSource(corpus.root)
+    stopped.start()
+    assert stopped._pool is not None
+    workers = list(stopped._pool._processes.values())
+    stopped.close()
+    for worker in workers:
+        worker.join(timeout=30)
+        assert not worker.is_alive()

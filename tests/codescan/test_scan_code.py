@@ -3,6 +3,7 @@ severity checked; .gitignore, binaries, large files and symbolic links; ``--sinc
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from git_repos import git
 from sarif_checks import check_sarif
 
 from auditor.cli import main
-from auditor.codescan.keys import find_keys
+from auditor.codescan.keys import find_keys, might_hold_a_key
 from auditor.codescan.source import CodeSource
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzz1"  # 40 characters, base64-looking: never reported
@@ -206,7 +207,10 @@ def test_not_a_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
         (f"k = '{KEY_WITH_SECRET[:8]}' '{KEY_WITH_SECRET[8:]}'", [(6, KEY_WITH_SECRET)]),  # implicit concatenation
         (f'$k = "{KEY_WITH_SECRET[:12]}" . "{KEY_WITH_SECRET[12:]}";', [(7, KEY_WITH_SECRET)]),
         (f"x = '{KEY_WITH_SECRET[:4]}' || '{KEY_WITH_SECRET[4:]}'", [(6, KEY_WITH_SECRET)]),
-        ("x = 'AK' || 'IAQWERTYUIOPASDFG5'", []),  # the prefix split: documented as not found
+        (f"x = '{KEY_WITH_SECRET[:2]}' || '{KEY_WITH_SECRET[2:]}'", [(6, KEY_WITH_SECRET)]),  # the prefix split
+        (f'x = "{KEY_WITH_SECRET[:1]}" + "{KEY_WITH_SECRET[1:]}"', [(6, KEY_WITH_SECRET)]),
+        (f'x = ("{KEY_WITH_SECRET[:3]}"\n     "{KEY_WITH_SECRET[3:]}")', [(7, KEY_WITH_SECRET)]),
+        ('x = "DATA" + "IS" + "AKIAN"', []),  # a seam after an A, and no key id once closed
         (f"X{fake_key_id('QWERTYUIOPASDFG5')}", []),  # part of a longer upper-case word
         (f"{fake_key_id('QWERTYUIOPASDFG5')}X", []),
         ("lower aKIAQWERTYUIOPASDFG5", []),
@@ -265,3 +269,37 @@ def test_the_runs_own_reports_directory_is_not_read(
     assert [h.path for h in elsewhere.code_scan.hits if h.path.startswith("auditor-report/")] == [
         "auditor-report/findings.json"
     ]
+
+
+@pytest.mark.parametrize("wrap", ["pem", "yaml"])
+def test_base64_wrapped_over_lines_is_joined_wherever_the_breaks_fall(wrap: str) -> None:
+    """A credentials file base64-encoded and wrapped (at 64 like PEM, or indented under a YAML ``>-``), with 0 to
+    47 bytes before it: every alignment, and every place a line break can cut the encoded prefix (the file-level
+    search has to see the prefix across the break too). Reported once, where the value starts, critical."""
+    key_id = fake_key_id("J7QRT2XW5KZL3MPV")
+    for pad in range(48):
+        encoded = base64.b64encode(
+            ("#" * pad + f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {SECRET}\n").encode()
+        ).decode()
+        if wrap == "pem":
+            lines = [encoded[i : i + 64] for i in range(0, len(encoded), 64)]
+            text, first = "-----BEGIN DATA-----\n" + "\n".join(lines) + "\n-----END DATA-----\n", (2, 1)
+        else:
+            lines = [f"    {encoded[i : i + 60]}\n" for i in range(0, len(encoded), 60)]
+            text, first = "data:\n  creds: >-\n" + "".join(lines) + "other: 1\n", (3, 5)
+        data = text.encode()
+        assert might_hold_a_key(data), pad
+        found = [(m.line, m.column, m.key_id, m.secret_nearby, m.encoding) for m in find_keys(data)]
+        assert found == [(*first, key_id, True, "base64")], pad
+
+
+def test_a_key_deep_in_a_long_wrapped_value_is_found() -> None:
+    """Wrapped values are looked for within 64 lines of an encoded prefix: a key id 150 lines into a long block
+    is still found and rated (reported inside the block, where the search began, not at the block's first line)."""
+    key_id = fake_key_id("J7QRT2XW5KZL3MPV")
+    payload = bytes(range(256)) * 36 + f"\naws_access_key_id = {key_id}\naws_secret_access_key = {SECRET}\n".encode()
+    encoded = base64.b64encode(payload).decode()
+    lines = [encoded[i : i + 64] for i in range(0, len(encoded), 64)]
+    found = list(find_keys(("-----BEGIN DATA-----\n" + "\n".join(lines) + "\n-----END DATA-----\n").encode()))
+    assert [(m.key_id, m.secret_nearby, m.encoding) for m in found] == [(key_id, True, "base64")]
+    assert 2 <= found[0].line <= len(lines) + 1

@@ -198,6 +198,20 @@ def test_a_renamed_file_reports_only_its_added_line(repo: Path) -> None:
     assert hits(repo, "HEAD~1") == [("new/keys.py", 2, KEY)]
 
 
+def test_a_file_moved_into_the_scanned_directory_is_a_rename(repo: Path) -> None:
+    """``mv`` then ``git add -A``, the scan given the destination directory: git sees the rename only when its
+    diff covers both sides (a ``--relative`` or pathspec diff of ``src`` saw a new file holding an old key)."""
+    commit(repo, "keys", {"old/keys.py": f"x = 1\nOLD = '{OLD_KEY}'\n", "src/app.py": "app = 1\n"})
+    (repo / "old" / "keys.py").rename(repo / "src" / "keys.py")
+    git(repo, "add", "-A")
+    assert hits(repo / "src", "HEAD") == []
+    write(repo, {"src/keys.py": f"x = 1\nOLD = '{OLD_KEY}'\nNEW = '{KEY}'\n"})
+    assert hits(repo / "src", "HEAD") == [("src/keys.py", 3, KEY)]
+    git(repo, "commit", "-q", "-am", "move")
+    assert hits(repo / "src", "HEAD~1") == [("src/keys.py", 3, KEY)]
+    assert hits(repo / "src", "HEAD~1..HEAD") == [("src/keys.py", 3, KEY)]
+
+
 def test_untracked_files_are_new_in_the_work_tree_only(repo: Path) -> None:
     write(repo, {"fresh.py": f"F = '{KEY}'\n"})
     assert hits(repo, "HEAD") == [("fresh.py", 1, KEY)]
