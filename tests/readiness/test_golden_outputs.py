@@ -29,6 +29,8 @@ if str(ROOT) not in sys.path:  # run as a script to regenerate
 from auditor.engine.config import Config  # noqa: E402
 from auditor.engine.pipeline import findings_for  # noqa: E402
 from auditor.inventory import Inventory  # noqa: E402
+from auditor.readiness.assess import assess_readiness  # noqa: E402
+from auditor.readiness.models import IamUserReadiness  # noqa: E402
 from auditor.readiness.plan import build_plan, plan_files  # noqa: E402
 from auditor.registry import load_rules  # noqa: E402
 from auditor.rules import BUILTIN_PACK  # noqa: E402
@@ -79,6 +81,21 @@ def test_outputs_match_the_golden_files(name: str) -> None:
     for file_name, actual in files.items():
         expected = gzip.decompress((GOLDEN / f"{file_name}.gz").read_bytes())
         assert actual == expected, f"{file_name}: {_first_difference(expected, actual)}"
+
+
+@pytest.mark.parametrize("name", ["demo", "bench-14x60"])
+def test_records_built_without_validation_are_what_validation_gives(name: str) -> None:
+    """The stage builds its per-user records without validating them again (``readiness.models.built``): each one,
+    with its evidence and keys, has exactly the model's fields, and validating its JSON gives an equal record
+    (a missing or extra key, a tuple for a list or a value outside a ``Literal`` would fail here)."""
+    readiness = assess_readiness(_inventories()[name], Config())
+    assert readiness.iam_users
+    for user in readiness.iam_users:
+        assert list(user.__dict__) == list(IamUserReadiness.model_fields)
+        assert list(user.evidence.__dict__) == list(type(user.evidence).model_fields)
+        for key in user.evidence.active_keys:
+            assert list(key.__dict__) == list(type(key).model_fields)
+        assert IamUserReadiness.model_validate_json(user.model_dump_json()) == user, user.arn
 
 
 def _regenerate() -> None:
