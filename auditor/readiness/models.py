@@ -406,7 +406,7 @@ class Readiness(Model):
     production_administrators: list[ProductionAdministrator] = Field(default_factory=list)
 
 
-Record = TypeVar("Record", IamUserReadiness, UserEvidence, KeyEvidence)
+Record = TypeVar("Record", IamUserReadiness, UserEvidence, KeyEvidence, ServiceActions, ActionCount)
 # per class, the one fields set of its records: every field is given, as validation would record it
 _EVERY_FIELD: dict[type[Model], set[str]] = {}
 
@@ -414,13 +414,13 @@ _EVERY_FIELD: dict[type[Model], set[str]] = {}
 def built(cls: type[Record], fields: dict[str, Any]) -> Record:
     """A record of the stage's own making, from ``fields`` (every field, by name), without validating them again.
 
-    Why: the stage builds each user's fields itself, from an inventory that was validated when it was loaded,
-    and validating them once more was the largest single cost of the stage (0.19 s of 0.74 s at 100 accounts x
-    200 users, for 20,000 records, their evidence and keys). The instance is what validation would give for
-    values of the declared types: the same ``__dict__``, every field set, no extra and no private attributes.
-    Lists are taken as they are, so the caller hands in lists of the record's own. ``tests/readiness`` re-validates
-    every record built here from its JSON and compares, so a wrong key or a value of the wrong type fails
-    there, not in a reader.
+    Why: the stage builds these fields itself, from an inventory that was validated when it was loaded, and
+    validating them once more was the largest single cost of the stage (0.19 s of 0.74 s at 100 accounts x 200
+    users: 20,000 user records with their evidence and keys, and 15,000 lists of actions of the comparisons).
+    The instance is what validation would give for values of the declared types: the same ``__dict__``, every
+    field set, no extra and no private attributes. Lists are taken as they are, so the caller hands in lists of
+    the record's own. ``tests/readiness/test_golden_outputs.py`` re-validates every record built here from its
+    JSON and compares, so a wrong key or a value of the wrong type fails there, not in a reader.
     """
     record = object.__new__(cls)
     fields_set = _EVERY_FIELD.get(cls)

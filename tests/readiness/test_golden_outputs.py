@@ -85,16 +85,19 @@ def test_outputs_match_the_golden_files(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["demo", "bench-14x60"])
 def test_records_built_without_validation_are_what_validation_gives(name: str) -> None:
-    """The stage builds its per-user records without validating them again (``readiness.models.built``): each one,
-    with its evidence and keys, has exactly the model's fields, and validating its JSON gives an equal record
-    (a missing or extra key, a tuple for a list or a value outside a ``Literal`` would fail here)."""
+    """The stage builds its records without validating them again (``readiness.models.built``): each user's
+    record, with its evidence, keys and lists of actions, has exactly the model's fields, and validating its JSON
+    gives an equal record (a missing or extra key, a tuple for a list or a value outside a ``Literal`` would fail
+    here)."""
     readiness = assess_readiness(_inventories()[name], Config())
     assert readiness.iam_users
     for user in readiness.iam_users:
         assert list(user.__dict__) == list(IamUserReadiness.model_fields)
         assert list(user.evidence.__dict__) == list(type(user.evidence).model_fields)
-        for key in user.evidence.active_keys:
-            assert list(key.__dict__) == list(type(key).model_fields)
+        built_here = [*user.evidence.active_keys, *user.would_lose, *user.needs_review]
+        built_here += [count for count in (user.would_lose_count, user.needs_review_count) if count is not None]
+        for record in built_here:
+            assert list(record.__dict__) == list(type(record).model_fields)
         assert IamUserReadiness.model_validate_json(user.model_dump_json()) == user, user.arn
 
 
