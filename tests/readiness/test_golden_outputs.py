@@ -30,7 +30,7 @@ from auditor.engine.config import Config  # noqa: E402
 from auditor.engine.pipeline import findings_for  # noqa: E402
 from auditor.inventory import Inventory  # noqa: E402
 from auditor.readiness.assess import assess_readiness  # noqa: E402
-from auditor.readiness.models import IamUserReadiness  # noqa: E402
+from auditor.readiness.models import IamUserReadiness, WorkloadUser  # noqa: E402
 from auditor.readiness.plan import build_plan, plan_files  # noqa: E402
 from auditor.registry import load_rules  # noqa: E402
 from auditor.rules import BUILTIN_PACK  # noqa: E402
@@ -88,7 +88,7 @@ def test_records_built_without_validation_are_what_validation_gives(name: str) -
     """The stage builds its records without validating them again (``readiness.models.built``): each user's
     record, with its evidence, keys and lists of actions, has exactly the model's fields, and validating its JSON
     gives an equal record (a missing or extra key, a tuple for a list or a value outside a ``Literal`` would fail
-    here)."""
+    here); so does each account's workloads' track."""
     readiness = assess_readiness(_inventories()[name], Config())
     assert readiness.iam_users
     for user in readiness.iam_users:
@@ -99,6 +99,11 @@ def test_records_built_without_validation_are_what_validation_gives(name: str) -
         for record in built_here:
             assert list(record.__dict__) == list(type(record).model_fields)
         assert IamUserReadiness.model_validate_json(user.model_dump_json()) == user, user.arn
+    workloads = [workload for account in readiness.accounts for workload in account.workloads]
+    assert workloads
+    for workload in workloads:
+        assert list(workload.__dict__) == list(WorkloadUser.model_fields)
+        assert WorkloadUser.model_validate_json(workload.model_dump_json()) == workload, workload.arn
 
 
 def _regenerate() -> None:
