@@ -115,8 +115,8 @@ def evaluate_and_report(
     # library caller keeps the collector as it is.
     gc.freeze()
     # And no collection while the stages run: what they build (findings, readiness records) is kept, not garbage,
-    # and the passes over it took half their CPU (docs/benchmarks.md), for the same peak memory. The collector
-    # runs again once the findings document is built.
+    # and the passes over it took a third to a half of their CPU (docs/benchmarks.md), for the same peak memory. The
+    # collector runs again once the findings document is built.
     gc.disable()
     try:
         document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
