@@ -34,6 +34,7 @@ asserts a time. The environment is sealed like the test suite's, so nothing can 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import logging
 import os
@@ -46,7 +47,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ if str(ROOT) not in sys.path:
 import boto3  # noqa: E402
 import moto.iam.models  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.core.responses import ActionResult  # noqa: E402
+from moto.iam.responses import IamResponse  # noqa: E402
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app  # noqa: E402
 from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
 
@@ -70,6 +73,70 @@ from bench.collect import (  # noqa: E402
 )
 
 StartResponse = Callable[..., Any]
+
+# ------------------------------------------------------------------------- what moto lacks: last-accessed jobs
+
+LAST_USED = "2026-11-30T12:00:00Z"
+
+
+@contextlib.contextmanager
+def answering_last_accessed() -> Iterator[None]:
+    """``iam:GenerateServiceLastAccessedDetails`` and ``GetServiceLastAccessedDetails`` answered as IAM answers
+    them for a job that is complete at its first read, while the block runs (issue 24's evidence of use).
+
+    moto implements neither: unanswered, each account stops asking after its first user's ``NotImplemented``
+    (``auditor/collect/last_accessed.py``), and a run would leave out the two requests per user holding a
+    credential that a scan sends on AWS. Like ``bench/collect.py``'s ``answering_service_specific_credentials``,
+    the methods are added to moto's IAM response class (not hooked on a session), so the HTTP server answers the
+    scan in its child process; they are removed afterwards. Each report lists S3 used by action (two actions)
+    and CloudWatch Logs as a whole service, so the answers are parsed as a real one would be. Without this
+    (``--moto-last-accessed``) the run is the scan as it was before issue 24's calls, less one failing request
+    per account.
+    """
+
+    def generate(self: IamResponse) -> ActionResult:
+        return ActionResult({"JobId": f"job-{self._get_param('Arn')}"})
+
+    def get(self: IamResponse) -> ActionResult:
+        s3_actions = [
+            {"ActionName": name, "LastAccessedTime": LAST_USED, "LastAccessedRegion": REGION}
+            for name in ("GetObject", "PutObject")
+        ]
+        return ActionResult(
+            {
+                "JobStatus": "COMPLETED",
+                "JobType": "ACTION_LEVEL",
+                "JobCreationDate": LAST_USED,
+                "JobCompletionDate": LAST_USED,
+                "ServicesLastAccessed": [
+                    {
+                        "ServiceName": "Amazon S3",
+                        "ServiceNamespace": "s3",
+                        "LastAuthenticated": LAST_USED,
+                        "TotalAuthenticatedEntities": 1,
+                        "TrackedActionsLastAccessed": s3_actions,
+                    },
+                    {
+                        "ServiceName": "Amazon CloudWatch Logs",
+                        "ServiceNamespace": "logs",
+                        "LastAuthenticated": LAST_USED,
+                        "TotalAuthenticatedEntities": 1,
+                    },
+                ],
+                "IsTruncated": False,
+            }
+        )
+
+    names = ("generate_service_last_accessed_details", "get_service_last_accessed_details")
+    assert not any(hasattr(IamResponse, name) for name in names), "moto answers them now: drop this"
+    for name, method in zip(names, (generate, get), strict=True):
+        setattr(IamResponse, name, method)
+    try:
+        yield
+    finally:
+        for name in names:
+            delattr(IamResponse, name)
+
 
 # --------------------------------------------------------------------------------------------- the server
 
@@ -467,11 +534,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--prowler", action="store_true", help="also run Prowler on the first member account")
     parser.add_argument("--prowler-bin", default="/tmp/prowler-venv/bin/prowler")
+    parser.add_argument(
+        "--moto-last-accessed",
+        action="store_true",
+        help="leave the last-accessed jobs to moto, which lacks them (the scan before issue 24's calls)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration")
     parser.add_argument("--keep", type=Path, help="keep reports and logs here (default: a temporary directory)")
     args = parser.parse_args(argv)
     out = args.keep or Path(tempfile.mkdtemp(prefix="org-scale-"))
-    with sealed_aws_environment(), answering_service_specific_credentials():
+    last_accessed = contextlib.nullcontext() if args.moto_last_accessed else answering_last_accessed()
+    with sealed_aws_environment(), answering_service_specific_credentials(), last_accessed:
         description = describe_organization(args.accounts, args.users, args.key_share, args.permission_sets)
         with only_aws_managed_policies(description.aws_managed_policies()), mock_aws():
             started = time.perf_counter()

@@ -116,9 +116,16 @@ def evaluate_and_report(
     # garbage collector's reach, or each of its full passes during evaluation and readiness re-walks hundreds of
     # thousands of objects that cannot be garbage (0.5 s of evaluation, and up to 40 % of readiness, at 100
     # accounts x 200 users: docs/benchmarks.md). A process-level choice, so here and not in findings_for: a
-    # library caller keeps the collector as it is. Objects created from here on are collected as usual.
+    # library caller keeps the collector as it is.
     gc.freeze()
-    document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
+    # And no collection while the stages run: what they build (findings, readiness records) is kept, not garbage,
+    # and the passes over it took a third to a half of their CPU (docs/benchmarks.md), for the same peak memory. The
+    # collector runs again once the findings document is built.
+    gc.disable()
+    try:
+        document = findings_for(inventory, ruleset, config, baseline=baseline, rule_timeout=args.rule_timeout)
+    finally:
+        gc.enable()
     history_problem = _record_history(args, inventory, config, document)
     read_none = read_no_account(inventory)
     entered = accounts_entered(inventory)

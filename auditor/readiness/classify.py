@@ -20,13 +20,24 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from auditor.engine.config import ReadinessConfig
 from auditor.engine.patterns import glob_match
 from auditor.inventory import AccessKey, IamUser
 from auditor.readiness.match import Match, is_email
-from auditor.readiness.models import MatchedBy, OtherCredentials, PointsTo, SignalName, UserClass
+from auditor.readiness.models import (
+    KeyEvidence,
+    MatchedBy,
+    OtherCredentials,
+    PointsTo,
+    Signal,
+    SignalName,
+    UserClass,
+    UserEvidence,
+    built,
+)
 
 
 class UserPatterns:
@@ -118,8 +129,14 @@ def _kind(text: str) -> PointsTo:
     return "human" if words & _HUMAN_WORDS else "neither"
 
 
-def _signal(signal: SignalName, points_to: PointsTo, detail: str) -> dict[str, str]:
-    return {"signal": signal, "points_to": points_to, "detail": detail}
+@lru_cache(maxsize=65536)
+def _signal(signal: SignalName, points_to: PointsTo, detail: str) -> Signal:
+    """One ``Signal``, shared by every user it describes: most repeat across users and accounts ("MFA device",
+    the same console-password date, a person's identity-store match in each of their accounts), and the records
+    that hold them were a third of the stage's validation (68,000 signals, 20,000 distinct, at 100 accounts x
+    200 users). A shared model is never changed (evidence is read, not written), like ``_NONE_HELD``; the bound
+    keeps a long-lived caller's memory in check."""
+    return Signal(signal=signal, points_to=points_to, detail=detail)
 
 
 # Read, and none held. Shared by every user who holds none: never modified (evidence is read, not written).
@@ -144,7 +161,7 @@ def other_credentials(user: IamUser, as_of: datetime) -> OtherCredentials | None
     )
 
 
-def _credential_signals(other: OtherCredentials | None) -> list[dict[str, str]]:
+def _credential_signals(other: OtherCredentials | None) -> list[Signal]:
     if other is None:
         return []
     out = []
@@ -174,7 +191,7 @@ def _credential_signals(other: OtherCredentials | None) -> list[dict[str, str]]:
     return out
 
 
-def _key_signals(active: list[AccessKey], as_of: datetime) -> list[dict[str, str]]:
+def _key_signals(active: list[AccessKey], as_of: datetime) -> list[Signal]:
     out = []
     for key in active:
         age = (as_of - key.create_date).days
@@ -204,8 +221,8 @@ def signals_of(
     match: Match,
     suggestions: list[str],
     other: OtherCredentials | None,
-) -> list[dict[str, str]]:
-    """Every fact about ``user`` that says person or workload, as ``Signal`` fields."""
+) -> list[Signal]:
+    """Every fact about ``user`` that says person or workload."""
     out = []
     if user.password_enabled:
         used = f", last used {user.password_last_used.date()}" if user.password_last_used else ", never used"
@@ -251,9 +268,9 @@ def classify(
     email_from: MatchedBy | None,
     match: Match,
     suggestions: list[str],
-) -> tuple[UserClass, bool, dict[str, Any]]:
-    """The class, whether it is to be confirmed (a person by likeness only), and the fields of its
-    ``UserEvidence``. ``cutoff``: the collection time less ``unused_days`` (computed once per assessment)."""
+) -> tuple[UserClass, bool, UserEvidence]:
+    """The class, whether it is to be confirmed (a person by likeness only), and its ``UserEvidence``.
+    ``cutoff``: the collection time less ``unused_days`` (computed once per assessment)."""
     keys = user.access_keys
     active = [key for key in keys if key.status == "Active"] if keys else []
     used = last_use(user) if keys else user.password_last_used
@@ -263,18 +280,21 @@ def classify(
         user, active, as_of=as_of, email=email, email_from=email_from, match=match, suggestions=suggestions, other=other
     )
     user_class, source, reasons, unconfirmed = _decide(user, active, recent, unused_days, patterns, other, signals)
-    # the fields of UserEvidence: validated with the user's record (assess.py validates an account at a time)
-    evidence = {
+    # built, not validated again: every value comes from the validated inventory or from this module (built())
+    fields: dict[str, Any] = {
         "console_password": user.password_enabled,
         "password_last_used": user.password_last_used,
         "mfa_active": user.mfa_active,
         "active_keys": [
-            {
-                "access_key_id": key.access_key_id,
-                "created": key.create_date,
-                "last_used": key.last_used_date,
-                "last_used_service": key.last_used_service,
-            }
+            built(
+                KeyEvidence,
+                {
+                    "access_key_id": key.access_key_id,
+                    "created": key.create_date,
+                    "last_used": key.last_used_date,
+                    "last_used_service": key.last_used_service,
+                },
+            )
             for key in active
         ],
         "email": email,
@@ -287,7 +307,7 @@ def classify(
         "other_credentials": other,
         "signals": signals,
     }
-    return user_class, unconfirmed, evidence
+    return user_class, unconfirmed, built(UserEvidence, fields)
 
 
 ClassSource = Literal["evidence", "break-glass", "override"]
@@ -301,7 +321,7 @@ def _decide(
     unused_days: int,
     patterns: ClassPatterns,
     other: OtherCredentials | None,
-    signals: list[dict[str, str]],
+    signals: list[Signal],
 ) -> tuple[UserClass, ClassSource, list[str], bool]:
     override = patterns.classes.first(user)
     if override is not None:
@@ -314,14 +334,14 @@ def _decide(
         return "stale", "evidence", ["no console password and no active access key" + unread], False
     if recent is False and not (other is not None and other.any_active):
         return "stale", "evidence", [f"no password or key use within {unused_days} days" + unread], False
-    strong = [s["detail"] for s in signals if s["points_to"] == "human" and s["signal"] != "identity-store-suggestion"]
+    strong = [s.detail for s in signals if s.points_to == "human" and s.signal != "identity-store-suggestion"]
     if strong:
         return "human", "evidence", strong, False
-    weak = [s["detail"] for s in signals if s["signal"] == "identity-store-suggestion"]
+    weak = [s.detail for s in signals if s.signal == "identity-store-suggestion"]
     if weak:
         return "human", "evidence", [*weak, "access keys only: confirm this is a person (readiness.classes)"], True
     services = sorted({key.last_used_service for key in active if key.last_used_service})
     reason = "active access key(s) and no console password" + (
         f"; keys last used by {', '.join(services)}" if services else ""
     )
-    return "workload", "evidence", [reason, *(s["detail"] for s in signals if s["points_to"] == "workload")], False
+    return "workload", "evidence", [reason, *(s.detail for s in signals if s.points_to == "workload")], False

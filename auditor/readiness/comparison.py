@@ -42,7 +42,14 @@ from auditor.permissions.evaluator import (
     grants,
     not_covered,
 )
-from auditor.readiness.models import ACTIONS_LISTED, SERVICES_LISTED, AccessBasis, ActionCount, ServiceActions
+from auditor.readiness.models import (
+    ACTIONS_LISTED,
+    SERVICES_LISTED,
+    AccessBasis,
+    ActionCount,
+    ServiceActions,
+    built,
+)
 
 IAM_ARN = "arn:aws:iam::"  # only IAM resources: a bucket path with ${aws:username} in it is data, kept
 SELF = "/${aws:username}"  # at the end of a user ARN: the IAM user itself (user/${aws:username}, under any path)
@@ -140,15 +147,21 @@ def _listed(services: dict[str, _Service], actions: int) -> tuple[list[ServiceAc
     if not services:
         return [], NO_ACTIONS
     listed = sorted(services.items(), key=lambda item: (-len(item[1].actions), item[0]))[:SERVICES_LISTED]
-    return [
-        ServiceActions(
-            service=prefix,
-            actions=sorted(service.actions)[:ACTIONS_LISTED],
-            count=len(service.actions),
-            last_used=service.last_used,
-        )
-        for prefix, service in listed
-    ], ActionCount(actions=actions, services=len(services))
+    return (
+        [  # built, not validated again (models.built): the stage's own values, of the declared types
+            built(
+                ServiceActions,
+                {
+                    "service": prefix,
+                    "actions": sorted(service.actions)[:ACTIONS_LISTED],
+                    "count": len(service.actions),
+                    "last_used": service.last_used,
+                },
+            )
+            for prefix, service in listed
+        ],
+        built(ActionCount, {"actions": actions, "services": len(services)}),
+    )
 
 
 class AccessComparison:

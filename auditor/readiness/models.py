@@ -8,7 +8,7 @@ so a findings document can be written, read back and merged without the inventor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import ConfigDict, Field
 
@@ -404,3 +404,31 @@ class Readiness(Model):
     people: list[Person] = Field(default_factory=list)
     identity_center_users: list[IdentityCenterUserAccess] = Field(default_factory=list)
     production_administrators: list[ProductionAdministrator] = Field(default_factory=list)
+
+
+Record = TypeVar("Record", IamUserReadiness, UserEvidence, KeyEvidence, ServiceActions, ActionCount, WorkloadUser)
+# per class, the one fields set of its records: every field is given, as validation would record it
+_EVERY_FIELD: dict[type[Model], set[str]] = {}
+
+
+def built(cls: type[Record], fields: dict[str, Any]) -> Record:
+    """A record of the stage's own making, from ``fields`` (every field, by name), without validating them again.
+
+    Why: the stage builds these fields itself, from an inventory that was validated when it was loaded, and
+    validating them once more was the largest single cost of the stage (0.19 s of 0.74 s at 100 accounts x 200
+    users: 20,000 user records with their evidence and keys, 15,000 lists of actions of the comparisons, 6,000
+    workloads).
+    The instance is what validation would give for values of the declared types: the same ``__dict__``, every
+    field set, no extra and no private attributes. Lists are taken as they are, so the caller hands in lists of
+    the record's own. ``tests/readiness/test_golden_outputs.py`` re-validates every record built here from its
+    JSON and compares, so a wrong key or a value of the wrong type fails there, not in a reader.
+    """
+    record = object.__new__(cls)
+    fields_set = _EVERY_FIELD.get(cls)
+    if fields_set is None:
+        fields_set = _EVERY_FIELD[cls] = set(cls.model_fields)
+    object.__setattr__(record, "__dict__", fields)
+    object.__setattr__(record, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record

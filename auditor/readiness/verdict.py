@@ -23,8 +23,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from pydantic import TypeAdapter
-
 from auditor.inventory import AccountInventory
 from auditor.readiness.models import (
     ActionCount,
@@ -35,6 +33,7 @@ from auditor.readiness.models import (
     ServiceActions,
     Verdict,
     WorkloadUser,
+    built,
 )
 
 _CI_WORDS = frozenset(
@@ -201,14 +200,12 @@ def workload_replacement(user_name: str, services: Collection[str]) -> str:
     return "an instance profile or task role if it runs in AWS; IAM Roles Anywhere if it runs outside AWS"
 
 
-# validated an account at a time, from their fields (one call into pydantic-core, not one per workload)
-_WORKLOADS: TypeAdapter[list[WorkloadUser]] = TypeAdapter(list[WorkloadUser])
-
-
 def workloads_of(users: Sequence[IamUserReadiness]) -> list[WorkloadUser]:
-    """The workloads' track, from each user's evidence (its active keys as collected)."""
-    return _WORKLOADS.validate_python(
-        [
+    """The workloads' track, from each user's evidence (its active keys as collected); built, not validated
+    again (``models.built``): the values are the records' own."""
+    return [
+        built(
+            WorkloadUser,
             {
                 "user_name": user.user_name,
                 "arn": user.arn,
@@ -229,12 +226,12 @@ def workloads_of(users: Sequence[IamUserReadiness]) -> list[WorkloadUser]:
                 "replacement": workload_replacement(
                     user.user_name, {k.last_used_service for k in keys if k.last_used_service}
                 ),
-            }
-            for user in users
-            if user.user_class == "workload" and user.exception is None
-            for keys in [user.evidence.active_keys]
-        ]
-    )
+            },
+        )
+        for user in users
+        if user.user_class == "workload" and user.exception is None
+        for keys in [user.evidence.active_keys]
+    ]
 
 
 def root_hygiene(account: AccountInventory, as_of: datetime, root_usage_days: int) -> RootHygiene | None:
